@@ -1,0 +1,45 @@
+# akhbar: `make run` sets everything up and runs the nightly flow on the bundled sample;
+# `make test` runs the whole suite. Only Python 3.11 and pip are needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= data/sample
+INPUT  ?= samples/landing
+
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install run summary test test-fast bench clean-data clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/akhbar run --input $(INPUT) --data-dir $(DATA)
+	$(BIN)/akhbar summary --data-dir $(DATA)
+
+summary: install
+	$(BIN)/akhbar summary --data-dir $(DATA)
+
+# The whole suite, slow end-to-end tests included (CI runs this).
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Unit tests only, for the edit-test loop.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean-data:
+	rm -rf $(DATA)
+
+clean: clean-data
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,15 @@
+"""Process environment for Prefect, set before Prefect is imported: no telemetry, and a
+PREFECT_HOME inside the data dir unless the user points at a server or a home of their own."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def prepare_prefect_env(data_dir: str | Path) -> None:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_HOME", str((Path(data_dir).resolve() / ".prefect")))
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,51 @@
+"""Run settings: one pydantic-settings object, overridable by AKHBAR_* environment variables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FieldMap(BaseSettings):
+    """Which JSON keys feed which article field; the first present, non-empty key wins."""
+
+    model_config = SettingsConfigDict(env_prefix="AKHBAR_FIELD_", extra="ignore")
+
+    text: list[str] = ["text", "content", "body", "article", "article_text", "html", "raw_html"]
+    title: list[str] = ["title", "headline", "heading"]
+    url: list[str] = ["url", "link", "href", "canonical_url", "source_url"]
+    id: list[str] = ["id", "_id", "doc_id", "article_id", "guid", "uid"]
+    published: list[str] = ["published_at", "published", "date", "pub_date", "datePublished", "publish_date", "created_at", "time"]
+    author: list[str] = ["author", "authors", "byline", "writer"]
+    outlet: list[str] = ["outlet", "source", "site", "site_name", "publisher", "source_name", "domain"]
+    category: list[str] = ["category", "section", "categories"]
+    keywords: list[str] = ["keywords", "tags"]
+
+    def prefer(self, name: str, key: str) -> None:
+        """Look at `key` first for field `name` (a user override such as text=body_html)."""
+        if name not in type(self).model_fields:
+            raise ValueError(f"unknown field {name!r}; known: {', '.join(type(self).model_fields)}")
+        setattr(self, name, [key] + [k for k in getattr(self, name) if k != key])
+
+
+class Settings(BaseSettings):
+    """Knobs of a run. Defaults are what the nightly flow uses."""
+
+    model_config = SettingsConfigDict(env_prefix="AKHBAR_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    # Rows per Arrow batch handed to each stage task (the corpus is ~32 batches of 1,000).
+    batch_size: int = Field(default=2000, ge=1)
+    # Bodies shorter than this many words after cleaning are quarantined by validation.
+    min_words: int = Field(default=20, ge=1)
+    max_words: int = Field(default=50_000, ge=1)
+    # Share of letters that must be Arabic script for the (warning-level) language check.
+    min_arabic_ratio: float = Field(default=0.6, ge=0, le=1)
+    # Earliest publication date the validation suite accepts.
+    earliest_published: str = "1990-01-01"
+    fields: FieldMap = Field(default_factory=FieldMap)
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,160 @@
+"""The nightly flow: landing files -> clean, deduplicated, validated Parquet tables + DuckDB views.
+
+    discover -> read -> (per batch: extract -> clean -> normalize) -> dedup -> validate -> publish
+
+Every input record ends in exactly one place: an article (canonical or duplicate), or quarantine
+with the stage, the reason and its raw payload. A record already in the warehouse adds no row.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from prefect import flow
+from prefect.runtime import flow_run
+
+from akhbar.settings import get_settings
+from schemas.tables import BOILERPLATE, DUPLICATES, QUARANTINE, RUNS
+from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.clean import clean
+from tasks.dedup import dedup
+from tasks.extract import extract
+from tasks.history import History, load_history
+from tasks.normalize import normalize
+from tasks.publish import publish
+from tasks.read import discover, read
+from tasks.validate import ValidationGateError, validate
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+@stage_task(name="load-history", retries=2, retry_delay_seconds=[1, 5])
+def history_task(data_dir: str) -> History:
+    return load_history(data_dir)
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table:
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def _drop_known(raw: pa.Table, q_read: pa.Table, history: History) -> tuple[pa.Table, pa.Table, int]:
+    """Records already published or quarantined on an earlier night add nothing."""
+    if not history.known_ids and not history.known_quarantine:
+        return raw, q_read, 0
+    keep = pa.array([a not in history.known_ids for a in raw.column("article_id").to_pylist()], pa.bool_())
+    import hashlib
+
+    def seen(uri, payload):
+        return (uri, hashlib.md5((payload or "").encode()).hexdigest()) in history.known_quarantine
+
+    keep_q = pa.array([not seen(u, p) for u, p in zip(q_read["source_uri"].to_pylist(), q_read["raw_payload"].to_pylist())], pa.bool_())
+    skipped = raw.num_rows - int(pc.sum(keep).as_py() or 0) + q_read.num_rows - int(pc.sum(keep_q).as_py() or 0)
+    return raw.filter(keep), q_read.filter(keep_q), skipped
+
+
+@flow(name="akhbar-nightly", log_prints=True)
+def nightly(
+    inputs: list[str],
+    data_dir: str = "data",
+    batch_size: int = 2000,
+    dry_run: bool = False,
+    fields: dict[str, str] | None = None,
+) -> dict:
+    """Run akhbar once over `inputs` (files or folders) into the warehouse under `data_dir`."""
+    log = run_logger()
+    settings = get_settings(data_dir=data_dir, batch_size=batch_size)
+    for name, key in (fields or {}).items():
+        settings.fields.prefer(name, key)
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(started)
+    counts: Counter = Counter()
+
+    history = history_task(data_dir)
+    files, q_discover = discover(inputs, run_id)
+    raw, q_read = read(files, run_id, settings.fields)
+    counts["files"] = len(files)
+    counts["records_read"] = raw.num_rows + q_read.num_rows + q_discover.num_rows
+    raw, q_read, counts["already_in_warehouse"] = _drop_known(raw, q_read, history)
+    payloads = dict(zip(raw["article_id"].to_pylist(), zip(raw["source_uri"].to_pylist(), raw["raw_payload"].to_pylist(), raw["source_id"].to_pylist())))
+
+    articles, boilerplate, quarantined = [], [q_discover, q_read], []
+    for start in range(0, raw.num_rows, settings.batch_size):
+        batch = raw.slice(start, settings.batch_size)
+        extracted, removed_html, q_extract = extract(batch, run_id)
+        cleaned, removed_text, q_clean = clean(extracted, run_id)
+        articles.append(normalize(cleaned))
+        boilerplate += [removed_html, removed_text]
+        quarantined += [q_extract, q_clean]
+    quarantined = [*boilerplate[:2], *quarantined]
+    boilerplate = _concat(boilerplate[2:], BOILERPLATE)
+    articles = _concat(articles) if articles else None
+
+    duplicates = DUPLICATES.empty_table()
+    validation = None
+    if articles is not None and articles.num_rows:
+        articles, duplicates = dedup(articles, history.canonical_by_hash, run_id)
+        outcome = validate(articles, settings, run_id)
+        validation = outcome.results_table
+        if outcome.bad_rows:
+            bad_ids = articles.take(pa.array(sorted(outcome.bad_rows)))["article_id"].to_pylist()
+            reasons = [outcome.bad_rows[i] for i in sorted(outcome.bad_rows)]
+            rows = []
+            for aid, reason in zip(bad_ids, reasons):
+                uri, payload, sid = payloads[aid]
+                rows.append(quarantine_row({"source_uri": uri, "source_id": sid, "article_id": aid, "raw_payload": payload}, run_id, "validate", reason))
+            quarantined.append(pa.Table.from_pylist(rows, schema=QUARANTINE))
+            bad = pa.array(bad_ids, pa.string())
+            articles = articles.filter(pc.invert(pc.is_in(articles["article_id"], bad)))
+            boilerplate = boilerplate.filter(pc.invert(pc.is_in(boilerplate["article_id"], bad)))
+            # Canonicals may have gone: choose again among the survivors, then check the gate again.
+            articles, duplicates = dedup(articles, history.canonical_by_hash, run_id)
+            outcome2 = validate(articles, settings, run_id)
+            outcome.gate_failures += outcome2.gate_failures
+        if outcome.gate_failures:
+            raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(outcome.gate_failures))
+
+    quarantine = _concat(quarantined, QUARANTINE)
+    n_articles = articles.num_rows if articles is not None else 0
+    counts.update(
+        articles_clean=n_articles - duplicates.num_rows,
+        duplicates_exact=sum(1 for m in duplicates["method"].to_pylist() if m == "exact"),
+        duplicates_near=sum(1 for m in duplicates["method"].to_pylist() if m == "near"),
+        quarantined=quarantine.num_rows,
+        boilerplate_spans=boilerplate.num_rows,
+    )
+    for stage, n in Counter(quarantine["stage"].to_pylist()).items():
+        counts[f"quarantined_{stage}"] = n
+    for cat, n in Counter(boilerplate["category"].to_pylist()).items():
+        counts[f"boilerplate_{cat}"] = n
+    accounted = counts["articles_clean"] + counts["duplicates_exact"] + counts["duplicates_near"] + counts["quarantined"] + counts["already_in_warehouse"]
+    if accounted != counts["records_read"]:
+        raise RuntimeError(f"record accounting does not balance: read {counts['records_read']}, accounted {accounted}")
+
+    params = {"inputs": [str(i) for i in inputs], "data_dir": str(data_dir), "batch_size": batch_size, "dry_run": dry_run,
+              "fields": fields or {}}
+    summary = {"run_id": run_id, **dict(counts)}
+    if dry_run:
+        log.info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
+        return summary
+    runs = pa.Table.from_pylist([{
+        "run_id": run_id, "flow_run_id": str(flow_run.id) if flow_run.id else None, "started_at": started,
+        "finished_at": datetime.now(timezone.utc), "status": "published",
+        "parameters": json.dumps(params, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
+    }], schema=RUNS)
+    tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs}
+    if articles is not None:
+        tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
+    if validation is not None:
+        tables["validation_results"] = validation
+    publish(data_dir, run_id, tables)
+    log.info("run %s published: %s", run_id, json.dumps(dict(counts), ensure_ascii=False))
+    return summary

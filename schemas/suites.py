@@ -1,0 +1,50 @@
+"""Great Expectations suites, one per published table, as reviewed code.
+
+Each expectation carries `meta.severity` (critical | warning) and `meta.level`:
+  row    a critical failure quarantines just the unexpected rows (by GE's unexpected indices)
+  batch  a critical failure stops the run before anything is published
+Warnings are reported in `validation_results` and never block.
+Great Expectations is imported lazily (it costs seconds to import).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from akhbar.settings import Settings
+
+
+def _e(gx, name: str, severity: str, level: str, **kwargs):
+    cls = getattr(gx.expectations, name)
+    return cls(**kwargs, meta={"severity": severity, "level": level})
+
+
+def articles_suite(gx, settings: Settings, marker_regex: str):
+    now = datetime.now(timezone.utc)
+    earliest = datetime.fromisoformat(settings.earliest_published).replace(tzinfo=timezone.utc)
+    suite = gx.ExpectationSuite(name="articles")
+    for exp in (
+        _e(gx, "ExpectColumnValuesToNotBeNull", "critical", "row", column="article_id"),
+        _e(gx, "ExpectColumnValuesToNotBeNull", "critical", "row", column="body"),
+        _e(gx, "ExpectColumnValuesToNotBeNull", "critical", "row", column="outlet"),
+        _e(gx, "ExpectColumnValuesToBeBetween", "critical", "row", column="word_count",
+           min_value=settings.min_words, max_value=settings.max_words),
+        _e(gx, "ExpectColumnValuesToNotMatchRegex", "critical", "row", column="body", regex=marker_regex),
+        _e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="article_id"),
+        _e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="is_canonical", value_set=[True, False]),
+        _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="arabic_ratio",
+           min_value=settings.min_arabic_ratio, mostly=0.95),
+        _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="published_at",
+           min_value=earliest, max_value=now + timedelta(days=1)),
+        _e(gx, "ExpectColumnValuesToNotBeNull", "warning", "row", column="published_at", mostly=0.9),
+        _e(gx, "ExpectColumnValuesToNotBeNull", "warning", "row", column="title", mostly=0.5),
+    ):
+        suite.add_expectation(exp)
+    return suite
+
+
+def canonical_suite(gx):
+    """Checked on the canonical rows only: one canonical article per story."""
+    suite = gx.ExpectationSuite(name="articles_canonical")
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="content_hash"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="cluster_id"))
+    return suite

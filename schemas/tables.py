@@ -1,0 +1,133 @@
+"""Arrow schemas of every table akhbar passes between stages or publishes. Declared once, here."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+# What `read` produces: one row per input record, before any cleaning.
+RAW = pa.schema(
+    [
+        ("record_key", pa.string()),      # stable key of the input record (article_id is derived from it)
+        ("article_id", pa.string()),      # sha256(record_key)[:20]: the same record gets the same id every night
+        ("source_uri", pa.string()),      # file path, with #L<n> for a JSON-lines record or #<i> for a JSON array item
+        ("source_id", pa.string()),       # the input's own id, if any
+        ("format", pa.string()),          # txt | html | json
+        ("encoding", pa.string()),        # detected encoding of the file
+        ("outlet", pa.string()),          # from the record, else URL host, else folder name
+        ("outlet_from", pa.string()),     # field | url | folder
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("published_raw", pa.string()),
+        ("author", pa.string()),
+        ("category", pa.string()),
+        ("keywords", pa.list_(pa.string())),
+        ("content", pa.string()),         # text or HTML to clean
+        ("content_is_html", pa.bool_()),
+        ("raw_payload", pa.string()),     # the record exactly as read (for quarantine)
+    ]
+)
+
+# What `clean` + `normalize` produce; `dedup` adds the last four columns.
+ARTICLES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("source_id", pa.string()),
+        ("source_uri", pa.string()),
+        ("outlet", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("body", pa.string()),
+        ("body_norm", pa.string()),
+        ("published_at", TS),
+        ("author", pa.string()),
+        ("keywords", pa.list_(pa.string())),
+        ("category", pa.string()),
+        ("source_credit", pa.string()),
+        ("agency", pa.string()),
+        ("dateline", pa.string()),
+        ("word_count", pa.int32()),
+        ("arabic_ratio", pa.float32()),
+        ("content_hash", pa.string()),
+        ("cluster_id", pa.string()),
+        ("is_canonical", pa.bool_()),
+        ("run_id", pa.string()),
+    ]
+)
+
+BOILERPLATE = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("rule", pa.string()),
+        ("category", pa.string()),
+        ("text", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+
+DUPLICATES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("canonical_id", pa.string()),
+        ("similarity", pa.float32()),
+        ("method", pa.string()),          # exact | near
+        ("run_id", pa.string()),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        ("source_uri", pa.string()),
+        ("source_id", pa.string()),
+        ("article_id", pa.string()),
+        ("stage", pa.string()),
+        ("reason", pa.string()),
+        ("raw_payload", pa.string()),
+        ("run_id", pa.string()),
+        ("quarantined_at", TS),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("flow_run_id", pa.string()),
+        ("started_at", TS),
+        ("finished_at", TS),
+        ("status", pa.string()),
+        ("parameters", pa.string()),      # JSON
+        ("counts", pa.string()),          # JSON: counts per stage
+    ]
+)
+
+VALIDATION_RESULTS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("suite", pa.string()),
+        ("expectation", pa.string()),
+        ("column", pa.string()),
+        ("severity", pa.string()),
+        ("success", pa.bool_()),
+        ("unexpected_count", pa.int64()),
+        ("observed_value", pa.string()),
+    ]
+)
+
+# Published tables, by lake folder name.
+PUBLISHED = {
+    "articles": ARTICLES,
+    "boilerplate": BOILERPLATE,
+    "duplicates": DUPLICATES,
+    "quarantine": QUARANTINE,
+    "runs": RUNS,
+    "validation_results": VALIDATION_RESULTS,
+}
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Build a table from row dicts, filling absent columns with nulls."""
+    return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()

@@ -1,0 +1,282 @@
+"""Clean stage: strip boilerplate line by line with the reviewed rules in
+`schemas/boilerplate_rules.yaml`, move metadata found in the text (date, tags, source credit,
+byline, dateline, agency) into fields, and record every removed span with its rule and category."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from schemas.tables import BOILERPLATE, QUARANTINE
+from tasks.arabic import normalize_display, normalize_search
+from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.dates import parse_date
+
+RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
+ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
+FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline"}
+HEAD_LINES = 3          # a line is in the "head" while fewer than this many content lines were kept
+BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
+_WORD = re.compile(r"\S+")
+_KEYWORD_SPLIT = re.compile(r"\s*(?:[،,;؛|#/]|\s{2,})\s*")
+_NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    category: str
+    action: str
+    regex: re.Pattern
+    search: bool = False
+    max_words: int | None = None
+    where: str = "any"
+    end_marker: bool = False
+    fields: tuple[tuple[str, str], ...] = ()
+    examples: tuple[str, ...] = ()
+
+    def find(self, line: str) -> re.Match | None:
+        return self.regex.search(line) if self.search else self.regex.match(line)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    prefilter: re.Pattern  # one alternation of every rule: lines it misses are body, no rule runs
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def load_rules(path: str | Path = RULES_PATH) -> RuleSet:
+    """Parse and check the rules file; a bad rule fails loudly with its id."""
+    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    rules, seen = [], set()
+    for entry in spec["rules"]:
+        rid = entry.get("id")
+        if not rid or rid in seen:
+            raise ValueError(f"rules file {path}: missing or repeated id {rid!r}")
+        seen.add(rid)
+        if entry.get("action") not in ACTIONS:
+            raise ValueError(f"rule {rid}: unknown action {entry.get('action')!r}")
+        fields = tuple((entry.get("fields") or {}).items())
+        bad = [f for _, f in fields if f not in FIELDS]
+        if bad:
+            raise ValueError(f"rule {rid}: unknown field(s) {bad}")
+        try:
+            regex = re.compile(entry["pattern"])
+        except re.error as exc:
+            raise ValueError(f"rule {rid}: bad pattern: {exc}") from exc
+        rules.append(
+            Rule(
+                id=rid,
+                category=entry["category"],
+                action=entry["action"],
+                regex=regex,
+                search=bool(entry.get("search", False)),
+                max_words=entry.get("max_words"),
+                where=entry.get("where", "any"),
+                end_marker=bool(entry.get("end_marker", False)),
+                fields=fields,
+                examples=tuple(entry.get("examples", ())),
+            )
+        )
+    alternation = "|".join(
+        ("(?:.*?" if r.search else "(?:") + _NAMED_GROUP.sub("(?:", r.regex.pattern) + ")" for r in rules
+    )
+    return RuleSet(tuple(rules), re.compile(alternation))
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    return load_rules()
+
+
+def marker_regex(rules: RuleSet | None = None) -> str:
+    """A regex of unmistakable boilerplate markers, built from the rules file, that must never
+    survive into a published body (used by the validation suite, so a new rule tightens it):
+    any line a marker rule would match, and an ad marker anywhere."""
+    rules = rules or default_rules()
+    markers = [r for r in rules.rules if r.id in MARKER_RULES]
+    lines = "|".join(f"(?:{'.*?' if r.search else ''}{r.regex.pattern})" for r in markers)
+    return _NAMED_GROUP.sub("(?:", rf"(?m)^(?:{lines})|\[\s*ad_\d+\s*\]")
+
+
+# Rules whose match inside a published body means cleaning failed (checked by validation).
+MARKER_RULES = frozenset({"ad.marker", "tags.keywords", "read_also.trailing", "related.similar", "newsletter.signup", "comment.prompt"})
+
+
+@dataclass(slots=True)
+class Cleaned:
+    body: str
+    title: str | None = None
+    published_at: datetime | None = None
+    author: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    source_credit: str | None = None
+    agency: str | None = None
+    dateline: str | None = None
+    removed: list[tuple[str, str, str]] = field(default_factory=list)  # (rule id, category, text)
+
+
+def is_headline(line: str, max_words: int = 18) -> bool:
+    """Short, and not ending like a sentence or a lead-in: the shape of a headline or a list item."""
+    words = len(_WORD.findall(line))
+    return 1 <= words <= max_words and len(line) <= 160 and not line.endswith((".", ":", "،", ",", "؛", ";", "…"))
+
+
+def split_keywords(value: str) -> list[str]:
+    """Tags as the site lists them: split on commas, separators, hashtags or wide gaps."""
+    out: list[str] = []
+    for item in _KEYWORD_SPLIT.split(value):
+        item = item.strip(" .-_:").replace("_", " ")
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _same_text(a: str, b: str) -> bool:
+    return normalize_search(a) == normalize_search(b)
+
+
+def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = None) -> Cleaned:
+    """Clean one article's text. `title` is the title the record already carries, if any."""
+    rules = rules or default_rules()
+    out = Cleaned(body="", title=title or None)
+    lines = [ln.strip() for ln in normalize_display(text).split("\n")]
+    lines = [ln for ln in lines if ln]
+    kept: list[str] = []
+    end_seen = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not rules.prefilter.match(line):
+            kept.append(line)
+            continue
+        words = len(_WORD.findall(line))
+        for rule in rules.rules:
+            if rule.max_words is not None and words > rule.max_words:
+                continue
+            if rule.where == "head" and len(kept) >= HEAD_LINES:
+                continue
+            if rule.where == "after_end" and not end_seen:
+                continue
+            m = rule.find(line)
+            if m is None:
+                continue
+            end_seen = end_seen or rule.end_marker
+            _take_fields(out, rule, m)
+            if rule.action == "strip_span":
+                rest = (line[: m.start()] + line[m.end():]).strip()
+                out.removed.append((rule.id, rule.category, m.group(0).strip()))
+                if rest:
+                    kept.append(rest)
+            elif rule.action == "cut_rest":
+                out.removed.append((rule.id, rule.category, "\n".join(lines[i - 1:])))
+                i = len(lines)
+            elif rule.action == "drop_block":
+                block = [line]
+                label_only = words <= 3
+                while label_only and i < len(lines) and len(block) <= BLOCK_MAX_LINES and is_headline(lines[i]):
+                    block.append(lines[i])
+                    i += 1
+                out.removed.append((rule.id, rule.category, "\n".join(block)))
+            else:  # drop_line, extract
+                out.removed.append((rule.id, rule.category, line))
+            break
+        else:
+            kept.append(line)
+
+    if kept:
+        if out.title and _same_text(kept[0], out.title):
+            out.removed.append(("title.repeated", "title", kept.pop(0)))
+        elif not out.title and len(kept) >= 2 and is_headline(kept[0], max_words=25):
+            out.title = kept.pop(0)
+            out.removed.append(("title.first_line", "title", out.title))
+    out.body = "\n".join(kept)
+    return out
+
+
+def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
+    for group, target in rule.fields:
+        value = m.groupdict().get(group)
+        if not value or not value.strip():
+            continue
+        value = value.strip(" \t:：-–—()")
+        if target == "keywords":
+            out.keywords.extend(k for k in split_keywords(value) if k not in out.keywords)
+        elif target == "published_at":
+            if out.published_at is None:
+                out.published_at = parse_date(value)
+        elif getattr(out, target) is None:
+            setattr(out, target, re.sub(r"\s+", " ", value))
+
+
+# ----------------------------------------------------------------------------- batch / task
+
+CLEANED_COLUMNS = ("title", "body", "published_at", "author", "keywords", "source_credit", "agency", "dateline")
+
+
+def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Clean every row of an extracted batch. Returns (cleaned rows, boilerplate rows, quarantine rows).
+    A record whose body is empty after cleaning goes to quarantine with the reason."""
+    rules = rules or default_rules()
+    rows = extracted.to_pylist()
+    good, removed, bad = [], [], []
+    for row in rows:
+        try:
+            c = clean_text(row["text"] or "", title=row.get("title"), rules=rules)
+        except Exception as exc:  # a bug on one record must not sink the run
+            bad.append(quarantine_row(row, run_id, "clean", f"cleaning failed: {type(exc).__name__}: {exc}"))
+            continue
+        if not c.body.strip():
+            reason = "no body text left after boilerplate removal" if (row["text"] or "").strip() else "empty text"
+            bad.append(quarantine_row(row, run_id, "clean", reason))
+            continue
+        published = row.get("published_hint")
+        published = parse_date(published) if published else None
+        keywords = list(row.get("keywords") or [])
+        keywords += [k for k in c.keywords if k not in keywords]
+        good.append(
+            {
+                **{k: row[k] for k in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")},
+                "title": normalize_display(c.title) if c.title else None,
+                "body": c.body,
+                "published_at": published or c.published_at,
+                "author": row.get("author") or c.author,
+                "keywords": [normalize_display(k) for k in keywords],
+                "source_credit": c.source_credit,
+                "agency": c.agency,
+                "dateline": c.dateline,
+            }
+        )
+        removed += [{"article_id": row["article_id"], "rule": r, "category": cat, "text": t, "run_id": run_id} for r, cat, t in c.removed]
+    schema = pa.schema(
+        [extracted.schema.field(n) for n in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")]
+        + [
+            ("title", pa.string()), ("body", pa.string()), ("published_at", pa.timestamp("us", tz="UTC")),
+            ("author", pa.string()), ("keywords", pa.list_(pa.string())), ("source_credit", pa.string()),
+            ("agency", pa.string()), ("dateline", pa.string()),
+        ]
+    )
+    return (
+        pa.Table.from_pylist(good, schema=schema),
+        pa.Table.from_pylist(removed, schema=BOILERPLATE),
+        pa.Table.from_pylist(bad, schema=QUARANTINE),
+    )
+
+
+@stage_task(name="clean", retries=0)
+def clean(extracted: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
+    cleaned, removed, bad = clean_batch(extracted, run_id)
+    run_logger().info(
+        "clean: %d in, %d cleaned, %d quarantined, %d boilerplate spans removed",
+        extracted.num_rows, cleaned.num_rows, bad.num_rows, removed.num_rows,
+    )
+    return cleaned, removed, bad

@@ -1,0 +1,34 @@
+"""Normalize stage: the display body is already normalized by `clean`; here each article gets its
+search-normalized text (dedup and search), word count, Arabic-script ratio and content hash."""
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+
+from tasks.arabic import arabic_ratio, normalize_search, word_count
+from tasks.base import run_logger, stage_task
+
+
+def content_hash(body_norm: str) -> str:
+    """Hash of the search-normalized body: copies that differ only in boilerplate, diacritics,
+    letter variants, punctuation or whitespace hash the same."""
+    return hashlib.sha256(body_norm.encode("utf-8")).hexdigest()[:32]
+
+
+def normalize_batch(cleaned: pa.Table) -> pa.Table:
+    bodies = cleaned.column("body").to_pylist()
+    norms = [normalize_search(b) for b in bodies]
+    t = cleaned
+    t = t.append_column("body_norm", pa.array(norms, pa.string()))
+    t = t.append_column("word_count", pa.array([word_count(b) for b in bodies], pa.int32()))
+    t = t.append_column("arabic_ratio", pa.array([arabic_ratio(b) for b in bodies], pa.float32()))
+    t = t.append_column("content_hash", pa.array([content_hash(n) for n in norms], pa.string()))
+    return t
+
+
+@stage_task(name="normalize")
+def normalize(cleaned: pa.Table) -> pa.Table:
+    out = normalize_batch(cleaned)
+    run_logger().info("normalize: %d articles", out.num_rows)
+    return out

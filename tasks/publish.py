@@ -1,0 +1,88 @@
+"""Publish stage: write the run's tables as zstd Parquet into the lake and rebuild the DuckDB views.
+
+Each table's file is written under DIR/staging/<run_id>/ first and moved into DIR/lake/<table>/
+with an atomic rename, the `runs` row last: a run whose `runs` row exists was published whole.
+The DuckDB file is opened read-write only to rebuild views, then closed (it locks other processes).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.tables import PUBLISHED
+from tasks.base import run_logger, stage_task
+
+WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
+
+
+def lake_dir(data_dir: Path) -> Path:
+    return Path(data_dir).resolve() / "lake"
+
+
+def warehouse_path(data_dir: Path) -> Path:
+    return Path(data_dir).resolve() / "warehouse.duckdb"
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Select and cast the columns of `schema`, in its order (extra working columns dropped)."""
+    cols = []
+    for f in schema:
+        col = table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        cols.append(col.cast(f.type) if col.type != f.type else col)
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def ensure_lake(data_dir: Path) -> None:
+    """Every table folder holds at least one (possibly empty) file, so every view resolves."""
+    lake = lake_dir(data_dir)
+    for name, schema in PUBLISHED.items():
+        folder = lake / name
+        folder.mkdir(parents=True, exist_ok=True)
+        if not any(folder.glob("*.parquet")):
+            pq.write_table(schema.empty_table(), folder / "_empty.parquet", compression="zstd")
+
+
+def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> dict[str, int]:
+    """Stage then move each table; `runs` goes last. Returns rows written per table."""
+    data_dir = Path(data_dir).resolve()
+    ensure_lake(data_dir)
+    staging = data_dir / "staging" / run_id
+    staging.mkdir(parents=True, exist_ok=True)
+    order = [n for n in tables if n != "runs"] + (["runs"] if "runs" in tables else [])
+    staged = {}
+    for name in order:
+        t = conform(tables[name], PUBLISHED[name])
+        path = staging / f"{name}.parquet"
+        pq.write_table(t, path, compression="zstd")
+        staged[name] = (path, t.num_rows)
+    for name in order:
+        path, _ = staged[name]
+        os.replace(path, lake_dir(data_dir) / name / f"run-{run_id}.parquet")
+    shutil.rmtree(staging, ignore_errors=True)
+    return {name: n for name, (_, n) in staged.items()}
+
+
+def build_views(data_dir: Path) -> None:
+    """(Re)create the macros and views in warehouse.duckdb from warehouse/*.sql."""
+    data_dir = Path(data_dir).resolve()
+    ensure_lake(data_dir)
+    lake = lake_dir(data_dir).as_posix().replace("'", "''")
+    con = duckdb.connect(str(warehouse_path(data_dir)))
+    try:
+        for sql_file in sorted(WAREHOUSE_SQL.glob("*.sql")):
+            con.execute(sql_file.read_text(encoding="utf-8").replace("{lake}", lake))
+    finally:
+        con.close()
+
+
+@stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
+def publish(data_dir: str, run_id: str, tables: dict[str, pa.Table]) -> dict[str, int]:
+    written = write_tables(Path(data_dir), run_id, tables)
+    build_views(Path(data_dir))
+    run_logger().info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
+    return written

@@ -1,0 +1,253 @@
+"""Discover and read stages: landing files -> one Arrow table of raw records.
+
+Every input record either becomes a row of the RAW table or a quarantine row with its reason and
+raw payload: an undecodable file, a malformed JSON line, a record without text, a repeated record.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+from charset_normalizer import from_bytes
+
+from akhbar.settings import FieldMap
+from schemas.tables import QUARANTINE, RAW
+from tasks.base import quarantine_row, run_logger, stage_task
+
+FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
+           ".ndjson": "jsonl", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl", ".json.gz": "json"}
+_HTML_HINT = re.compile(r"<(?:html|body|p|div|br|article|h1|span)\b[^>]*>", re.I)
+
+
+class InputError(ValueError):
+    """A run-level input problem (a path that does not exist): the run stops with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class LandingFile:
+    path: Path
+    format: str
+    outlet_hint: str          # folder name: the outlet of records that carry none
+    size: int
+    mtime: float
+
+
+def file_format(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return FORMATS[suffix]
+    return None
+
+
+def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[dict]]:
+    """Files under the inputs (recursive, sorted), and quarantine rows for files akhbar cannot read.
+    Hidden files and README/notes files are not records and are passed over."""
+    found, skipped = [], []
+    for raw in inputs:
+        root = Path(raw).expanduser().resolve()
+        if not root.exists():
+            raise InputError(f"input not found: {raw}")
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            rel = path.relative_to(root) if root.is_dir() else Path(path.name)
+            if any(part.startswith(".") for part in rel.parts) or path.name.lower().startswith(("readme", "license")):
+                continue
+            fmt = file_format(path)
+            if fmt is None:
+                skipped.append({"source_uri": str(path), "raw_payload": None})
+                continue
+            st = path.stat()
+            found.append(LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime))
+    return found, skipped
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Text and encoding name. UTF-8 (with or without BOM) first; otherwise charset-normalizer,
+    which tells windows-1256 from ISO-8859-6 and friends by language fit, not just byte validity."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnicodeError("could not detect the text encoding")
+    return str(best), best.encoding
+
+
+def record_key(outlet: str | None, source_id: str | None, url: str | None, content: str, name: str) -> str:
+    """What makes a record the same record on another night: its own id, else its URL, else
+    its file name and content."""
+    if source_id:
+        return f"id:{outlet or ''}:{source_id}"
+    if url:
+        return f"url:{url.strip()}"
+    return f"file:{outlet or ''}/{name}:{hashlib.sha256(content.encode()).hexdigest()}"
+
+
+def article_id_for(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url.strip()).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _first(rec: dict, keys: list[str]) -> Any:
+    for k in keys:
+        v = rec.get(k)
+        if v not in (None, "", [], {}):
+            return v
+    return None
+
+
+def _as_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, list):
+        return "\n".join(_as_text(x) or "" for x in v) or None
+    if isinstance(v, dict):
+        return _as_text(v.get("name") or v.get("text") or v.get("value"))
+    return str(v)
+
+
+def _as_keywords(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [k.strip() for k in re.split(r"[،,;|]", v) if k.strip()]
+    return [str(_as_text(k)).strip() for k in v if _as_text(k)]
+
+
+def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, fields: FieldMap) -> dict:
+    """Map one JSON object onto RAW columns; raises ValueError with a reason if it cannot."""
+    if not isinstance(rec, dict):
+        raise ValueError(f"JSON record is a {type(rec).__name__}, not an object")
+    text_key = next((k for k in fields.text if rec.get(k) not in (None, "", [])), None)
+    content = _as_text(rec.get(text_key)) if text_key else None
+    if not content or not content.strip():
+        raise ValueError(f"record has no text (looked for: {', '.join(fields.text)})")
+    url = _as_text(_first(rec, fields.url))
+    source_id = _as_text(_first(rec, fields.id))
+    outlet = _as_text(_first(rec, fields.outlet))
+    outlet_from = "field" if outlet else ("url" if host_of(url) else "folder")
+    outlet = outlet or host_of(url) or lf.outlet_hint
+    is_html = text_key in ("html", "raw_html") or bool(_HTML_HINT.search(content[:2000]))
+    return {
+        "record_key": record_key(outlet, source_id, url, content, lf.path.name),
+        "source_uri": uri, "source_id": source_id, "format": "json", "encoding": "utf-8",
+        "outlet": outlet, "outlet_from": outlet_from, "url": url,
+        "title": _as_text(_first(rec, fields.title)),
+        "published_raw": _as_text(_first(rec, fields.published)),
+        "author": _as_text(_first(rec, fields.author)),
+        "category": _as_text(_first(rec, fields.category)),
+        "keywords": _as_keywords(_first(rec, fields.keywords)),
+        "content": content, "content_is_html": is_html, "raw_payload": payload,
+    }
+
+
+def iter_file_records(lf: LandingFile, fields: FieldMap) -> Iterator[tuple[dict | None, dict | None]]:
+    """Yield (raw row, None) or (None, quarantine stub) for every record of one file."""
+    uri = str(lf.path)
+    try:
+        data = lf.path.read_bytes()
+    except OSError as exc:
+        yield None, {"source_uri": uri, "reason": f"cannot read file: {exc}", "raw_payload": None}
+        return
+    if lf.path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            yield None, {"source_uri": uri, "reason": f"corrupt gzip file: {exc}", "raw_payload": None}
+            return
+    try:
+        text, encoding = decode_bytes(data)
+    except UnicodeError as exc:
+        yield None, {"source_uri": uri, "reason": str(exc), "raw_payload": data[:100_000].decode("latin-1")}
+        return
+    if lf.format in ("txt", "html"):
+        if not text.strip():
+            yield None, {"source_uri": uri, "reason": "empty file", "raw_payload": text}
+            return
+        outlet = lf.outlet_hint
+        yield {
+            "record_key": record_key(outlet, None, None, text, lf.path.name),
+            "source_uri": uri, "source_id": None, "format": lf.format, "encoding": encoding,
+            "outlet": outlet, "outlet_from": "folder", "url": None, "title": None, "published_raw": None,
+            "author": None, "category": None, "keywords": [], "content": text,
+            "content_is_html": lf.format == "html", "raw_payload": text,
+        }, None
+    elif lf.format == "jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            yield _parse_json(line, f"{uri}#L{n}", lf, fields)
+    else:  # one JSON document: an object or an array of objects
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield None, {"source_uri": uri, "reason": f"malformed JSON: {exc}", "raw_payload": text}
+            return
+        items = doc if isinstance(doc, list) else [doc]
+        for n, rec in enumerate(items):
+            payload = json.dumps(rec, ensure_ascii=False)
+            try:
+                yield json_record(rec, f"{uri}#{n}" if isinstance(doc, list) else uri, payload, lf, fields), None
+            except ValueError as exc:
+                yield None, {"source_uri": f"{uri}#{n}", "reason": str(exc), "raw_payload": payload}
+
+
+def _parse_json(line: str, uri: str, lf: LandingFile, fields: FieldMap) -> tuple[dict | None, dict | None]:
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, {"source_uri": uri, "reason": f"malformed JSON line: {exc.msg} at column {exc.colno}", "raw_payload": line}
+    try:
+        return json_record(rec, uri, line, lf, fields), None
+    except ValueError as exc:
+        src = rec.get("id") if isinstance(rec, dict) else None
+        return None, {"source_uri": uri, "source_id": _as_text(src), "reason": str(exc), "raw_payload": line}
+
+
+def read_landing(files: list[LandingFile], run_id: str, fields: FieldMap | None = None) -> tuple[pa.Table, pa.Table]:
+    """Read every file. Returns (raw records with article_id, quarantine rows)."""
+    fields = fields or FieldMap()
+    rows, bad, first_seen = [], [], {}
+    for lf in files:
+        for row, stub in iter_file_records(lf, fields):
+            if stub is not None:
+                bad.append(quarantine_row(stub, run_id, "read", stub["reason"]))
+                continue
+            row["article_id"] = article_id_for(row["record_key"])
+            if row["article_id"] in first_seen:
+                bad.append(quarantine_row(row, run_id, "read",
+                                          f"repeated record: same {row['record_key'].split(':', 1)[0]} as {first_seen[row['article_id']]}"))
+                continue
+            first_seen[row["article_id"]] = row["source_uri"]
+            rows.append(row)
+    return pa.Table.from_pylist(rows, schema=RAW), pa.Table.from_pylist(bad, schema=QUARANTINE)
+
+
+@stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5])
+def discover(inputs: list[str], run_id: str) -> tuple[list[LandingFile], pa.Table]:
+    files, skipped = discover_files(inputs)
+    bad = [quarantine_row(s, run_id, "discover", f"unsupported file type: {Path(s['source_uri']).suffix or '(none)'}") for s in skipped]
+    run_logger().info("discover: %d landing files (%d unsupported, quarantined)", len(files), len(skipped))
+    return files, pa.Table.from_pylist(bad, schema=QUARANTINE)
+
+
+@stage_task(name="read", retries=2, retry_delay_seconds=[1, 5])
+def read(files: list[LandingFile], run_id: str, fields: FieldMap | None = None) -> tuple[pa.Table, pa.Table]:
+    raw, bad = read_landing(files, run_id, fields)
+    run_logger().info("read: %d records from %d files, %d quarantined", raw.num_rows, len(files), bad.num_rows)
+    return raw, bad

@@ -1,0 +1,154 @@
+"""Cleaning: the rules file checks itself, and the five seeds come out as the foundation requires."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import need, seed_path
+from tasks.clean import clean_text, default_rules, is_headline, load_rules, marker_regex, split_keywords
+
+
+def seed(prefix: str):
+    return clean_text(need(seed_path(prefix)).read_text(encoding="utf-8"))
+
+
+def removed_by(c, rule: str) -> list[str]:
+    return [text for rid, _, text in c.removed if rid == rule]
+
+
+@pytest.mark.parametrize("rule", default_rules().rules, ids=lambda r: r.id)
+def test_every_rule_matches_its_own_examples(rule):
+    assert rule.examples, f"rule {rule.id} has no examples"
+    for example in rule.examples:
+        assert rule.find(example), f"{rule.id} does not match its example {example!r}"
+        assert default_rules().prefilter.match(example), f"prefilter misses {example!r}"
+
+
+def test_rules_file_rejects_bad_entries(tmp_path: Path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - {id: x, category: ad, action: explode, pattern: 'a'}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown action"):
+        load_rules(bad)
+    bad.write_text("rules:\n  - {id: x, category: ad, action: drop_line, pattern: '(('}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="rule x: bad pattern"):
+        load_rules(bad)
+
+
+def test_seed_000_cut_at_read_also_and_metadata():
+    c = seed("000")
+    assert c.body.split("\n")[-1].startswith("بذلت روسيا قصارى جهدها")
+    for gone in ("زيلينسكي", "زاخاروفا", "أيضاً:", "كلمات دلالية", "المصدر:", "تاريخ النشر"):
+        assert gone not in c.body
+    assert c.source_credit == "صدى البلد"
+    assert c.published_at == datetime(2023, 9, 17, tzinfo=timezone.utc)
+    assert c.title == "زيارة أسبوع.. كوريا الشمالية تخرج من حالة العزلة بدعم روسي"
+    assert c.keywords and c.keywords[0].startswith("التعاون العسكري")
+    assert "كوريا الشمالية" in c.keywords[0]  # Persian letters of the tag line normalized
+    assert len(c.body.split("\n")) == 9
+    cut = removed_by(c, "read_also.trailing")
+    assert len(cut) == 1 and cut[0].startswith("إقرأ أيضاً:") and "زيلينسكي" in cut[0]
+
+
+def test_seed_001_comment_form_and_byline():
+    c = seed("001")
+    for gone in ("اترك تعليق", "بريدك الإلكتروني", "الحقول الإلزامية", "شارك المقال", "دقيقة للقراءة"):
+        assert gone not in c.body
+    assert c.author == "فريق التحرير"
+    assert c.dateline == "موسكو"
+    assert c.body.startswith("أشاد وزير خارجية كوريا الشمالية الثلاثاء")
+    assert "زيارة بوتين؟" in c.body.split("\n")  # a subheading is body, not boilerplate
+    assert c.body.split("\n")[-1].startswith("وبعد توليه منصب الرئيس خلفاً لبوريس يلتسين")
+
+
+def test_seed_002_dateline_agency_and_closing_question():
+    c = seed("002")
+    assert (c.dateline, c.agency) == ("سول", "رويترز")
+    assert c.body.startswith("ذكرت وسائل إعلام رسمية في كوريا الشمالية")
+    assert "هل ترغب بالتعليق" not in c.body and "لا تتردد" not in c.body
+    assert c.title is None  # the first line is a paragraph, not a headline
+    assert len(c.body.split("\n")) == 6
+
+
+def test_seed_003_ads_newsletter_captions_source():
+    c = seed("003")
+    for gone in ("[ad_1]", "[ad_2]", "تنبيهات مجانية", "اشترك", "(EPA)", "(عبر رويترز)", "عبر AP"):
+        assert gone not in c.body
+    assert c.body.split("\n")[-1].startswith("وتكافح روسيا حاليًا")
+    assert not c.body.rstrip().endswith("المصدر")
+    assert len(removed_by(c, "caption.photo_credit")) == 4
+    # a paragraph that merely lacks a final period is body, not a caption
+    assert any(line.endswith("غادروا في نفس سيارة الليموزين إلى دار ضيافة ولاية كومسوسان") for line in c.body.split("\n"))
+
+
+def test_seed_004_keeps_conclusion_drops_everything_after_read_also():
+    c = seed("004")
+    assert c.body.split("\n")[-1].startswith("وخلص تقرير الصحيفة")
+    for gone in ("إقرأ أيضاً", "كريفي ريه", "مقالات مشابهة", "•", "المصدر: الوطن"):
+        assert gone not in c.body
+    assert c.title is None
+    assert c.source_credit == "الوطن"
+    assert "قلق في واشنطن بسبب الزيارة" in c.body.split("\n")
+
+
+def test_read_also_inside_body_drops_label_and_its_headlines_only():
+    text = "\n".join([
+        "عنوان الخبر هنا",
+        "الفقرة الأولى من الخبر تتحدث عن الاقتصاد والأسواق بتفصيل كاف.",
+        "اقرأ أيضاً:",
+        "البنك المركزي يرفع الفائدة",
+        "أسعار النفط تتراجع في التعاملات المبكرة",
+        "ولم تتوقف التداعيات عند ذلك بل امتدت إلى قطاعات أخرى منها:",
+        "الفقرة الأخيرة تختم الخبر بتصريح للوزير.",
+    ])
+    c = clean_text(text)
+    assert c.body.split("\n") == [
+        "الفقرة الأولى من الخبر تتحدث عن الاقتصاد والأسواق بتفصيل كاف.",
+        "ولم تتوقف التداعيات عند ذلك بل امتدت إلى قطاعات أخرى منها:",
+        "الفقرة الأخيرة تختم الخبر بتصريح للوزير.",
+    ]
+    assert removed_by(c, "read_also.block") == ["اقرأ أيضاً:\nالبنك المركزي يرفع الفائدة\nأسعار النفط تتراجع في التعاملات المبكرة"]
+
+
+def test_known_title_repeated_as_first_line_is_dropped():
+    c = clean_text("سعر الذهب يرتفع\nارتفع سعر الذهب اليوم في الأسواق المحلية بنسبة واحد بالمئة.", title="سعر الذهب يرتفع")
+    assert c.body == "ارتفع سعر الذهب اليوم في الأسواق المحلية بنسبة واحد بالمئة."
+    assert removed_by(c, "title.repeated") == ["سعر الذهب يرتفع"]
+
+
+def test_corpus_style_credits_and_notices():
+    text = "\n".join([
+        "افتتح المعرض أبوابه أمام الزوار صباح اليوم وسط إقبال كبير من العائلات.",
+        "يمكنكم استلام إشعارات بأهم الموضوعات بعد تحميل أحدث نسخة من تطبيق بي بي سي عربي على هاتفكم المحمول.",
+        "------------------------------",
+        "** جميع المقالات المنشورة تمثل رأي كتابها فقط.",
+        "*نقلاً عن صحيفة المساء",
+        "فرانس24/ أ ف ب",
+    ])
+    c = clean_text(text)
+    assert c.body == "افتتح المعرض أبوابه أمام الزوار صباح اليوم وسط إقبال كبير من العائلات."
+    assert c.source_credit == "صحيفة المساء"
+    assert c.agency == "فرانس24/ أ ف ب"
+    assert {cat for _, cat, _ in c.removed} == {"share", "separator", "disclaimer", "source", "agency"}
+
+
+def test_headline_shape():
+    assert is_headline("وفاة الممثل المصري نور الشريف")
+    assert is_headline("هل انتهى الموسم؟")
+    assert not is_headline("ولم تخلُ الدراما المصرية من مشاركته في أعمال منها:")
+    assert not is_headline("جملة تامة تنتهي بنقطة.")
+
+
+def test_split_keywords():
+    assert split_keywords("اقتصاد، طاقة , نفط| #أسواق_المال") == ["اقتصاد", "طاقة", "نفط", "أسواق المال"]
+
+
+def test_marker_regex_catches_leftovers_and_spares_body():
+    import re
+
+    rx = re.compile(marker_regex())
+    assert rx.search("فقرة.\n[ad_1]\nفقرة")
+    assert rx.search("فقرة.\nكلمات دلالية: أ ب")
+    assert rx.search("نص [ad_2] نص")
+    assert not rx.search("قال الوزير إن الاتفاق يشمل التعاون العسكري.\nوأضاف أن المصدر الرئيسي للطاقة هو النفط.")

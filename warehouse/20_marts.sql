@@ -1,0 +1,40 @@
+-- Marts for analysts, built on the table views.
+
+-- One row per story: the canonical article of each cluster.
+CREATE OR REPLACE VIEW articles_unique AS
+    WITH canonical AS (SELECT * FROM articles WHERE is_canonical)
+    SELECT * FROM canonical;
+
+-- Articles per outlet, with how many are canonical and how many are copies.
+CREATE OR REPLACE VIEW outlet_summary AS
+    WITH per_outlet AS (
+        SELECT outlet,
+               count(*)                                   AS articles,
+               count(*) FILTER (WHERE is_canonical)       AS unique_stories,
+               count(*) FILTER (WHERE NOT is_canonical)   AS duplicates,
+               min(published_at)                          AS first_published,
+               max(published_at)                          AS last_published
+        FROM articles
+        GROUP BY outlet
+    )
+    SELECT * FROM per_outlet ORDER BY articles DESC, outlet;
+
+-- What cleaning removed, per category.
+CREATE OR REPLACE VIEW boilerplate_summary AS
+    WITH per_category AS (
+        SELECT category, count(*) AS spans, count(DISTINCT article_id) AS articles, sum(length(text)) AS characters
+        FROM boilerplate
+        GROUP BY category
+    )
+    SELECT * FROM per_category ORDER BY spans DESC, category;
+
+-- Where every input record went: the accounting a run must balance.
+CREATE OR REPLACE VIEW record_accounting AS
+    WITH outcomes AS (
+        SELECT 'article (canonical)' AS outcome, count(*) AS records FROM articles WHERE is_canonical
+        UNION ALL
+        SELECT 'duplicate (' || method || ')', count(*) FROM duplicates GROUP BY method
+        UNION ALL
+        SELECT 'quarantine (' || stage || ')', count(*) FROM quarantine GROUP BY stage
+    )
+    SELECT * FROM outcomes ORDER BY outcome;
