@@ -20,7 +20,6 @@ from tasks.dates import parse_date
 RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
 FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline"}
-HEAD_LINES = 3          # a line is in the "head" while fewer than this many content lines were kept
 BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
 _WORD = re.compile(r"\S+")
 _KEYWORD_SPLIT = re.compile(r"\s*(?:[،,;؛|#/]|\s{2,})\s*")
@@ -163,7 +162,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
         for rule in rules.rules:
             if rule.max_words is not None and words > rule.max_words:
                 continue
-            if rule.where == "head" and len(kept) >= HEAD_LINES:
+            if rule.where == "head" and not (not kept or (len(kept) == 1 and is_headline(kept[0]))):
                 continue
             if rule.where == "after_end" and not end_seen:
                 continue

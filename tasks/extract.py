@@ -10,6 +10,9 @@ from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.html import extract_html
 from tasks.read import host_of
 
+# Page-chrome categories named as in the rules file where they mean the same thing.
+HTML_CATEGORY = {"comments": "comment", "newsletter": "newsletter", "tags": "tags", "author": "byline"}
+
 EXTRACTED = pa.schema(
     [
         ("article_id", pa.string()), ("source_id", pa.string()), ("source_uri", pa.string()),
@@ -39,7 +42,7 @@ def extract_batch(raw: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Ta
             out["author"] = out["author"] or page.author
             out["url"] = out["url"] or page.canonical_url
             out["keywords"] += [k for k in page.keywords if k not in out["keywords"]]
-            removed += [{"article_id": r["article_id"], "rule": f"html.{cat}", "category": cat, "text": text, "run_id": run_id}
+            removed += [{"article_id": r["article_id"], "rule": f"html.{cat}", "category": HTML_CATEGORY.get(cat, cat), "text": text, "run_id": run_id}
                         for cat, text in page.removed]
             if out["outlet_from"] == "folder" and out["url"]:
                 host = host_of(out["url"])

@@ -188,7 +188,7 @@ def iter_file_records(lf: LandingFile, fields: FieldMap) -> Iterator[tuple[dict 
             "content_is_html": lf.format == "html", "raw_payload": text,
         }, None
     elif lf.format == "jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text.split("\n"), start=1):  # not splitlines(): JSON strings may hold U+2028
             if not line.strip():
                 continue
             yield _parse_json(line, f"{uri}#L{n}", lf, fields)

@@ -1,0 +1,176 @@
+"""End to end: the nightly flow on the seeds, on the bundled sample (against samples/expected.json),
+and a second night over the same input. Runs the real flow under a Prefect test harness."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, SAMPLES, SEEDS, need
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
+
+
+def query(data_dir: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def rows(data_dir: Path, sql: str) -> list[dict]:
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_run(prefect_harness, tmp_path_factory):
+    from flows.nightly import nightly
+
+    data = tmp_path_factory.mktemp("seeds-warehouse")
+    summary = nightly(inputs=[str(need(SEEDS))], data_dir=str(data))
+    return data, summary
+
+
+@pytest.fixture(scope="module")
+def sample_run(prefect_harness, tmp_path_factory):
+    from flows.nightly import nightly
+
+    data = tmp_path_factory.mktemp("sample-warehouse")
+    first = nightly(inputs=[str(SAMPLES)], data_dir=str(data))
+    return data, first
+
+
+def seed_row(data: Path, prefix: str) -> dict:
+    found = rows(data, f"SELECT * FROM articles WHERE source_uri LIKE '%/{prefix}\\_%' ESCAPE '\\'")
+    assert len(found) == 1, f"seed {prefix}: {len(found)} rows"
+    return found[0]
+
+
+def test_seeds_are_clean(seeds_run):
+    data, summary = seeds_run
+    assert summary["articles_clean"] == 5 and summary["quarantined"] == 0
+    for body, in query(data, "SELECT body FROM articles"):
+        for marker in ("[ad_", "أيضاً:", "كلمات دلالية"):
+            assert marker not in body
+
+    s0 = seed_row(data, "000")
+    assert s0["body"].split("\n")[-1].startswith("بذلت روسيا قصارى جهدها")
+    for zelensky_line in ("زيلينسكي", "زاخاروفا", "كييف صنع في كوريا"):
+        assert zelensky_line not in s0["body"]
+    assert s0["source_credit"] == "صدى البلد"
+    assert s0["published_at"].date() == date(2023, 9, 17)
+
+    s3 = seed_row(data, "003")
+    assert "تنبيهات مجانية" not in s3["body"] and "اشترك" not in s3["body"]
+    assert "[ad_1]" not in s3["body"] and "[ad_2]" not in s3["body"]
+    assert not s3["body"].rstrip().endswith("المصدر")
+
+    s1 = seed_row(data, "001")
+    for form in ("اترك تعليق", "لن يتم نشر عنوان بريدك", "الحقول الإلزامية"):
+        assert form not in s1["body"]
+
+    s4 = seed_row(data, "004")
+    assert "وخلص تقرير الصحيفة" in s4["body"]
+    assert "إقرأ أيضاً" not in s4["body"] and "كريفي ريه" not in s4["body"] and "مقالات مشابهة" not in s4["body"]
+
+
+def test_seed_boilerplate_is_audited(seeds_run):
+    data, _ = seeds_run
+    by_cat = dict(query(data, "SELECT category, count(*) FROM boilerplate GROUP BY 1"))
+    assert by_cat["read_also"] == 2 and by_cat["ad"] == 2 and by_cat["caption"] == 4 and by_cat["comment"] == 5
+    cut = query(data, "SELECT text FROM boilerplate b JOIN articles a USING (article_id) "
+                      "WHERE b.rule = 'read_also.trailing' AND a.source_uri LIKE '%/000_%'")
+    assert len(cut) == 1 and "زيلينسكي" in cut[0][0]
+
+
+def _expected():
+    return json.loads((REPO / "samples" / "expected.json").read_text(encoding="utf-8"))
+
+
+def _match(uri: str, entry: dict) -> bool:
+    return uri.endswith("/" + entry["input"])
+
+
+def test_sample_every_record_lands_where_expected(sample_run):
+    data, summary = sample_run
+    arts = rows(data, "SELECT * FROM articles")
+    dups = {r["article_id"]: r for r in rows(data, "SELECT * FROM duplicates")}
+    quarantine = rows(data, "SELECT * FROM quarantine")
+    expected = _expected()
+    assert summary["records_read"] == len(expected)
+    for e in expected:
+        got_a = [a for a in arts if _match(a["source_uri"], e)]
+        got_q = [q for q in quarantine if _match(q["source_uri"], e)]
+        assert len(got_a) + len(got_q) == 1, f"{e['input']} ends up in {len(got_a) + len(got_q)} places"
+        if e["expect"] == "quarantine":
+            assert got_q, f"{e['input']} should be quarantined"
+            assert got_q[0]["reason"] and got_q[0]["raw_payload"]
+            continue
+        assert got_a, f"{e['input']} missing from articles (quarantined: {got_q and got_q[0]['reason']})"
+        a = got_a[0]
+        if e["expect"] == "article":
+            assert a["is_canonical"], f"{e['input']} should be canonical"
+        else:
+            method = e["expect"].removeprefix("duplicate_")
+            assert not a["is_canonical"] and a["article_id"] in dups, f"{e['input']} should be a {method} duplicate"
+            assert dups[a["article_id"]]["method"] == method
+            canon = [x for x in arts if x["article_id"] == dups[a["article_id"]]["canonical_id"]]
+            assert canon and _match(canon[0]["source_uri"], {"input": e["duplicate_of"]}), e["input"]
+
+
+@pytest.mark.parametrize("entry", [e for e in _expected() if e["expect"] != "quarantine"], ids=lambda e: e["input"])
+def test_sample_article_content(sample_run, entry):
+    data, _ = sample_run
+    a = next(a for a in rows(data, "SELECT * FROM articles") if _match(a["source_uri"], entry))
+    body = a["body"]
+    assert body.startswith(entry["body_first_words"]), body[:120]
+    assert body.endswith(entry["body_last_words"]), body[-120:]
+    for junk in entry["must_not_contain"]:
+        assert junk not in body, f"boilerplate left in body: {junk!r}"
+    assert a["title"] == entry["title"]
+    if entry["published_date"]:
+        assert a["published_at"] is not None and a["published_at"].date().isoformat() <= entry["published_date"] \
+            or a["published_at"].date().isoformat() == entry["published_date"]
+    assert a["source_credit"] == entry["source_credit"]
+    assert a["outlet"] == entry["outlet"]
+    assert a["keywords"] == entry["keywords"]
+
+
+def test_second_night_over_same_input_adds_no_rows(sample_run):
+    from flows.nightly import nightly
+
+    data, _ = sample_run
+    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results")
+    before = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    again = nightly(inputs=[str(SAMPLES)], data_dir=str(data))
+    assert again["already_in_warehouse"] == again["records_read"] > 0
+    after = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    assert after == before
+    assert query(data, "SELECT count(*) FROM runs")[0][0] == 2
+
+
+def test_views_work_from_any_directory_and_cli_queries(sample_run, tmp_path):
+    data, _ = sample_run
+    env = {**os.environ, "PYTHONPATH": ""}
+    out = subprocess.run([sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data),
+                          "SELECT count(*) AS n FROM articles_unique"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    unique = query(data, "SELECT count(*) FROM articles WHERE is_canonical")[0][0]
+    assert f"│ {unique} │" in out.stdout.replace("  ", " ") or str(unique) in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data), "SELECT * FROM nope"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("akhbar: query failed:")

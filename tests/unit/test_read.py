@@ -1,0 +1,92 @@
+"""Discover and read: formats, encodings, field mapping, and that every bad record is quarantined."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from akhbar.settings import FieldMap
+from tasks.read import InputError, decode_bytes, discover_files, read_landing
+
+ARTICLE = (
+    "ارتفعت أسعار الخضروات في أسواق المدينة خلال الأسبوع الجاري بسبب موجة البرد التي ضربت المزارع، "
+    "وقال تجار إن المعروض من الطماطم والخيار تراجع بنحو الثلث مقارنة بالشهر الماضي، "
+    "فيما توقعت وزارة الزراعة أن تعود الأسعار إلى مستوياتها المعتادة مع تحسن الطقس في الأيام المقبلة."
+)
+
+
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    (root / "sahifat-al-madina").mkdir(parents=True)
+    (root / "sahifat-al-madina" / "a1.txt").write_text("عنوان الخبر\n" + ARTICLE, encoding="utf-8")
+    (root / "legacy").mkdir()
+    (root / "legacy" / "old.txt").write_bytes(("خبر قديم\n" + ARTICLE * 3).encode("cp1256"))
+    feeds = root / "feeds"
+    feeds.mkdir()
+    lines = [
+        json.dumps({"id": "w-1", "url": "https://www.example-news.test/a/1", "headline": "عنوان", "body": ARTICLE,
+                    "published_at": "2025-03-18T09:30:00+03:00", "tags": ["اقتصاد", "زراعة"]}, ensure_ascii=False),
+        '{"id": "w-2", "title": "مقطوع',
+        json.dumps({"id": "w-3", "title": "بلا نص", "text": ""}, ensure_ascii=False),
+        json.dumps({"id": "w-1", "url": "https://www.example-news.test/a/1", "body": ARTICLE}, ensure_ascii=False),
+        json.dumps(["not", "an", "object"]),
+    ]
+    (feeds / "wire.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode("utf-8")))
+    (feeds / "one.json").write_text(json.dumps({"content": ARTICLE, "site": "موقع الخليج"}, ensure_ascii=False), encoding="utf-8")
+    (root / "notes.xml").write_text("<x/>", encoding="utf-8")
+    (root / "README.md").write_text("not a record", encoding="utf-8")
+    return root
+
+
+def test_decode_detects_windows_1256():
+    text, enc = decode_bytes(("خبر قديم\n" + ARTICLE * 3).encode("cp1256"))
+    assert text.startswith("خبر قديم") and enc.replace("_", "-").lower() in {"cp1256", "windows-1256"}
+    assert decode_bytes("\ufeffنص".encode("utf-8")) == ("نص", "utf-8")
+
+
+def test_discover_is_recursive_sorted_and_reports_unsupported(tmp_path):
+    files, skipped = discover_files([landing(tmp_path)])
+    assert [f.path.name for f in files] == ["one.json", "wire.jsonl.gz", "old.txt", "a1.txt"]
+    assert [Path(s["source_uri"]).name for s in skipped] == ["notes.xml"]
+    with pytest.raises(InputError, match="input not found"):
+        discover_files([tmp_path / "nope"])
+
+
+def test_read_maps_fields_and_quarantines_every_bad_record(tmp_path):
+    files, _ = discover_files([landing(tmp_path)])
+    raw, bad = read_landing(files, "r1", FieldMap())
+    rows = {Path(r["source_uri"].split("#")[0]).name + ("#" + r["source_uri"].split("#")[1] if "#" in r["source_uri"] else ""): r
+            for r in raw.to_pylist()}
+    assert set(rows) == {"one.json", "wire.jsonl.gz#L1", "old.txt", "a1.txt"}
+    w1 = rows["wire.jsonl.gz#L1"]
+    assert (w1["source_id"], w1["title"], w1["outlet"], w1["outlet_from"]) == ("w-1", "عنوان", "example-news.test", "url")
+    assert w1["published_raw"] == "2025-03-18T09:30:00+03:00" and w1["keywords"] == ["اقتصاد", "زراعة"]
+    assert rows["one.json"]["outlet"] == "موقع الخليج" and rows["one.json"]["outlet_from"] == "field"
+    assert rows["a1.txt"]["outlet"] == "sahifat-al-madina" and rows["a1.txt"]["outlet_from"] == "folder"
+    assert rows["old.txt"]["content"].startswith("خبر قديم")
+    reasons = {Path(q["source_uri"]).name: q["reason"] for q in bad.to_pylist()}
+    assert reasons["wire.jsonl.gz#L2"].startswith("malformed JSON line")
+    assert reasons["wire.jsonl.gz#L3"].startswith("record has no text")
+    assert reasons["wire.jsonl.gz#L4"].startswith("repeated record: same id as")
+    assert reasons["wire.jsonl.gz#L5"] == "JSON record is a list, not an object"
+    assert all(q["raw_payload"] for q in bad.to_pylist())
+    assert raw.num_rows + bad.num_rows == 8  # 5 JSON lines + 1 JSON file + 2 text files
+
+
+def test_article_id_is_stable_across_reads(tmp_path):
+    files, _ = discover_files([landing(tmp_path)])
+    a, _ = read_landing(files, "r1")
+    b, _ = read_landing(files, "r2")
+    assert a["article_id"].to_pylist() == b["article_id"].to_pylist()
+    assert len(set(a["article_id"].to_pylist())) == a.num_rows
+
+
+def test_field_override_takes_precedence(tmp_path):
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"text": "قصير", "body_html": "<p>" + ARTICLE + "</p>"}, ensure_ascii=False), encoding="utf-8")
+    fields = FieldMap()
+    fields.prefer("text", "body_html")
+    raw, bad = read_landing(discover_files([f])[0], "r1", fields)
+    assert raw.num_rows == 1 and raw["content_is_html"][0].as_py() is True
