@@ -21,7 +21,7 @@ from akhbar.settings import get_settings
 from schemas.tables import BOILERPLATE, DUPLICATES, QUARANTINE, RUNS
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
-from tasks.dedup import dedup
+from tasks.dedup import dedup, signature_table
 from tasks.extract import extract
 from tasks.history import History, load_history
 from tasks.normalize import normalize
@@ -101,7 +101,7 @@ def nightly(
     duplicates = DUPLICATES.empty_table()
     validation = None
     if articles is not None and articles.num_rows:
-        articles, duplicates = dedup(articles, history.canonical_by_hash, run_id)
+        articles, duplicates, sig = dedup(articles, history.dedup, run_id)
         outcome = validate(articles, settings, run_id)
         validation = outcome.results_table
         if outcome.bad_rows:
@@ -113,10 +113,11 @@ def nightly(
                 rows.append(quarantine_row({"source_uri": uri, "source_id": sid, "article_id": aid, "raw_payload": payload}, run_id, "validate", reason))
             quarantined.append(pa.Table.from_pylist(rows, schema=QUARANTINE))
             bad = pa.array(bad_ids, pa.string())
-            articles = articles.filter(pc.invert(pc.is_in(articles["article_id"], bad)))
+            keep = pc.invert(pc.is_in(articles["article_id"], bad))
+            articles, sig = articles.filter(keep), sig[keep.to_numpy(zero_copy_only=False)]
             boilerplate = boilerplate.filter(pc.invert(pc.is_in(boilerplate["article_id"], bad)))
             # Canonicals may have gone: choose again among the survivors, then check the gate again.
-            articles, duplicates = dedup(articles, history.canonical_by_hash, run_id)
+            articles, duplicates, sig = dedup(articles, history.dedup, run_id, sig=sig)
             outcome2 = validate(articles, settings, run_id)
             outcome.gate_failures += outcome2.gate_failures
         if outcome.gate_failures:
@@ -151,8 +152,9 @@ def nightly(
         "parameters": json.dumps(params, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
     }], schema=RUNS)
     tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs}
-    if articles is not None:
+    if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
+        tables["signatures"] = signature_table(articles, sig, run_id)
     if validation is not None:
         tables["validation_results"] = validation
     publish(data_dir, run_id, tables)

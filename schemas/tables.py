@@ -113,6 +113,18 @@ VALIDATION_RESULTS = pa.schema(
     ]
 )
 
+# MinHash signatures and LSH band keys of published articles, so later nights match new
+# articles against the whole history without re-shingling it.
+SIGNATURES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("minhash_config", pa.string()),  # shingle/perm/seed fingerprint: only equal configs compare
+        ("signature", pa.list_(pa.uint32())),
+        ("band_keys", pa.list_(pa.uint64())),
+        ("run_id", pa.string()),
+    ]
+)
+
 # Published tables, by lake folder name.
 PUBLISHED = {
     "articles": ARTICLES,
@@ -121,6 +133,7 @@ PUBLISHED = {
     "quarantine": QUARANTINE,
     "runs": RUNS,
     "validation_results": VALIDATION_RESULTS,
+    "signatures": SIGNATURES,
 }
 
 

@@ -84,10 +84,6 @@ def _complement(ranges: Ranges) -> Ranges:
     return out
 
 
-def _intersect(a: Ranges, b: Ranges) -> Ranges:
-    return _merge([(max(l1, l2), min(h1, h2)) for l1, h1 in a for l2, h2 in b if max(l1, l2) <= min(h1, h2)])
-
-
 def _chars(s: str) -> Ranges:
     return _merge([(ord(c), ord(c)) for c in s])
 
@@ -259,7 +255,8 @@ def normalize_display(text: str) -> str:
     if "\n" in s:
         s = _BLANK_LINES_RE.sub("\n", s.replace(" \n", "\n"))
     s = s.strip(" \n")
-    s = _OPENERS_RE.sub(r"\1", s)
+    if "( " in s or "« " in s or "“ " in s:
+        s = _OPENERS_RE.sub(r"\1", s)
     return _SPACE_PUNCT_RE.sub(_punct_repl, s)
 
 
@@ -287,15 +284,21 @@ for _lo, _hi in _WORD_CHARS:
         _IS_WORD_BMP[_cp] = 1
 
 
+def _lower1(c: str) -> str:
+    """Context-free lower-casing of one character (Unicode simple mapping,
+    like DuckDB's lower()): "Σ" -> "σ" even word-finally, "İ" -> "i"."""
+    return "i" if c == "\u0130" else c.lower()
+
+
 def _build_search_list() -> list[int | str | None]:
     """One list-based translate table for the whole BMP: display table, then
-    search folding, then non-word characters -> " " (astral characters are
-    not in the list, so translate leaves them unchanged)."""
+    search folding, then lower-casing, then non-word characters -> " "
+    (astral characters are not in the list: translate leaves them as they are)."""
     out: list[int | str | None] = []
     for cp in range(_BMP_MAX + 1):
         v = _DISPLAY_TABLE.get(cp, chr(cp))
         v = v.translate(_SEARCH_FOLD) if v else ""
-        v = "".join(c if ord(c) > _BMP_MAX or _IS_WORD_BMP[ord(c)] else " " for c in v)
+        v = "".join(_lower1(c) if ord(c) > _BMP_MAX or _IS_WORD_BMP[ord(c)] else " " for c in v)
         out.append(cp if v == chr(cp) else (v or None))
     return out
 
@@ -313,7 +316,8 @@ def normalize_search(text: str) -> str:
       U+06D6-U+06ED (Quranic marks);
     * fold letters: أ إ آ ٱ ٲ ٳ -> ا, ى -> ي, ة -> ه, ؤ -> و, ئ -> ي;
     * Arabic-Indic (٠-٩) and Persian (۰-۹) digits -> ASCII 0-9;
-    * lower-case (``str.lower``: Latin and any other cased script);
+    * lower-case, character by character (Unicode simple mapping, as DuckDB's
+      ``lower()``: "Σ" -> "σ" even word-finally, "İ" -> "i");
     * every character that is not a letter, combining mark or number -- all
       punctuation incl. « » “ ” ، ؛ ؟ quotes, dashes, brackets, and also
       symbols (% $ + ...), emoji and whitespace/newlines -- becomes a space;
@@ -328,13 +332,13 @@ def normalize_search(text: str) -> str:
 
     The display-only steps (punctuation spacing, line handling) cannot change
     the result, because punctuation and whitespace all become single spaces,
-    so this runs as one composed translate table + ``lower`` + ``split``.
+    so this runs as one composed translate table + ``split``/``join``.
     Mirrored for short query terms by the DuckDB macro ``ar_normalize``
     (warehouse/00_macros.sql).  Idempotent.
     """
-    s = text.translate(_SEARCH_LIST).lower()
-    if _ASTRAL_RE.search(s):  # astral punctuation/symbols/emoji -> space
-        s = _NON_WORD.full.sub(" ", s)
+    s = text.translate(_SEARCH_LIST)
+    if _ASTRAL_RE.search(s):  # astral letters (Deseret, Adlam...) and emoji/symbols
+        s = _NON_WORD.full.sub(" ", s.lower())  # BMP part is already lower-case
     return " ".join(s.split())
 
 

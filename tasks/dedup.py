@@ -1,58 +1,240 @@
-"""Dedup stage: exact copies by content hash of the search-normalized body, within the batch and
-against every article already in the warehouse. One canonical article per cluster: earliest
-published, then longest body, then smallest article_id."""
+"""Dedup stage: one canonical article per story, and a record of every copy.
+
+* exact: equal content hash of the search-normalized body (copies differing only in boilerplate,
+  diacritics, letter variants, punctuation or whitespace);
+* near: MinHash (rensa) over word n-gram shingles, LSH banding for candidates, every candidate
+  pair verified by its estimated Jaccard before it joins; clusters by union-find.
+
+Both run within the batch and against the warehouse's history (signatures persist in the lake).
+Canonical: earliest published, then longest body, then smallest article_id; a story's canonical
+already in the warehouse stays canonical.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import numpy as np
 import pyarrow as pa
+from rensa import RMinHash
 
 from schemas.tables import DUPLICATES
 from tasks.base import run_logger, stage_task
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Every near-dedup knob in one place (see BENCHMARKS.md for how the defaults were chosen)."""
+
+    shingle_size: int = 5        # words per shingle
+    num_perm: int = 128          # MinHash permutations
+    bands: int = 25              # LSH bands ...
+    rows: int = 5                # ... of this many rows: P(candidate | J=0.7) = 0.99, P(J=0.3) = 0.06
+    threshold: float = 0.7       # estimated Jaccard a candidate pair needs to be a near duplicate
+    seed: int = 1
+    max_bucket: int = 200        # buckets larger than this (templated stubs) are paired star-wise
+
+    @property
+    def fingerprint(self) -> str:
+        """Signatures made with another shingle size, permutation count or seed do not compare."""
+        return f"rensa-w{self.shingle_size}-p{self.num_perm}-s{self.seed}"
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands x rows ({self.bands}x{self.rows}) exceeds num_perm ({self.num_perm})")
+
+
+def shingles(body_norm: str, k: int) -> list[str]:
+    words = body_norm.split()
+    if len(words) <= k:
+        return [" ".join(words)] if words else [""]
+    return [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
+
+
+def signatures(norms: list[str], cfg: DedupSettings) -> np.ndarray:
+    """(n, num_perm) uint32 MinHash signatures; shingles are dropped as soon as each is signed."""
+    if not norms:
+        return np.zeros((0, cfg.num_perm), dtype=np.uint32)
+    matrix = RMinHash.digest_matrix_from_token_sets((shingles(n, cfg.shingle_size) for n in norms), cfg.num_perm, cfg.seed)
+    return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(norms), cfg.num_perm)
+
+
+def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
+    """(n, bands) uint64 keys: each band's rows mixed into one number."""
+    s = sig[:, : cfg.bands * cfg.rows].astype(np.uint64).reshape(len(sig), cfg.bands, cfg.rows)
+    key = np.zeros((len(sig), cfg.bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(cfg.rows):
+            key = (key ^ s[:, :, r]) * _MIX + np.uint64(r + 1)
+    return key
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of signature rows a[i] and b[i]."""
+    return (a == b).mean(axis=-1)
+
+
+def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
+    """Pairs (i, j), i < j, that share a band key in any band."""
+    out = []
+    n = len(keys)
+    for b in range(keys.shape[1]):
+        col = keys[:, b]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, n])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = np.sort(order[start:start + size])
+            if size <= cfg.max_bucket:
+                ii, jj = np.triu_indices(size, k=1)
+                out.append(np.stack([members[ii], members[jj]], axis=1))
+            else:
+                out.append(np.stack([np.full(size - 1, members[0]), members[1:]], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(out), axis=0)
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass
+class DedupHistory:
+    """Canonical articles already in the warehouse."""
+
+    canonical_by_hash: dict[str, tuple[str, str]]          # content_hash -> (article_id, cluster_id)
+    ids: list[str]                                          # canonical article ids ...
+    clusters: list[str]                                     # ... their cluster ids ...
+    signatures: np.ndarray                                  # ... their signatures (len(ids), num_perm) ...
+    has_signature: np.ndarray                               # ... and whether one was stored (same config)
+
+    @classmethod
+    def empty(cls, cfg: DedupSettings | None = None) -> "DedupHistory":
+        cfg = cfg or DedupSettings()
+        return cls({}, [], [], np.zeros((0, cfg.num_perm), dtype=np.uint32), np.zeros(0, dtype=bool))
 
 
 def canonical_order(row: dict) -> tuple:
     return (row["published_at"] or _FAR_FUTURE, -(row["word_count"] or 0), row["article_id"])
 
 
-def exact_dedup(articles: pa.Table, history: dict[str, tuple[str, str]], run_id: str) -> tuple[pa.Table, pa.Table]:
-    """Set cluster_id and is_canonical on `articles` and list its duplicates.
-
-    `history` maps content_hash -> (canonical article_id, cluster_id) of articles already published:
-    a new copy of a published story joins that story's cluster as a duplicate.
-    """
+def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
+                   sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Set cluster_id and is_canonical; return (articles, duplicates, signatures of the batch)."""
+    cfg = cfg or DedupSettings()
     rows = articles.to_pylist()
-    groups: dict[str, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(r["content_hash"], []).append(r)
-    dups = []
-    for h, members in groups.items():
-        if h in history:
-            canonical_id, cluster_id = history[h]
-            canon = None
+    n, h = len(rows), len(history.ids)
+    if sig is None:
+        sig = signatures([r["body_norm"] for r in rows], cfg)
+    uf = UnionFind(n + h)                     # nodes 0..n-1: this batch; n..n+h-1: history canonicals
+    hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
+    method_link: dict[int, str] = {}
+
+    # exact: same content hash within the batch, or as a canonical already published
+    first_by_hash: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        hsh = r["content_hash"]
+        if hsh in history.canonical_by_hash and history.canonical_by_hash[hsh][0] in hist_index:
+            uf.union(i, hist_index[history.canonical_by_hash[hsh][0]])
+        elif hsh in first_by_hash:
+            uf.union(i, first_by_hash[hsh])
         else:
-            canon = min(members, key=canonical_order)
-            canonical_id, cluster_id = canon["article_id"], canon["article_id"]
-        for r in members:
-            r["cluster_id"] = cluster_id
-            r["is_canonical"] = r is canon
-            if r is not canon:
-                dups.append({"article_id": r["article_id"], "canonical_id": canonical_id, "similarity": 1.0,
-                             "method": "exact", "run_id": run_id})
-    cols = {name: [r.get(name) for r in rows] for name in ("cluster_id", "is_canonical")}
-    out = articles
-    for name, typ in (("cluster_id", pa.string()), ("is_canonical", pa.bool_())):
-        if name in out.column_names:
-            out = out.drop_columns([name])
-        out = out.append_column(name, pa.array(cols[name], typ))
-    return out, pa.Table.from_pylist(dups, schema=DUPLICATES)
+            first_by_hash[hsh] = i
+
+    # near: LSH candidates among this batch's distinct bodies and the history canonicals, verified
+    reps = sorted(first_by_hash.values())
+    signed = np.flatnonzero(history.has_signature) if h else np.zeros(0, dtype=np.int64)
+    pool = np.concatenate([sig[reps], history.signatures[signed]]) if len(signed) else sig[reps]
+    node_of = reps + [n + int(k) for k in signed]
+    pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
+    if len(pairs):
+        pairs = pairs[pairs[:, 0] < len(reps)]            # history-history pairs were settled on earlier nights
+        sims = jaccard(pool[pairs[:, 0]], pool[pairs[:, 1]])
+        for (a, b), s in zip(pairs[sims >= cfg.threshold], sims[sims >= cfg.threshold]):
+            uf.union(node_of[a], node_of[b])
+
+    # one canonical per component; a history canonical in the component keeps its place
+    components: dict[int, list[int]] = {}
+    for node in range(n + h):
+        components.setdefault(uf.find(node), []).append(node)
+    dups = []
+    for members in components.values():
+        batch_members = [m for m in members if m < n]
+        if not batch_members:
+            continue
+        old = [m - n for m in members if m >= n]
+        if old:
+            k = max(old, key=lambda k: float(jaccard(sig[batch_members], history.signatures[k]).max()))
+            canon_id, cluster_id, canon_sig, canon_hash, canon_node = history.ids[k], history.clusters[k], history.signatures[k], None, None
+        else:
+            canon_node = min(batch_members, key=lambda i: canonical_order(rows[i]))
+            canon_id = cluster_id = rows[canon_node]["article_id"]
+            canon_sig, canon_hash = sig[canon_node], rows[canon_node]["content_hash"]
+        for i in batch_members:
+            r = rows[i]
+            r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
+            if i == canon_node:
+                continue
+            exact = r["content_hash"] == canon_hash or history.canonical_by_hash.get(r["content_hash"], (None,))[0] == canon_id
+            dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
+                         "similarity": 1.0 if exact else round(float(jaccard(sig[i], canon_sig)), 4),
+                         "method": "exact" if exact else "near", "run_id": run_id})
+
+    out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
+    out = out.append_column("cluster_id", pa.array([r["cluster_id"] for r in rows], pa.string()))
+    out = out.append_column("is_canonical", pa.array([r["is_canonical"] for r in rows], pa.bool_()))
+    return out, pa.Table.from_pylist(dups, schema=DUPLICATES), sig
+
+
+def exact_dedup(articles: pa.Table, canonical_by_hash: dict[str, tuple[str, str]], run_id: str) -> tuple[pa.Table, pa.Table]:
+    """Exact copies only (no MinHash): the same clustering restricted to content hashes."""
+    cfg = DedupSettings(threshold=1.01)
+    hist = DedupHistory(canonical_by_hash, [v[0] for v in canonical_by_hash.values()],
+                        [v[1] for v in canonical_by_hash.values()],
+                        np.zeros((len(canonical_by_hash), cfg.num_perm), dtype=np.uint32),
+                        np.zeros(len(canonical_by_hash), dtype=bool))
+    out, dups, _ = dedup_articles(articles, hist, run_id, cfg)
+    return out, dups
+
+
+def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: DedupSettings | None = None) -> pa.Table:
+    """The SIGNATURES rows of a batch (same row order as `articles`)."""
+    from schemas.tables import SIGNATURES
+
+    cfg = cfg or DedupSettings()
+    keys = band_keys(sig, cfg)
+    return pa.Table.from_pydict({
+        "article_id": articles["article_id"],
+        "minhash_config": pa.array([cfg.fingerprint] * len(sig), pa.string()),
+        "signature": pa.array(list(sig), pa.list_(pa.uint32())),
+        "band_keys": pa.array(list(keys), pa.list_(pa.uint64())),
+        "run_id": pa.array([run_id] * len(sig), pa.string()),
+    }, schema=SIGNATURES)
 
 
 @stage_task(name="dedup")
-def dedup(articles: pa.Table, history: dict[str, tuple[str, str]], run_id: str) -> tuple[pa.Table, pa.Table]:
-    out, dups = exact_dedup(articles, history, run_id)
-    run_logger().info("dedup: %d articles, %d exact duplicates (%d clusters already in the warehouse)",
-                      out.num_rows, dups.num_rows, sum(1 for h in set(out["content_hash"].to_pylist()) if h in history))
-    return out, dups
+def dedup(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
+          sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    out, dups, sig = dedup_articles(articles, history, run_id, cfg, sig)
+    methods = dups["method"].to_pylist()
+    run_logger().info("dedup: %d articles, %d exact and %d near duplicates (%d matched stories already in the warehouse)",
+                      out.num_rows, methods.count("exact"), methods.count("near"),
+                      sum(1 for c in set(out["cluster_id"].to_pylist()) if c in set(history.clusters)))
+    return out, dups, sig

@@ -44,10 +44,11 @@ def extract_batch(raw: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Ta
             out["keywords"] += [k for k in page.keywords if k not in out["keywords"]]
             removed += [{"article_id": r["article_id"], "rule": f"html.{cat}", "category": HTML_CATEGORY.get(cat, cat), "text": text, "run_id": run_id}
                         for cat, text in page.removed]
-            if out["outlet_from"] == "folder" and out["url"]:
-                host = host_of(out["url"])
-                if host:
-                    out["outlet"], out["outlet_from"] = host, "url"
+            if out["outlet_from"] == "folder":  # the page names its outlet better than the folder does
+                if page.site_name:
+                    out["outlet"], out["outlet_from"] = page.site_name, "page"
+                elif host_of(out["url"]):
+                    out["outlet"], out["outlet_from"] = host_of(out["url"]), "url"
         else:
             out["text"] = r["content"]
         rows.append(out)

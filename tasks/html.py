@@ -43,6 +43,7 @@ class HtmlExtract:
     keywords: list[str] = field(default_factory=list)
     # (category, text) of every non-empty block of visible text removed as boilerplate
     removed: list[tuple[str, str]] = field(default_factory=list)
+    site_name: str | None = None  # og:site_name / application-name: the outlet's own name
 
 
 # ---------------------------------------------------------------------------
@@ -623,6 +624,10 @@ class _Extractor:
             inside = article_body is not None and any(p is best for p in article_body.parents)
             if article_body is not None and not inside and ab_size > best_size:
                 return article_body
+            # The page marks its body explicitly inside the <article>: bylines, score boxes and
+            # date lines around it are page furniture, not body.
+            if inside and ab_size >= 0.5 * best_size:
+                return article_body
             if not self.outside_cluster_beats(best, best_size, paragraphs):
                 return best
         if article_body is not None:
@@ -935,4 +940,5 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         canonical_url=canonical_url,
         keywords=keywords,
         removed=ex.removed,
+        site_name=site_name,
     )

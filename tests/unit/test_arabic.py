@@ -207,6 +207,13 @@ def test_search_punctuation_and_case():
     assert normalize_search("COVID-19: Hello, WORLD! 'quoted' \"x\" a_b") == (
         "covid 19 hello world quoted x a b"
     )
+    assert normalize_search("50% + $3 = 😀 ©") == "50 3"     # symbols and emoji too
+
+
+def test_search_lowercase_is_per_character():
+    # simple case mapping, as DuckDB lower(): no final-sigma context, İ -> i
+    assert normalize_search("ΟΔΥΣΣΕΥΣ.") == "οδυσσευσ"
+    assert normalize_search("İSTANBUL Ünïcödé") == "istanbul ünïcödé"
 
 
 def test_search_whitespace():
@@ -306,6 +313,7 @@ _SQL_CASES = [
     "[لا] — {ربما} … 'x' \"y\"", "ـــاللـــه", "ال\u200cخبر\u200b", "\u200fنص\u202c",
     "انت\u00adخابات", "a\u00a0b\tc\nd\r\ne", "  مسافات   كثيرة  ",
     "COVID-19", "Hello WORLD", "iPhone 15 Pro", "Ünïcödé", "الـ BBC عربي",
+    "ΟΔΥΣΣΕΥΣ.", "İstanbul", "50% + $3 = 😀",
     "https://example.com/news?id=7", "", "   ", "؟!.",
 ]
 
