@@ -282,6 +282,7 @@ _IS_WORD_BMP = bytearray(_BMP_MAX + 1)
 for _lo, _hi in _WORD_CHARS:
     for _cp in range(_lo, min(_hi, _BMP_MAX) + 1):
         _IS_WORD_BMP[_cp] = 1
+del _lo, _hi, _cp
 
 
 def _lower1(c: str) -> str:

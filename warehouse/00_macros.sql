@@ -18,7 +18,8 @@
 --       ة ۀ ۃ ە ہ    (U+0629 06C0 06C3 06D5 06C1)      -> ه
 --       ک ڪ          (U+06A9 06AA)                     -> ك
 --       ٠-٩ (U+0660-0669), ۰-۹ (U+06F0-06F9)           -> 0-9
---  3. lower()
+--  3. lower() -- per-character simple case mapping (Σ -> σ, İ -> i); the
+--     Python side deliberately does the same instead of str.lower()
 --  4. every run of non letters / marks / numbers (punctuation, symbols,
 --     whitespace incl. NBSP and newlines) -> one space;  5. trim.
 CREATE OR REPLACE MACRO ar_normalize(t) AS
