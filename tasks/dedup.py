@@ -31,9 +31,9 @@ class DedupSettings:
 
     shingle_size: int = 5        # words per shingle
     num_perm: int = 128          # MinHash permutations
-    bands: int = 25              # LSH bands ...
-    rows: int = 5                # ... of this many rows: P(candidate | J=0.7) = 0.99, P(J=0.3) = 0.06
-    threshold: float = 0.7       # estimated Jaccard a candidate pair needs to be a near duplicate
+    bands: int = 20              # LSH bands ...
+    rows: int = 6                # ... of this many rows: P(candidate | J=0.8) = 0.998, P(J=0.5) = 0.27
+    threshold: float = 0.8       # estimated Jaccard (to the canonical) a copy needs to be a near duplicate
     seed: int = 1
     max_bucket: int = 200        # buckets larger than this (templated stubs) are paired star-wise
 
@@ -170,32 +170,45 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
         for (a, b), s in zip(pairs[sims >= cfg.threshold], sims[sims >= cfg.threshold]):
             uf.union(node_of[a], node_of[b])
 
-    # one canonical per component; a history canonical in the component keeps its place
+    # One canonical per component; a history canonical in the component keeps its place. Union-find
+    # chains (A~B, B~C); a copy joins the canonical's cluster only if it is itself within the
+    # threshold of the canonical, the rest are clustered again among themselves.
     components: dict[int, list[int]] = {}
     for node in range(n + h):
         components.setdefault(uf.find(node), []).append(node)
     dups = []
     for members in components.values():
-        batch_members = [m for m in members if m < n]
-        if not batch_members:
-            continue
+        remaining = [m for m in members if m < n]
         old = [m - n for m in members if m >= n]
-        if old:
-            k = max(old, key=lambda k: float(jaccard(sig[batch_members], history.signatures[k]).max()))
-            canon_id, cluster_id, canon_sig, canon_hash, canon_node = history.ids[k], history.clusters[k], history.signatures[k], None, None
-        else:
-            canon_node = min(batch_members, key=lambda i: canonical_order(rows[i]))
-            canon_id = cluster_id = rows[canon_node]["article_id"]
-            canon_sig, canon_hash = sig[canon_node], rows[canon_node]["content_hash"]
-        for i in batch_members:
-            r = rows[i]
-            r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
-            if i == canon_node:
+        while remaining:
+            if old:
+                k = max(old, key=lambda k: float(jaccard(sig[remaining], history.signatures[k]).max()))
+                old = []
+                canon_id, cluster_id, canon_sig, canon_hash, canon_node = history.ids[k], history.clusters[k], history.signatures[k], None, None
+                old_hash = {hh for hh, (aid, _) in history.canonical_by_hash.items() if aid == canon_id}
+            else:
+                canon_node = min(remaining, key=lambda i: canonical_order(rows[i]))
+                canon_id = cluster_id = rows[canon_node]["article_id"]
+                canon_sig, canon_hash, old_hash = sig[canon_node], rows[canon_node]["content_hash"], set()
+            sims = jaccard(sig[remaining], canon_sig)
+            joined, rest = [], []
+            for i, sim in zip(remaining, sims):
+                exact = rows[i]["content_hash"] == canon_hash or rows[i]["content_hash"] in old_hash
+                if i == canon_node or exact or sim >= cfg.threshold:
+                    joined.append((i, exact, float(sim)))
+                else:
+                    rest.append(i)
+            if not joined:  # nothing close enough to the old canonical: cluster the rest anew
+                remaining = rest
                 continue
-            exact = r["content_hash"] == canon_hash or history.canonical_by_hash.get(r["content_hash"], (None,))[0] == canon_id
-            dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
-                         "similarity": 1.0 if exact else round(float(jaccard(sig[i], canon_sig)), 4),
-                         "method": "exact" if exact else "near", "run_id": run_id})
+            for i, exact, sim in joined:
+                r = rows[i]
+                r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
+                if i != canon_node:
+                    dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
+                                 "similarity": 1.0 if exact else round(sim, 4),
+                                 "method": "exact" if exact else "near", "run_id": run_id})
+            remaining = rest
 
     out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
     out = out.append_column("cluster_id", pa.array([r["cluster_id"] for r in rows], pa.string()))
