@@ -1,0 +1,65 @@
+"""The real corpus (ANT 2018, 31,525 articles from five outlets) through the nightly flow:
+every record accounted for, and the corpus's known boilerplate gone from every body."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS, need
+from test_flow import query
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
+
+CORPUS_RECORDS = 31_525
+
+
+@pytest.fixture(scope="module")
+def corpus_run(prefect_harness, tmp_path_factory):
+    from flows.nightly import nightly
+
+    data = tmp_path_factory.mktemp("ant-warehouse")
+    summary = nightly(inputs=[str(need(CORPUS))], data_dir=str(data), batch_size=4000)
+    return data, summary
+
+
+def test_every_corpus_record_is_accounted_for(corpus_run):
+    data, summary = corpus_run
+    assert summary["records_read"] == CORPUS_RECORDS
+    articles = query(data, "SELECT count(*) FROM articles")[0][0]
+    canonical = query(data, "SELECT count(*) FROM articles WHERE is_canonical")[0][0]
+    dups = query(data, "SELECT count(*) FROM duplicates")[0][0]
+    quarantined = query(data, "SELECT count(*) FROM quarantine")[0][0]
+    assert canonical + dups + quarantined == CORPUS_RECORDS
+    assert articles == canonical + dups
+    # ids are unique, every duplicate points at a canonical article that exists
+    assert query(data, "SELECT count(DISTINCT article_id) FROM articles")[0][0] == articles
+    assert query(data, "SELECT count(*) FROM duplicates d LEFT JOIN articles a ON a.article_id = d.canonical_id "
+                       "WHERE a.article_id IS NULL OR NOT a.is_canonical")[0][0] == 0
+    # the two records without text are quarantined with that reason, and every quarantine row has a payload
+    assert query(data, "SELECT count(*) FROM quarantine WHERE reason LIKE 'record has no text%'")[0][0] == 2
+    assert query(data, "SELECT count(*) FROM quarantine WHERE raw_payload IS NULL OR reason IS NULL")[0][0] == 0
+
+
+def test_corpus_copies_filed_under_several_categories_are_exact_duplicates(corpus_run):
+    data, _ = corpus_run
+    exact = query(data, "SELECT count(*) FROM duplicates WHERE method = 'exact'")[0][0]
+    assert exact > 1000
+    # the same URL filed under two categories: one canonical, the other an exact duplicate
+    same_url = query(data, """
+        SELECT count(*) FROM (SELECT url FROM articles GROUP BY url HAVING count(*) > 1 AND count(*) FILTER (WHERE is_canonical) = 1)""")[0][0]
+    assert same_url > 1000
+
+
+def test_corpus_known_boilerplate_is_gone(corpus_run):
+    data, _ = corpus_run
+    leftovers = {
+        "Al Arabiya opinion disclaimer": "%جميع المقالات المنشورة تمثل رأي كتابها%",
+        "BBC app notice": "%بعد تحميل أحدث نسخة من تطبيق بي بي سي%",
+        "separator rules": "%----------%",
+    }
+    for name, pattern in leftovers.items():
+        n = query(data, f"SELECT count(*) FROM articles WHERE body LIKE '{pattern}'")[0][0]
+        assert n == 0, f"{name} left in {n} bodies"
+    cats = dict(query(data, "SELECT category, count(*) FROM boilerplate GROUP BY 1"))
+    assert cats["disclaimer"] >= 440 and cats["share"] >= 850 and cats["source"] >= 400
+    # France 24 agency credit lines become the agency field
+    assert query(data, "SELECT count(*) FROM articles WHERE outlet = 'france24' AND agency LIKE '%أ ف ب%'")[0][0] >= 100
