@@ -36,6 +36,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: install
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
 clean-data:

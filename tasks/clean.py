@@ -46,7 +46,9 @@ class Rule:
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    prefilter: re.Pattern  # one alternation of every rule: lines it misses are body, no rule runs
+    # One alternation of every rule anchored at the line start: a line it misses skips those rules
+    # (the few `search` rules, mostly gated by max_words, run on their own).
+    prefilter: re.Pattern
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -85,10 +87,8 @@ def load_rules(path: str | Path = RULES_PATH) -> RuleSet:
                 examples=tuple(entry.get("examples", ())),
             )
         )
-    alternation = "|".join(
-        ("(?:.*?" if r.search else "(?:") + _NAMED_GROUP.sub("(?:", r.regex.pattern) + ")" for r in rules
-    )
-    return RuleSet(tuple(rules), re.compile(alternation))
+    alternation = "|".join("(?:" + _NAMED_GROUP.sub("(?:", r.regex.pattern) + ")" for r in rules if not r.search)
+    return RuleSet(tuple(rules), re.compile(alternation or "(?!)"))
 
 
 @lru_cache(maxsize=1)
@@ -155,12 +155,10 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
     while i < len(lines):
         line = lines[i]
         i += 1
-        if not rules.prefilter.match(line):
-            kept.append(line)
-            continue
-        words = len(_WORD.findall(line))
+        anchored = rules.prefilter.match(line) is not None
+        words = line.count(" ") + 1
         for rule in rules.rules:
-            if rule.max_words is not None and words > rule.max_words:
+            if (rule.max_words is not None and words > rule.max_words) or not (rule.search or anchored):
                 continue
             if rule.where == "head" and not (not kept or (len(kept) == 1 and is_headline(kept[0]))):
                 continue
@@ -172,7 +170,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
             end_seen = end_seen or rule.end_marker
             _take_fields(out, rule, m)
             if rule.action == "strip_span":
-                rest = (line[: m.start()] + line[m.end():]).strip()
+                rest = (line[: m.start()].rstrip(" -–—") + " " + line[m.end():]).strip()
                 out.removed.append((rule.id, rule.category, m.group(0).strip()))
                 if rest:
                     kept.append(rest)

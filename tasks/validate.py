@@ -41,7 +41,8 @@ def _gx():
     return gx
 
 
-def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome, index) -> None:
+def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome) -> None:
+    """Validate `df`; GE's unexpected indices are `df`'s index labels, i.e. row positions in the batch."""
     asset = ctx.data_sources.add_pandas(f"{name}_source").add_dataframe_asset(name)
     batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
     suite = ctx.suites.add(suite)
@@ -67,8 +68,7 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
         label = f"{cfg.type}({column})" if column else cfg.type
         if level == "row" and r.result.get("unexpected_index_list") is not None:
             for i in r.result["unexpected_index_list"]:
-                pos = index[i] if index is not None else i
-                outcome.bad_rows.setdefault(pos, f"validation: {label} failed")
+                outcome.bad_rows.setdefault(int(i), f"validation: {label} failed")
         else:
             outcome.gate_failures.append(f"{name}: {label} failed ({unexpected or 0} unexpected)")
 
@@ -87,9 +87,9 @@ def validate_articles(articles: pa.Table, settings: Settings, run_id: str) -> Va
     except Exception:
         pass
     df = articles.drop_columns([c for c in ("keywords",) if c in articles.column_names]).to_pandas()
-    _run_suite(gx, ctx, "articles", df, articles_suite(gx, settings, marker_regex()), run_id, outcome, None)
+    _run_suite(gx, ctx, "articles", df, articles_suite(gx, settings, marker_regex()), run_id, outcome)
     canon = df[df["is_canonical"]]
-    _run_suite(gx, ctx, "articles_canonical", canon, canonical_suite(gx), run_id, outcome, None)
+    _run_suite(gx, ctx, "articles_canonical", canon, canonical_suite(gx), run_id, outcome)
     return outcome
 
 

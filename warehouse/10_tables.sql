@@ -17,3 +17,6 @@ CREATE OR REPLACE VIEW runs AS
 
 CREATE OR REPLACE VIEW validation_results AS
     SELECT * FROM read_parquet('{lake}/validation_results/*.parquet', union_by_name = true);
+
+CREATE OR REPLACE VIEW signatures AS
+    SELECT * FROM read_parquet('{lake}/signatures/*.parquet', union_by_name = true);

@@ -1,0 +1,60 @@
+"""Validation: row-level critical failures name exactly the bad rows (GE's unexpected indices),
+batch-level critical failures close the gate, warnings never block."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from akhbar.settings import Settings
+from tasks.normalize import normalize_batch
+from tasks.validate import validate_articles
+
+BODY = ("قال مسؤولون في وزارة الزراعة إن موسم الحصاد هذا العام جاء أفضل من المتوقع بفضل الأمطار الغزيرة "
+        "التي هطلت خلال الشتاء، وأضافوا أن إنتاج القمح ارتفع بنحو عشرين في المئة مقارنة بالعام الماضي، "
+        "فيما تستعد الوزارة لتخزين الفائض في الصوامع الجديدة التي افتتحت الشهر الماضي.")
+
+
+def batch(rows: list[dict]) -> pa.Table:
+    base = {"source_id": None, "source_uri": "x", "outlet": "o", "url": None, "title": "عنوان", "author": None,
+            "keywords": [], "category": None, "source_credit": None, "agency": None, "dateline": None,
+            "published_at": datetime(2024, 5, 1, tzinfo=timezone.utc)}
+    t = normalize_batch(pa.Table.from_pylist([{**base, **r} for r in rows]))
+    t = t.append_column("cluster_id", pa.array([r["article_id"] for r in rows]))
+    return t.append_column("is_canonical", pa.array([r.get("is_canonical", True) for r in rows]))
+
+
+def test_row_level_failures_are_the_rows_ge_reports():
+    t = batch([
+        {"article_id": "good", "body": BODY},
+        {"article_id": "short", "body": "خبر قصير جدا."},
+        {"article_id": "leftover", "body": BODY + "\n[ad_1]\nفقرة أخرى تكمل الخبر بعد الإعلان."},
+        {"article_id": "no-outlet", "body": BODY + " إضافة", "outlet": None},
+    ])
+    out = validate_articles(t, Settings(), "r1")
+    assert out.gate_failures == []
+    assert sorted(out.bad_rows) == [1, 2, 3]
+    assert "word_count" in out.bad_rows[1] and "not_match_regex(body)" in out.bad_rows[2] and "outlet" in out.bad_rows[3]
+    by = {(r["expectation"], r["column"]): r for r in out.results}
+    assert by[("expect_column_values_to_be_between", "word_count")]["unexpected_count"] == 1
+    assert all(r["severity"] in {"critical", "warning"} for r in out.results)
+
+
+def test_batch_level_failure_closes_the_gate_and_warnings_do_not():
+    t = batch([
+        {"article_id": "same", "body": BODY},
+        {"article_id": "same", "body": BODY + " وقال الوزير إن الحكومة ستدعم المزارعين."},
+        {"article_id": "english", "body": "This is an English article body with enough words to pass the word count "
+                                          "check but not the Arabic script ratio check that the suite applies as a warning."},
+    ])
+    out = validate_articles(t, Settings(), "r1")
+    assert len(out.gate_failures) == 1 and "expect_column_values_to_be_unique(article_id)" in out.gate_failures[0]
+    warning = [r for r in out.results if r["column"] == "arabic_ratio"][0]
+    assert warning["severity"] == "warning"
+    assert 2 not in out.bad_rows  # a warning never quarantines
+
+
+def test_two_canonicals_with_one_content_hash_close_the_gate():
+    t = batch([{"article_id": "a", "body": BODY}, {"article_id": "b", "body": BODY}])
+    out = validate_articles(t, Settings(), "r1")
+    assert any("articles_canonical" in g and "content_hash" in g for g in out.gate_failures)
