@@ -7,6 +7,7 @@ with the stage, the reason and its raw payload. A record already in the warehous
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections import Counter
@@ -46,19 +47,26 @@ def _concat(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table
     return pa.concat_tables(tables, promote_options="default")
 
 
-def _drop_known(raw: pa.Table, q_read: pa.Table, history: History) -> tuple[pa.Table, pa.Table, int]:
+def _drop_known(raw: pa.Table, q_early: pa.Table, history: History) -> tuple[pa.Table, pa.Table, int]:
     """Records already published or quarantined on an earlier night add nothing."""
     if not history.known_ids and not history.known_quarantine:
-        return raw, q_read, 0
-    keep = pa.array([a not in history.known_ids for a in raw.column("article_id").to_pylist()], pa.bool_())
-    import hashlib
+        return raw, q_early, 0
 
     def seen(uri, payload):
         return (uri, hashlib.md5((payload or "").encode()).hexdigest()) in history.known_quarantine
 
-    keep_q = pa.array([not seen(u, p) for u, p in zip(q_read["source_uri"].to_pylist(), q_read["raw_payload"].to_pylist())], pa.bool_())
-    skipped = raw.num_rows - int(pc.sum(keep).as_py() or 0) + q_read.num_rows - int(pc.sum(keep_q).as_py() or 0)
-    return raw.filter(keep), q_read.filter(keep_q), skipped
+    keep = pa.array([a not in history.known_ids for a in raw["article_id"].to_pylist()], pa.bool_())
+    keep_q = pa.array([not seen(u, p) for u, p in zip(q_early["source_uri"].to_pylist(), q_early["raw_payload"].to_pylist())], pa.bool_())
+    raw, q_early_new = raw.filter(keep), q_early.filter(keep_q)
+    return raw, q_early_new, (len(keep) - raw.num_rows) + (len(keep_q) - q_early_new.num_rows)
+
+
+def _quarantine_records(raw: pa.Table, reasons: dict[str, str], run_id: str, stage: str) -> pa.Table:
+    """Quarantine rows, with raw payloads, for the raw records whose article ids are in `reasons`."""
+    hit = raw.filter(pc.is_in(raw["article_id"], pa.array(list(reasons), pa.string())))
+    rows = [quarantine_row(r, run_id, stage, reasons[r["article_id"]])
+            for r in hit.select(["article_id", "source_uri", "source_id", "raw_payload"]).to_pylist()]
+    return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
 @flow(name="akhbar-nightly", log_prints=True)
@@ -83,10 +91,9 @@ def nightly(
     raw, q_read = read(files, run_id, settings.fields)
     counts["files"] = len(files)
     counts["records_read"] = raw.num_rows + q_read.num_rows + q_discover.num_rows
-    raw, q_read, counts["already_in_warehouse"] = _drop_known(raw, q_read, history)
-    payloads = dict(zip(raw["article_id"].to_pylist(), zip(raw["source_uri"].to_pylist(), raw["raw_payload"].to_pylist(), raw["source_id"].to_pylist())))
+    raw, q_early, counts["already_in_warehouse"] = _drop_known(raw, _concat([q_discover, q_read], QUARANTINE), history)
 
-    articles, boilerplate, quarantined = [], [q_discover, q_read], []
+    articles, boilerplate, quarantined = [], [], [q_early]
     for start in range(0, raw.num_rows, settings.batch_size):
         batch = raw.slice(start, settings.batch_size)
         extracted, removed_html, q_extract = extract(batch, run_id)
@@ -94,8 +101,7 @@ def nightly(
         articles.append(normalize(cleaned))
         boilerplate += [removed_html, removed_text]
         quarantined += [q_extract, q_clean]
-    quarantined = [*boilerplate[:2], *quarantined]
-    boilerplate = _concat(boilerplate[2:], BOILERPLATE)
+    boilerplate = _concat(boilerplate, BOILERPLATE)
     articles = _concat(articles) if articles else None
 
     duplicates = DUPLICATES.empty_table()
@@ -105,13 +111,9 @@ def nightly(
         outcome = validate(articles, settings, run_id)
         validation = outcome.results_table
         if outcome.bad_rows:
-            bad_ids = articles.take(pa.array(sorted(outcome.bad_rows)))["article_id"].to_pylist()
-            reasons = [outcome.bad_rows[i] for i in sorted(outcome.bad_rows)]
-            rows = []
-            for aid, reason in zip(bad_ids, reasons):
-                uri, payload, sid = payloads[aid]
-                rows.append(quarantine_row({"source_uri": uri, "source_id": sid, "article_id": aid, "raw_payload": payload}, run_id, "validate", reason))
-            quarantined.append(pa.Table.from_pylist(rows, schema=QUARANTINE))
+            positions = sorted(outcome.bad_rows)
+            bad_ids = articles.take(pa.array(positions))["article_id"].to_pylist()
+            quarantined.append(_quarantine_records(raw, dict(zip(bad_ids, (outcome.bad_rows[p] for p in positions))), run_id, "validate"))
             bad = pa.array(bad_ids, pa.string())
             keep = pc.invert(pc.is_in(articles["article_id"], bad))
             articles, sig = articles.filter(keep), sig[keep.to_numpy(zero_copy_only=False)]

@@ -31,6 +31,8 @@ def articles_suite(gx, settings: Settings, marker_regex: str):
         _e(gx, "ExpectColumnValuesToNotMatchRegex", "critical", "row", column="body", regex=marker_regex),
         _e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="article_id"),
         _e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="is_canonical", value_set=[True, False]),
+        # A batch that is, on average, not Arabic is a wrong feed or mis-decoded bytes: publish nothing.
+        _e(gx, "ExpectColumnMeanToBeBetween", "critical", "batch", column="arabic_ratio", min_value=0.5),
         _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="arabic_ratio",
            min_value=settings.min_arabic_ratio, mostly=0.95),
         _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="published_at",

@@ -174,3 +174,33 @@ def test_views_work_from_any_directory_and_cli_queries(sample_run, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data), "SELECT * FROM nope"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.startswith("akhbar: query failed:")
+
+
+ENGLISH = ("The city council approved a new budget on Tuesday after a long debate about public transport, "
+           "housing and the maintenance of roads, and the mayor said the plan would be reviewed in the autumn.")
+
+
+def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
+    """A batch that is not Arabic on average fails a critical batch-level expectation: the run ends
+    non-zero with a one-line reason and the warehouse stays byte-identical."""
+    data, _ = sample_run
+    landing = tmp_path / "wrong-feed"
+    landing.mkdir()
+    for i in range(3):
+        (landing / f"en-{i}.txt").write_text(f"Headline {i}\n{ENGLISH} Item {i}.", encoding="utf-8")
+
+    def snapshot():
+        return {p.relative_to(data): p.read_bytes() for p in sorted((data / "lake").rglob("*.parquet"))}
+
+    before = snapshot()
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    env.pop("PREFECT_API_URL", None)
+    out = subprocess.run([sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1
+    reasons = [line for line in out.stderr.splitlines() if line.startswith("akhbar:")]
+    assert len(reasons) == 1  # Prefect's own log lines may follow; ours is one line
+    last = reasons[0]
+    assert last.startswith("akhbar: run failed: ValidationGateError: validation gate failed, nothing published:")
+    assert "arabic_ratio" in last
+    assert snapshot() == before
