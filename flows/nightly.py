@@ -19,7 +19,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from akhbar.settings import get_settings
-from schemas.tables import BOILERPLATE, DUPLICATES, QUARANTINE, RUNS
+from schemas.tables import BOILERPLATE, CANONICAL_CHANGES, DUPLICATES, QUARANTINE, RUNS
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
 from tasks.dedup import dedup, signature_table
@@ -104,10 +104,10 @@ def nightly(
     boilerplate = _concat(boilerplate, BOILERPLATE)
     articles = _concat(articles) if articles else None
 
-    duplicates = DUPLICATES.empty_table()
+    duplicates, changes = DUPLICATES.empty_table(), CANONICAL_CHANGES.empty_table()
     validation = None
     if articles is not None and articles.num_rows:
-        articles, duplicates, sig = dedup(articles, history.dedup, run_id)
+        articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id)
         outcome = validate(articles, settings, run_id)
         validation = outcome.results_table
         if outcome.bad_rows:
@@ -119,18 +119,20 @@ def nightly(
             articles, sig = articles.filter(keep), sig[keep.to_numpy(zero_copy_only=False)]
             boilerplate = boilerplate.filter(pc.invert(pc.is_in(boilerplate["article_id"], bad)))
             # Canonicals may have gone: choose again among the survivors, then check the gate again.
-            articles, duplicates, sig = dedup(articles, history.dedup, run_id, sig=sig)
+            articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, sig=sig)
             outcome2 = validate(articles, settings, run_id)
             outcome.gate_failures += outcome2.gate_failures
         if outcome.gate_failures:
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(outcome.gate_failures))
 
     quarantine = _concat(quarantined, QUARANTINE)
-    n_articles = articles.num_rows if articles is not None else 0
+    this_run = set(articles["article_id"].to_pylist()) if articles is not None else set()
+    methods = Counter(m for a, m in zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()) if a in this_run)
     counts.update(
-        articles_clean=n_articles - duplicates.num_rows,
-        duplicates_exact=sum(1 for m in duplicates["method"].to_pylist() if m == "exact"),
-        duplicates_near=sum(1 for m in duplicates["method"].to_pylist() if m == "near"),
+        articles_clean=len(this_run) - sum(methods.values()),
+        duplicates_exact=methods["exact"],
+        duplicates_near=methods["near"],
+        canonical_changes=changes.num_rows,
         quarantined=quarantine.num_rows,
         boilerplate_spans=boilerplate.num_rows,
     )
@@ -153,7 +155,8 @@ def nightly(
         "finished_at": datetime.now(timezone.utc), "status": "published",
         "parameters": json.dumps(params, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
     }], schema=RUNS)
-    tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs}
+    tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs,
+              "canonical_changes": changes}
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
         tables["signatures"] = signature_table(articles, sig, run_id)

@@ -113,6 +113,18 @@ VALIDATION_RESULTS = pa.schema(
     ]
 )
 
+# When a copy published earlier than a story's canonical arrives on a later night, it becomes the
+# canonical; published files are never rewritten, the views apply the latest change per cluster.
+CANONICAL_CHANGES = pa.schema(
+    [
+        ("cluster_id", pa.string()),
+        ("old_canonical_id", pa.string()),
+        ("new_canonical_id", pa.string()),
+        ("reason", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+
 # MinHash signatures and LSH band keys of published articles, so later nights match new
 # articles against the whole history without re-shingling it.
 SIGNATURES = pa.schema(
@@ -134,6 +146,7 @@ PUBLISHED = {
     "runs": RUNS,
     "validation_results": VALIDATION_RESULTS,
     "signatures": SIGNATURES,
+    "canonical_changes": CANONICAL_CHANGES,
 }
 
 

@@ -11,7 +11,7 @@ already in the warehouse stays canonical.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -123,7 +123,8 @@ class DedupHistory:
     ids: list[str]                                          # canonical article ids ...
     clusters: list[str]                                     # ... their cluster ids ...
     signatures: np.ndarray                                  # ... their signatures (len(ids), num_perm) ...
-    has_signature: np.ndarray                               # ... and whether one was stored (same config)
+    has_signature: np.ndarray                               # ... whether one was stored (same config) ...
+    published: list = field(default_factory=list)          # ... and when they were published (None: unknown)
 
     @classmethod
     def empty(cls, cfg: DedupSettings | None = None) -> "DedupHistory":
@@ -136,8 +137,12 @@ def canonical_order(row: dict) -> tuple:
 
 
 def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
-                   sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
-    """Set cluster_id and is_canonical; return (articles, duplicates, signatures of the batch)."""
+                   sig: np.ndarray | None = None, changes: list[dict] | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Set cluster_id and is_canonical; return (articles, duplicates, signatures of the batch).
+
+    A story's canonical from an earlier night stays canonical unless a copy published earlier
+    arrives; then that copy takes over, the old canonical becomes its duplicate, and the change is
+    appended to `changes` (rows of CANONICAL_CHANGES)."""
     cfg = cfg or DedupSettings()
     rows = articles.to_pylist()
     n, h = len(rows), len(history.ids)
@@ -145,7 +150,6 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
         sig = signatures([r["body_norm"] for r in rows], cfg)
     uf = UnionFind(n + h)                     # nodes 0..n-1: this batch; n..n+h-1: history canonicals
     hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
-    method_link: dict[int, str] = {}
 
     # exact: same content hash within the batch, or as a canonical already published
     first_by_hash: dict[str, int] = {}
@@ -201,6 +205,22 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
             if not joined:  # nothing close enough to the old canonical: cluster the rest anew
                 remaining = rest
                 continue
+            if canon_node is None:  # the story is already in the warehouse: does an earlier copy arrive?
+                old_published = history.published[k] if history.published else None
+                earlier = [j for j in joined if rows[j[0]]["published_at"] is not None
+                           and (old_published is None or rows[j[0]]["published_at"] < old_published)]
+                if earlier:
+                    new_i, new_exact, new_sim = min(earlier, key=lambda j: canonical_order(rows[j[0]]))
+                    old_id, canon_node = canon_id, new_i
+                    canon_id, new_sig = rows[new_i]["article_id"], sig[new_i]
+                    dups.append({"article_id": old_id, "canonical_id": canon_id,
+                                 "similarity": 1.0 if new_exact else round(float(jaccard(new_sig, canon_sig)), 4),
+                                 "method": "exact" if new_exact else "near", "run_id": run_id})
+                    if changes is not None:
+                        changes.append({"cluster_id": cluster_id, "old_canonical_id": old_id, "new_canonical_id": canon_id,
+                                        "reason": "an earlier-published copy arrived", "run_id": run_id})
+                    joined = [(i, exact if new_exact else rows[i]["content_hash"] == rows[new_i]["content_hash"],
+                               float(jaccard(sig[i], new_sig))) for i, exact, _ in joined]
             for i, exact, sim in joined:
                 r = rows[i]
                 r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
@@ -244,10 +264,13 @@ def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: Dedup
 
 @stage_task(name="dedup")
 def dedup(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
-          sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
-    out, dups, sig = dedup_articles(articles, history, run_id, cfg, sig)
+          sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
+    from schemas.tables import CANONICAL_CHANGES
+
+    changes: list[dict] = []
+    out, dups, sig = dedup_articles(articles, history, run_id, cfg, sig, changes)
     methods = dups["method"].to_pylist()
-    run_logger().info("dedup: %d articles, %d exact and %d near duplicates (%d matched stories already in the warehouse)",
-                      out.num_rows, methods.count("exact"), methods.count("near"),
-                      sum(1 for c in set(out["cluster_id"].to_pylist()) if c in set(history.clusters)))
-    return out, dups, sig
+    run_logger().info("dedup: %d articles, %d exact and %d near duplicates, %d stories already in the warehouse got "
+                      "copies, %d canonical changes", out.num_rows, methods.count("exact"), methods.count("near"),
+                      len(set(out["cluster_id"].to_pylist()) & set(history.clusters)), len(changes))
+    return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)

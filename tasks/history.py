@@ -1,17 +1,17 @@
-"""What the warehouse already holds, read straight from the lake's Parquet (no DuckDB file lock):
-ids already published or quarantined (a re-ingested record adds no row) and the canonical article of
-every content hash (a new copy of an old story joins its cluster)."""
+"""What the warehouse already holds, read from the lake's Parquet through the same view definitions
+the warehouse uses (in an in-memory DuckDB, so the warehouse file is never locked): ids already
+published or quarantined (a re-ingested record adds no row), and each story's current canonical
+article with its hash, publication time and MinHash signature (new copies join its cluster)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-
 import numpy as np
 
 from tasks.dedup import DedupHistory, DedupSettings
-from tasks.publish import lake_dir
+from tasks.publish import WAREHOUSE_SQL, ensure_lake, lake_dir
 
 
 @dataclass
@@ -23,32 +23,33 @@ class History:
 
 def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     lake = lake_dir(data_dir)
-    h = History()
     if not (lake / "articles").exists():
-        return h
+        return History()
+    cfg = cfg or DedupSettings()
+    ensure_lake(data_dir)
     con = duckdb.connect()
     try:
-        def q(table: str, sql: str):
-            if not any((lake / table).glob("*.parquet")):
-                return []
-            src = f"read_parquet('{(lake / table).as_posix()}/*.parquet', union_by_name = true)"
-            return con.execute(sql.format(src=src)).fetchall()
-
-        h.known_ids = {r[0] for r in q("articles", "SELECT article_id FROM {src}")}
-        h.known_ids |= {r[0] for r in q("quarantine", "SELECT article_id FROM {src} WHERE article_id IS NOT NULL")}
-        h.known_quarantine = {(r[0], r[1]) for r in q("quarantine", "SELECT source_uri, md5(coalesce(raw_payload, '')) FROM {src}")}
-        canonical = q("articles", "SELECT content_hash, article_id, cluster_id FROM {src} WHERE is_canonical ORDER BY article_id")
-        by_hash = {r[0]: (r[1], r[2]) for r in canonical}
-        cfg = cfg or DedupSettings()
-        sigs = {}
-        if any((lake / "signatures").glob("*.parquet")):
-            src = f"read_parquet('{(lake / 'signatures').as_posix()}/*.parquet', union_by_name = true)"
-            tbl = con.execute(f"SELECT article_id, signature FROM {src} WHERE minhash_config = ?", [cfg.fingerprint]).to_arrow_table()
-            sigs = dict(zip(tbl["article_id"].to_pylist(), tbl["signature"].to_pylist()))
-        zero = [0] * cfg.num_perm
-        matrix = np.array([sigs.get(aid, zero) for _, aid, _ in canonical], dtype=np.uint32).reshape(len(canonical), cfg.num_perm)
-        has = np.array([aid in sigs for _, aid, _ in canonical], dtype=bool)
-        h.dedup = DedupHistory(by_hash, [r[1] for r in canonical], [r[2] for r in canonical], matrix, has)
+        con.execute((WAREHOUSE_SQL / "10_tables.sql").read_text(encoding="utf-8").replace("{lake}", lake.as_posix().replace("'", "''")))
+        h = History()
+        h.known_ids = {r[0] for r in con.execute(
+            "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}
+        h.known_quarantine = set(con.execute("SELECT source_uri, md5(coalesce(raw_payload, '')) FROM quarantine").fetchall())
+        canonical = con.sql("""
+            SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature
+            FROM articles a
+            LEFT JOIN (SELECT article_id, signature FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
+            WHERE a.is_canonical ORDER BY a.article_id""", params={"cfg": cfg.fingerprint}).to_arrow_table()
     finally:
         con.close()
+    ids = canonical["article_id"].to_pylist()
+    sigs = canonical["signature"].to_pylist()
+    zero = [0] * cfg.num_perm
+    h.dedup = DedupHistory(
+        canonical_by_hash=dict(zip(canonical["content_hash"].to_pylist(), zip(ids, canonical["cluster_id"].to_pylist()))),
+        ids=ids,
+        clusters=canonical["cluster_id"].to_pylist(),
+        signatures=np.array([s if s is not None else zero for s in sigs], dtype=np.uint32).reshape(len(ids), cfg.num_perm),
+        has_signature=np.array([s is not None for s in sigs], dtype=bool),
+        published=canonical["published_at"].to_pylist(),
+    )
     return h

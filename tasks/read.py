@@ -211,7 +211,7 @@ def _parse_json(line: str, uri: str, lf: LandingFile, fields: FieldMap) -> tuple
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
-        return None, {"source_uri": uri, "reason": f"malformed JSON line: {exc.msg} at column {exc.colno}", "raw_payload": line}
+        return None, {"source_uri": uri, "reason": f"malformed JSON line: {exc.msg} (column {exc.colno})", "raw_payload": line}
     try:
         return json_record(rec, uri, line, lf, fields), None
     except ValueError as exc:

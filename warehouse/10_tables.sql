@@ -1,13 +1,44 @@
 -- Views over the Parquet lake. `{lake}` is replaced by the lake's absolute path when the views are
 -- (re)built after each publish, so they work from any working directory.
+
+-- Run ids sort by time (YYYYMMDDTHHMMSSZ-...), so the latest change per cluster is its max run_id.
+CREATE OR REPLACE VIEW canonical_changes AS
+    SELECT * FROM read_parquet('{lake}/canonical_changes/*.parquet', union_by_name = true);
+
+-- Articles as published, with is_canonical following the latest canonical change of their cluster.
 CREATE OR REPLACE VIEW articles AS
-    SELECT * FROM read_parquet('{lake}/articles/*.parquet', union_by_name = true);
+    WITH published AS (
+        SELECT * FROM read_parquet('{lake}/articles/*.parquet', union_by_name = true)
+    ),
+    latest_change AS (
+        SELECT cluster_id, arg_max(new_canonical_id, run_id) AS canonical_id
+        FROM canonical_changes GROUP BY cluster_id
+    )
+    SELECT published.* REPLACE (
+               CASE WHEN latest_change.cluster_id IS NULL THEN published.is_canonical
+                    ELSE published.article_id = latest_change.canonical_id END AS is_canonical)
+    FROM published LEFT JOIN latest_change USING (cluster_id);
 
 CREATE OR REPLACE VIEW boilerplate AS
     SELECT * FROM read_parquet('{lake}/boilerplate/*.parquet', union_by_name = true);
 
+-- Copies, pointing at their story's current canonical.
 CREATE OR REPLACE VIEW duplicates AS
-    SELECT * FROM read_parquet('{lake}/duplicates/*.parquet', union_by_name = true);
+    WITH recorded AS (
+        SELECT * FROM read_parquet('{lake}/duplicates/*.parquet', union_by_name = true)
+    ),
+    current_canonical AS (
+        SELECT article_id AS canonical_id, cluster_id FROM articles WHERE is_canonical
+    ),
+    latest AS (  -- a copy recorded twice (demoted canonical) keeps its latest row
+        SELECT * FROM recorded QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY run_id DESC) = 1
+    )
+    SELECT latest.article_id, coalesce(cc.canonical_id, latest.canonical_id) AS canonical_id,
+           latest.similarity, latest.method, latest.run_id
+    FROM latest
+    JOIN articles a USING (article_id)
+    LEFT JOIN current_canonical cc ON cc.cluster_id = a.cluster_id
+    WHERE NOT a.is_canonical;
 
 CREATE OR REPLACE VIEW quarantine AS
     SELECT * FROM read_parquet('{lake}/quarantine/*.parquet', union_by_name = true);

@@ -204,3 +204,29 @@ def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
     assert last.startswith("akhbar: run failed: ValidationGateError: validation gate failed, nothing published:")
     assert "arabic_ratio" in last
     assert snapshot() == before
+
+
+def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_recorded(prefect_harness, tmp_path):
+    from flows.nightly import nightly
+
+    story = ("أعلنت هيئة الأرصاد الجوية أن موجة حارة ستضرب المناطق الساحلية خلال الأيام الثلاثة المقبلة، "
+             "وتوقعت أن تتجاوز درجات الحرارة أربعين درجة مئوية في بعض المدن، ودعت المواطنين إلى تجنب التعرض "
+             "المباشر لأشعة الشمس في ساعات الظهيرة وشرب كميات كافية من الماء، كما طالبت أصحاب المزارع بري "
+             "المحاصيل في ساعات المساء للحد من التبخر وحماية الماشية من الإجهاد الحراري.")
+    night1, night2 = tmp_path / "n1", tmp_path / "n2"
+    night1.mkdir(), night2.mkdir()
+    (night1 / "feed.jsonl").write_text(json.dumps({"id": "late", "source": "جريدة المساء", "text": story,
+                                                   "published": "2025-06-02T08:00:00+00:00"}, ensure_ascii=False), encoding="utf-8")
+    (night2 / "feed.jsonl").write_text(json.dumps({"id": "early", "source": "وكالة الصباح", "text": story + " (أ ف ب)",
+                                                   "published": "2025-06-01T08:00:00+00:00"}, ensure_ascii=False), encoding="utf-8")
+    data = tmp_path / "wh"
+    nightly(inputs=[str(night1)], data_dir=str(data))
+    (late_id, late_cluster), = query(data, "SELECT article_id, cluster_id FROM articles WHERE is_canonical")
+    second = nightly(inputs=[str(night2)], data_dir=str(data))
+    assert second["canonical_changes"] == 1 and second["duplicates_exact"] == 0 and second["articles_clean"] == 1
+    canon = query(data, "SELECT source_id, cluster_id FROM articles WHERE is_canonical")
+    assert canon == [("early", late_cluster)]
+    assert query(data, "SELECT a.source_id, d.method FROM duplicates d JOIN articles a USING (article_id)") == [("late", "exact")]
+    change = rows(data, "SELECT * FROM canonical_changes")
+    assert len(change) == 1 and change[0]["old_canonical_id"] == late_id and change[0]["cluster_id"] == late_cluster
+    assert query(data, "SELECT count(*) FROM articles_unique")[0][0] == 1

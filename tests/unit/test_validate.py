@@ -49,8 +49,10 @@ def test_batch_level_failure_closes_the_gate_and_warnings_do_not():
     ])
     out = validate_articles(t, Settings(), "r1")
     assert len(out.gate_failures) == 1 and "expect_column_values_to_be_unique(article_id)" in out.gate_failures[0]
-    warning = [r for r in out.results if r["column"] == "arabic_ratio"][0]
-    assert warning["severity"] == "warning"
+    warning = [r for r in out.results if r["column"] == "arabic_ratio" and r["expectation"] == "expect_column_values_to_be_between"][0]
+    assert warning["severity"] == "warning" and not warning["success"]
+    mean = [r for r in out.results if r["expectation"] == "expect_column_mean_to_be_between"][0]
+    assert mean["severity"] == "critical" and mean["success"]  # two of three rows are Arabic: the batch passes
     assert 2 not in out.bad_rows  # a warning never quarantines
 
 
