@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run summary test test-fast bench clean-data clean
+.PHONY: install run summary test test-fast bench bench-dedup clean-data clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,20 @@ test-fast: install
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
+
+# Dedup quality: akhbar against datatrove's MinHash dedup on the same documents. datatrove (and the
+# spaCy tokenizer its default language needs) lives in its own venv, never in $(VENV): its
+# dependencies are not held to akhbar's pins.
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q "datatrove[processing]==0.10.1" "spacy>=3.7,<4"
+	touch $@
+
+bench-dedup: install $(BENCH_VENV)/.installed
+	$(BIN)/python bench/dedup_eval.py --reference datatrove --sweep --json bench/out/dedup_eval.json
 
 clean-data:
 	rm -rf $(DATA)

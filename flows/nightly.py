@@ -26,7 +26,7 @@ from tasks.dedup import dedup, signature_table
 from tasks.extract import extract
 from tasks.history import History, load_history
 from tasks.normalize import normalize
-from tasks.publish import publish
+from tasks.publish import publish, repair
 from tasks.read import discover, read
 from tasks.validate import ValidationGateError, validate
 
@@ -37,6 +37,11 @@ def new_run_id(now: datetime) -> str:
 
 @stage_task(name="load-history", retries=2, retry_delay_seconds=[1, 5])
 def history_task(data_dir: str) -> History:
+    """Repair what an interrupted run left, then read what the warehouse already holds."""
+    removed = repair(data_dir)
+    if removed:
+        run_logger().warning("repaired the lake: removed %d files of an unfinished run: %s",
+                             len(removed), ", ".join(p.name for p in removed[:5]))
     return load_history(data_dir)
 
 

@@ -38,17 +38,17 @@ class Rule:
     end_marker: bool = False
     fields: tuple[tuple[str, str], ...] = ()
     examples: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()   # a line must contain one of these to be worth a regex (cheap gate)
 
     def find(self, line: str) -> re.Match | None:
+        if self.hints and not any(h in line for h in self.hints):
+            return None
         return self.regex.search(line) if self.search else self.regex.match(line)
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # One alternation of every rule anchored at the line start: a line it misses skips those rules
-    # (the few `search` rules, mostly gated by max_words, run on their own).
-    prefilter: re.Pattern
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -85,10 +85,10 @@ def load_rules(path: str | Path = RULES_PATH) -> RuleSet:
                 end_marker=bool(entry.get("end_marker", False)),
                 fields=fields,
                 examples=tuple(entry.get("examples", ())),
+                hints=tuple(entry.get("hints", ())),
             )
         )
-    alternation = "|".join("(?:" + _NAMED_GROUP.sub("(?:", r.regex.pattern) + ")" for r in rules if not r.search)
-    return RuleSet(tuple(rules), re.compile(alternation or "(?!)"))
+    return RuleSet(tuple(rules))
 
 
 @lru_cache(maxsize=1)
@@ -155,10 +155,9 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
     while i < len(lines):
         line = lines[i]
         i += 1
-        anchored = rules.prefilter.match(line) is not None
         words = line.count(" ") + 1
         for rule in rules.rules:
-            if (rule.max_words is not None and words > rule.max_words) or not (rule.search or anchored):
+            if rule.max_words is not None and words > rule.max_words:
                 continue
             if rule.where == "head" and not (not kept or (len(kept) == 1 and is_headline(kept[0]))):
                 continue

@@ -67,6 +67,35 @@ def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> di
     return {name: n for name, (_, n) in staged.items()}
 
 
+def published_run_ids(data_dir: Path) -> set[str]:
+    runs = lake_dir(data_dir) / "runs"
+    ids: set[str] = set()
+    for f in runs.glob("*.parquet"):
+        ids.update(pq.read_table(f, columns=["run_id"])["run_id"].to_pylist())
+    return ids
+
+
+def repair(data_dir: Path) -> list[Path]:
+    """Remove what a run that died mid-publish left behind: its staging folder and any lake file of
+    a run with no `runs` row (the views never read those). Returns the removed paths."""
+    data_dir = Path(data_dir).resolve()
+    removed: list[Path] = []
+    staging = data_dir / "staging"
+    if staging.exists():
+        removed += list(staging.iterdir())
+        shutil.rmtree(staging)
+    lake = lake_dir(data_dir)
+    if not lake.exists():
+        return removed
+    done = published_run_ids(data_dir)
+    for name in PUBLISHED:
+        for f in (lake / name).glob("run-*.parquet"):
+            if f.stem.removeprefix("run-") not in done:
+                f.unlink()
+                removed.append(f)
+    return removed
+
+
 def build_views(data_dir: Path) -> None:
     """(Re)create the macros and views in warehouse.duckdb from warehouse/*.sql."""
     data_dir = Path(data_dir).resolve()

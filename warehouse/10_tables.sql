@@ -1,14 +1,20 @@
 -- Views over the Parquet lake. `{lake}` is replaced by the lake's absolute path when the views are
 -- (re)built after each publish, so they work from any working directory.
+--
+-- A run's files become visible only once its `runs` row exists: publish writes that row last, so
+-- the files of a run that crashed mid-publish are never read (and the next run deletes them).
+
+CREATE OR REPLACE VIEW runs AS
+    SELECT * FROM read_parquet('{lake}/runs/*.parquet', union_by_name = true);
 
 -- Run ids sort by time (YYYYMMDDTHHMMSSZ-...), so the latest change per cluster is its max run_id.
 CREATE OR REPLACE VIEW canonical_changes AS
-    SELECT * FROM read_parquet('{lake}/canonical_changes/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/canonical_changes/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
 
 -- Articles as published, with is_canonical following the latest canonical change of their cluster.
 CREATE OR REPLACE VIEW articles AS
     WITH published AS (
-        SELECT * FROM read_parquet('{lake}/articles/*.parquet', union_by_name = true)
+        SELECT * FROM read_parquet('{lake}/articles/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs)
     ),
     latest_change AS (
         SELECT cluster_id, arg_max(new_canonical_id, run_id) AS canonical_id
@@ -20,12 +26,12 @@ CREATE OR REPLACE VIEW articles AS
     FROM published LEFT JOIN latest_change USING (cluster_id);
 
 CREATE OR REPLACE VIEW boilerplate AS
-    SELECT * FROM read_parquet('{lake}/boilerplate/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/boilerplate/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
 
 -- Copies, pointing at their story's current canonical.
 CREATE OR REPLACE VIEW duplicates AS
     WITH recorded AS (
-        SELECT * FROM read_parquet('{lake}/duplicates/*.parquet', union_by_name = true)
+        SELECT * FROM read_parquet('{lake}/duplicates/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs)
     ),
     current_canonical AS (
         SELECT article_id AS canonical_id, cluster_id FROM articles WHERE is_canonical
@@ -41,13 +47,10 @@ CREATE OR REPLACE VIEW duplicates AS
     WHERE NOT a.is_canonical;
 
 CREATE OR REPLACE VIEW quarantine AS
-    SELECT * FROM read_parquet('{lake}/quarantine/*.parquet', union_by_name = true);
-
-CREATE OR REPLACE VIEW runs AS
-    SELECT * FROM read_parquet('{lake}/runs/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/quarantine/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
 
 CREATE OR REPLACE VIEW validation_results AS
-    SELECT * FROM read_parquet('{lake}/validation_results/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/validation_results/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
 
 CREATE OR REPLACE VIEW signatures AS
-    SELECT * FROM read_parquet('{lake}/signatures/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/signatures/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

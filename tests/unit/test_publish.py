@@ -42,3 +42,26 @@ def test_write_and_views_from_another_directory(tmp_path):
         con.close()
     finally:
         os.chdir(cwd)
+
+
+def test_files_of_a_run_that_died_mid_publish_are_invisible_and_repaired(tmp_path):
+    from schemas.tables import ARTICLES
+    from tasks.publish import repair
+
+    data = tmp_path / "wh"
+    runs = pa.Table.from_pylist([{"run_id": "r1", "status": "published"}], schema=RUNS)
+    article = pa.Table.from_pylist([{"article_id": "a1", "run_id": "r1", "is_canonical": True, "cluster_id": "a1"}], schema=ARTICLES)
+    write_tables(data, "r1", {"articles": article, "runs": runs})
+    build_views(data)
+    # run r2 died after moving its articles file and before its runs row: the views must not see it
+    orphan = pa.Table.from_pylist([{"article_id": "a2", "run_id": "r2", "is_canonical": True, "cluster_id": "a2"}], schema=ARTICLES)
+    pq.write_table(orphan, data / "lake" / "articles" / "run-r2.parquet")
+    (data / "staging" / "r2").mkdir(parents=True)
+    (data / "staging" / "r2" / "boilerplate.parquet").write_bytes(b"partial")
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT article_id FROM articles").fetchall() == [("a1",)]
+    con.close()
+    removed = repair(data)
+    assert sorted(p.name for p in removed) == ["r2", "run-r2.parquet"]
+    assert not (data / "lake" / "articles" / "run-r2.parquet").exists() and not (data / "staging").exists()
+    assert (data / "lake" / "articles" / "run-r1.parquet").exists()

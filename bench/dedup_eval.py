@@ -1,0 +1,643 @@
+"""Quality of akhbar's dedup (exact and near copies): precision, recall and F1 per method, measured
+on real corpus articles, with a MinHash reference (datatrove's defaults, or datasketch) in the
+same run.
+
+The evaluation set is built at run time from the shared corpus (no corpus text lives in the repo;
+`tests/data/dedup_labels.json` holds only ids, labels and the recipes' ids):
+
+* labelled pairs: real near copies and hard negatives, each read and labelled by a person;
+* generated variants of ~150 real articles (fixed seed): content edits (a sentence dropped or
+  added, two paragraphs swapped) expected to be found as *near* copies; headline changes,
+  boilerplate lines, letter variants, diacritics/tatweel and punctuation expected as *exact*;
+* the corpus's own exact copies (the same URL filed under several categories);
+* ~2,000 distractors: corpus articles with no other article in the corpus that shares text with
+  them (estimated Jaccard of 5-word shingles < 0.25), so any pair they end up in is a false
+  positive.
+
+Every document goes through `clean_text` and `normalize_batch` as in the pipeline, then one
+`dedup_articles` run on the union (empty history, default settings). A pair is predicted a
+duplicate iff both documents end in the same cluster. Recall is over the listed positive pairs
+by expected method; precision over the predicted pairs (both ends in one cluster) whose truth is
+known, split by how they could have been linked: *exact* when both normalized bodies are equal
+(same content hash), *near* otherwise.
+
+    python bench/dedup_eval.py                    # akhbar + datatrove reference (needs .venv-bench)
+    python bench/dedup_eval.py --reference none   # akhbar only
+    python bench/dedup_eval.py --reference datasketch
+    python bench/dedup_eval.py --sweep            # akhbar at other thresholds / band layouts
+    python bench/dedup_eval.py --select           # recompute variant sources and distractors (slow)
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+CORPUS = REPO.parent / "shared" / "corpora" / "ant-2018.jsonl.gz"
+LABELS = REPO / "tests" / "data" / "dedup_labels.json"
+BENCH_VENV = REPO / ".venv-bench"
+SEED = 2018
+
+NEAR_KINDS = ("drop_sentence", "add_sentence", "swap_paragraphs")
+NORMALIZATION_KINDS = ("letter_variants", "diacritics_tatweel", "punctuation")
+BOILERPLATE_KINDS = ("boilerplate_ad", "boilerplate_source", "boilerplate_read_also", "boilerplate_share")
+EXACT_KINDS = NORMALIZATION_KINDS + ("headline_changed",) + BOILERPLATE_KINDS
+VARIANT_KINDS = NEAR_KINDS + EXACT_KINDS
+
+
+# ----------------------------------------------------------------------------- data
+
+@dataclass
+class Doc:
+    id: str
+    text: str                   # what the pipeline would read (raw, or a generated variant)
+    title: str | None
+    origin: str                 # labelled | exact_copy | source | variant | distractor
+
+
+@dataclass
+class Pair:
+    a: str
+    b: str
+    duplicate: bool
+    category: str               # labelled | variant | exact_copy
+    method: str | None          # expected method for positives: exact | near
+    kind: str                   # labelled | exact_copy | one of VARIANT_KINDS
+    note: str = ""
+
+
+@dataclass
+class EvalSet:
+    docs: list[Doc]
+    pairs: list[Pair]
+    groups: dict[str, int] = field(default_factory=dict)   # doc id -> gold group (closure of positives)
+
+    def counts(self) -> dict[str, int]:
+        c = Counter()
+        for p in self.pairs:
+            if p.duplicate:
+                c[f"positive/{p.method}"] += 1
+                c[f"positive/{p.category}/{p.kind}"] += 1
+            else:
+                c["negative/labelled"] += 1
+        c["docs"] = len(self.docs)
+        for d in self.docs:
+            c[f"docs/{d.origin}"] += 1
+        return dict(sorted(c.items()))
+
+
+def load_corpus(path: str | Path = CORPUS) -> dict[str, dict]:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"corpus not found: {path}")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return {r["id"]: r for r in map(json.loads, f)}
+
+
+def load_labels(path: str | Path = LABELS) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def clean_body(text: str, title: str | None) -> str:
+    from tasks.clean import clean_text
+
+    return clean_text(text or "", title=title).body
+
+
+# ----------------------------------------------------------------------------- variants
+
+_SENT_END = re.compile(r"(?<=[.!؟?])\s+")
+_HARAKAT = [chr(c) for c in range(0x064B, 0x0653)]
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
+_TATWEEL_SLOT = re.compile(r"(?<=[\u0628-\u0647\u064A])(?=[\u0621-\u064A])")  # between two joining letters
+_LETTER_FOLDS = {"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"}
+_OUTLET_CREDITS = ["سكاي نيوز عربية", "وكالات", "فرانس برس", "رويترز", "العربية.نت"]
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENT_END.split(paragraph.strip()) if s]
+
+
+def paragraphs(body: str) -> list[str]:
+    return [p for p in body.split("\n") if p.strip()]
+
+
+def sentence_count(body: str) -> int:
+    return sum(len(sentences(p)) for p in paragraphs(body))
+
+
+def _drop_sentence(body: str, rng: random.Random) -> str:
+    paras = [sentences(p) for p in paragraphs(body)]
+    slots = [(i, j) for i, ss in enumerate(paras) for j in range(len(ss)) if len(ss) > 1 or len(paras) > 1]
+    i, j = rng.choice(slots)
+    del paras[i][j]
+    return "\n".join(" ".join(ss) for ss in paras if ss)
+
+
+def _add_sentence(body: str, rng: random.Random, donor: str) -> str:
+    paras = [sentences(p) for p in paragraphs(body)]
+    i = rng.randrange(len(paras))
+    paras[i].insert(rng.randrange(len(paras[i]) + 1), donor)
+    return "\n".join(" ".join(ss) for ss in paras)
+
+
+def _swap_paragraphs(body: str, rng: random.Random) -> str:
+    paras = paragraphs(body)
+    i, j = rng.sample(range(len(paras)), 2)
+    paras[i], paras[j] = paras[j], paras[i]
+    return "\n".join(paras)
+
+
+def _letter_variants(body: str, rng: random.Random) -> str:
+    return "".join(_LETTER_FOLDS[c] if c in _LETTER_FOLDS and rng.random() < 0.4 else c for c in body)
+
+
+def _diacritics_tatweel(body: str, rng: random.Random) -> str:
+    out = []
+    for k, c in enumerate(body):
+        out.append(c)
+        if _ARABIC_LETTER.match(c):
+            r = rng.random()
+            nxt = body[k + 1] if k + 1 < len(body) else ""
+            if r < 0.15:
+                out.append(rng.choice(_HARAKAT))
+            elif r < 0.20 and _TATWEEL_SLOT.match(body, k + 1) and _ARABIC_LETTER.match(nxt):
+                out.append("\u0640" * rng.randint(1, 3))
+    return "".join(out)
+
+
+def _punctuation(body: str, rng: random.Random) -> str:
+    """Punctuation swapped, dropped or added only where a space already separates the words, never
+    next to a digit (2-1, 3.5 would change the tokens)."""
+    swaps = {"،": ",", ",": "،", "؟": "?", "?": "؟", "؛": ";"}
+    out = []
+    for k, c in enumerate(body):
+        prev = body[k - 1] if k else ""
+        nxt = body[k + 1] if k + 1 < len(body) else ""
+        r = rng.random()
+        if c in swaps and not prev.isdigit() and not nxt.isdigit() and r < 0.6:
+            out.append(swaps[c])
+        elif c in "،," and nxt == " " and not prev.isdigit() and r < 0.8:
+            continue                                  # dropped comma
+        elif c == " " and prev.isalpha() and nxt.isalpha() and r < 0.03:
+            out.append(rng.choice(["، ", " - ", ": ", " … "]))  # added punctuation between words
+        elif c == '"' and r < 0.7:
+            out.append(rng.choice("«»“”"))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def make_variants(src: dict, base: str, rng: random.Random, donor_sentence: str, other_title: str) -> list[tuple[str, str, str, str | None]]:
+    """(kind, expected method, text, title) for one source article; `base` is its cleaned body."""
+    title = src.get("title") or None
+    paras = paragraphs(base)
+    out = [
+        ("drop_sentence", "near", _drop_sentence(base, rng), title),
+        ("add_sentence", "near", _add_sentence(base, rng, donor_sentence), title),
+        ("swap_paragraphs", "near", _swap_paragraphs(base, rng), title),
+        ("letter_variants", "exact", _letter_variants(base, rng), title),
+        ("diacritics_tatweel", "exact", _diacritics_tatweel(base, rng), title),
+        ("punctuation", "exact", _punctuation(base, rng), title),
+        ("headline_changed", "exact", base, other_title),
+        ("boilerplate_ad", "exact", "[ad_1]\n" + base + "\n[ad_2]", title),
+        ("boilerplate_source", "exact", base + "\nالمصدر: " + rng.choice(_OUTLET_CREDITS), title),
+        ("boilerplate_read_also", "exact",
+         "\n".join(paras[:1] + ["اقرأ أيضاً: " + other_title] + paras[1:]), title),
+        ("boilerplate_share", "exact", base + "\nشارك المقال\nتابعونا على فيسبوك وتويتر", title),
+    ]
+    assert tuple(k for k, *_ in out) == VARIANT_KINDS
+    return out
+
+
+# ----------------------------------------------------------------------------- evaluation set
+
+def same_url_groups(corpus: dict[str, dict]) -> list[list[str]]:
+    by_url = defaultdict(list)
+    for rid, r in corpus.items():
+        if r.get("text") and r.get("url"):
+            by_url[r["url"]].append(rid)
+    return [sorted(ids) for ids in by_url.values() if len(ids) > 1]
+
+
+def build_eval_set(corpus: dict[str, dict], labels: dict, n_sources: int | None = None,
+                   n_distractors: int | None = None, seed: int = SEED) -> EvalSet:
+    docs: dict[str, Doc] = {}
+    pairs: list[Pair] = []
+
+    def add(rid: str, origin: str) -> None:
+        if rid not in docs:
+            r = corpus[rid]
+            docs[rid] = Doc(rid, r["text"], r.get("title") or None, origin)
+
+    for e in labels["pairs"]:
+        add(e["a"], "labelled")
+        add(e["b"], "labelled")
+        dup = e["label"] == "duplicate"
+        pairs.append(Pair(e["a"], e["b"], dup, "labelled", "near" if dup else None, "labelled", e.get("note", "")))
+
+    for ids in same_url_groups(corpus):
+        for rid in ids:
+            add(rid, "exact_copy")
+        for k in range(1, len(ids)):
+            # the same URL scraped twice: identical text is an exact copy; text revised between the
+            # scrapes (typo fixes, a word changed, a paragraph added) is a near copy
+            same = corpus[ids[0]]["text"] == corpus[ids[k]]["text"]
+            pairs.append(Pair(ids[0], ids[k], True, "exact_copy", "exact" if same else "near",
+                              "exact_copy" if same else "same_url_revised"))
+
+    sources = labels["variant_sources"]["ids"][:n_sources]
+    distractors = labels["distractors"]["ids"][:n_distractors]
+    donors = [corpus[d] for d in distractors]
+    for rid in sources:
+        src = corpus[rid]
+        add(rid, "source")
+        base = clean_body(src["text"], src.get("title"))
+        rng = random.Random(f"{seed}:{rid}")
+        donor = rng.choice(donors)
+        donor_sentences = [s for p in paragraphs(clean_body(donor["text"], donor.get("title"))) for s in sentences(p)]
+        donor_sentence = max(donor_sentences[:3], key=len)
+        other_title = rng.choice(donors)["title"]
+        for kind, method, text, title in make_variants(src, base, rng, donor_sentence, other_title):
+            vid = f"gen:{rid}:{kind}"
+            docs[vid] = Doc(vid, text, title, "variant")
+            pairs.append(Pair(rid, vid, True, "variant", method, kind))
+
+    for rid in distractors:
+        add(rid, "distractor")
+
+    es = EvalSet(list(docs.values()), pairs)
+    es.groups = gold_groups(es)
+    for p in es.pairs:
+        if not p.duplicate and es.groups[p.a] == es.groups[p.b]:
+            raise ValueError(f"labelled distinct pair {p.a} / {p.b} is joined by other duplicate labels")
+    return es
+
+
+def gold_groups(es: EvalSet) -> dict[str, int]:
+    parent = {d.id: d.id for d in es.docs}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in es.pairs:
+        if p.duplicate:
+            ra, rb = find(p.a), find(p.b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    roots: dict[str, int] = {}
+    return {d.id: roots.setdefault(find(d.id), len(roots)) for d in es.docs}
+
+
+# ----------------------------------------------------------------------------- systems
+
+def prepare(es: EvalSet):
+    """Clean and normalize every document as the pipeline does; returns the normalized Arrow table."""
+    import pyarrow as pa
+
+    from tasks.normalize import normalize_batch
+
+    rows = [{"article_id": d.id, "body": clean_body(d.text, d.title), "published_at": None} for d in es.docs]
+    return normalize_batch(pa.Table.from_pylist(rows))
+
+
+def akhbar_clusters(table, cfg=None) -> dict[str, str]:
+    from tasks.dedup import DedupHistory, dedup_articles
+
+    out, _, _ = dedup_articles(table, DedupHistory.empty(cfg), "dedup-eval", cfg)
+    return dict(zip(out["article_id"].to_pylist(), out["cluster_id"].to_pylist()))
+
+
+DATATROVE_SCRIPT = r'''
+import json, struct, sys, tempfile
+from pathlib import Path
+from datatrove.pipeline.readers import JsonlReader
+from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupSignature,
+                                             MinhashDedupBuckets, MinhashDedupCluster)
+docs, out = sys.argv[1], sys.argv[2]
+work = Path(tempfile.mkdtemp(prefix="dt-minhash-"))
+cfg = MinhashConfig()
+reader = JsonlReader(str(Path(docs).parent), glob_pattern=Path(docs).name, id_key="id", text_key="text")
+sig = MinhashDedupSignature(output_folder=str(work / "sigs"), config=cfg)
+sig.run(reader.run(rank=0, world_size=1), rank=0, world_size=1)
+for b in range(cfg.num_buckets):
+    MinhashDedupBuckets(input_folder=str(work / "sigs"), output_folder=str(work / "buckets"),
+                        config=cfg).run(rank=b, world_size=cfg.num_buckets)
+MinhashDedupCluster(input_folder=str(work / "buckets"), output_folder=str(work / "remove"),
+                    config=cfg, save_cluster_id=True).run()
+clusters = {}
+f = work / "remove" / "000000.clusters"
+if f.exists():
+    data = f.read_bytes()
+    for doc, cluster in struct.iter_unpack("<II", data):
+        clusters[doc] = cluster
+Path(out).write_text(json.dumps({"clusters": clusters, "config": str(cfg)}))
+'''
+
+
+def bench_python() -> Path:
+    return BENCH_VENV / "bin" / "python"
+
+
+def datatrove_clusters(es: EvalSet, table) -> tuple[dict[str, str], str]:
+    """datatrove's MinHash dedup (MinhashConfig defaults, default language) on the same cleaned
+    bodies, run in the separate .venv-bench as a subprocess."""
+    py = bench_python()
+    if not py.exists():
+        raise RuntimeError(f"{py} missing: run `make bench-dedup` (creates .venv-bench with datatrove)")
+    ids, bodies = table["article_id"].to_pylist(), table["body"].to_pylist()
+    with tempfile.TemporaryDirectory(prefix="dedup-eval-") as tmp:
+        docs = Path(tmp) / "docs.jsonl"
+        with docs.open("w", encoding="utf-8") as f:
+            for rid, body in zip(ids, bodies):
+                f.write(json.dumps({"id": rid, "text": body}, ensure_ascii=False) + "\n")
+        out = Path(tmp) / "clusters.json"
+        script = Path(tmp) / "run_datatrove.py"
+        script.write_text(DATATROVE_SCRIPT)
+        env = dict(os.environ, DATATROVE_COLORIZE_LOGS="0", DATATROVE_COLORIZE_LOG_FILES="0")
+        proc = subprocess.run([str(py), str(script), str(docs), str(out)], capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"datatrove failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        res = json.loads(out.read_text())
+    by_index = {int(k): v for k, v in res["clusters"].items()}
+    return {rid: f"dt{by_index[i]}" if i in by_index else rid for i, rid in enumerate(ids)}, res["config"]
+
+
+def datasketch_clusters(table, threshold: float = 0.8, num_perm: int = 128, shingle: int = 5) -> dict[str, str]:
+    """datasketch MinHashLSH at its default threshold (0.8, 128 permutations) over the same 5-word
+    shingles of the normalized body; clusters are the connected components of LSH matches (no
+    verification, as MinHashLSH returns them)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from tasks.dedup import shingles
+
+    ids, norms = table["article_id"].to_pylist(), table["body_norm"].to_pylist()
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    parent = list(range(len(ids)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    index = {}
+    for i, n in enumerate(norms):
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch([s.encode("utf-8") for s in shingles(n, shingle)])
+        for j in lsh.query(m):
+            ra, rb = find(i), find(index[j])
+            parent[max(ra, rb)] = min(ra, rb)
+        key = str(i)
+        index[key] = i
+        lsh.insert(key, m)
+    return {rid: ids[find(i)] for i, rid in enumerate(ids)}
+
+
+# ----------------------------------------------------------------------------- scoring
+
+def score(es: EvalSet, clusters: dict[str, str], hashes: dict[str, str]) -> dict:
+    """Pairwise scores: a pair is predicted a duplicate iff both documents are in one cluster.
+
+    Positives are the listed pairs (labelled duplicates, source-variant, same URL), each with its
+    expected method; recall per method is over them. False positives are the predicted pairs known
+    to be wrong: labelled distinct pairs, and any pair joining a distractor, a variant or a variant
+    source to a document outside its gold group (the closure of the positive pairs). A false pair
+    counts against *exact* when both normalized bodies are equal (same content hash), else against
+    *near*. Predicted pairs that are neither listed positives nor known negatives (e.g. two
+    variants of one source, or two articles from different labelled pairs) are left out of
+    precision; those crossing gold groups are listed as `unknown_pairs` for review."""
+    origin = {d.id: d.origin for d in es.docs}
+    group = es.groups
+    labelled_neg = {frozenset((p.a, p.b)) for p in es.pairs if not p.duplicate}
+
+    tp = Counter()
+    fn = Counter()
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # kind -> [found, pairs, same hash]
+    missed: list[tuple[str, str, str]] = []
+    for p in es.pairs:
+        if not p.duplicate:
+            continue
+        hit = clusters[p.a] == clusters[p.b]
+        (tp if hit else fn)[p.method] += 1
+        k = by_kind["labelled_near" if p.category == "labelled" else p.kind]
+        k[0] += hit
+        k[1] += 1
+        k[2] += hashes[p.a] == hashes[p.b]
+        if not hit:
+            missed.append((p.a, p.b, p.kind))
+
+    members = defaultdict(list)
+    for rid, c in clusters.items():
+        members[c].append(rid)
+    fp = Counter()
+    false_pairs, unknown = [], []
+    for ids in members.values():
+        ids.sort()
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                a, b = ids[i], ids[j]
+                if group[a] == group[b]:
+                    continue
+                link = "exact" if hashes[a] == hashes[b] else "near"
+                if frozenset((a, b)) in labelled_neg or {origin[a], origin[b]} & {"distractor", "variant", "source"}:
+                    fp[link] += 1
+                    false_pairs.append((a, b, link))
+                else:
+                    unknown.append((a, b, link))
+
+    out = {}
+    for m in ("exact", "near", None):
+        t = sum(tp.values()) if m is None else tp[m]
+        f = sum(fp.values()) if m is None else fp[m]
+        n = sum(fn.values()) if m is None else fn[m]
+        p = t / (t + f) if t + f else 1.0
+        r = t / (t + n) if t + n else 1.0
+        out[m or "overall"] = {"precision": round(p, 4), "recall": round(r, 4),
+                               "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                               "positives": t + n, "tp": t, "fn": n, "fp": f}
+    neg = [p for p in es.pairs if not p.duplicate]
+    joined = sum(clusters[p.a] == clusters[p.b] for p in neg)
+    out["labelled_negatives"] = {"pairs": len(neg), "joined": joined}
+    # the real pairs alone: labelled duplicates vs labelled hard negatives
+    found, pos = by_kind["labelled_near"][0], by_kind["labelled_near"][1]
+    p = found / (found + joined) if found + joined else 1.0
+    r = found / pos if pos else 1.0
+    out["labelled"] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                       "positives": pos, "tp": found, "fn": pos - found, "fp": joined}
+    out["by_kind"] = {k: {"found": v[0], "pairs": v[1], "recall": round(v[0] / v[1], 4), "same_hash": v[2]}
+                      for k, v in sorted(by_kind.items())}
+    out["false_pairs"] = false_pairs
+    out["unknown_pairs"] = unknown
+    out["missed"] = missed
+    return out
+
+
+def evaluate_akhbar(es: EvalSet, table=None, cfg=None) -> tuple[dict, float]:
+    table = table if table is not None else prepare(es)
+    hashes = dict(zip(table["article_id"].to_pylist(), table["content_hash"].to_pylist()))
+    t = time.perf_counter()
+    clusters = akhbar_clusters(table, cfg)
+    return score(es, clusters, hashes), time.perf_counter() - t
+
+
+# ----------------------------------------------------------------------------- selection recipe
+
+def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_distractors: int = 2000,
+               seed: int = SEED, partner_jaccard: float = 0.25) -> tuple[list[str], list[str]]:
+    """The recipe behind `variant_sources` and `distractors` in the labels file.
+
+    A corpus article is *solitary* if it has text, its URL is not shared, and no other article
+    (any outlet) has an estimated Jaccard >= `partner_jaccard` with it (5-word shingles of the
+    normalized body, 128-permutation MinHash, LSH 64 bands x 2 rows, then verified) and none has
+    the same normalized body. Labelled ids are excluded. Distractors: `n_distractors` solitary
+    articles of >= 20 words; variant sources: `n_sources` others with >= 8 sentences, >= 2
+    paragraphs, 120-1200 words and a body that cleaning leaves unchanged when run again. Both are
+    drawn with random.Random(seed)."""
+    import numpy as np
+
+    from tasks.arabic import normalize_search
+    from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard, signatures
+
+    shared_url = {rid for ids in same_url_groups(corpus) for rid in ids}
+    labelled = {e[k] for e in labels["pairs"] for k in ("a", "b")}
+    ids = [rid for rid, r in corpus.items() if r.get("text")]
+    bodies = {rid: clean_body(corpus[rid]["text"], corpus[rid].get("title")) for rid in ids}
+    norms = [normalize_search(bodies[rid]) for rid in ids]
+    cfg = DedupSettings(bands=64, rows=2, max_bucket=400)
+    sig = signatures(norms, cfg)
+    pairs = candidate_pairs(band_keys(sig, cfg), cfg)
+    sims = jaccard(sig[pairs[:, 0]], sig[pairs[:, 1]])
+    partnered = set()
+    for (a, b), s in zip(pairs, sims):
+        if s >= partner_jaccard and corpus[ids[a]]["url"] != corpus[ids[b]]["url"]:
+            partnered.update((ids[a], ids[b]))
+    seen = Counter(norms)
+    solitary = sorted(rid for rid, n in zip(ids, norms)
+                      if rid not in partnered and rid not in shared_url and rid not in labelled and seen[n] == 1 and n)
+    rng = random.Random(seed)
+    order = solitary[:]
+    rng.shuffle(order)
+
+    def good_source(rid: str) -> bool:
+        b = bodies[rid]
+        words = len(b.split())
+        return (sentence_count(b) >= 8 and len(paragraphs(b)) >= 2 and 120 <= words <= 1200
+                and clean_body(b, corpus[rid].get("title")) == b)
+
+    sources = [rid for rid in order if good_source(rid)][:n_sources]
+    chosen = set(sources)
+    distractors = [rid for rid in order if rid not in chosen and len(bodies[rid].split()) >= 20][:n_distractors]
+    return sources, distractors
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def _table_row(name: str, s: dict, seconds: float | None) -> str:
+    cells = [name]
+    for m in ("exact", "near", "overall", "labelled"):
+        cells.append(f"{s[m]['precision']:.3f} / {s[m]['recall']:.3f} / {s[m]['f1']:.3f}")
+    cells.append(f"{s['labelled_negatives']['joined']}/{s['labelled_negatives']['pairs']}")
+    cells.append(f"{seconds:.1f}" if seconds is not None else "")
+    return "| " + " | ".join(cells) + " |"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=str(CORPUS))
+    ap.add_argument("--labels", default=str(LABELS))
+    ap.add_argument("--reference", choices=["datatrove", "datasketch", "none"], default="datatrove")
+    ap.add_argument("--sweep", action="store_true", help="also run akhbar at other thresholds / band layouts")
+    ap.add_argument("--select", action="store_true", help="recompute variant sources and distractors and print them as JSON")
+    ap.add_argument("--json", help="write all figures to this file")
+    ap.add_argument("--verbose", action="store_true", help="list missed positives and false pairs")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    corpus = load_corpus(args.corpus)
+    labels = load_labels(args.labels)
+    if args.select:
+        sources, distractors = select_ids(corpus, labels)
+        print(json.dumps({"variant_sources": sources, "distractors": distractors}))
+        return
+    es = build_eval_set(corpus, labels)
+    t_build = time.perf_counter() - t0
+    t = time.perf_counter()
+    table = prepare(es)
+    t_prepare = time.perf_counter() - t
+    results: dict = {"counts": es.counts(), "seconds": {"load+build": round(t_build, 2), "clean+normalize": round(t_prepare, 2)}}
+
+    from tasks.dedup import DedupSettings
+
+    hashes = dict(zip(table["article_id"].to_pylist(), table["content_hash"].to_pylist()))
+    ak, t_ak = evaluate_akhbar(es, table)
+    results["akhbar"] = ak
+    results["seconds"]["akhbar dedup"] = round(t_ak, 2)
+    rows = [_table_row("akhbar (0.8, 20x6)", ak, t_ak)]
+
+    if args.reference != "none":
+        t = time.perf_counter()
+        try:
+            if args.reference == "datatrove":
+                clusters, cfg_name = datatrove_clusters(es, table)
+                name = f"datatrove MinHash ({cfg_name})"
+            else:
+                clusters = datasketch_clusters(table)
+                name = "datasketch MinHashLSH (threshold 0.8)"
+            ref = score(es, clusters, hashes)
+            t_ref = time.perf_counter() - t
+            results["reference"] = {"name": name, **ref}
+            results["seconds"]["reference"] = round(t_ref, 2)
+            rows.append(_table_row(name, ref, t_ref))
+        except Exception as exc:  # noqa: BLE001 - reported, the akhbar figures still stand
+            results["reference"] = {"error": str(exc)}
+            print(f"reference failed: {exc}", file=sys.stderr)
+
+    if args.sweep:
+        results["sweep"] = {}
+        for bands, rows_, thr in [(20, 6, 0.9), (20, 6, 0.7), (20, 6, 0.6), (20, 6, 0.5),
+                                  (32, 4, 0.7), (32, 4, 0.6), (32, 4, 0.5), (42, 3, 0.5), (42, 3, 0.4)]:
+            cfg = DedupSettings(bands=bands, rows=rows_, threshold=thr)
+            s, sec = evaluate_akhbar(es, table, cfg)
+            results["sweep"][f"{thr}-{bands}x{rows_}"] = {m: s[m] for m in ("exact", "near", "overall", "labelled", "labelled_negatives", "by_kind")}
+            rows.append(_table_row(f"akhbar ({thr}, {bands}x{rows_})", s, sec))
+
+    print("\nEvaluation set:", json.dumps(results["counts"], indent=1))
+    print("\n| system | exact P / R / F1 | near P / R / F1 | overall P / R / F1 | labelled pairs only P / R / F1 | labelled negatives joined | dedup s |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+    print("\nakhbar recall by kind (found/pairs, same hash):")
+    for k, v in ak["by_kind"].items():
+        ref = results.get("reference", {}).get("by_kind", {}).get(k)
+        extra = f"   reference {ref['found']}/{ref['pairs']}" if ref else ""
+        print(f"  {k:22s} {v['found']:5d}/{v['pairs']:<5d} hash-equal {v['same_hash']:5d}{extra}")
+    print("\nseconds:", results["seconds"])
+    if args.verbose:
+        for name in ("akhbar", "reference"):
+            if name in results and "false_pairs" in results[name]:
+                print(f"\n{name} false pairs:", results[name]["false_pairs"])
+                print(f"{name} unknown pairs:", results[name]["unknown_pairs"])
+                print(f"{name} missed:", results[name]["missed"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
