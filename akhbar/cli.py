@@ -28,6 +28,9 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate but do not publish.")] = False,
 ) -> None:
     """Run the nightly flow once over INPUTS; exit 0 on success, non-zero with a one-line reason."""
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:  # fail before paying for Prefect's start-up
+        _fail(f"input not found: {', '.join(missing)}", 2)
     prepare_prefect_env(data_dir)
     from akhbar.settings import FieldMap
 

@@ -238,7 +238,18 @@ def read_landing(files: list[LandingFile], run_id: str, fields: FieldMap | None 
     return pa.Table.from_pylist(rows, schema=RAW), pa.Table.from_pylist(bad, schema=QUARANTINE)
 
 
-@stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5])
+def _retry_io_only(task, task_run, state) -> bool:
+    """Retry flaky I/O, not a wrong input path."""
+    try:
+        state.result()
+    except InputError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
 def discover(inputs: list[str], run_id: str) -> tuple[list[LandingFile], pa.Table]:
     files, skipped = discover_files(inputs)
     bad = [quarantine_row(s, run_id, "discover", f"unsupported file type: {Path(s['source_uri']).suffix or '(none)'}") for s in skipped]
