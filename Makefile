@@ -51,7 +51,7 @@ $(BENCH_VENV)/.installed:
 	touch $@
 
 bench-dedup: install $(BENCH_VENV)/.installed
-	$(BIN)/python bench/dedup_eval.py --reference datatrove --sweep --json bench/out/dedup_eval.json
+	$(BIN)/python bench/dedup_eval.py --reference datatrove --sweep --per-kind --json bench/out/dedup_eval.json
 
 clean-data:
 	rm -rf $(DATA)
