@@ -20,12 +20,12 @@ from bench.dedup_eval import (  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-# measured 2026-09 with the default DedupSettings: exact 1.000/1.000, near 0.979/0.630,
-# overall 0.997/0.924, labelled real pairs 0.750/0.286 (P/R)
+# measured 2026-11-22 with the default DedupSettings (0.8, 20x6, link="any"): exact 1.000/1.000,
+# near 0.984/0.828, overall 0.997/0.965, labelled real pairs 0.750/0.286 (P/R)
 FLOORS = {
     ("exact", "precision"): 0.99, ("exact", "recall"): 0.99,
-    ("near", "precision"): 0.97, ("near", "recall"): 0.62, ("near", "f1"): 0.75,
-    ("overall", "precision"): 0.99, ("overall", "recall"): 0.91, ("overall", "f1"): 0.95,
+    ("near", "precision"): 0.97, ("near", "recall"): 0.81, ("near", "f1"): 0.88,
+    ("overall", "precision"): 0.99, ("overall", "recall"): 0.95, ("overall", "f1"): 0.97,
     ("labelled", "precision"): 0.74, ("labelled", "recall"): 0.27,
 }
 MAX_LABELLED_NEGATIVES_JOINED = 8          # of 70 hard negatives, measured 8
