@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,9 +24,13 @@ def _fail(message: str, code: int = 1) -> None:
 def run(
     inputs: Annotated[list[Path], typer.Option("--input", "-i", help="Landing file or folder (repeatable).")],
     data_dir: DataDir = Path("data"),
-    batch_size: Annotated[int, typer.Option(min=1, help="Records per Arrow batch.")] = 2000,
+    batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Records per Arrow batch.")] = 2000,
     field: Annotated[Optional[list[str]], typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate but do not publish.")] = False,
+    since: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this date.")] = None,
+    until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or before this date.")] = None,
+    outlet: Annotated[Optional[list[str]], typer.Option("--outlet", help="Only this outlet (repeatable).")] = None,
+    dedup_threshold: Annotated[float, typer.Option(min=0.5, max=1.0, help="Estimated Jaccard a near copy needs.")] = 0.8,
 ) -> None:
     """Run the nightly flow once over INPUTS; exit 0 on success, non-zero with a one-line reason."""
     missing = [str(p) for p in inputs if not p.exists()]
@@ -41,10 +46,16 @@ def run(
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
     from flows.nightly import nightly
+    from flows.params import RunParameters
 
     try:
-        summary = nightly(inputs=[str(p) for p in inputs], data_dir=str(data_dir), batch_size=batch_size,
-                          dry_run=dry_run, fields=overrides or None)
+        params = RunParameters(inputs=[str(p) for p in inputs], data_dir=str(data_dir), batch_size=batch_size,
+                               dry_run=dry_run, fields=overrides, since=since.date() if since else None, until=until.date() if until else None, outlets=outlet or [],
+                               dedup_threshold=dedup_threshold)
+    except ValueError as exc:
+        _fail(f"bad parameters: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}", 2)
+    try:
+        summary = nightly(params)
     except Exception as exc:  # the flow run is already marked Failed in Prefect; say why in one line
         _fail(f"run failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))

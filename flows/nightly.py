@@ -19,10 +19,11 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from akhbar.settings import get_settings
+from flows.params import RunParameters
 from schemas.tables import BOILERPLATE, CANONICAL_CHANGES, DUPLICATES, QUARANTINE, RUNS
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
-from tasks.dedup import dedup, signature_table
+from tasks.dedup import DedupSettings, dedup, signature_table
 from tasks.extract import extract
 from tasks.history import History, load_history
 from tasks.normalize import normalize
@@ -74,19 +75,30 @@ def _quarantine_records(raw: pa.Table, reasons: dict[str, str], run_id: str, sta
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
+def _in_scope(articles: pa.Table, params: RunParameters) -> pa.Array:
+    """Rows inside the run's date range and outlet list (an undated article is outside a date range)."""
+    keep = pa.array([True] * articles.num_rows)
+    published = articles["published_at"]
+    if params.since:
+        since = pa.scalar(datetime.combine(params.since, datetime.min.time(), timezone.utc), published.type)
+        keep = pc.and_(keep, pc.fill_null(pc.greater_equal(published, since), False))
+    if params.until:
+        until = pa.scalar(datetime.combine(params.until, datetime.max.time(), timezone.utc), published.type)
+        keep = pc.and_(keep, pc.fill_null(pc.less_equal(published, until), False))
+    if params.outlets:
+        keep = pc.and_(keep, pc.fill_null(pc.is_in(articles["outlet"], pa.array(params.outlets, pa.string())), False))
+    return keep
+
+
 @flow(name="akhbar-nightly", log_prints=True)
-def nightly(
-    inputs: list[str],
-    data_dir: str = "data",
-    batch_size: int = 2000,
-    dry_run: bool = False,
-    fields: dict[str, str] | None = None,
-) -> dict:
-    """Run akhbar once over `inputs` (files or folders) into the warehouse under `data_dir`."""
+def nightly(params: RunParameters = RunParameters()) -> dict:
+    """Run akhbar once over `params.inputs` into the warehouse under `params.data_dir`."""
     log = run_logger()
-    settings = get_settings(data_dir=data_dir, batch_size=batch_size)
-    for name, key in (fields or {}).items():
+    inputs, data_dir, dry_run = params.inputs, params.data_dir, params.dry_run
+    settings = get_settings(data_dir=data_dir, batch_size=params.batch_size)
+    for name, key in params.fields.items():
         settings.fields.prefer(name, key)
+    dedup_cfg = DedupSettings(threshold=params.dedup_threshold)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
     counts: Counter = Counter()
@@ -108,11 +120,16 @@ def nightly(
         quarantined += [q_extract, q_clean]
     boilerplate = _concat(boilerplate, BOILERPLATE)
     articles = _concat(articles) if articles else None
+    if articles is not None and (params.since or params.until or params.outlets):
+        keep = _in_scope(articles, params)
+        counts["outside_scope"] = articles.num_rows - int(pc.sum(keep).as_py() or 0)
+        articles = articles.filter(keep)
+        boilerplate = boilerplate.filter(pc.is_in(boilerplate["article_id"], articles["article_id"]))
 
     duplicates, changes = DUPLICATES.empty_table(), CANONICAL_CHANGES.empty_table()
     validation = None
     if articles is not None and articles.num_rows:
-        articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id)
+        articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, dedup_cfg)
         outcome = validate(articles, settings, run_id)
         validation = outcome.results_table
         if outcome.bad_rows:
@@ -124,7 +141,7 @@ def nightly(
             articles, sig = articles.filter(keep), sig[keep.to_numpy(zero_copy_only=False)]
             boilerplate = boilerplate.filter(pc.invert(pc.is_in(boilerplate["article_id"], bad)))
             # Canonicals may have gone: choose again among the survivors, then check the gate again.
-            articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, sig=sig)
+            articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, dedup_cfg, sig=sig)
             outcome2 = validate(articles, settings, run_id)
             outcome.gate_failures += outcome2.gate_failures
         if outcome.gate_failures:
@@ -145,12 +162,12 @@ def nightly(
         counts[f"quarantined_{stage}"] = n
     for cat, n in Counter(boilerplate["category"].to_pylist()).items():
         counts[f"boilerplate_{cat}"] = n
-    accounted = counts["articles_clean"] + counts["duplicates_exact"] + counts["duplicates_near"] + counts["quarantined"] + counts["already_in_warehouse"]
+    accounted = (counts["articles_clean"] + counts["duplicates_exact"] + counts["duplicates_near"] + counts["quarantined"]
+                 + counts["already_in_warehouse"] + counts["outside_scope"])
     if accounted != counts["records_read"]:
         raise RuntimeError(f"record accounting does not balance: read {counts['records_read']}, accounted {accounted}")
 
-    params = {"inputs": [str(i) for i in inputs], "data_dir": str(data_dir), "batch_size": batch_size, "dry_run": dry_run,
-              "fields": fields or {}}
+    parameters = params.model_dump(mode="json")
     summary = {"run_id": run_id, **dict(counts)}
     if dry_run:
         log.info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
@@ -158,13 +175,13 @@ def nightly(
     runs = pa.Table.from_pylist([{
         "run_id": run_id, "flow_run_id": str(flow_run.id) if flow_run.id else None, "started_at": started,
         "finished_at": datetime.now(timezone.utc), "status": "published",
-        "parameters": json.dumps(params, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
+        "parameters": json.dumps(parameters, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
     }], schema=RUNS)
     tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs,
               "canonical_changes": changes}
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
-        tables["signatures"] = signature_table(articles, sig, run_id)
+        tables["signatures"] = signature_table(articles, sig, run_id, dedup_cfg)
     if validation is not None:
         tables["validation_results"] = validation
     publish(data_dir, run_id, tables)

@@ -38,18 +38,20 @@ def rows(data_dir: Path, sql: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def seeds_run(prefect_harness, tmp_path_factory):
     from flows.nightly import nightly
+    from flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("seeds-warehouse")
-    summary = nightly(inputs=[str(need(SEEDS))], data_dir=str(data))
+    summary = nightly(RunParameters(inputs=[str(need(SEEDS))], data_dir=str(data)))
     return data, summary
 
 
 @pytest.fixture(scope="module")
 def sample_run(prefect_harness, tmp_path_factory):
     from flows.nightly import nightly
+    from flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("sample-warehouse")
-    first = nightly(inputs=[str(SAMPLES)], data_dir=str(data))
+    first = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
     return data, first
 
 
@@ -151,11 +153,12 @@ def test_sample_article_content(sample_run, entry):
 
 def test_second_night_over_same_input_adds_no_rows(sample_run):
     from flows.nightly import nightly
+    from flows.params import RunParameters
 
     data, _ = sample_run
     tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results")
     before = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
-    again = nightly(inputs=[str(SAMPLES)], data_dir=str(data))
+    again = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
     assert again["already_in_warehouse"] == again["records_read"] > 0
     after = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     assert after == before
@@ -208,6 +211,7 @@ def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
 
 def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_recorded(prefect_harness, tmp_path):
     from flows.nightly import nightly
+    from flows.params import RunParameters
 
     story = ("أعلنت هيئة الأرصاد الجوية أن موجة حارة ستضرب المناطق الساحلية خلال الأيام الثلاثة المقبلة، "
              "وتوقعت أن تتجاوز درجات الحرارة أربعين درجة مئوية في بعض المدن، ودعت المواطنين إلى تجنب التعرض "
@@ -220,9 +224,9 @@ def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_rec
     (night2 / "feed.jsonl").write_text(json.dumps({"id": "early", "source": "وكالة الصباح", "text": story + " (أ ف ب)",
                                                    "published": "2025-06-01T08:00:00+00:00"}, ensure_ascii=False), encoding="utf-8")
     data = tmp_path / "wh"
-    nightly(inputs=[str(night1)], data_dir=str(data))
+    nightly(RunParameters(inputs=[str(night1)], data_dir=str(data)))
     (late_id, late_cluster), = query(data, "SELECT article_id, cluster_id FROM articles WHERE is_canonical")
-    second = nightly(inputs=[str(night2)], data_dir=str(data))
+    second = nightly(RunParameters(inputs=[str(night2)], data_dir=str(data)))
     assert second["canonical_changes"] == 1 and second["duplicates_exact"] == 0 and second["articles_clean"] == 1
     canon = query(data, "SELECT source_id, cluster_id FROM articles WHERE is_canonical")
     assert canon == [("early", late_cluster)]
@@ -230,3 +234,30 @@ def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_rec
     change = rows(data, "SELECT * FROM canonical_changes")
     assert len(change) == 1 and change[0]["old_canonical_id"] == late_id and change[0]["cluster_id"] == late_cluster
     assert query(data, "SELECT count(*) FROM articles_unique")[0][0] == 1
+
+
+def test_backfill_scope_by_date_and_outlet(prefect_harness, tmp_path):
+    from flows.nightly import nightly
+    from flows.params import RunParameters
+
+    data = tmp_path / "wh"
+    summary = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data), outlets=["al-nahar-alyawm"],
+                                    since=date(2025, 3, 1), until=date(2025, 3, 31)))
+    outlets = query(data, "SELECT DISTINCT outlet FROM articles")
+    assert outlets == [("al-nahar-alyawm",)]
+    dates = query(data, "SELECT min(published_at)::DATE, max(published_at)::DATE FROM articles")[0]
+    assert date(2025, 3, 1) <= dates[0] <= dates[1] <= date(2025, 3, 31)
+    assert summary["outside_scope"] > 0
+    assert summary["records_read"] == (summary["articles_clean"] + summary["duplicates_exact"] + summary["duplicates_near"]
+                                       + summary["quarantined"] + summary["outside_scope"])
+
+
+def test_parameters_reject_bad_values():
+    from pydantic import ValidationError
+
+    from flows.params import RunParameters
+
+    for bad in ({"inputs": []}, {"dedup_threshold": 0.2}, {"batch_size": 5}, {"fields": {"colour": "x"}},
+                {"since": "2025-03-10", "until": "2025-03-01"}, {"unknown": 1}):
+        with pytest.raises(ValidationError):
+            RunParameters(**bad)
