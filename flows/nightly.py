@@ -12,6 +12,7 @@ import json
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ from prefect.runtime import flow_run
 
 from akhbar.settings import get_settings
 from flows.params import RunParameters
-from schemas.tables import BOILERPLATE, CANONICAL_CHANGES, DUPLICATES, QUARANTINE, RUNS
+from schemas.tables import ARTICLES, BOILERPLATE, CANONICAL_CHANGES, DUPLICATES, QUARANTINE, RUNS, VALIDATION_RESULTS
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
 from tasks.dedup import DedupSettings, dedup, signature_table
@@ -127,27 +128,32 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
         boilerplate = boilerplate.filter(pc.is_in(boilerplate["article_id"], articles["article_id"]))
 
     duplicates, changes = DUPLICATES.empty_table(), CANONICAL_CHANGES.empty_table()
-    validation = None
+    validations = []
     if articles is not None and articles.num_rows:
         articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, dedup_cfg)
-        outcome = validate(articles, settings, run_id)
-        validation = outcome.results_table
-        if outcome.bad_rows:
-            positions = sorted(outcome.bad_rows)
+        # Row-level pass: rows failing a critical row expectation go to quarantine (GE's indices).
+        rows_pass = validate({"articles": articles}, settings, run_id, None, "articles_rows")
+        validations.append(rows_pass.results_table)
+        if rows_pass.bad_rows:
+            positions = sorted(rows_pass.bad_rows)
             bad_ids = articles.take(pa.array(positions))["article_id"].to_pylist()
-            quarantined.append(_quarantine_records(raw, dict(zip(bad_ids, (outcome.bad_rows[p] for p in positions))), run_id, "validate"))
+            quarantined.append(_quarantine_records(raw, dict(zip(bad_ids, (rows_pass.bad_rows[p] for p in positions))), run_id, "validate"))
             bad = pa.array(bad_ids, pa.string())
             keep = pc.invert(pc.is_in(articles["article_id"], bad))
             articles, sig = articles.filter(keep), sig[keep.to_numpy(zero_copy_only=False)]
             boilerplate = boilerplate.filter(pc.invert(pc.is_in(boilerplate["article_id"], bad)))
-            # Canonicals may have gone: choose again among the survivors, then check the gate again.
+            # Canonicals may have gone: choose again among the survivors.
             articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, dedup_cfg, sig=sig)
-            outcome2 = validate(articles, settings, run_id)
-            outcome.gate_failures += outcome2.gate_failures
-        if outcome.gate_failures:
-            raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(outcome.gate_failures))
 
     quarantine = _concat(quarantined, QUARANTINE)
+    # Gate: every table as it would be published; Data Docs under DIR/reports.
+    final = validate({"articles": articles if articles is not None else ARTICLES.empty_table(), "boilerplate": boilerplate,
+                      "duplicates": duplicates, "quarantine": quarantine}, settings, run_id,
+                     str(Path(data_dir).resolve() / "reports"))
+    validations.append(final.results_table)
+    validation = _concat(validations, VALIDATION_RESULTS)
+    if final.gate_failures:
+        raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(final.gate_failures))
     this_run = set(articles["article_id"].to_pylist()) if articles is not None else set()
     methods = Counter(m for a, m in zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()) if a in this_run)
     counts.update(
@@ -182,7 +188,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
         tables["signatures"] = signature_table(articles, sig, run_id, dedup_cfg)
-    if validation is not None:
+    if validation.num_rows:
         tables["validation_results"] = validation
     publish(data_dir, run_id, tables)
     log.info("run %s published: %s", run_id, json.dumps(dict(counts), ensure_ascii=False))

@@ -50,3 +50,32 @@ def canonical_suite(gx):
     suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="content_hash"))
     suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="cluster_id"))
     return suite
+
+
+def boilerplate_suite(gx, categories: list[str]):
+    suite = gx.ExpectationSuite(name="boilerplate")
+    for col in ("article_id", "rule", "category", "text"):
+        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeInSet", "warning", "batch", column="category", value_set=categories))
+    return suite
+
+
+def duplicates_suite(gx):
+    suite = gx.ExpectationSuite(name="duplicates")
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="article_id"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="article_id"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="canonical_id"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="method", value_set=["exact", "near"]))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="similarity", min_value=0, max_value=1))
+    return suite
+
+
+def quarantine_suite(gx):
+    suite = gx.ExpectationSuite(name="quarantine")
+    for col in ("source_uri", "stage", "reason"):
+        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="stage",
+                             value_set=["discover", "read", "extract", "clean", "validate"]))
+    # an unsupported file has no text payload to keep; every record-level quarantine has one
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "warning", "batch", column="raw_payload"))
+    return suite

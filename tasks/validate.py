@@ -9,6 +9,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -16,6 +17,8 @@ from akhbar.settings import Settings
 from schemas.tables import VALIDATION_RESULTS
 from tasks.base import run_logger, stage_task
 from tasks.clean import marker_regex
+
+DOCS_SITE = "akhbar"
 
 
 class ValidationGateError(RuntimeError):
@@ -27,6 +30,7 @@ class ValidationOutcome:
     results: list[dict] = field(default_factory=list)          # rows of VALIDATION_RESULTS
     bad_rows: dict[int, str] = field(default_factory=dict)     # row index -> reason (row-level critical)
     gate_failures: list[str] = field(default_factory=list)     # batch-level critical failures
+    docs_index: str | None = None                              # Data Docs page of this validation
 
     @property
     def results_table(self) -> pa.Table:
@@ -41,13 +45,33 @@ def _gx():
     return gx
 
 
-def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome) -> None:
-    """Validate `df`; GE's unexpected indices are `df`'s index labels, i.e. row positions in the batch."""
+def _context(gx, docs_dir: Path | None):
+    ctx = gx.get_context(mode="ephemeral")
+    try:
+        ctx.variables.progress_bars = {"globally": False}
+    except Exception:
+        pass
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return ctx
+
+
+def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome, docs: bool) -> None:
+    """Validate `df` through a checkpoint (which also renders Data Docs when a site is set up).
+    GE's unexpected indices are `df`'s index labels, i.e. row positions in the batch."""
     asset = ctx.data_sources.add_pandas(f"{name}_source").add_dataframe_asset(name)
     batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
     suite = ctx.suites.add(suite)
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
-    res = vd.run(batch_parameters={"dataframe": df}, result_format={"result_format": "COMPLETE"})
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+    checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{name}_{run_id}", validation_definitions=[vd], actions=actions,
+                                                   result_format={"result_format": "COMPLETE"}))
+    res = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
     for r in res.results:
         cfg = r.expectation_config
         severity, level = cfg.meta.get("severity", "warning"), cfg.meta.get("level", "row")
@@ -73,33 +97,60 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
             outcome.gate_failures.append(f"{name}: {label} failed ({unexpected or 0} unexpected)")
 
 
-def validate_articles(articles: pa.Table, settings: Settings, run_id: str) -> ValidationOutcome:
-    """Validate the articles batch (all rows) and its canonical rows. Pure apart from GE itself."""
-    gx = _gx()
-    from schemas.suites import articles_suite, canonical_suite
+def _frame(table: pa.Table):
+    """pandas view of a table for GE (list columns dropped: no expectation reads them)."""
+    return table.drop_columns([f.name for f in table.schema if pa.types.is_list(f.type)]).to_pandas()
 
+
+def validate_articles(articles: pa.Table, settings: Settings, run_id: str, docs_dir: Path | None = None,
+                      suite_name: str = "articles") -> ValidationOutcome:
+    """Row-level pass: the articles suite on every row, and the canonical suite on canonical rows."""
+    return validate_tables({"articles": articles}, settings, run_id, docs_dir, articles_name=suite_name)
+
+
+def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str, docs_dir: Path | None = None,
+                    articles_name: str = "articles") -> ValidationOutcome:
+    """Run each published table's suite (schemas/suites.py) on this run's rows. Row-level critical
+    failures are collected for `articles` only; everything else critical closes the gate."""
     outcome = ValidationOutcome()
-    if articles.num_rows == 0:
-        return outcome
-    ctx = gx.get_context(mode="ephemeral")
-    try:
-        ctx.variables.progress_bars = {"globally": False}
-    except Exception:
-        pass
-    df = articles.drop_columns([c for c in ("keywords",) if c in articles.column_names]).to_pandas()
-    _run_suite(gx, ctx, "articles", df, articles_suite(gx, settings, marker_regex()), run_id, outcome)
-    canon = df[df["is_canonical"]]
-    _run_suite(gx, ctx, "articles_canonical", canon, canonical_suite(gx), run_id, outcome)
+    if not any(t is not None and t.num_rows for t in tables.values()):
+        return outcome  # nothing new this run: no suite to run, no GE import
+    gx = _gx()
+    from schemas import suites
+    from tasks.clean import default_rules
+
+    ctx = _context(gx, docs_dir)
+    docs = docs_dir is not None
+    articles = tables.get("articles")
+    if articles is not None and articles.num_rows:
+        df = _frame(articles)
+        _run_suite(gx, ctx, articles_name, df, suites.articles_suite(gx, settings, marker_regex()), run_id, outcome, docs)
+        _run_suite(gx, ctx, f"{articles_name}_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
+    categories = sorted({r.category for r in default_rules().rules} | {"title", "outside", "hidden", "nav", "header", "footer",
+                         "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
+                         "tags", "byline", "popup", "button"})
+    others = {"boilerplate": lambda: suites.boilerplate_suite(gx, categories),
+              "duplicates": lambda: suites.duplicates_suite(gx), "quarantine": lambda: suites.quarantine_suite(gx)}
+    for name, make in others.items():
+        t = tables.get(name)
+        if t is not None and t.num_rows:
+            _run_suite(gx, ctx, name, _frame(t), make(), run_id, outcome, docs)
+    if docs:
+        outcome.docs_index = str(docs_dir / "index.html")
     return outcome
 
 
 @stage_task(name="validate")
-def validate(articles: pa.Table, settings: Settings, run_id: str) -> ValidationOutcome:
-    outcome = validate_articles(articles, settings, run_id)
+def validate(tables: dict[str, pa.Table], settings: Settings, run_id: str, docs_dir: str | None = None,
+             articles_name: str = "articles") -> ValidationOutcome:
+    outcome = validate_tables(tables, settings, run_id, Path(docs_dir) if docs_dir else None, articles_name)
     log = run_logger()
     failed = [r for r in outcome.results if not r["success"]]
     for r in failed:
-        log.warning("validation %s: %s on %s failed (%s unexpected)", r["severity"], r["expectation"], r["column"], r["unexpected_count"])
-    log.info("validate: %d expectations, %d failed, %d rows to quarantine, %d gate failures",
-             len(outcome.results), len(failed), len(outcome.bad_rows), len(outcome.gate_failures))
+        log.warning("validation %s: %s %s on %s failed (%s unexpected)", r["severity"], r["suite"], r["expectation"],
+                    r["column"], r["unexpected_count"])
+    log.info("validate: %d expectations on %s, %d failed, %d rows to quarantine, %d gate failures%s",
+             len(outcome.results), ", ".join(k for k, t in tables.items() if t is not None and t.num_rows), len(failed),
+             len(outcome.bad_rows), len(outcome.gate_failures),
+             f"; Data Docs: {outcome.docs_index}" if outcome.docs_index else "")
     return outcome

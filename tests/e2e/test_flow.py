@@ -261,3 +261,17 @@ def test_parameters_reject_bad_values():
                 {"since": "2025-03-10", "until": "2025-03-01"}, {"unknown": 1}):
         with pytest.raises(ValidationError):
             RunParameters(**bad)
+
+
+def test_every_published_run_has_validation_results_and_data_docs(sample_run):
+    data, summary = sample_run
+    run_id = summary["run_id"]
+    suites = {r[0] for r in query(data, f"SELECT DISTINCT suite FROM validation_results WHERE run_id = '{run_id}'")}
+    assert suites == {"articles_rows", "articles_rows_canonical", "articles", "articles_canonical", "boilerplate",
+                      "duplicates", "quarantine"}
+    severities = {r[0] for r in query(data, "SELECT DISTINCT severity FROM validation_results")}
+    assert severities == {"critical", "warning"}
+    docs = data / "reports"
+    assert (docs / "index.html").exists()
+    pages = list((docs / "validations").rglob("*.html"))
+    assert {p.relative_to(docs / "validations").parts[0] for p in pages} >= {"articles", "boilerplate", "duplicates", "quarantine"}
