@@ -27,6 +27,7 @@ def run(
     batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Records per Arrow batch.")] = 2000,
     field: Annotated[Optional[list[str]], typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate but do not publish.")] = False,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild the warehouse from the landing area.")] = False,
     since: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this date.")] = None,
     until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or before this date.")] = None,
     outlet: Annotated[Optional[list[str]], typer.Option("--outlet", help="Only this outlet (repeatable).")] = None,
@@ -50,7 +51,7 @@ def run(
 
     try:
         params = RunParameters(inputs=[str(p) for p in inputs], data_dir=str(data_dir), batch_size=batch_size,
-                               dry_run=dry_run, fields=overrides, since=since.date() if since else None, until=until.date() if until else None, outlets=outlet or [],
+                               dry_run=dry_run, full_refresh=full_refresh, fields=overrides, since=since.date() if since else None, until=until.date() if until else None, outlets=outlet or [],
                                dedup_threshold=dedup_threshold)
     except ValueError as exc:
         _fail(f"bad parameters: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}", 2)

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     min_arabic_ratio: float = Field(default=0.6, ge=0, le=1)
     # Earliest publication date the validation suite accepts.
     earliest_published: str = "1990-01-01"
+    # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.
+    reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)
 
 

@@ -30,7 +30,7 @@ from tasks.history import History, load_history
 from tasks.normalize import normalize
 from tasks.publish import publish, repair
 from tasks.read import discover, read
-from tasks.validate import ValidationGateError, validate
+from tasks.validate import ValidationGateError, prune_reports, validate
 
 
 def new_run_id(now: datetime) -> str:
@@ -38,13 +38,14 @@ def new_run_id(now: datetime) -> str:
 
 
 @stage_task(name="load-history", retries=2, retry_delay_seconds=[1, 5])
-def history_task(data_dir: str) -> History:
-    """Repair what an interrupted run left, then read what the warehouse already holds."""
+def history_task(data_dir: str, full_refresh: bool = False) -> History:
+    """Repair what an interrupted run left, then read what the warehouse already holds
+    (nothing, for a full refresh: everything is rebuilt from the landing area)."""
     removed = repair(data_dir)
     if removed:
-        run_logger().warning("repaired the lake: removed %d files of an unfinished run: %s",
+        run_logger().warning("repaired the lake: removed %d leftovers of an unfinished run: %s",
                              len(removed), ", ".join(p.name for p in removed[:5]))
-    return load_history(data_dir)
+    return History() if full_refresh else load_history(data_dir)
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table:
@@ -59,8 +60,9 @@ def _drop_known(raw: pa.Table, q_early: pa.Table, history: History) -> tuple[pa.
     if not history.known_ids and not history.known_quarantine:
         return raw, q_early, 0
 
-    def seen(uri, payload):
-        return (uri, hashlib.md5((payload or "").encode()).hexdigest()) in history.known_quarantine
+    def seen(uri, payload):  # the same bad record, wherever it was read from this time
+        key = hashlib.md5(payload.encode()).hexdigest() if payload else f"uri:{uri}"
+        return key in history.known_quarantine
 
     keep = pa.array([a not in history.known_ids for a in raw["article_id"].to_pylist()], pa.bool_())
     keep_q = pa.array([not seen(u, p) for u, p in zip(q_early["source_uri"].to_pylist(), q_early["raw_payload"].to_pylist())], pa.bool_())
@@ -104,8 +106,8 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     run_id = new_run_id(started)
     counts: Counter = Counter()
 
-    history = history_task(data_dir)
-    files, q_discover = discover(inputs, run_id)
+    history = history_task(data_dir, params.full_refresh)
+    files, q_discover, manifest = discover(inputs, run_id, history.manifest)
     raw, q_read = read(files, run_id, settings.fields)
     counts["files"] = len(files)
     counts["records_read"] = raw.num_rows + q_read.num_rows + q_discover.num_rows
@@ -146,10 +148,11 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
             articles, duplicates, sig, changes = dedup(articles, history.dedup, run_id, dedup_cfg, sig=sig)
 
     quarantine = _concat(quarantined, QUARANTINE)
-    # Gate: every table as it would be published; Data Docs under DIR/reports.
+    # Gate: every table as it would be published; Data Docs under DIR/reports/<run_id>/.
     final = validate({"articles": articles if articles is not None else ARTICLES.empty_table(), "boilerplate": boilerplate,
                       "duplicates": duplicates, "quarantine": quarantine}, settings, run_id,
-                     str(Path(data_dir).resolve() / "reports"))
+                     str(Path(data_dir).resolve() / "reports" / run_id))
+    prune_reports(Path(data_dir).resolve() / "reports", settings.reports_keep)
     validations.append(final.results_table)
     validation = _concat(validations, VALIDATION_RESULTS)
     if final.gate_failures:
@@ -174,7 +177,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
         raise RuntimeError(f"record accounting does not balance: read {counts['records_read']}, accounted {accounted}")
 
     parameters = params.model_dump(mode="json")
-    summary = {"run_id": run_id, **dict(counts)}
+    summary = {"run_id": run_id, **dict(counts), "data_docs": final.docs_index}
     if dry_run:
         log.info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
         return summary
@@ -184,12 +187,12 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
         "parameters": json.dumps(parameters, ensure_ascii=False), "counts": json.dumps(dict(counts), ensure_ascii=False),
     }], schema=RUNS)
     tables = {"boilerplate": boilerplate, "duplicates": duplicates, "quarantine": quarantine, "runs": runs,
-              "canonical_changes": changes}
+              "canonical_changes": changes, "manifest": manifest}
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
         tables["signatures"] = signature_table(articles, sig, run_id, dedup_cfg)
     if validation.num_rows:
         tables["validation_results"] = validation
-    publish(data_dir, run_id, tables)
+    publish(data_dir, run_id, tables, params.full_refresh)
     log.info("run %s published: %s", run_id, json.dumps(dict(counts), ensure_ascii=False))
     return summary

@@ -137,6 +137,17 @@ SIGNATURES = pa.schema(
     ]
 )
 
+# Landing files a run has processed: an unchanged file is not read again on a later night.
+MANIFEST = pa.schema(
+    [
+        ("path", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("content_hash", pa.string()),    # sha256 of the file's bytes
+        ("run_id", pa.string()),
+    ]
+)
+
 # Published tables, by lake folder name.
 PUBLISHED = {
     "articles": ARTICLES,
@@ -147,6 +158,7 @@ PUBLISHED = {
     "validation_results": VALIDATION_RESULTS,
     "signatures": SIGNATURES,
     "canonical_changes": CANONICAL_CHANGES,
+    "manifest": MANIFEST,
 }
 
 

@@ -17,8 +17,9 @@ from tasks.publish import WAREHOUSE_SQL, ensure_lake, lake_dir
 @dataclass
 class History:
     known_ids: set[str] = field(default_factory=set)
-    known_quarantine: set[tuple[str, str]] = field(default_factory=set)   # (source_uri, md5 of payload)
+    known_quarantine: set[str] = field(default_factory=set)   # md5 of the raw payload (uri:<path> without one)
     dedup: DedupHistory = field(default_factory=DedupHistory.empty)
+    manifest: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256)
 
 
 def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
@@ -33,12 +34,15 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
         h = History()
         h.known_ids = {r[0] for r in con.execute(
             "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}
-        h.known_quarantine = set(con.execute("SELECT source_uri, md5(coalesce(raw_payload, '')) FROM quarantine").fetchall())
+        h.known_quarantine = {r[0] for r in con.execute(
+            "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine").fetchall()}
         canonical = con.sql("""
             SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature
             FROM articles a
             LEFT JOIN (SELECT article_id, signature FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
             WHERE a.is_canonical ORDER BY a.article_id""", params={"cfg": cfg.fingerprint}).to_arrow_table()
+        h.manifest = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
+            "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path").fetchall()}
     finally:
         con.close()
     ids = canonical["article_id"].to_pylist()

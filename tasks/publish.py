@@ -47,13 +47,20 @@ def ensure_lake(data_dir: Path) -> None:
             pq.write_table(schema.empty_table(), folder / "_empty.parquet", compression="zstd")
 
 
-def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> dict[str, int]:
-    """Stage then move each table; `runs` goes last. Returns rows written per table."""
+def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table], fresh: bool = False) -> dict[str, int]:
+    """Stage then move each table; `runs` goes last. Returns rows written per table.
+    `fresh` (full refresh): the files go into a new lake that replaces the old one whole."""
     data_dir = Path(data_dir).resolve()
+    if fresh:
+        written = write_tables(data_dir / "refresh" / run_id, run_id, tables)
+        swap_lake(data_dir, data_dir / "refresh" / run_id / "lake")
+        shutil.rmtree(data_dir / "refresh", ignore_errors=True)
+        return written
     ensure_lake(data_dir)
     staging = data_dir / "staging" / run_id
     staging.mkdir(parents=True, exist_ok=True)
-    order = [n for n in tables if n != "runs"] + (["runs"] if "runs" in tables else [])
+    # empty tables write no file (a night with nothing new changes nothing but `runs`)
+    order = [n for n in tables if n != "runs" and tables[n].num_rows] + (["runs"] if "runs" in tables else [])
     staged = {}
     for name in order:
         t = conform(tables[name], PUBLISHED[name])
@@ -65,6 +72,18 @@ def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table]) -> di
         os.replace(path, lake_dir(data_dir) / name / f"run-{run_id}.parquet")
     shutil.rmtree(staging, ignore_errors=True)
     return {name: n for name, (_, n) in staged.items()}
+
+
+def swap_lake(data_dir: Path, new_lake: Path) -> None:
+    """Replace DIR/lake by `new_lake` with two renames; `repair` finishes a swap cut short."""
+    lake = lake_dir(data_dir)
+    old = lake.with_name("lake.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if lake.exists():
+        os.replace(lake, old)
+    os.replace(new_lake, lake)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def published_run_ids(data_dir: Path) -> set[str]:
@@ -80,6 +99,13 @@ def repair(data_dir: Path) -> list[Path]:
     a run with no `runs` row (the views never read those). Returns the removed paths."""
     data_dir = Path(data_dir).resolve()
     removed: list[Path] = []
+    lake, old = lake_dir(data_dir), lake_dir(data_dir).with_name("lake.old")
+    if old.exists() and not lake.exists():  # a full refresh died between its two renames
+        os.replace(old, lake)
+    for leftover in (old, data_dir / "refresh"):
+        if leftover.exists():
+            removed.append(leftover)
+            shutil.rmtree(leftover)
     staging = data_dir / "staging"
     if staging.exists():
         removed += list(staging.iterdir())
@@ -110,8 +136,8 @@ def build_views(data_dir: Path) -> None:
 
 
 @stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
-def publish(data_dir: str, run_id: str, tables: dict[str, pa.Table]) -> dict[str, int]:
-    written = write_tables(Path(data_dir), run_id, tables)
+def publish(data_dir: str, run_id: str, tables: dict[str, pa.Table], fresh: bool = False) -> dict[str, int]:
+    written = write_tables(Path(data_dir), run_id, tables, fresh)
     build_views(Path(data_dir))
     run_logger().info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
     return written

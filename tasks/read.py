@@ -36,7 +36,14 @@ class LandingFile:
     format: str
     outlet_hint: str          # folder name: the outlet of records that carry none
     size: int
-    mtime: float
+    mtime_ns: int
+
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        with self.path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
 
 
 def file_format(path: Path) -> str | None:
@@ -65,7 +72,7 @@ def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[di
                 skipped.append({"source_uri": str(path), "raw_payload": None})
                 continue
             st = path.stat()
-            found.append(LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime))
+            found.append(LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime_ns))
     return found, skipped
 
 
@@ -249,12 +256,36 @@ def _retry_io_only(task, task_run, state) -> bool:
     return False
 
 
+def changed_files(files: list[LandingFile], manifest: dict[str, tuple[int, int, str]]) -> tuple[list[LandingFile], list[dict]]:
+    """Files that are new or changed since they were last processed, and MANIFEST rows for them.
+    Same size and mtime: unchanged without reading; otherwise the content hash decides."""
+    todo, rows = [], []
+    for lf in files:
+        seen = manifest.get(str(lf.path))
+        if seen and seen[0] == lf.size and seen[1] == lf.mtime_ns:
+            continue
+        digest = lf.content_hash()
+        if seen and seen[2] == digest:
+            continue
+        todo.append(lf)
+        rows.append({"path": str(lf.path), "size": lf.size, "mtime_ns": lf.mtime_ns, "content_hash": digest})
+    return todo, rows
+
+
 @stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
-def discover(inputs: list[str], run_id: str) -> tuple[list[LandingFile], pa.Table]:
+def discover(inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int, str]] | None = None
+             ) -> tuple[list[LandingFile], pa.Table, pa.Table]:
+    """Landing files to process this run (new or changed ones when a manifest is given), quarantine
+    rows for unsupported files, and the run's MANIFEST rows."""
+    from schemas.tables import MANIFEST
+
     files, skipped = discover_files(inputs)
+    todo, rows = changed_files(files, manifest or {})
     bad = [quarantine_row(s, run_id, "discover", f"unsupported file type: {Path(s['source_uri']).suffix or '(none)'}") for s in skipped]
-    run_logger().info("discover: %d landing files (%d unsupported, quarantined)", len(files), len(skipped))
-    return files, pa.Table.from_pylist(bad, schema=QUARANTINE)
+    run_logger().info("discover: %d landing files, %d new or changed, %d unsupported (quarantined)",
+                      len(files), len(todo), len(skipped))
+    manifest_rows = pa.Table.from_pylist([{**r, "run_id": run_id} for r in rows], schema=MANIFEST)
+    return todo, pa.Table.from_pylist(bad, schema=QUARANTINE), manifest_rows
 
 
 @stage_task(name="read", retries=2, retry_delay_seconds=[1, 5])

@@ -140,6 +140,17 @@ def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str
     return outcome
 
 
+def prune_reports(reports: Path, keep: int) -> None:
+    """Keep the Data Docs of the newest `keep` runs (run ids sort by time)."""
+    if not reports.exists():
+        return
+    import shutil
+
+    runs = sorted(p for p in reports.iterdir() if p.is_dir())
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @stage_task(name="validate")
 def validate(tables: dict[str, pa.Table], settings: Settings, run_id: str, docs_dir: str | None = None,
              articles_name: str = "articles") -> ValidationOutcome:

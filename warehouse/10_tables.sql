@@ -54,3 +54,6 @@ CREATE OR REPLACE VIEW validation_results AS
 
 CREATE OR REPLACE VIEW signatures AS
     SELECT * FROM read_parquet('{lake}/signatures/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
+
+CREATE OR REPLACE VIEW manifest AS
+    SELECT * FROM read_parquet('{lake}/manifest/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

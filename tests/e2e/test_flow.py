@@ -151,18 +151,49 @@ def test_sample_article_content(sample_run, entry):
     assert a["keywords"] == entry["keywords"]
 
 
-def test_second_night_over_same_input_adds_no_rows(sample_run):
+def test_second_night_over_same_input_processes_nothing_and_changes_nothing(sample_run, tmp_path):
     from flows.nightly import nightly
     from flows.params import RunParameters
 
     data, _ = sample_run
-    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results")
-    before = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results", "signatures", "manifest")
+    lake = data / "lake"
+
+    def snapshot():
+        return {p.relative_to(lake): p.read_bytes() for p in sorted(lake.rglob("*.parquet")) if p.parts[-2] not in ("runs", "manifest")}
+
+    before, counts = snapshot(), {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     again = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
-    assert again["already_in_warehouse"] == again["records_read"] > 0
-    after = {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
-    assert after == before
-    assert query(data, "SELECT count(*) FROM runs")[0][0] == 2
+    assert again["files"] == 0 and again["records_read"] == 0
+    assert snapshot() == before
+    assert {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables} == counts
+
+    # a file touched but not changed is recognised by its content hash; a copy elsewhere adds no row
+    copy = tmp_path / "landing"
+    import shutil
+    shutil.copytree(SAMPLES, copy)
+    third = nightly(RunParameters(inputs=[str(copy)], data_dir=str(data)))
+    assert third["files"] == 13 and third["already_in_warehouse"] == third["records_read"] == 20
+    assert {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables if t != "manifest"} == \
+        {t: n for t, n in counts.items() if t != "manifest"}
+    (copy / "feeds" / "wire.jsonl").touch()
+    fourth = nightly(RunParameters(inputs=[str(copy)], data_dir=str(data)))
+    assert fourth["files"] == 0
+
+
+def test_full_refresh_rebuilds_the_warehouse_from_the_landing_area(prefect_harness, tmp_path):
+    from flows.nightly import nightly
+    from flows.params import RunParameters
+
+    data = tmp_path / "wh"
+    first = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
+    articles = query(data, "SELECT article_id, is_canonical FROM articles ORDER BY 1")
+    refresh = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data), full_refresh=True))
+    assert refresh["files"] == 13 and refresh["already_in_warehouse"] == 0 and refresh["records_read"] == first["records_read"]
+    assert query(data, "SELECT article_id, is_canonical FROM articles ORDER BY 1") == articles
+    assert query(data, "SELECT count(DISTINCT run_id) FROM articles") == [(1,)]
+    assert query(data, "SELECT run_id FROM runs") == [(refresh["run_id"],)]
+    assert not (data / "lake.old").exists() and not (data / "refresh").exists()
 
 
 def test_views_work_from_any_directory_and_cli_queries(sample_run, tmp_path):
@@ -271,7 +302,7 @@ def test_every_published_run_has_validation_results_and_data_docs(sample_run):
                       "duplicates", "quarantine"}
     severities = {r[0] for r in query(data, "SELECT DISTINCT severity FROM validation_results")}
     assert severities == {"critical", "warning"}
-    docs = data / "reports"
-    assert (docs / "index.html").exists()
+    docs = data / "reports" / run_id
+    assert (docs / "index.html").exists() and summary["data_docs"] == str(docs / "index.html")
     pages = list((docs / "validations").rglob("*.html"))
     assert {p.relative_to(docs / "validations").parts[0] for p in pages} >= {"articles", "boilerplate", "duplicates", "quarantine"}
