@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -67,9 +68,13 @@ def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table], fresh
         path = staging / f"{name}.parquet"
         pq.write_table(t, path, compression="zstd")
         staged[name] = (path, t.num_rows)
+    pause = float(os.environ.get("AKHBAR_FAULT_PAUSE_PUBLISH", "0"))  # fault injection for the crash test
     for name in order:
         path, _ = staged[name]
         os.replace(path, lake_dir(data_dir) / name / f"run-{run_id}.parquet")
+        if pause and name != "runs":
+            time.sleep(pause)
+            pause = 0
     shutil.rmtree(staging, ignore_errors=True)
     return {name: n for name, (_, n) in staged.items()}
 
