@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     # Bodies shorter than this many words after cleaning are quarantined by validation.
     min_words: int = Field(default=20, ge=1)
     max_words: int = Field(default=50_000, ge=1)
-    # Share of letters that must be Arabic script for the (warning-level) language check.
-    min_arabic_ratio: float = Field(default=0.6, ge=0, le=1)
+    # Share of letters that must be Arabic script (warning, mostly 0.95: names in Latin script happen).
+    min_arabic_ratio: float = Field(default=0.95, ge=0, le=1)
+    # Bodies shorter than this many characters are quarantined.
+    min_chars: int = Field(default=80, ge=1)
     # Earliest publication date the validation suite accepts.
     earliest_published: str = "1990-01-01"
     # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.

@@ -13,6 +13,13 @@ from datetime import datetime, timedelta, timezone
 from akhbar.settings import Settings
 
 
+KEYWORDS_SCHEMA = {
+    "type": "array",
+    "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "^\\S(.*\\S)?$"},
+}
+
+
 def _e(gx, name: str, severity: str, level: str, **kwargs):
     cls = getattr(gx.expectations, name)
     return cls(**kwargs, meta={"severity": severity, "level": level})
@@ -33,8 +40,11 @@ def articles_suite(gx, settings: Settings, marker_regex: str):
         _e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="is_canonical", value_set=[True, False]),
         # A batch that is, on average, not Arabic is a wrong feed or mis-decoded bytes: publish nothing.
         _e(gx, "ExpectColumnMeanToBeBetween", "critical", "batch", column="arabic_ratio", min_value=0.5),
+        _e(gx, "ExpectColumnValueLengthsToBeBetween", "critical", "row", column="body", min_value=settings.min_chars),
         _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="arabic_ratio",
            min_value=settings.min_arabic_ratio, mostly=0.95),
+        # keywords (as JSON, GE has no list type): non-empty trimmed strings of sane length, no repeats
+        _e(gx, "ExpectColumnValuesToMatchJsonSchema", "warning", "row", column="keywords_json", json_schema=KEYWORDS_SCHEMA),
         _e(gx, "ExpectColumnValuesToBeBetween", "warning", "row", column="published_at",
            min_value=earliest, max_value=now + timedelta(days=1)),
         _e(gx, "ExpectColumnValuesToNotBeNull", "warning", "row", column="published_at", mostly=0.9),

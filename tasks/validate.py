@@ -92,14 +92,19 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
         label = f"{cfg.type}({column})" if column else cfg.type
         if level == "row" and r.result.get("unexpected_index_list") is not None:
             for i in r.result["unexpected_index_list"]:
-                outcome.bad_rows.setdefault(int(i), f"validation: {label} failed")
+                prior = outcome.bad_rows.get(int(i))
+                outcome.bad_rows[int(i)] = f"{prior}; {label} failed" if prior else f"validation: {label} failed"
         else:
             outcome.gate_failures.append(f"{name}: {label} failed ({unexpected or 0} unexpected)")
 
 
 def _frame(table: pa.Table):
-    """pandas view of a table for GE (list columns dropped: no expectation reads them)."""
-    return table.drop_columns([f.name for f in table.schema if pa.types.is_list(f.type)]).to_pandas()
+    """pandas view of a table for GE: list columns become JSON text (`keywords` -> `keywords_json`)."""
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
+    df = table.drop_columns(lists).to_pandas()
+    for name in lists:
+        df[f"{name}_json"] = [json.dumps(v, ensure_ascii=False) for v in table[name].to_pylist()]
+    return df
 
 
 def validate_articles(articles: pa.Table, settings: Settings, run_id: str, docs_dir: Path | None = None,
