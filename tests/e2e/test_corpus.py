@@ -64,3 +64,14 @@ def test_corpus_known_boilerplate_is_gone(corpus_run):
     assert cats["disclaimer"] >= 440 and cats["share"] >= 850 and cats["source"] >= 400
     # France 24 agency credit lines become the agency field
     assert query(data, "SELECT count(*) FROM articles WHERE outlet = 'france24' AND agency LIKE '%أ ف ب%'")[0][0] >= 100
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_the_good_ones_published(corpus_run):
+    data, summary = corpus_run
+    rows = query(data, "SELECT reason, count(*) FROM quarantine WHERE stage = 'validate' GROUP BY 1")
+    assert rows and all(reason.startswith("validation: ") for reason, _ in rows)
+    assert sum(n for _, n in rows) == summary["quarantined_validate"] > 100
+    assert any("word_count" in reason for reason, _ in rows)
+    # a quarantined record is nowhere else
+    assert query(data, "SELECT count(*) FROM quarantine q JOIN articles a USING (article_id)")[0][0] == 0
+    assert query(data, "SELECT min(word_count) FROM articles")[0][0] >= 20
