@@ -21,6 +21,7 @@ from prefect.runtime import flow_run
 
 from akhbar.settings import get_settings
 from flows.params import RunParameters
+from flows.report import publish_run_report
 from schemas.tables import ARTICLES, BOILERPLATE, CANONICAL_CHANGES, DUPLICATES, QUARANTINE, RUNS, VALIDATION_RESULTS
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
@@ -149,8 +150,10 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
 
     quarantine = _concat(quarantined, QUARANTINE)
     # Gate: every table as it would be published; Data Docs under DIR/reports/<run_id>/.
+    signatures = signature_table(articles, sig, run_id, dedup_cfg) if articles is not None and articles.num_rows else None
     final = validate({"articles": articles if articles is not None else ARTICLES.empty_table(), "boilerplate": boilerplate,
-                      "duplicates": duplicates, "quarantine": quarantine}, settings, run_id,
+                      "duplicates": duplicates, "quarantine": quarantine, "signatures": signatures,
+                      "manifest": manifest, "canonical_changes": changes}, settings, run_id,
                      str(Path(data_dir).resolve() / "reports" / run_id))
     prune_reports(Path(data_dir).resolve() / "reports", settings.reports_keep)
     validations.append(final.results_table)
@@ -180,6 +183,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     summary = {"run_id": run_id, **dict(counts), "data_docs": final.docs_index}
     if dry_run:
         log.info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
+        publish_run_report(summary, {}, validation, data_dir)
         return summary
     runs = pa.Table.from_pylist([{
         "run_id": run_id, "flow_run_id": str(flow_run.id) if flow_run.id else None, "started_at": started,
@@ -190,9 +194,10 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
               "canonical_changes": changes, "manifest": manifest}
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
-        tables["signatures"] = signature_table(articles, sig, run_id, dedup_cfg)
+        tables["signatures"] = signatures
     if validation.num_rows:
         tables["validation_results"] = validation
     publish(data_dir, run_id, tables, params.full_refresh)
     log.info("run %s published: %s", run_id, json.dumps(dict(counts), ensure_ascii=False))
+    publish_run_report(summary, tables, validation, data_dir)
     return summary

@@ -89,3 +89,27 @@ def quarantine_suite(gx):
     # an unsupported file has no text payload to keep; every record-level quarantine has one
     suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "warning", "batch", column="raw_payload"))
     return suite
+
+
+def manifest_suite(gx):
+    suite = gx.ExpectationSuite(name="manifest")
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="path"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="path"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToMatchRegex", "critical", "batch", column="content_hash", regex=r"^[0-9a-f]{64}$"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="size", min_value=0))
+    return suite
+
+
+def signatures_suite(gx):
+    suite = gx.ExpectationSuite(name="signatures")
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="article_id"))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column="minhash_config"))
+    return suite
+
+
+def canonical_changes_suite(gx):
+    suite = gx.ExpectationSuite(name="canonical_changes")
+    for col in ("cluster_id", "old_canonical_id", "new_canonical_id", "reason"):
+        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="cluster_id"))
+    return suite

@@ -135,7 +135,9 @@ def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str
                          "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
                          "tags", "byline", "popup", "button"})
     others = {"boilerplate": lambda: suites.boilerplate_suite(gx, categories),
-              "duplicates": lambda: suites.duplicates_suite(gx), "quarantine": lambda: suites.quarantine_suite(gx)}
+              "duplicates": lambda: suites.duplicates_suite(gx), "quarantine": lambda: suites.quarantine_suite(gx),
+              "signatures": lambda: suites.signatures_suite(gx), "manifest": lambda: suites.manifest_suite(gx),
+              "canonical_changes": lambda: suites.canonical_changes_suite(gx)}
     for name, make in others.items():
         t = tables.get(name)
         if t is not None and t.num_rows:
