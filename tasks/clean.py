@@ -21,6 +21,7 @@ RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_r
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
 FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline"}
 BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
+_READ_ALSO_LABEL = re.compile(r"[إاأ]قر[أا]\s+(?:أيضا|ايضا|أيضاً|ايضاً|أيضًا|ايضًا)\s*[:：]?$")
 _WORD = re.compile(r"\S+")
 _KEYWORD_SPLIT = re.compile(r"\s*(?:[،,;؛|#/]|\s{2,})\s*")
 _NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
@@ -129,6 +130,30 @@ def is_headline(line: str, max_words: int = 18) -> bool:
     return 1 <= words <= max_words and len(line) <= 160 and not line.endswith((".", ":", "،", ",", "؛", ";", "…"))
 
 
+_STOPWORDS = frozenset(normalize_search(
+    "على إلى الى عن بعد قبل مع منذ خلال حول بين عند التي الذي الذين هذا هذه ذلك تلك كما وقد قد لم لن ثم او أو أن إن كان كانت"
+).split())
+
+
+_PREFIX = re.compile(r"^(?:[وف]?(?:بال|لل|كال|ال|ب|ل|ك))(?=\w{3})|^[وف](?=\w{3})")
+
+
+def _content_words(text: str) -> set[str]:
+    """Search-normalized words of three letters or more, stop words out, clitic prefixes (و ف ب ل ك ال) off."""
+    words = (w for w in normalize_search(text).split() if w not in _STOPWORDS and not w.isdigit())
+    return {_PREFIX.sub("", w) for w in words if len(w) >= 3}
+
+
+def introduces(headline: str, paragraph: str) -> bool:
+    """True when `paragraph` restates `headline` as a news lead does: it is a sentence, not another
+    headline, and shares at least three content words and 40% of the headline's."""
+    if is_headline(paragraph):
+        return False
+    head = _content_words(headline)
+    shared = head & _content_words(paragraph)
+    return len(shared) >= 3 and len(shared) >= 0.4 * len(head)
+
+
 def split_keywords(value: str) -> list[str]:
     """Tags as the site lists them: split on commas, separators, hashtags or wide gaps."""
     out: list[str] = []
@@ -156,11 +181,14 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
         line = lines[i]
         i += 1
         words = line.count(" ") + 1
+        title_candidate = not kept and i < len(lines) and is_headline(line, max_words=25)
         for rule in rules.rules:
             if rule.max_words is not None and words > rule.max_words:
                 continue
             if rule.where == "head" and not (not kept or (len(kept) == 1 and is_headline(kept[0]))):
                 continue
+            if rule.where == "head" and rule.action == "strip_span" and title_candidate:
+                continue  # the headline itself ("مصدر بالكهرباء: لا تخفيف ...") carries no dateline
             if rule.where == "after_end" and not end_seen:
                 continue
             m = rule.find(line)
@@ -178,10 +206,17 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
                 i = len(lines)
             elif rule.action == "drop_block":
                 block = [line]
-                label_only = words <= 3
-                while label_only and i < len(lines) and len(block) <= BLOCK_MAX_LINES and is_headline(lines[i]):
+                # a bare label ("اقرأ أيضاً:") heads a list of headlines; a longer label ending in ":"
+                # ("لقراءة التصريحات كاملة اضغط على العنوان التالي:") points at the one headline below it
+                most = BLOCK_MAX_LINES if words <= 3 else 1 if line.endswith((":", "：")) else 0
+                while len(block) <= most and i < len(lines) and is_headline(lines[i]):
                     block.append(lines[i])
                     i += 1
+                if len(block) == 2 and _READ_ALSO_LABEL.match(line) and i < len(lines) and introduces(block[1], lines[i]):
+                    # "إقرأ أيضاً:", one headline, then that story's own lead restating it: a whole other
+                    # article appended to this one (no source or tag line before it to mark the end)
+                    block += lines[i:]
+                    i = len(lines)
                 out.removed.append((rule.id, rule.category, "\n".join(block)))
             else:  # drop_line, extract
                 out.removed.append((rule.id, rule.category, line))
