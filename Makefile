@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run summary test test-fast bench bench-dedup clean-data clean
+.PHONY: install run summary test test-fast bench bench-dedup clean-data clean serve stop
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ $(BENCH_VENV)/.installed:
 
 bench-dedup: install $(BENCH_VENV)/.installed
 	$(BIN)/python bench/dedup_eval.py --reference datatrove --sweep --per-kind --json bench/out/dedup_eval.json
+
+# A local Prefect server (UI at http://127.0.0.1:4200) with prefect.yaml's deployments and a worker;
+# state, logs and pids in data/nightly/serve/. `make stop` stops the worker, then the server.
+serve: install
+	$(BIN)/akhbar serve
+
+stop:
+	@if [ -x $(BIN)/akhbar ]; then $(BIN)/akhbar stop; else echo "akhbar is not installed: nothing to stop"; fi
 
 clean-data:
 	rm -rf $(DATA)

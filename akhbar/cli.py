@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from akhbar import serve as local_server
 from akhbar.env import prepare_prefect_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="akhbar: ETL for scraped Arabic news.")
@@ -106,6 +107,29 @@ def summary(data_dir: DataDir = Path("data")) -> None:
     for title, q in SUMMARY_QUERIES.items():
         typer.echo(f"\n== {title}")
         sql(q, data_dir=data_dir, max_rows=40)
+
+
+@app.command()
+def serve(
+    data_dir: Annotated[Path, typer.Option("--data-dir", "-d", help="Data directory; the server keeps its database, logs and pids in DIR/serve/.")] = Path("data/nightly"),
+    port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port of the API and UI on 127.0.0.1 [default: AKHBAR_SERVE_PORT or 4200].")] = None,
+    timezone: Annotated[Optional[str], typer.Option(help="Time zone of the nightly 02:00 schedule [default: AKHBAR_TIMEZONE or UTC].")] = None,
+) -> None:
+    """Start a local Prefect server, deploy prefect.yaml (nightly, reprocess), start a worker, print the UI address."""
+    try:
+        stack = local_server.start(data_dir, port=port, timezone=timezone, echo=typer.echo)
+    except local_server.ServeError as exc:
+        _fail(f"serve failed: {exc}\n(whatever did start keeps running: `akhbar stop --data-dir {data_dir}` stops it)")
+    typer.echo(f"\nPrefect UI: {stack.ui_url}  (deployments: {stack.ui_url}/deployments)\n"
+               f"Stop with `make stop` or `akhbar stop --data-dir {data_dir}`.")
+
+
+@app.command()
+def stop(
+    data_dir: Annotated[Path, typer.Option("--data-dir", "-d", help="Data directory `akhbar serve` was started with.")] = Path("data/nightly"),
+) -> None:
+    """Stop the worker (SIGINT) and then the server that `akhbar serve` started; nothing to stop is fine."""
+    local_server.stop(data_dir, echo=typer.echo)
 
 
 def main() -> None:  # pragma: no cover
