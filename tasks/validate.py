@@ -99,11 +99,12 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
 
 
 def _frame(table: pa.Table):
-    """pandas view of a table for GE: list columns become JSON text (`keywords` -> `keywords_json`)."""
+    """pandas view of a table for GE: `keywords` becomes JSON text (`keywords_json`), other list
+    columns (signatures) are left out: no expectation reads them."""
     lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
     df = table.drop_columns(lists).to_pandas()
-    for name in lists:
-        df[f"{name}_json"] = [json.dumps(v, ensure_ascii=False) for v in table[name].to_pylist()]
+    if "keywords" in lists:
+        df["keywords_json"] = [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in table["keywords"].to_pylist()]
     return df
 
 
