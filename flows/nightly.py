@@ -7,7 +7,6 @@ with the stage, the reason and its raw payload. A record already in the warehous
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections import Counter
@@ -27,7 +26,7 @@ from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import clean
 from tasks.dedup import DedupSettings, dedup, signature_table
 from tasks.extract import extract
-from tasks.history import History, load_history
+from tasks.history import History, load_history, quarantine_key
 from tasks.normalize import normalize
 from tasks.publish import publish, repair
 from tasks.read import discover, read
@@ -61,12 +60,9 @@ def _drop_known(raw: pa.Table, q_early: pa.Table, history: History) -> tuple[pa.
     if not history.known_ids and not history.known_quarantine:
         return raw, q_early, 0
 
-    def seen(uri, payload):  # the same bad record, wherever it was read from this time
-        key = hashlib.md5(payload.encode()).hexdigest() if payload else f"uri:{uri}"
-        return key in history.known_quarantine
-
     keep = pa.array([a not in history.known_ids for a in raw["article_id"].to_pylist()], pa.bool_())
-    keep_q = pa.array([not seen(u, p) for u, p in zip(q_early["source_uri"].to_pylist(), q_early["raw_payload"].to_pylist())], pa.bool_())
+    keep_q = pa.array([quarantine_key(u, p) not in history.known_quarantine
+                       for u, p in zip(q_early["source_uri"].to_pylist(), q_early["raw_payload"].to_pylist())], pa.bool_())
     raw, q_early_new = raw.filter(keep), q_early.filter(keep_q)
     return raw, q_early_new, (len(keep) - raw.num_rows) + (len(keep_q) - q_early_new.num_rows)
 

@@ -161,11 +161,3 @@ PUBLISHED = {
     "manifest": MANIFEST,
 }
 
-
-def empty(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
-
-
-def from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    """Build a table from row dicts, filling absent columns with nulls."""
-    return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()

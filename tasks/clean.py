@@ -251,9 +251,6 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
 
 # ----------------------------------------------------------------------------- batch / task
 
-CLEANED_COLUMNS = ("title", "body", "published_at", "author", "keywords", "source_credit", "agency", "dateline")
-
-
 def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Clean every row of an extracted batch. Returns (cleaned rows, boilerplate rows, quarantine rows).
     A record whose body is empty after cleaning goes to quarantine with the reason."""

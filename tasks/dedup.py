@@ -240,17 +240,6 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
     return out, pa.Table.from_pylist(dups, schema=DUPLICATES), sig
 
 
-def exact_dedup(articles: pa.Table, canonical_by_hash: dict[str, tuple[str, str]], run_id: str) -> tuple[pa.Table, pa.Table]:
-    """Exact copies only (no MinHash): the same clustering restricted to content hashes."""
-    cfg = DedupSettings(threshold=1.01)
-    hist = DedupHistory(canonical_by_hash, [v[0] for v in canonical_by_hash.values()],
-                        [v[1] for v in canonical_by_hash.values()],
-                        np.zeros((len(canonical_by_hash), cfg.num_perm), dtype=np.uint32),
-                        np.zeros(len(canonical_by_hash), dtype=bool))
-    out, dups, _ = dedup_articles(articles, hist, run_id, cfg)
-    return out, dups
-
-
 def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: DedupSettings | None = None) -> pa.Table:
     """The SIGNATURES rows of a batch (same row order as `articles`)."""
     from schemas.tables import SIGNATURES

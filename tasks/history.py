@@ -4,6 +4,7 @@ published or quarantined (a re-ingested record adds no row), and each story's cu
 article with its hash, publication time and MinHash signature (new copies join its cluster)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +15,16 @@ from tasks.dedup import DedupHistory, DedupSettings
 from tasks.publish import WAREHOUSE_SQL, ensure_lake, lake_dir
 
 
+def quarantine_key(source_uri: str, raw_payload: str | None) -> str:
+    """What makes a quarantined record the same record on another night: its payload (wherever it
+    was read from), or its path when it has none. The SQL in `load_history` computes the same."""
+    return hashlib.md5(raw_payload.encode()).hexdigest() if raw_payload else f"uri:{source_uri}"
+
+
 @dataclass
 class History:
     known_ids: set[str] = field(default_factory=set)
-    known_quarantine: set[str] = field(default_factory=set)   # md5 of the raw payload (uri:<path> without one)
+    known_quarantine: set[str] = field(default_factory=set)   # quarantine_key() of every quarantined record
     dedup: DedupHistory = field(default_factory=DedupHistory.empty)
     manifest: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256)
 

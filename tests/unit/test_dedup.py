@@ -6,9 +6,18 @@ from datetime import datetime, timezone
 import numpy as np
 import pyarrow as pa
 
-from tasks.dedup import DedupHistory, DedupSettings, dedup_articles, exact_dedup, signatures
+from tasks.dedup import DedupHistory, DedupSettings, dedup_articles, signatures
 from tasks.normalize import content_hash, normalize_batch
 from tasks.arabic import normalize_search
+
+
+def exact_dedup(t, canonical_by_hash, run_id):
+    """dedup_articles with a history of canonicals known only by content hash (no signatures)."""
+    ids = [v[0] for v in canonical_by_hash.values()]
+    history = DedupHistory(canonical_by_hash, ids, [v[1] for v in canonical_by_hash.values()],
+                           np.zeros((len(ids), DedupSettings().num_perm), dtype=np.uint32), np.zeros(len(ids), dtype=bool))
+    out, dups, _ = dedup_articles(t, history, run_id)
+    return out, dups
 
 
 def table(rows):
