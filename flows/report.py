@@ -40,6 +40,16 @@ def publish_run_report(summary: dict, tables: dict[str, pa.Table], validation: p
         run_logger().warning("run report not published: %s: %s", type(exc).__name__, exc)
 
 
+
+def _count_by_outlet(table, column: str, outlet_of: dict[str, str]) -> dict[str, Counter]:
+    """outlet -> Counter of `column` values, over the rows of `table` whose article is in `outlet_of`."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    if table is not None:
+        for aid, value in zip(table["article_id"].to_pylist(), table[column].to_pylist()):
+            if aid in outlet_of:
+                counts[outlet_of[aid]][value] += 1
+    return counts
+
 def count_rows(summary: dict, tables: dict[str, pa.Table]) -> list[dict]:
     """One row for the whole run (from the summary), then one per outlet of the published articles."""
     categories = sorted(k.removeprefix("boilerplate_") for k in summary
@@ -65,18 +75,8 @@ def count_rows(summary: dict, tables: dict[str, pa.Table]) -> list[dict]:
 
     outlet_of = dict(zip(articles["article_id"].to_pylist(), (o or "(unknown)" for o in articles["outlet"].to_pylist())))
     published = Counter(outlet_of.values())
-    copies: dict[str, Counter] = defaultdict(Counter)      # outlet -> method -> copies
-    duplicates = tables.get("duplicates")
-    if duplicates is not None:
-        for aid, method in zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()):
-            if aid in outlet_of:
-                copies[outlet_of[aid]][method] += 1
-    removed: dict[str, Counter] = defaultdict(Counter)     # outlet -> category -> spans
-    boilerplate = tables.get("boilerplate")
-    if boilerplate is not None:
-        for aid, category in zip(boilerplate["article_id"].to_pylist(), boilerplate["category"].to_pylist()):
-            if aid in outlet_of:
-                removed[outlet_of[aid]][category] += 1
+    copies = _count_by_outlet(tables.get("duplicates"), "method", outlet_of)        # outlet -> method -> copies
+    removed = _count_by_outlet(tables.get("boilerplate"), "category", outlet_of)    # outlet -> category -> spans
 
     rows = [total]
     for outlet, n in sorted(published.items(), key=lambda kv: (-kv[1], kv[0])):
