@@ -95,7 +95,10 @@ class Stack:
             pid = int(path.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        if _alive(pid) and _is_command(pid, COMMANDS[name]):
+        if pid in _CHILDREN:   # started by this process: its Popen knows whether it still runs
+            if _CHILDREN[pid].poll() is None:
+                return pid
+        elif _alive(pid) and _is_command(pid, COMMANDS[name]):
             return pid
         path.unlink(missing_ok=True)
         return None
@@ -125,9 +128,9 @@ def start(data_dir: str | Path, port: int | None = None, timezone: str | None = 
         if not _port_free(stack.port):
             raise ServeError(f"port {stack.port} on {HOST} is in use: stop what listens there or set AKHBAR_SERVE_PORT")
         echo(f"starting the Prefect server on {stack.ui_url} (log: {stack.log_file('server')})")
-        _spawn(stack, "server", [*PREFECT, "server", "start", "--host", HOST, "--port", str(stack.port)], env)
+        server = _spawn(stack, "server", [*PREFECT, "server", "start", "--host", HOST, "--port", str(stack.port)], env)
         stack.port_file.write_text(f"{stack.port}\n")
-    _wait_healthy(stack, deadline)
+    _wait_healthy(stack, server if not running else stack.pid("server"), deadline)
 
     if _api(stack, "GET", f"/work_pools/{WORK_POOL}") is None:
         _prefect(stack, ["work-pool", "create", WORK_POOL, "--type", "process"], env, "work-pool")
@@ -137,9 +140,9 @@ def start(data_dir: str | Path, port: int | None = None, timezone: str | None = 
     if stack.pid("worker") is None:
         since = time.time()
         echo(f"starting a worker on the {WORK_POOL} pool (log: {stack.log_file('worker')})")
-        _spawn(stack, "worker", [*PREFECT, "worker", "start", "--pool", WORK_POOL, "--type", "process"],
-               {**env, "AKHBAR_PROJECT_DIR": str(PROJECT_DIR)})   # prefect.yaml's pull step: runs start in the checkout
-        _wait_worker(stack, since, deadline)
+        pid = _spawn(stack, "worker", [*PREFECT, "worker", "start", "--pool", WORK_POOL, "--type", "process"],
+                     {**env, "AKHBAR_PROJECT_DIR": str(PROJECT_DIR)})   # prefect.yaml's pull step: runs start in the checkout
+        _wait_worker(stack, pid, since, deadline)
     else:
         echo("the worker is already running")
     return stack
@@ -184,20 +187,39 @@ def _environment(stack: Stack, timezone: str, extra_env: dict[str, str] | None) 
 
 
 def _spawn(stack: Stack, name: str, cmd: list[str], env: dict[str, str]) -> int:
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell's background job inherits SIGINT ignored, and the worker would then ignore the
+        # SIGINT that `stop` sends. Dispositions set to default survive exec, so a tiny Python resets
+        # it and execs the command (a preexec_fn would run Python between fork and exec in a process
+        # with threads, which the subprocess docs warn can deadlock).
+        cmd = [cmd[0], "-c", _RESET_SIGINT_AND_EXEC, *cmd[1:]]
     with open(stack.log_file(name), "ab") as log:
-        log.write(f"\n==> {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(cmd[1:])}\n".encode())
+        log.write(f"\n==> {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(a for a in cmd[1:] if a != _RESET_SIGINT_AND_EXEC)}\n".encode())
         log.flush()
         proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                # A shell's background job inherits SIGINT ignored, and the worker
-                                # would then ignore the SIGINT that `stop` sends.
-                                preexec_fn=_default_sigint if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else None)
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    _CHILDREN[proc.pid] = proc
     stack.pid_file(name).write_text(f"{proc.pid}\n")
     return proc.pid
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+_RESET_SIGINT_AND_EXEC = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                          "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+# Processes this process started: their exit status is known here (and reaped) once they end.
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
+def _how_it_ended(pid: int | None) -> str:
+    """'exit code 1', 'killed by SIGTERM' for a process this process started and that has ended."""
+    proc = _CHILDREN.get(pid) if pid is not None else None
+    if proc is None or proc.poll() is None:
+        return "exit status unknown"
+    if proc.returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-proc.returncode).name}"
+        except ValueError:
+            return f"killed by signal {-proc.returncode}"
+    return f"exit code {proc.returncode}"
 
 
 def _prefect(stack: Stack, args: list[str], env: dict[str, str], log_name: str) -> None:
@@ -223,10 +245,11 @@ def _api(stack: Stack, method: str, path: str, body: dict | None = None):
         raise
 
 
-def _wait_healthy(stack: Stack, deadline: float) -> None:
+def _wait_healthy(stack: Stack, pid: int | None, deadline: float) -> None:
     while time.monotonic() < deadline:
-        if stack.pid("server") is None:
-            raise ServeError(f"the Prefect server exited during start-up:\n{_tail(stack.log_file('server'))}")
+        if pid is None or not _alive(pid):
+            raise ServeError(f"the Prefect server exited during start-up ({_how_it_ended(pid)}):\n"
+                             f"{_tail(stack.log_file('server'))}")
         try:
             if _api(stack, "GET", "/health") is True:
                 return
@@ -236,13 +259,14 @@ def _wait_healthy(stack: Stack, deadline: float) -> None:
     raise ServeError(f"the Prefect server on {stack.ui_url} was not healthy in time:\n{_tail(stack.log_file('server'))}")
 
 
-def _wait_worker(stack: Stack, since: float, deadline: float) -> None:
+def _wait_worker(stack: Stack, pid: int, since: float, deadline: float) -> None:
     """Until a worker has sent a heartbeat to the pool after `since` (then it is polling for runs)."""
     from datetime import datetime
 
     while time.monotonic() < deadline:
-        if stack.pid("worker") is None:
-            raise ServeError(f"the worker exited during start-up:\n{_tail(stack.log_file('worker'))}")
+        if not _alive(pid):
+            raise ServeError(f"the worker exited during start-up ({_how_it_ended(pid)}):\n"
+                             f"{_tail(stack.log_file('worker'))}")
         workers = _api(stack, "POST", f"/work_pools/{WORK_POOL}/workers/filter", {}) or []
         for w in workers:
             beat = w.get("last_heartbeat_time")
@@ -272,6 +296,8 @@ def _proc_stat(pid: int) -> list[str] | None:
 
 
 def _alive(pid: int) -> bool:
+    if pid in _CHILDREN:
+        return _CHILDREN[pid].poll() is None
     stat = _proc_stat(pid)
     if stat is None or stat[0] == "X":
         return False
@@ -285,10 +311,17 @@ def _alive(pid: int) -> bool:
 
 
 def _is_command(pid: int, words: tuple[str, ...]) -> bool:
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return False
+    # A process in the middle of exec shows an empty command line for a moment (the kernel closes
+    # the CLOEXEC pipe Popen waits on before the new program's arguments are mapped): look again.
+    for _ in range(50):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        if raw:
+            break
+        time.sleep(0.02)
+    argv = raw.decode(errors="replace").split("\0")
     return all(any(w == a or a.endswith("/" + w) for a in argv) for w in words)
 
 
