@@ -97,6 +97,8 @@ SUMMARY_QUERIES = {
     "Boilerplate removed per category": "SELECT * FROM boilerplate_summary",
     "Duplicates found": "SELECT method, count(*) AS duplicates FROM duplicates GROUP BY method ORDER BY method",
     "Quarantine": "SELECT stage, reason, count(*) AS records FROM quarantine GROUP BY stage, reason ORDER BY records DESC, stage",
+    "Learned boilerplate (top 3 lines per outlet)":
+        "SELECT outlet, rule, articles, left(text, 70) AS text FROM learned_lines WHERE rank <= 3",
     "Where every record went": "SELECT * FROM record_accounting",
 }
 

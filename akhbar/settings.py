@@ -29,6 +29,30 @@ class FieldMap(BaseSettings):
         setattr(self, name, [key] + [k for k in getattr(self, name) if k != key])
 
 
+class LearnedSettings(BaseSettings):
+    """Learned boilerplate (tasks/learned.py): when a line an outlet repeats is removed. Measured on
+    the shared corpus (BENCHMARKS.md, "Learned boilerplate"): with these values every line removed
+    there was a disclaimer, credit, app notice, partner note or leaked lead, and no body sentence."""
+
+    model_config = SettingsConfigDict(env_prefix="AKHBAR_LEARNED_", extra="ignore")
+
+    enabled: bool = True
+    # A template line: in at least this many distinct stories of the outlet (this run + history) ...
+    min_stories: int = Field(default=8, ge=2)
+    # ... published on at least this many different days (shared background paragraphs run for days) ...
+    min_days: int = Field(default=5, ge=1)
+    # ... with a median distance of at most this many lines from the body's first or last line.
+    max_edge: float = Field(default=2, ge=0)
+    # Lines longer than this many words are never learned (nor stored in `lines`).
+    max_words: int = Field(default=80, ge=1)
+    # A leaked lead: one story's first line found, not first, in at least this many other stories ...
+    min_leaks: int = Field(default=2, ge=1)
+    # ... and at least this many words long (a sentence, not a heading).
+    lead_min_words: int = Field(default=8, ge=1)
+    # A leaked lead among the last this many lines opens a news box: the lines from it to the end go.
+    box_max_lines: int = Field(default=6, ge=0)
+
+
 class Settings(BaseSettings):
     """Knobs of a run. Defaults are what the nightly flow uses."""
 
@@ -49,6 +73,7 @@ class Settings(BaseSettings):
     # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.
     reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)
+    learned: LearnedSettings = Field(default_factory=LearnedSettings)
 
 
 def get_settings(**overrides) -> Settings:

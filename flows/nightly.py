@@ -1,6 +1,7 @@
 """The nightly flow: landing files -> clean, deduplicated, validated Parquet tables + DuckDB views.
 
-    discover -> read -> (per batch: extract -> clean -> normalize) -> dedup -> validate -> publish
+    discover -> read -> (per batch: extract -> clean) -> learned boilerplate -> normalize -> dedup
+             -> validate -> publish
 
 Every input record ends in exactly one place: an article (canonical or duplicate), or quarantine
 with the stage, the reason and its raw payload. A record already in the warehouse adds no row.
@@ -27,6 +28,7 @@ from tasks.clean import clean
 from tasks.dedup import DedupSettings, dedup, signature_table
 from tasks.extract import extract
 from tasks.history import History, load_history, quarantine_key
+from tasks.learned import learn_boilerplate
 from tasks.normalize import normalize
 from tasks.publish import publish, repair
 from tasks.read import discover, read
@@ -110,16 +112,25 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     counts["records_read"] = raw.num_rows + q_read.num_rows + q_discover.num_rows
     raw, q_early, counts["already_in_warehouse"] = _drop_known(raw, _concat([q_discover, q_read], QUARANTINE), history)
 
-    articles, boilerplate, quarantined = [], [], [q_early]
+    cleaned, boilerplate, quarantined = [], [], [q_early]
     for start in range(0, raw.num_rows, settings.batch_size):
         batch = raw.slice(start, settings.batch_size)
         extracted, removed_html, q_extract = extract(batch, run_id)
-        cleaned, removed_text, q_clean = clean(extracted, run_id)
-        articles.append(normalize(cleaned))
+        cleaned_batch, removed_text, q_clean = clean(extracted, run_id)
+        cleaned.append(cleaned_batch)
         boilerplate += [removed_html, removed_text]
         quarantined += [q_extract, q_clean]
+    articles = learned = None
+    if cleaned:
+        # Lines an outlet repeats are counted over the whole run plus the warehouse's history.
+        learned = learn_boilerplate(_concat(cleaned), data_dir, run_id, settings.learned, params.full_refresh)
+        boilerplate.append(learned.boilerplate)
+        if learned.quarantine.num_rows:   # with their raw payloads, as every quarantined record
+            q = learned.quarantine
+            quarantined.append(_quarantine_records(raw, dict(zip(q["article_id"].to_pylist(), q["reason"].to_pylist())), run_id, "clean"))
+        rows = learned.articles
+        articles = _concat([normalize(rows.slice(s, settings.batch_size)) for s in range(0, max(rows.num_rows, 1), settings.batch_size)])
     boilerplate = _concat(boilerplate, BOILERPLATE)
-    articles = _concat(articles) if articles else None
     if articles is not None and (params.since or params.until or params.outlets):
         keep = _in_scope(articles, params)
         counts["outside_scope"] = articles.num_rows - int(pc.sum(keep).as_py() or 0)
@@ -147,9 +158,10 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     quarantine = _concat(quarantined, QUARANTINE)
     # Gate: every table as it would be published; Data Docs under DIR/reports/<run_id>/.
     signatures = signature_table(articles, sig, run_id, dedup_cfg) if articles is not None and articles.num_rows else None
+    lines = learned.lines_for(articles["article_id"].to_pylist()) if signatures is not None else None
     final = validate({"articles": articles if articles is not None else ARTICLES.empty_table(), "boilerplate": boilerplate,
                       "duplicates": duplicates, "quarantine": quarantine, "signatures": signatures,
-                      "manifest": manifest, "canonical_changes": changes}, settings, run_id,
+                      "manifest": manifest, "canonical_changes": changes, "lines": lines}, settings, run_id,
                      str(Path(data_dir).resolve() / "reports" / run_id))
     prune_reports(Path(data_dir).resolve() / "reports", settings.reports_keep)
     validations.append(final.results_table)
@@ -191,6 +203,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     if articles is not None and articles.num_rows:
         tables["articles"] = articles.append_column("run_id", pa.array([run_id] * articles.num_rows, pa.string()))
         tables["signatures"] = signatures
+        tables["lines"] = lines
     if validation.num_rows:
         tables["validation_results"] = validation
     publish(data_dir, run_id, tables, params.full_refresh)

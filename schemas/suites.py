@@ -105,6 +105,19 @@ def signatures_suite(gx):
     return suite
 
 
+def lines_suite(gx):
+    suite = gx.ExpectationSuite(name="lines")
+    for col in ("outlet", "line_hash", "story_hash", "line_no", "line_count"):
+        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="line_no", min_value=0))
+    suite.add_expectation(_e(gx, "ExpectColumnPairValuesAToBeGreaterThanB", "critical", "batch",
+                             column_A="line_count", column_B="line_no"))
+    # a line counts once per story
+    suite.add_expectation(_e(gx, "ExpectCompoundColumnsToBeUnique", "critical", "batch",
+                             column_list=["outlet", "line_hash", "story_hash"]))
+    return suite
+
+
 def canonical_changes_suite(gx):
     suite = gx.ExpectationSuite(name="canonical_changes")
     for col in ("cluster_id", "old_canonical_id", "new_canonical_id", "reason"):

@@ -148,6 +148,21 @@ MANIFEST = pa.schema(
     ]
 )
 
+# Body lines of published stories, after the rules and before learned boilerplate (tasks/learned.py):
+# one row per distinct line of each distinct story, so later nights count a line's recurrence per
+# outlet over the whole history. Lines longer than LearnedSettings.max_words words are not stored.
+LINES = pa.schema(
+    [
+        ("outlet", pa.string()),
+        ("line_hash", pa.int64()),        # blake2b-64 of the search-normalized line
+        ("story_hash", pa.int64()),       # blake2b-64 of the search-normalized body: exact copies count once
+        ("published_day", pa.date32()),
+        ("line_no", pa.int32()),          # 0: the first body line (the lead)
+        ("line_count", pa.int32()),
+        ("run_id", pa.string()),
+    ]
+)
+
 # Published tables, by lake folder name.
 PUBLISHED = {
     "articles": ARTICLES,
@@ -159,5 +174,6 @@ PUBLISHED = {
     "signatures": SIGNATURES,
     "canonical_changes": CANONICAL_CHANGES,
     "manifest": MANIFEST,
+    "lines": LINES,
 }
 

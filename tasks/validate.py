@@ -75,7 +75,8 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
     for r in res.results:
         cfg = r.expectation_config
         severity, level = cfg.meta.get("severity", "warning"), cfg.meta.get("level", "row")
-        column = cfg.kwargs.get("column")
+        column = cfg.kwargs.get("column") or ",".join(
+            cfg.kwargs.get("column_list") or [c for c in (cfg.kwargs.get("column_A"), cfg.kwargs.get("column_B")) if c]) or None
         unexpected = r.result.get("unexpected_count")
         observed = r.result.get("observed_value")
         if r.exception_info and r.exception_info.get("raised_exception"):
@@ -132,13 +133,13 @@ def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str
         df = _frame(articles)
         _run_suite(gx, ctx, articles_name, df, suites.articles_suite(gx, settings, marker_regex()), run_id, outcome, docs)
         _run_suite(gx, ctx, f"{articles_name}_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
-    categories = sorted({r.category for r in default_rules().rules} | {"title", "outside", "hidden", "nav", "header", "footer",
+    categories = sorted({r.category for r in default_rules().rules} | {"repeated", "title", "outside", "hidden", "nav", "header", "footer",
                          "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
                          "tags", "byline", "popup", "button"})
     others = {"boilerplate": lambda: suites.boilerplate_suite(gx, categories),
               "duplicates": lambda: suites.duplicates_suite(gx), "quarantine": lambda: suites.quarantine_suite(gx),
               "signatures": lambda: suites.signatures_suite(gx), "manifest": lambda: suites.manifest_suite(gx),
-              "canonical_changes": lambda: suites.canonical_changes_suite(gx)}
+              "canonical_changes": lambda: suites.canonical_changes_suite(gx), "lines": lambda: suites.lines_suite(gx)}
     for name, make in others.items():
         t = tables.get(name)
         if t is not None and t.num_rows:

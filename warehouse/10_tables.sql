@@ -57,3 +57,7 @@ CREATE OR REPLACE VIEW signatures AS
 
 CREATE OR REPLACE VIEW manifest AS
     SELECT * FROM read_parquet('{lake}/manifest/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
+
+-- Body lines of published stories (hashes only), counted by learned boilerplate on later nights.
+CREATE OR REPLACE VIEW lines AS
+    SELECT * FROM read_parquet('{lake}/lines/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

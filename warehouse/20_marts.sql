@@ -38,3 +38,19 @@ CREATE OR REPLACE VIEW record_accounting AS
         SELECT 'quarantine (' || stage || ')', count(*) FROM quarantine GROUP BY stage
     )
     SELECT * FROM outcomes ORDER BY outcome;
+
+-- Learned boilerplate (tasks/learned.py): each line an outlet repeats that akhbar removed, how many
+-- published articles it was removed from and over which dates; `rank` 1 is the outlet's most
+-- removed line. Top five per outlet: SELECT * FROM learned_lines WHERE rank <= 5.
+CREATE OR REPLACE VIEW learned_lines AS
+    WITH per_line AS (
+        SELECT a.outlet, b.rule, b.category, b.text,
+               count(DISTINCT b.article_id) AS articles,
+               min(a.published_at)          AS first_published,
+               max(a.published_at)          AS last_published
+        FROM boilerplate b JOIN articles a USING (article_id)
+        WHERE b.rule LIKE 'learned.%'
+        GROUP BY ALL
+    )
+    SELECT row_number() OVER (PARTITION BY outlet ORDER BY articles DESC, text) AS rank, *
+    FROM per_line ORDER BY outlet, rank;

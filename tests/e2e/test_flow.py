@@ -156,7 +156,7 @@ def test_second_night_over_same_input_processes_nothing_and_changes_nothing(samp
     from flows.params import RunParameters
 
     data, _ = sample_run
-    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results", "signatures", "manifest")
+    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results", "signatures", "manifest", "lines")
     lake = data / "lake"
 
     def snapshot():
@@ -300,7 +300,7 @@ def test_every_published_run_has_validation_results_and_data_docs(sample_run):
     run_id = summary["run_id"]
     suites = {r[0] for r in query(data, f"SELECT DISTINCT suite FROM validation_results WHERE run_id = '{run_id}'")}
     assert suites == {"articles_rows", "articles_rows_canonical", "articles", "articles_canonical", "boilerplate",
-                      "duplicates", "quarantine", "signatures", "manifest"}
+                      "duplicates", "quarantine", "signatures", "manifest", "lines"}
     severities = {r[0] for r in query(data, "SELECT DISTINCT severity FROM validation_results")}
     assert severities == {"critical", "warning"}
     docs = data / "reports" / run_id
@@ -350,3 +350,42 @@ def test_a_run_killed_mid_publish_leaves_the_previous_state_and_the_next_run_com
     run_ids = {r[0] for r in query(data, "SELECT run_id FROM runs")}
     stray = [p for p in (data / "lake").rglob("run-*.parquet") if p.stem.removeprefix("run-") not in run_ids]
     assert stray == []
+
+
+def _wire_night(folder: Path, first: int, last: int) -> None:
+    """Briefs of one outlet, one a day, each ending with the outlet's sign-off (written for this test)."""
+    places = ["حلب", "صفاقس", "إربد", "طنجة", "المكلا", "الموصل", "بنغازي", "عطبرة", "صيدا", "نزوى"]
+    works = ["شبكة المياه", "الطريق الدائري", "مستشفى الأطفال", "محطة الكهرباء", "سوق الخضار", "الجسر الحديدي",
+             "مدرسة البنات", "الميناء الصغير", "ملعب المدينة", "مكتبة البلدية"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(first, last):
+        day = f"2025-03-{i + 1:02d}"
+        text = (f"أعلنت بلدية {places[i]} إنجاز أعمال صيانة {works[i]} بعد أشهر من العمل المتواصل.\n"
+                f"وقال رئيس البلدية إن مشروع {works[i]} في {places[i]} كلف نحو {i + 2} ملايين وسيخدم آلاف السكان في الأحياء المجاورة.\n"
+                "لمتابعة أخبار المدن لحظة بلحظة حمّلوا تطبيق وكالة الجنوب على هواتفكم.")
+        (folder / f"brief-{i}.json").write_text(json.dumps({"id": f"jnb-{i}", "outlet": "wakalat-al-janub", "date": day,
+                                                            "title": f"صيانة {works[i]} في {places[i]}", "text": text},
+                                                           ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_harness, tmp_path):
+    """Five briefs on the first night are below min_stories (8): the sign-off stays. Three more the
+    next night reach it with the history's five: tonight's copies lose it, the `lines` table holds
+    every story once, and `learned_lines` shows the line."""
+    from flows.nightly import nightly
+    from flows.params import RunParameters
+
+    data, signoff = tmp_path / "wh", "لمتابعة أخبار المدن لحظة بلحظة حمّلوا تطبيق وكالة الجنوب على هواتفكم."
+    _wire_night(tmp_path / "night1", 0, 5)
+    first = nightly(RunParameters(inputs=[str(tmp_path / "night1")], data_dir=str(data)))
+    assert first["articles_clean"] == 5 and "boilerplate_repeated" not in first
+    assert query(data, "SELECT count(*) FROM articles WHERE body LIKE '%حمّلوا تطبيق وكالة الجنوب%'") == [(5,)]
+
+    _wire_night(tmp_path / "night2", 5, 8)
+    second = nightly(RunParameters(inputs=[str(tmp_path / "night2")], data_dir=str(data)))
+    assert second["articles_clean"] == 3 and second["boilerplate_repeated"] == 3
+    left = query(data, "SELECT source_id FROM articles WHERE body LIKE '%حمّلوا تطبيق وكالة الجنوب%' ORDER BY 1")
+    assert left == [(f"jnb-{i}",) for i in range(5)]    # published articles are not rewritten
+    assert query(data, "SELECT outlet, rule, category, text, articles FROM learned_lines") == [
+        ("wakalat-al-janub", "learned.repeated", "repeated", signoff, 3)]
+    assert query(data, "SELECT count(DISTINCT story_hash), count(*) FROM lines") == [(8, 8 * 3)]

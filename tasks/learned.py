@@ -1,0 +1,238 @@
+"""Learned boilerplate: lines an outlet repeats across many of its stories, found from their
+frequency in this run plus the warehouse's history, per outlet.
+
+The rules file covers boilerplate someone has seen; a new outlet brings its own sign-offs,
+disclaimers, partner notes and credits. After the rules have run, every body line is keyed by its
+search-normalized text and counted per outlet over distinct *stories*: bodies are collapsed by the
+hash of their normalized text first, so a story the site files under three sections (the shared
+corpus does this) counts once. Two kinds of line are removed:
+
+* ``learned.repeated`` (category ``repeated``): a template line. It recurs in at least
+  ``min_stories`` stories published on at least ``min_days`` different days, sits near the top or
+  the bottom of the body (median distance from the nearer edge at most ``max_edge`` lines), and is
+  at most ``max_words`` words long. A background paragraph or a quote that several follow-up stories
+  share fails the day spread (they run within a few days), and a columnist's recurring lead-in
+  fails the edge test (it sits mid-column).
+* ``learned.leaked_lead`` (category ``related``): the first line of one of the outlet's stories
+  that also turns up, not first, in at least ``min_leaks`` other stories: a site's "latest news"
+  box scraped along with the article (the corpus's CNN pages end with the leads of four or five
+  unrelated stories). It is kept where it is the lead and removed where it leaked.
+
+Every line of every published story (up to ``max_words`` words) is stored in the lake table
+``lines`` (outlet, line hash, story hash, publication day, position), so a later night counts
+against the whole history with ``count(DISTINCT story_hash)``: a story seen again adds nothing.
+The lines stored are those after the rules and before this step, so a learned line keeps its count.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from akhbar.settings import LearnedSettings
+from schemas.tables import BOILERPLATE, LINES, QUARANTINE
+from tasks.arabic import normalize_search
+from tasks.base import quarantine_row, run_logger, stage_task
+
+REPEATED = ("learned.repeated", "repeated")
+LEAKED_LEAD = ("learned.leaked_lead", "related")
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+@dataclass
+class Learned:
+    """What this run decided, per outlet: line hash -> (rule id, category)."""
+
+    repeated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    leaked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+
+def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tuple[pa.Table, list[list[int | None]], list[int]]:
+    """One row per distinct line of each story (`lines` table schema); per article the key of each
+    of its body lines (None: longer than max_words, never learned) and its story hash."""
+    out: dict[str, list] = {name: [] for name in LINES.names}
+    keys_per_article: list[list[int | None]] = []
+    story_per_article: list[int] = []
+    seen_story: set[tuple[str, int]] = set()
+    bodies = cleaned["body"].to_pylist()
+    outlets = cleaned["outlet"].to_pylist()
+    published = cleaned["published_at"].to_pylist()
+    for body, outlet, when in zip(bodies, outlets, published):
+        lines = (body or "").split("\n")
+        keys: list[int | None] = []
+        norms = [normalize_search(ln) for ln in lines]
+        for ln, norm in zip(lines, norms):
+            keys.append(_hash64(norm) if norm and ln.count(" ") < cfg.max_words else None)
+        keys_per_article.append(keys)
+        story = _hash64(" ".join(norms))
+        story_per_article.append(story)
+        if (outlet, story) in seen_story:   # an exact copy: its lines are already counted
+            continue
+        seen_story.add((outlet, story))
+        day = when.date() if when is not None else None
+        done: set[int] = set()
+        for i, key in enumerate(keys):
+            if key is None or key in done:
+                continue
+            done.add(key)
+            out["outlet"].append(outlet)
+            out["line_hash"].append(key)
+            out["story_hash"].append(story)
+            out["published_day"].append(day)
+            out["line_no"].append(i)
+            out["line_count"].append(len(lines))
+            out["run_id"].append(run_id)
+    return pa.table(out, schema=LINES), keys_per_article, story_per_article
+
+
+_STATS_SQL = """
+WITH keys AS (SELECT DISTINCT outlet, line_hash FROM run_lines),
+everything AS (
+    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count FROM run_lines
+    UNION ALL
+    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count
+    FROM history_lines SEMI JOIN keys USING (outlet, line_hash)
+)
+SELECT outlet, line_hash,
+       count(DISTINCT story_hash) AS stories,
+       count(DISTINCT published_day) AS days,
+       count(DISTINCT story_hash) FILTER (WHERE line_no = 0) AS lead_stories,
+       count(DISTINCT story_hash) FILTER (WHERE line_no > 0) AS other_stories,
+       median(least(line_no, line_count - 1 - line_no)) AS edge
+FROM everything
+GROUP BY ALL
+HAVING count(DISTINCT story_hash) > $least
+"""
+
+
+def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | None = None,
+           history: pa.Table | None = None) -> Learned:
+    """Which line keys are learned boilerplate, per outlet, from this run's lines plus the history's:
+    the published `lines` of the warehouse under `data_dir`, or a `history` table (tests)."""
+    learned = Learned()
+    if not cfg.enabled or not run_lines.num_rows:
+        return learned
+    con = duckdb.connect()
+    try:
+        lake = _lake(data_dir) if data_dir is not None else None
+        if lake is not None:   # the lake's views: only published runs' rows count
+            con.execute((_warehouse_sql() / "10_tables.sql").read_text(encoding="utf-8")
+                        .replace("{lake}", lake.as_posix().replace("'", "''")))
+            con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
+        else:
+            con.register("history_lines", history if history is not None else LINES.empty_table())
+        con.register("run_lines", run_lines)
+        stats = con.execute(_STATS_SQL, {"least": min(cfg.min_stories, cfg.min_leaks + 1) - 1}).fetchall()
+    finally:
+        con.close()
+    for outlet, key, stories, days, leads, others, edge in stats:
+        if stories >= cfg.min_stories and days >= cfg.min_days and edge is not None and edge <= cfg.max_edge:
+            learned.repeated[outlet].add(key)
+        elif leads >= 1 and others >= cfg.min_leaks:
+            learned.leaked[outlet].add(key)
+    return learned
+
+
+def _warehouse_sql() -> Path:
+    from tasks.publish import WAREHOUSE_SQL
+    return WAREHOUSE_SQL
+
+
+def _lake(data_dir: str | Path) -> Path | None:
+    """The lake under `data_dir` if it already holds published lines."""
+    from tasks.publish import ensure_lake, lake_dir
+
+    data_dir = Path(data_dir).resolve()
+    lake = lake_dir(data_dir)
+    if not (lake / "runs").exists():
+        return None
+    ensure_lake(data_dir)   # a warehouse from before the `lines` table gets its empty folder
+    return lake
+
+
+def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], learned: Learned, run_id: str,
+                   cfg: LearnedSettings) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Drop learned lines from the bodies. Returns (articles, boilerplate rows, quarantine rows):
+    an article with no body left goes to quarantine, as after the rules.
+
+    A template line goes wherever it is. A leaked lead goes when a kept line precedes it (where it
+    is the story's own lead it stays). When it opens the last `box_max_lines` lines of the body,
+    those lines are the scraped news box and go with it, including the leads of stories this
+    warehouse never saw; higher up, only the leaked lines themselves go."""
+    rows = cleaned.to_pylist()
+    good, removed, bad = [], [], []
+    for row, keys in zip(rows, keys_per_article):
+        outlet = row["outlet"]
+        repeated, leaked = learned.repeated.get(outlet, set()), learned.leaked.get(outlet, set())
+        lines = row["body"].split("\n")
+        hits: list[tuple[str, str] | None] = [REPEATED if k is not None and k in repeated else None for k in keys]
+        # the first leaked lead below a kept line opens the news box
+        first_kept = next((i for i, h in enumerate(hits) if h is None), len(lines))
+        start = next((i for i in range(first_kept + 1, len(lines))
+                      if hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words), None)
+        if start is not None:
+            box = len(lines) - start <= cfg.box_max_lines
+            for i in range(start, len(lines)):
+                if hits[i] is None and (box or keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words):
+                    hits[i] = LEAKED_LEAD
+        kept = []
+        for line, hit in zip(lines, hits):
+            if hit is None:
+                kept.append(line)
+            else:
+                removed.append({"article_id": row["article_id"], "rule": hit[0], "category": hit[1], "text": line, "run_id": run_id})
+        if not kept:
+            bad.append(quarantine_row(row, run_id, "clean", "no body text left after boilerplate removal (learned lines)"))
+            continue
+        if len(kept) != len(lines):
+            row = {**row, "body": "\n".join(kept)}
+        good.append(row)
+    return (pa.Table.from_pylist(good, schema=cleaned.schema), pa.Table.from_pylist(removed, schema=BOILERPLATE),
+            pa.Table.from_pylist(bad, schema=QUARANTINE))
+
+
+@dataclass
+class LearnedResult:
+    articles: pa.Table        # cleaned articles, learned lines removed
+    boilerplate: pa.Table     # the removed lines
+    quarantine: pa.Table      # articles left without a body
+    lines: pa.Table           # this run's `lines` rows (all stories; `lines_for` keeps the published ones)
+    stories: dict[str, int]   # article_id -> story hash
+    learned: Learned
+
+    def lines_for(self, article_ids: list[str]) -> pa.Table:
+        """The `lines` rows of the stories these (published) articles tell."""
+        import pyarrow.compute as pc
+
+        keep = pa.array(sorted({self.stories[a] for a in article_ids if a in self.stories}), pa.int64())
+        return self.lines.filter(pc.is_in(self.lines["story_hash"], value_set=keep))
+
+
+def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_dir: str | Path | None = None,
+                     history: pa.Table | None = None) -> LearnedResult:
+    """The whole step on one run's cleaned articles."""
+    lines, keys, stories = line_rows(cleaned, cfg, run_id)
+    learned = decide(lines, cfg, data_dir, history)
+    articles, removed, bad = remove_learned(cleaned, keys, learned, run_id, cfg)
+    return LearnedResult(articles, removed, bad, lines, dict(zip(cleaned["article_id"].to_pylist(), stories)), learned)
+
+
+@stage_task(name="learn-boilerplate", retries=0)
+def learn_boilerplate(cleaned: pa.Table, data_dir: str, run_id: str, cfg: LearnedSettings, full_refresh: bool = False
+                      ) -> LearnedResult:
+    """Find and remove this run's learned boilerplate (a full refresh counts this run's lines only)."""
+    result = learn_and_remove(cleaned, run_id, cfg, None if full_refresh else data_dir)
+    learned, removed, bad = result.learned, result.boilerplate, result.quarantine
+    run_logger().info(
+        "learn-boilerplate: %d template lines and %d leaked leads learned over %d outlets%s; %d lines removed, "
+        "%d articles left empty", sum(len(v) for v in learned.repeated.values()), sum(len(v) for v in learned.leaked.values()),
+        len(set(learned.repeated) | set(learned.leaked)), " (this run only: full refresh)" if full_refresh else "",
+        removed.num_rows, bad.num_rows)
+    return result

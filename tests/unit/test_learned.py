@@ -1,0 +1,156 @@
+"""Learned boilerplate on small, concrete batches: what is learned, what must survive, and how the
+history in the lake adds to a night's counts."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pyarrow as pa
+import pytest
+
+from akhbar.settings import LearnedSettings
+from tasks.learned import learn_and_remove, line_rows
+
+CFG = LearnedSettings()
+DAY0 = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
+SIGNOFF = "تابعوا آخر أخبار المنطقة عبر حساباتنا على المنصات الاجتماعية."
+SCHEMA = pa.schema([("article_id", pa.string()), ("outlet", pa.string()), ("body", pa.string()),
+                    ("published_at", pa.timestamp("us", tz="UTC")), ("source_uri", pa.string())])
+
+# Distinct story bodies: each a few sentences no other story has.
+TOPICS = ["الأمطار الغزيرة في الشمال", "افتتاح المعرض الدولي للكتاب", "ارتفاع أسعار الذهب", "مباراة القمة في الدوري",
+          "إطلاق قمر صناعي جديد", "تعديل قانون الاستثمار", "موسم حصاد القمح", "مؤتمر الطاقة المتجددة",
+          "ترميم القلعة التاريخية", "حملة التطعيم في المدارس", "اكتشاف أثري في الصحراء", "إضراب عمال الموانئ"]
+
+
+def story(i: int) -> list[str]:
+    topic = TOPICS[i]
+    return [f"أعلنت السلطات اليوم تفاصيل جديدة بشأن {topic} في بيان رسمي مطول.",
+            f"وقال متحدث إن {topic} يحظى بمتابعة واسعة من المواطنين والمختصين في القطاع.",
+            f"وأضاف أن الخطوات المقبلة بشأن {topic} ستعلن خلال الأسابيع القليلة القادمة."]
+
+
+def table(rows: list[tuple[str, str, list[str], datetime]]) -> pa.Table:
+    return pa.Table.from_pylist([{"article_id": a, "outlet": o, "body": "\n".join(lines), "published_at": when,
+                                  "source_uri": f"/landing/{a}.txt"} for a, o, lines, when in rows], schema=SCHEMA)
+
+
+def bodies(result) -> dict[str, list[str]]:
+    return {a: b.split("\n") for a, b in zip(result.articles["article_id"].to_pylist(), result.articles["body"].to_pylist())}
+
+
+def removed(result) -> list[tuple[str, str, str]]:
+    return sorted(zip(result.boilerplate["article_id"].to_pylist(), result.boilerplate["rule"].to_pylist(),
+                      result.boilerplate["text"].to_pylist()))
+
+
+def test_a_sign_off_in_eight_stories_on_eight_days_is_removed_from_each():
+    t = table([(f"a{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(8)]
+              + [("b0", "other-outlet", story(8) + [SIGNOFF], DAY0)])
+    result = learn_and_remove(t, "r1", CFG)
+    got = bodies(result)
+    assert all(got[f"a{i}"] == story(i) for i in range(8))
+    assert got["b0"] == story(8) + [SIGNOFF]            # counted per outlet: one story elsewhere is not a template
+    assert removed(result) == [(f"a{i}", "learned.repeated", SIGNOFF) for i in range(8)]
+    assert set(result.boilerplate["category"].to_pylist()) == {"repeated"}
+
+
+def test_below_the_thresholds_nothing_is_learned():
+    # seven stories: one short of min_stories
+    seven = table([(f"a{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(7)])
+    assert learn_and_remove(seven, "r1", CFG).boilerplate.num_rows == 0
+    # eight stories within two days: a background paragraph of a running story, not a template
+    burst = table([(f"a{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(hours=5 * i)) for i in range(8)])
+    assert learn_and_remove(burst, "r1", CFG).boilerplate.num_rows == 0
+
+
+def test_exact_copies_count_once():
+    """The same story filed under eight sections on eight days is one story, not eight."""
+    t = table([(f"a{i}", "wakala", story(0) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(8)])
+    assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
+    lines, _, stories = line_rows(t, CFG)
+    assert len(set(stories)) == 1 and lines.num_rows == 4
+
+
+def test_a_recurring_line_mid_body_is_a_lead_in_and_stays():
+    lead_in = "وفي ختام هذا المقال أقول:"
+    rows = []
+    for i in range(8):
+        s = story(i)
+        rows.append((f"a{i}", "column", s + [lead_in] + story(i + 1 if i < 11 else 0) + story((i + 2) % 12), DAY0 + timedelta(days=i)))
+    result = learn_and_remove(table(rows), "r1", CFG)
+    assert not any(text == lead_in for _, _, text in removed(result))
+
+
+def test_a_quote_two_stories_share_survives():
+    quote = "وقال الوزير في كلمته إن الحكومة ماضية في خطتها لإصلاح قطاع النقل العام."
+    t = table([("a0", "wakala", story(0) + [quote], DAY0), ("a1", "wakala", [quote] + story(1), DAY0 + timedelta(days=3))])
+    assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
+
+
+def test_leaked_leads_go_where_they_leaked_and_stay_where_they_lead():
+    """Story 0's lead turns up, with other stories' leads, in the news box under stories 1 and 2."""
+    box = [story(5)[0], story(6)[0], "أعلن الاتحاد المحلي لكرة السلة جدول الموسم الجديد الذي ينطلق الشهر المقبل."]
+    t = table([("a0", "site", story(0), DAY0),
+               ("a1", "site", story(1) + [story(0)[0]] + box, DAY0 + timedelta(hours=2)),
+               ("a2", "site", story(2) + [story(0)[0]] + box[:2], DAY0 + timedelta(hours=3)),
+               ("a5", "site", story(5), DAY0)])
+    result = learn_and_remove(t, "r1", CFG)
+    got = bodies(result)
+    assert got["a0"] == story(0) and got["a5"] == story(5)
+    assert got["a1"] == story(1) and got["a2"] == story(2)        # the whole box, unseen lead included
+    assert {r for a, r, _ in removed(result)} == {"learned.leaked_lead"}
+    assert set(result.boilerplate["category"].to_pylist()) == {"related"}
+    assert sum(a == "a1" for a, _, _ in removed(result)) == 4
+
+
+def test_a_leaked_lead_high_up_a_long_body_goes_alone():
+    long_tail = story(3) + story(4) + story(7)    # nine lines after it: not a news box
+    t = table([("a0", "site", story(0), DAY0),
+               ("a1", "site", story(1) + [story(0)[0]] + long_tail, DAY0),
+               ("a2", "site", story(2) + [story(0)[0]] + story(8), DAY0)])
+    got = bodies(learn_and_remove(t, "r1", CFG))
+    assert got["a1"] == story(1) + long_tail
+    assert got["a2"] == story(2)
+
+
+def test_history_adds_to_the_night():
+    """Five stories in the warehouse plus three tonight reach the threshold; tonight's lines are
+    removed, and a story already in history counts once."""
+    past = table([(f"h{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5)])
+    history, _, _ = line_rows(past, CFG, "r0")
+    tonight = table([(f"n{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5, 8)])
+    result = learn_and_remove(tonight, "r1", CFG, history=history)
+    assert removed(result) == [(f"n{i}", "learned.repeated", SIGNOFF) for i in range(5, 8)]
+    # the same five again tonight (re-scraped): still five stories, nothing learned
+    again = table([(f"x{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5)])
+    assert learn_and_remove(again, "r1", CFG, history=history).boilerplate.num_rows == 0
+
+
+def test_an_article_of_learned_lines_only_is_quarantined_and_off_switch():
+    rows = [(f"a{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(8)]
+    rows.append(("empty", "wakala", [SIGNOFF], DAY0 + timedelta(days=9)))
+    result = learn_and_remove(table(rows), "r1", CFG)
+    assert result.quarantine["article_id"].to_pylist() == ["empty"]
+    assert "learned" in result.quarantine["reason"][0].as_py()
+    assert "empty" not in bodies(result)
+    off = learn_and_remove(table(rows), "r1", LearnedSettings(enabled=False))
+    assert off.boilerplate.num_rows == 0 and off.articles.num_rows == 9
+
+
+def test_lines_rows_and_lines_for_published_articles():
+    t = table([("a0", "wakala", story(0) + [SIGNOFF], DAY0), ("a1", "wakala", story(0) + [SIGNOFF], DAY0),
+               ("a2", "wakala", story(1), None)])
+    result = learn_and_remove(t, "r1", CFG)
+    assert result.lines.num_rows == 4 + 3            # the exact copy a1 adds no rows
+    assert result.lines_for(["a1"]).num_rows == 4    # its story's rows, though a0 carried them
+    assert result.lines_for(["a2"])["published_day"].null_count == 3
+    assert sorted(result.lines_for(["a0", "a2"])["line_no"].to_pylist()) == [0, 0, 1, 1, 2, 2, 3]
+
+
+@pytest.mark.parametrize("env, value", [("AKHBAR_LEARNED_MIN_STORIES", "12"), ("AKHBAR_LEARNED_ENABLED", "false")])
+def test_thresholds_come_from_settings(monkeypatch, env, value):
+    from akhbar.settings import get_settings
+
+    monkeypatch.setenv(env, value)
+    learned = get_settings().learned
+    assert (learned.min_stories == 12) if "STORIES" in env else (learned.enabled is False)
