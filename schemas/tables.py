@@ -133,6 +133,8 @@ SIGNATURES = pa.schema(
         ("minhash_config", pa.string()),  # shingle/perm/seed fingerprint: only equal configs compare
         ("signature", pa.list_(pa.uint32())),
         ("band_keys", pa.list_(pa.uint64())),
+        ("lead_config", pa.string()),  # lead-hash fingerprint (null in rows written before the lead check)
+        ("lead", pa.list_(pa.uint32())),  # hashes of the 3-word shingles of the body's first words, in order
         ("run_id", pa.string()),
     ]
 )

@@ -1,7 +1,8 @@
 """What the warehouse already holds, read from the lake's Parquet through the same view definitions
 the warehouse uses (in an in-memory DuckDB, so the warehouse file is never locked): ids already
 published or quarantined (a re-ingested record adds no row), and each story's current canonical
-article with its hash, publication time and MinHash signature (new copies join its cluster)."""
+article with its hash, publication time, MinHash signature and lead hashes (new copies join its
+cluster)."""
 from __future__ import annotations
 
 import hashlib
@@ -43,11 +44,16 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
             "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}
         h.known_quarantine = {r[0] for r in con.execute(
             "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine").fetchall()}
-        canonical = con.sql("""
-            SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature
+        # lead hashes: only in rows written since the lead check (a lake of older files has no such
+        # column); a canonical without them is matched on its body alone
+        has_lead = "lead" in {r[0] for r in con.execute("DESCRIBE signatures").fetchall()}
+        lead_sql = "CASE WHEN lead_config = $lead_cfg THEN lead END" if has_lead else "NULL::UINTEGER[]"
+        canonical = con.sql(f"""
+            SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature, s.lead
             FROM articles a
-            LEFT JOIN (SELECT article_id, signature FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
-            WHERE a.is_canonical ORDER BY a.article_id""", params={"cfg": cfg.fingerprint}).to_arrow_table()
+            LEFT JOIN (SELECT article_id, signature, {lead_sql} AS lead FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
+            WHERE a.is_canonical ORDER BY a.article_id""",
+            params={"cfg": cfg.fingerprint, **({"lead_cfg": cfg.lead_fingerprint} if has_lead else {})}).to_arrow_table()
         h.manifest = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
             "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path").fetchall()}
     finally:
@@ -55,6 +61,10 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     ids = canonical["article_id"].to_pylist()
     sigs = canonical["signature"].to_pylist()
     zero = [0] * cfg.num_perm
+    leads = np.zeros((len(ids), cfg.head_len), dtype=np.uint32)
+    for i, lead in enumerate(canonical["lead"].to_pylist()):
+        if lead:
+            leads[i, : min(len(lead), cfg.head_len)] = lead[: cfg.head_len]
     h.dedup = DedupHistory(
         canonical_by_hash=dict(zip(canonical["content_hash"].to_pylist(), zip(ids, canonical["cluster_id"].to_pylist()))),
         ids=ids,
@@ -62,5 +72,6 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
         signatures=np.array([s if s is not None else zero for s in sigs], dtype=np.uint32).reshape(len(ids), cfg.num_perm),
         has_signature=np.array([s is not None for s in sigs], dtype=bool),
         published=canonical["published_at"].to_pylist(),
+        leads=leads,
     )
     return h

@@ -1,7 +1,7 @@
 """Dedup quality on the shared corpus, pinned: labelled real pairs, generated variants of real
 articles and the corpus's own same-URL copies, among 2,000 distractors (bench/dedup_eval.py builds
 the set; `make bench-dedup` prints the same figures next to datatrove's). The floors sit just
-under what akhbar measured with its default settings (threshold 0.8, 20x6 bands); raise them when
+under what akhbar measured with its default settings (see FLOORS); raise them when
 dedup gets better, never lower them to make a change pass."""
 from __future__ import annotations
 
@@ -20,15 +20,17 @@ from bench.dedup_eval import (  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-# measured 2026-11-22 with the default DedupSettings (0.8, 20x6, link="any"): exact 1.000/1.000,
-# near 0.984/0.828, overall 0.997/0.965, labelled real pairs 0.750/0.286 (P/R)
+# measured 2026-11-23 with the default DedupSettings (body threshold 0.9; lead check: body Jaccard
+# >= 0.3 and lead overlap >= 0.4; 64x2 bands; link="any"), whole set: exact 1.000/1.000, near
+# 0.993/0.950, overall 0.999/0.990, labelled real pairs 0.947/0.845 (P/R). Before the lead check
+# (0.8, 20x6): near 0.984/0.828, labelled 0.750/0.286.
 FLOORS = {
     ("exact", "precision"): 0.99, ("exact", "recall"): 0.99,
-    ("near", "precision"): 0.97, ("near", "recall"): 0.81, ("near", "f1"): 0.88,
-    ("overall", "precision"): 0.99, ("overall", "recall"): 0.95, ("overall", "f1"): 0.97,
-    ("labelled", "precision"): 0.74, ("labelled", "recall"): 0.27,
+    ("near", "precision"): 0.99, ("near", "recall"): 0.94, ("near", "f1"): 0.96,
+    ("overall", "precision"): 0.995, ("overall", "recall"): 0.985, ("overall", "f1"): 0.99,
+    ("labelled", "precision"): 0.94, ("labelled", "recall"): 0.84,
 }
-MAX_LABELLED_NEGATIVES_JOINED = 8          # of 70 hard negatives, measured 8
+MAX_LABELLED_NEGATIVES_JOINED = 4          # of 70 hard negatives, measured 4 (8 before the lead check)
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +93,16 @@ def test_near_kinds_are_reported(result):
 def test_runs_within_budget(result):
     _, _, seconds = result
     assert seconds < 60, f"dedup evaluation took {seconds:.0f} s"
+
+
+def test_held_out_half_stays_above_floor():
+    """The defaults were chosen on the tuning half (bench/dedup_eval.py --grid); the held-out half,
+    deduplicated on its own, measured near 0.991/0.963 and labelled 0.919/0.850 (P/R)."""
+    from bench.dedup_eval import evaluate_parts
+
+    es = build_eval_set(load_corpus(CORPUS), load_labels(LABELS))
+    from bench.dedup_eval import prepare
+
+    held = evaluate_parts(es, prepare(es))["held"]
+    assert held["near"]["precision"] >= 0.985 and held["near"]["recall"] >= 0.955, held["near"]
+    assert held["labelled"]["precision"] >= 0.91 and held["labelled"]["recall"] >= 0.84, held["labelled"]

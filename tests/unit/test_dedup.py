@@ -1,4 +1,5 @@
-"""Exact dedup: hash equality after normalization, canonical choice, and history across nights."""
+"""Dedup: hash equality after normalization, near copies (body Jaccard, lead check), canonical
+choice, and history across nights."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -6,7 +7,8 @@ from datetime import datetime, timezone
 import numpy as np
 import pyarrow as pa
 
-from tasks.dedup import DedupHistory, DedupSettings, dedup_articles, signatures
+from tasks.dedup import (DedupHistory, DedupSettings, dedup_articles, fingerprints, lead_hashes, lead_overlap,
+                         signature_table, verified)
 from tasks.normalize import content_hash, normalize_batch
 from tasks.arabic import normalize_search
 
@@ -86,16 +88,114 @@ def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not(
                                art("copy", copy, datetime(2025, 3, 2, tzinfo=timezone.utc)),
                                art("other", OTHER + " " + SENTENCES[0])]))
     out, dups, sig = dedup_articles(t, DedupHistory.empty(), "r1")
-    assert sig.shape == (3, 128)
+    assert sig.shape == (3, 128 + DedupSettings().head_len)     # MinHash signature, then lead hashes
     assert [(d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()] == [("copy", "orig", "near")]
-    assert 0.8 <= dups["similarity"][0].as_py() < 1.0
+    assert 0.3 <= dups["similarity"][0].as_py() < 1.0
     assert {r["article_id"]: r["is_canonical"] for r in out.to_pylist()} == {"orig": True, "copy": False, "other": True}
 
 
 def test_near_copy_of_a_story_from_an_earlier_night_joins_its_cluster():
-    hist_sig = signatures([normalize_search(" ".join(SENTENCES))], DedupSettings())
-    history = DedupHistory({}, ["old"], ["cluster-old"], hist_sig, np.array([True]))
+    cfg = DedupSettings()
+    hist = fingerprints([normalize_search(" ".join(SENTENCES))], cfg)
+    history = DedupHistory({}, ["old"], ["cluster-old"], hist[:, :cfg.num_perm], np.array([True]), leads=hist[:, cfg.num_perm:])
     t = normalize_batch(table([art("new", " ".join(SENTENCES[1:]))]))
     out, dups, _ = dedup_articles(t, history, "r2")
     assert out.to_pylist()[0]["cluster_id"] == "cluster-old" and not out.to_pylist()[0]["is_canonical"]
     assert dups.to_pylist()[0]["canonical_id"] == "old" and dups.to_pylist()[0]["method"] == "near"
+
+
+# A wire story as one outlet ran it, and as another outlet ran it: lead reworded, a paragraph
+# dropped, a closing paragraph of its own appended. And a different story on the same event
+# (a follow-up): a new lead on top of the first article's text.
+WIRE = [
+    "قالت وزارة الخارجية الفرنسية اليوم الأحد إن باريس تدعو جميع الأطراف في ليبيا إلى وقف فوري لإطلاق النار "
+    "واستئناف الحوار السياسي برعاية الأمم المتحدة، محذرة من أن استمرار القتال حول العاصمة يهدد المدنيين.",
+    "وأضاف المتحدث باسم الوزارة في بيان أن فرنسا على اتصال دائم بالمبعوث الأممي وبالدول المجاورة لليبيا "
+    "من أجل التوصل إلى تسوية تحفظ وحدة البلاد ومؤسساتها وتمهد لانتخابات عامة قبل نهاية العام.",
+    "وأشار البيان إلى أن أكثر من ثلاثة آلاف عائلة نزحت من الأحياء الجنوبية للعاصمة خلال الأسبوع الماضي "
+    "وأن المستشفيات الميدانية تعاني نقصا حادا في الأدوية والمستلزمات الطبية والوقود اللازم للمولدات.",
+    "ودعت الوزارة المنظمات الدولية إلى تسهيل وصول المساعدات الإنسانية إلى المناطق المتضررة وفتح ممرات "
+    "آمنة لخروج المدنيين الراغبين في المغادرة إلى مناطق أكثر أمنا داخل البلاد أو خارجها.",
+    "وكانت الاشتباكات قد تجددت مساء الجمعة بعد هدنة قصيرة أعلنتها البعثة الأممية بمناسبة العيد ولم تصمد "
+    "أكثر من يومين إذ تبادل الطرفان الاتهامات بخرقها وقصف مواقع مدنية في الضواحي.",
+    "ويعقد مجلس الأمن الدولي جلسة مغلقة الثلاثاء المقبل لبحث الوضع في ليبيا بطلب من بريطانيا وألمانيا، "
+    "ومن المنتظر أن يقدم المبعوث الأممي إحاطة عن جهوده للعودة إلى طاولة المفاوضات.",
+]
+WIRE_COPY = [
+    "دعت فرنسا الأحد جميع الأطراف في ليبيا إلى وقف فوري لإطلاق النار واستئناف الحوار السياسي برعاية الأمم "
+    "المتحدة، محذرة من أن استمرار القتال حول العاصمة يهدد المدنيين.",
+    WIRE[1], WIRE[2], WIRE[4], WIRE[5],                          # the fourth paragraph dropped
+    "يذكر أن ليبيا تشهد فوضى أمنية وانقساما سياسيا منذ سقوط النظام السابق قبل سنوات وتتنافس على السلطة فيها "
+    "حكومتان وبرلمانان وعدد كبير من الجماعات المسلحة التي تسيطر على المدن والموانئ وحقول النفط.",
+]
+FOLLOW_UP = [
+    "أعلن المتحدث باسم الجيش في شرق ليبيا مساء الاثنين أن قواته سيطرت على مطار العاصمة القديم بعد معارك "
+    "عنيفة استمرت يومين، فيما نفت حكومة الوفاق ذلك وقالت إن قواتها صدت الهجوم وأسرت عشرات المقاتلين. "
+    "وأكد شهود عيان سماع دوي انفجارات قوية طوال الليل وتحليق طائرات مسيرة فوق الأحياء الجنوبية.",
+    "وكانت الخارجية الفرنسية قد دعت أمس جميع الأطراف إلى وقف فوري لإطلاق النار.",
+] + WIRE[1:]
+
+
+def _norm_rows(*bodies):
+    return normalize_batch(table([art(f"d{i}", "\n".join(b)) for i, b in enumerate(bodies)]))
+
+
+def test_lead_check_joins_a_rewritten_copy_and_keeps_a_follow_up_apart():
+    cfg = DedupSettings()
+    t = _norm_rows(WIRE, WIRE_COPY, FOLLOW_UP)
+    fp = fingerprints(t["body_norm"].to_pylist(), cfg)
+    body, lead = fp[:, :cfg.num_perm], fp[:, cfg.num_perm:]
+    # the copy's body alone is well under the threshold (lead reworded, paragraph dropped and added) ...
+    ok, sims = verified(body[[0, 0]], body[[1, 2]], None, None, cfg)
+    assert list(ok) == [False, False] and 0.4 < sims[0] < cfg.threshold and 0.4 < sims[1] < cfg.threshold
+    # ... its lead is found in the original's opening, the follow-up's new lead is not
+    overlaps = lead_overlap(lead[[0, 0]], lead[[1, 2]], cfg)
+    assert overlaps[0] >= cfg.lead_threshold > overlaps[1]
+    ok, _ = verified(body[[0, 0]], body[[1, 2]], lead[[0, 0]], lead[[1, 2]], cfg)
+    assert list(ok) == [True, False]
+    # end to end: the copy joins the original's story, the follow-up is a story of its own
+    out, dups, _ = dedup_articles(t, DedupHistory.empty(), "r1")
+    assert [(d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()] == [("d1", "d0", "near")]
+    assert {r["article_id"]: r["is_canonical"] for r in out.to_pylist()} == {"d0": True, "d1": False, "d2": True}
+
+
+def test_lead_hashes_are_stable_and_padded():
+    cfg = DedupSettings()
+    words = "ا ب ج د ه و ز ح ط ي".split()
+    h = lead_hashes([" ".join(words), " ".join(words[:4]), ""], cfg)
+    assert h.shape == (3, cfg.head_words - 2) and h.dtype == np.uint32
+    assert list(np.count_nonzero(h, axis=1)) == [8, 2, 0]          # one hash per 3-word shingle, 0 pads
+    assert list(h[1, :2]) == list(h[0, :2])                         # same shingle, same hash
+    assert list(lead_hashes(["ا ب ج"], cfg)[0, :1]) == [985209397]  # crc32-based: the same in every process
+
+
+def test_short_bodies_get_no_lead_check():
+    """A templated blurb no longer than the lead: same opening, different story -> body alone decides."""
+    cfg = DedupSettings()
+    a = "حلقة جديدة من برنامج مرايا تناقش فيها الكاتبة قضايا المجتمع والثقافة والإعلام في العالم العربي ومعها ضيوف من أهل الاختصاص يتحدثون عن تجاربهم"
+    b = "حلقة جديدة من برنامج مرايا تناقش فيها الكاتبة قضايا المجتمع والثقافة والإعلام في العالم العربي وتتناول هذه المرة أزمة الصحافة الورقية وتراجع القراءة"
+    t = _norm_rows([a], [b])
+    fp = fingerprints(t["body_norm"].to_pylist(), cfg)
+    assert lead_overlap(fp[0, cfg.num_perm:], fp[1, cfg.num_perm:], cfg)[0] == 0.0
+    out, dups, _ = dedup_articles(t, DedupHistory.empty(), "r1")
+    assert dups.num_rows == 0
+
+
+def test_lead_check_across_nights_uses_the_persisted_lead():
+    """The original published on an earlier night: its signature and lead come back from the
+    SIGNATURES rows; rows written before the lead check (no lead) fall back to the body alone."""
+    cfg = DedupSettings()
+    old = _norm_rows(WIRE)
+    fp = fingerprints(old["body_norm"].to_pylist(), cfg)
+    rows = signature_table(old.select(["article_id"]), fp, "r0", cfg).to_pylist()
+    assert rows[0]["lead_config"] == cfg.lead_fingerprint and 0 < len(rows[0]["lead"]) <= cfg.head_len
+    lead = np.zeros((1, cfg.head_len), dtype=np.uint32)
+    lead[0, :len(rows[0]["lead"])] = rows[0]["lead"]
+    sig = np.array([rows[0]["signature"]], dtype=np.uint32)
+    new = normalize_batch(table([art("copy", "\n".join(WIRE_COPY))]))
+    with_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]), leads=lead)
+    out, dups, _ = dedup_articles(new, with_lead, "r1")
+    assert out.to_pylist()[0]["cluster_id"] == "cluster-old" and dups.to_pylist()[0]["method"] == "near"
+    without_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]))   # a pre-lead-check row
+    out, dups, _ = dedup_articles(new, without_lead, "r1")
+    assert out.to_pylist()[0]["is_canonical"] and dups.num_rows == 0
