@@ -32,7 +32,8 @@ def run(
     since: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this date.")] = None,
     until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or before this date.")] = None,
     outlet: Annotated[Optional[list[str]], typer.Option("--outlet", help="Only this outlet (repeatable).")] = None,
-    dedup_threshold: Annotated[float, typer.Option(min=0.5, max=1.0, help="Estimated Jaccard a near copy needs.")] = 0.8,
+    dedup_threshold: Annotated[float, typer.Option(min=0.5, max=1.0, help=(
+        "Estimated body Jaccard at which a copy joins on the body alone (lower copies need the lead check)."))] = 0.9,
 ) -> None:
     """Run the nightly flow once over INPUTS; exit 0 on success, non-zero with a one-line reason."""
     missing = [str(p) for p in inputs if not p.exists()]

@@ -51,6 +51,10 @@ class LearnedSettings(BaseSettings):
     lead_min_words: int = Field(default=8, ge=1)
     # A leaked lead among the last this many lines opens a news box: the lines from it to the end go.
     box_max_lines: int = Field(default=6, ge=0)
+    # A body line (not the first) that is the title of another story of the outlet is a link to it,
+    # when it is this many words long (short titles such as "زيارة بوتين؟" also serve as subheadings).
+    title_min_words: int = Field(default=4, ge=1)
+    title_max_words: int = Field(default=25, ge=1)
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar.settings import LearnedSettings  # noqa: E402
 from tasks.clean import RuleSet, clean_batch, default_rules  # noqa: E402
+from tasks.learned import learn_and_remove  # noqa: E402
 from tasks.dedup import DedupHistory, DedupSettings, band_keys, candidate_pairs, dedup_articles, shingles, signatures  # noqa: E402
 from tasks.extract import extract_batch  # noqa: E402
 from tasks.normalize import normalize_batch  # noqa: E402
@@ -69,6 +71,12 @@ def main() -> None:
     t_clean, (cleaned, removed, _) = timed(lambda: clean_batch(extracted, "bench", rules), args.repeat)
     t_clean_base, (_, removed_base, _) = timed(lambda: clean_batch(extracted, "bench", no_gates), args.repeat)
     rows.append(("clean (rules gated by length and hints)", n, t_clean, "same rules, every rule on every line", t_clean_base))
+
+    learned_cfg = LearnedSettings()
+    t_learned, learned = timed(lambda: learn_and_remove(cleaned, "bench", learned_cfg), args.repeat)
+    rows.append((f"learned boilerplate (one night, no history; {learned.boilerplate.num_rows} lines removed)",
+                 cleaned.num_rows, t_learned, None, None))
+    cleaned = learned.articles
 
     t_norm, normalized = timed(lambda: normalize_batch(cleaned), args.repeat)
     rows.append(("normalize (display + search text, hash)", normalized.num_rows, t_norm, None, None))

@@ -18,7 +18,9 @@ class RunParameters(BaseModel):
     since: Annotated[date | None, Field(description="Only articles published on or after this date (backfills).")] = None
     until: Annotated[date | None, Field(description="Only articles published on or before this date (backfills).")] = None
     outlets: Annotated[list[str], Field(description="Only these outlets (empty: all).")] = []
-    dedup_threshold: Annotated[float, Field(ge=0.5, le=1.0, description="Estimated Jaccard a near copy needs (5-word shingles).")] = 0.8
+    dedup_threshold: Annotated[float, Field(ge=0.5, le=1.0, description=(
+        "Estimated body Jaccard (5-word shingles) at which a copy joins on the body alone; lower copies "
+        "need the lead check (tasks/dedup.py: DedupSettings)."))] = 0.9
     full_refresh: Annotated[bool, Field(description="Rebuild the whole warehouse from the landing area (ignore what was processed before).")] = False
     dry_run: Annotated[bool, Field(description="Validate but publish nothing.")] = False
     batch_size: Annotated[int, Field(ge=100, le=50_000, description="Records per Arrow batch handed to each stage.")] = 2000

@@ -109,12 +109,13 @@ def lines_suite(gx):
     suite = gx.ExpectationSuite(name="lines")
     for col in ("outlet", "line_hash", "story_hash", "line_no", "line_count"):
         suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
-    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="line_no", min_value=0))
+    # -1: the story's title
+    suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="line_no", min_value=-1))
     suite.add_expectation(_e(gx, "ExpectColumnPairValuesAToBeGreaterThanB", "critical", "batch",
                              column_A="line_count", column_B="line_no"))
-    # a line counts once per story
+    # a line counts once per story (its first place), the title once more as line -1
     suite.add_expectation(_e(gx, "ExpectCompoundColumnsToBeUnique", "critical", "batch",
-                             column_list=["outlet", "line_hash", "story_hash"]))
+                             column_list=["outlet", "line_hash", "story_hash", "line_no"]))
     return suite
 
 

@@ -159,7 +159,7 @@ LINES = pa.schema(
         ("line_hash", pa.int64()),        # blake2b-64 of the search-normalized line
         ("story_hash", pa.int64()),       # blake2b-64 of the search-normalized body: exact copies count once
         ("published_day", pa.date32()),
-        ("line_no", pa.int32()),          # 0: the first body line (the lead)
+        ("line_no", pa.int32()),          # 0: the first body line (the lead); -1: the story's title
         ("line_count", pa.int32()),
         ("run_id", pa.string()),
     ]

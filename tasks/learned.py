@@ -12,11 +12,14 @@ corpus does this) counts once. Two kinds of line are removed:
   the bottom of the body (median distance from the nearer edge at most ``max_edge`` lines), and is
   at most ``max_words`` words long. A background paragraph or a quote that several follow-up stories
   share fails the day spread (they run within a few days), and a columnist's recurring lead-in
-  fails the edge test (it sits mid-column).
+  ("... يسأل:") stays with the line it introduces.
 * ``learned.leaked_lead`` (category ``related``): the first line of one of the outlet's stories
   that also turns up, not first, in at least ``min_leaks`` other stories: a site's "latest news"
   box scraped along with the article (the corpus's CNN pages end with the leads of four or five
   unrelated stories). It is kept where it is the lead and removed where it leaked.
+* ``learned.linked_title`` (category ``related``): a body line, not the first, that is the title of
+  another of the outlet's stories: a link to it among the paragraphs (the corpus's BBC pages carry
+  several). Titles are stored in ``lines`` too, as line -1.
 
 Every line of every published story (up to ``max_words`` words) is stored in the lake table
 ``lines`` (outlet, line hash, story hash, publication day, position), so a later night counts
@@ -37,8 +40,11 @@ from akhbar.settings import LearnedSettings
 from schemas.tables import BOILERPLATE, LINES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.clean import is_headline
 
 REPEATED = ("learned.repeated", "repeated")
+LINKED_TITLE = ("learned.linked_title", "related")
+LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
 
 
@@ -52,6 +58,7 @@ class Learned:
 
     repeated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     leaked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))   # title key -> stories
 
 
 def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tuple[pa.Table, list[list[int | None]], list[int]]:
@@ -64,24 +71,32 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tupl
     bodies = cleaned["body"].to_pylist()
     outlets = cleaned["outlet"].to_pylist()
     published = cleaned["published_at"].to_pylist()
-    for body, outlet, when in zip(bodies, outlets, published):
+    titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * cleaned.num_rows
+    title_keys: list[int | None] = []
+    for body, outlet, when, title in zip(bodies, outlets, published, titles):
         lines = (body or "").split("\n")
         keys: list[int | None] = []
         norms = [normalize_search(ln) for ln in lines]
         for ln, norm in zip(lines, norms):
             keys.append(_hash64(norm) if norm and ln.count(" ") < cfg.max_words else None)
         keys_per_article.append(keys)
+        title_norm = normalize_search(title) if title else ""
+        title_key = _hash64(title_norm) if title_norm else None
+        title_keys.append(title_key)
         story = _hash64(" ".join(norms))
         story_per_article.append(story)
         if (outlet, story) in seen_story:   # an exact copy: its lines are already counted
             continue
         seen_story.add((outlet, story))
         day = when.date() if when is not None else None
+        rows = [(-1, title_key)] if title_key is not None else []   # line -1: the story's title
         done: set[int] = set()
         for i, key in enumerate(keys):
             if key is None or key in done:
                 continue
             done.add(key)
+            rows.append((i, key))
+        for i, key in rows:
             out["outlet"].append(outlet)
             out["line_hash"].append(key)
             out["story_hash"].append(story)
@@ -89,7 +104,7 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tupl
             out["line_no"].append(i)
             out["line_count"].append(len(lines))
             out["run_id"].append(run_id)
-    return pa.table(out, schema=LINES), keys_per_article, story_per_article
+    return pa.table(out, schema=LINES), keys_per_article, story_per_article, title_keys
 
 
 _STATS_SQL = """
@@ -101,11 +116,12 @@ everything AS (
     FROM history_lines SEMI JOIN keys USING (outlet, line_hash)
 )
 SELECT outlet, line_hash,
-       count(DISTINCT story_hash) AS stories,
-       count(DISTINCT published_day) AS days,
+       count(DISTINCT story_hash) FILTER (WHERE line_no >= 0) AS stories,
+       count(DISTINCT published_day) FILTER (WHERE line_no >= 0) AS days,
        count(DISTINCT story_hash) FILTER (WHERE line_no = 0) AS lead_stories,
        count(DISTINCT story_hash) FILTER (WHERE line_no > 0) AS other_stories,
-       median(least(line_no, line_count - 1 - line_no)) AS edge
+       median(least(line_no, line_count - 1 - line_no)) FILTER (WHERE line_no >= 0) AS edge,
+       count(DISTINCT story_hash) FILTER (WHERE line_no = -1) AS title_stories
 FROM everything
 GROUP BY ALL
 HAVING count(DISTINCT story_hash) > $least
@@ -129,14 +145,16 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
         else:
             con.register("history_lines", history if history is not None else LINES.empty_table())
         con.register("run_lines", run_lines)
-        stats = con.execute(_STATS_SQL, {"least": min(cfg.min_stories, cfg.min_leaks + 1) - 1}).fetchall()
+        stats = con.execute(_STATS_SQL, {"least": 1}).fetchall()   # a linked title: its story + one more
     finally:
         con.close()
-    for outlet, key, stories, days, leads, others, edge in stats:
+    for outlet, key, stories, days, leads, others, edge, titled in stats:
         if stories >= cfg.min_stories and days >= cfg.min_days and edge is not None and edge <= cfg.max_edge:
             learned.repeated[outlet].add(key)
         elif leads >= 1 and others >= cfg.min_leaks:
             learned.leaked[outlet].add(key)
+        if titled and others:
+            learned.titles[outlet][key] = titled
     return learned
 
 
@@ -158,22 +176,43 @@ def _lake(data_dir: str | Path) -> Path | None:
 
 
 def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], learned: Learned, run_id: str,
-                   cfg: LearnedSettings) -> tuple[pa.Table, pa.Table, pa.Table]:
+                   cfg: LearnedSettings, title_keys: list[int | None] | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Drop learned lines from the bodies. Returns (articles, boilerplate rows, quarantine rows):
     an article with no body left goes to quarantine, as after the rules.
 
-    A template line goes wherever it is. A leaked lead goes when a kept line precedes it (where it
-    is the story's own lead it stays). When it opens the last `box_max_lines` lines of the body,
+    A template line goes wherever it is, unless it is a lead-in (ends in ":" or "..") to a line
+    that stays: a columnist's recurring "صافرة أخيرة.." introduces that column's own last word.
+    A leaked lead goes when a kept line precedes it (where it is the story's own lead it stays).
+    When it opens the last `box_max_lines` lines of the body,
     those lines are the scraped news box and go with it, including the leads of stories this
     warehouse never saw; higher up, only the leaked lines themselves go."""
-    rows = cleaned.to_pylist()
-    good, removed, bad = [], [], []
-    for row, keys in zip(rows, keys_per_article):
-        outlet = row["outlet"]
-        repeated, leaked = learned.repeated.get(outlet, set()), learned.leaked.get(outlet, set())
-        lines = row["body"].split("\n")
+    import pyarrow.compute as pc
+
+    ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    new_bodies: list[str | None] = []
+    removed, empty = [], []
+    title_keys = title_keys or [None] * len(ids)
+    for article_id, outlet, body, keys, own_title in zip(ids, outlets, bodies, keys_per_article, title_keys):
+        repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
+        if not repeated and not leaked and not titles:
+            new_bodies.append(body)
+            continue
+        repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
+        lines = body.split("\n")
         hits: list[tuple[str, str] | None] = [REPEATED if k is not None and k in repeated else None for k in keys]
-        # the first leaked lead below a kept line opens the news box
+        # another story's headline among the paragraphs: a link to it ("related" box of the page)
+        for i in range(1, len(lines)):
+            k = keys[i]
+            if (hits[i] is None and k in titles and (k != own_title or titles[k] > 1) and any(h is None for h in hits[:i])
+                    and cfg.title_min_words <= len(lines[i].split()) <= cfg.title_max_words):
+                hits[i] = LINKED_TITLE
+        # the links come in runs: headline-shaped lines next to a recognised one are links too
+        for i in [i for i, h in enumerate(hits) if h is LINKED_TITLE]:
+            for step in (-1, 1):
+                j = i + step
+                while 0 < j < len(lines) and hits[j] is None and is_headline(lines[j]):
+                    hits[j] = LINKED_TITLE
+                    j += step        # the first leaked lead below a kept line opens the news box
         first_kept = next((i for i, h in enumerate(hits) if h is None), len(lines))
         start = next((i for i in range(first_kept + 1, len(lines))
                       if hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words), None)
@@ -182,20 +221,24 @@ def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], 
             for i in range(start, len(lines)):
                 if hits[i] is None and (box or keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words):
                     hits[i] = LEAKED_LEAD
-        kept = []
-        for line, hit in zip(lines, hits):
-            if hit is None:
-                kept.append(line)
-            else:
-                removed.append({"article_id": row["article_id"], "rule": hit[0], "category": hit[1], "text": line, "run_id": run_id})
+        # a lead-in ("... يسأل:", "صافرة أخيرة..") stays with the kept line it introduces
+        for i in range(len(lines) - 2, -1, -1):
+            if hits[i] is REPEATED and hits[i + 1] is None and lines[i].endswith(LEAD_IN_ENDINGS):
+                hits[i] = None
+        kept = [line for line, hit in zip(lines, hits) if hit is None]
+        removed += [{"article_id": article_id, "rule": hit[0], "category": hit[1], "text": line, "run_id": run_id}
+                    for line, hit in zip(lines, hits) if hit is not None]
         if not kept:
-            bad.append(quarantine_row(row, run_id, "clean", "no body text left after boilerplate removal (learned lines)"))
-            continue
-        if len(kept) != len(lines):
-            row = {**row, "body": "\n".join(kept)}
-        good.append(row)
-    return (pa.Table.from_pylist(good, schema=cleaned.schema), pa.Table.from_pylist(removed, schema=BOILERPLATE),
-            pa.Table.from_pylist(bad, schema=QUARANTINE))
+            empty.append(article_id)
+        new_bodies.append("\n".join(kept) if len(kept) != len(lines) else body)
+    articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
+    bad = []
+    if empty:
+        gone = pc.is_in(articles["article_id"], value_set=pa.array(empty, pa.string()))
+        bad = [quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned lines)")
+               for r in cleaned.filter(gone).to_pylist()]
+        articles = articles.filter(pc.invert(gone))
+    return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), pa.Table.from_pylist(bad, schema=QUARANTINE)
 
 
 @dataclass
@@ -218,9 +261,9 @@ class LearnedResult:
 def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_dir: str | Path | None = None,
                      history: pa.Table | None = None) -> LearnedResult:
     """The whole step on one run's cleaned articles."""
-    lines, keys, stories = line_rows(cleaned, cfg, run_id)
+    lines, keys, stories, title_keys = line_rows(cleaned, cfg, run_id)
     learned = decide(lines, cfg, data_dir, history)
-    articles, removed, bad = remove_learned(cleaned, keys, learned, run_id, cfg)
+    articles, removed, bad = remove_learned(cleaned, keys, learned, run_id, cfg, title_keys)
     return LearnedResult(articles, removed, bad, lines, dict(zip(cleaned["article_id"].to_pylist(), stories)), learned)
 
 

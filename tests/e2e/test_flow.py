@@ -388,4 +388,5 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     assert left == [(f"jnb-{i}",) for i in range(5)]    # published articles are not rewritten
     assert query(data, "SELECT outlet, rule, category, text, articles FROM learned_lines") == [
         ("wakalat-al-janub", "learned.repeated", "repeated", signoff, 3)]
-    assert query(data, "SELECT count(DISTINCT story_hash), count(*) FROM lines") == [(8, 8 * 3)]
+    # three body lines and the title (line -1) of each story
+    assert query(data, "SELECT count(DISTINCT story_hash), count(*), count(*) FILTER (WHERE line_no = -1) FROM lines") == [(8, 8 * 4, 8)]

@@ -22,3 +22,16 @@ def test_bad_field_override_is_rejected(tmp_path):
 def test_sql_without_a_warehouse(tmp_path):
     result = runner.invoke(app, ["sql", "--data-dir", str(tmp_path), "SELECT 1"])
     assert result.exit_code == 1 and "no warehouse at" in result.output
+
+
+def test_run_defaults_are_the_measured_settings():
+    """The CLI, the Prefect parameters and DedupSettings must agree on the threshold the evaluation
+    measured (a stale default once sent every nightly run back to the old figure)."""
+    import inspect
+
+    from akhbar.cli import run
+    from flows.params import RunParameters
+    from tasks.dedup import DedupSettings
+
+    cli_default = inspect.signature(run).parameters["dedup_threshold"].default
+    assert cli_default == RunParameters().dedup_threshold == DedupSettings().threshold

@@ -67,7 +67,7 @@ def test_exact_copies_count_once():
     """The same story filed under eight sections on eight days is one story, not eight."""
     t = table([(f"a{i}", "wakala", story(0) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(8)])
     assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
-    lines, _, stories = line_rows(t, CFG)
+    lines, _, stories, _ = line_rows(t, CFG)
     assert len(set(stories)) == 1 and lines.num_rows == 4
 
 
@@ -117,7 +117,7 @@ def test_history_adds_to_the_night():
     """Five stories in the warehouse plus three tonight reach the threshold; tonight's lines are
     removed, and a story already in history counts once."""
     past = table([(f"h{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5)])
-    history, _, _ = line_rows(past, CFG, "r0")
+    history, _, _, _ = line_rows(past, CFG, "r0")
     tonight = table([(f"n{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5, 8)])
     result = learn_and_remove(tonight, "r1", CFG, history=history)
     assert removed(result) == [(f"n{i}", "learned.repeated", SIGNOFF) for i in range(5, 8)]
@@ -154,3 +154,48 @@ def test_thresholds_come_from_settings(monkeypatch, env, value):
     monkeypatch.setenv(env, value)
     learned = get_settings().learned
     assert (learned.min_stories == 12) if "STORIES" in env else (learned.enabled is False)
+
+
+def test_a_recurring_lead_in_stays_with_the_line_it_introduces():
+    """A columnist's recurring closing formula is template, but it introduces the column's own last
+    line: it stays. The same formula with nothing kept after it goes."""
+    lead_in = "قبل أن أضع القلم أسأل:"
+    rows = [(f"c{i}", "column", story(i) + [lead_in, f"متى نرى {TOPICS[i]} على أرض الواقع؟"], DAY0 + timedelta(days=i))
+            for i in range(8)]
+    rows.append(("c8", "column", story(8) + [lead_in], DAY0 + timedelta(days=9)))
+    result = learn_and_remove(table(rows), "r1", CFG)
+    assert removed(result) == [("c8", "learned.repeated", lead_in)]
+    assert bodies(result)["c0"][-2] == lead_in
+
+
+def test_another_storys_title_among_the_paragraphs_is_a_link_and_goes():
+    """A page links its outlet's other stories by their headlines between paragraphs, in runs; a
+    short title ("زيارة رسمية") doubling as a subheading elsewhere stays."""
+    schema = SCHEMA.append(pa.field("title", pa.string()))
+    linked = "الحكومة تعلن خطة جديدة لدعم المزارعين في الجنوب"
+    rows = [
+        {"article_id": "a0", "outlet": "site", "title": linked, "body": "\n".join(story(0)), "published_at": DAY0},
+        {"article_id": "a1", "outlet": "site", "title": "عنوان أول", "published_at": DAY0,
+         "body": "\n".join(story(1)[:2] + [linked, "رابط لقصة لم تصل إلى المستودع بعد"] + story(1)[2:])},
+        {"article_id": "a2", "outlet": "site", "title": "زيارة رسمية", "body": "\n".join(story(2)), "published_at": DAY0},
+        {"article_id": "a3", "outlet": "site", "title": "عنوان ثالث", "published_at": DAY0,
+         "body": "\n".join(story(3)[:1] + ["زيارة رسمية"] + story(3)[1:])},
+    ]
+    result = learn_and_remove(pa.Table.from_pylist(rows, schema=schema), "r1", CFG)
+    got = bodies(result)
+    assert got["a1"] == story(1) and got["a0"] == story(0)
+    # the headline next to it is another link of the same run, though its story was never seen
+    assert removed(result) == [("a1", "learned.linked_title", linked), ("a1", "learned.linked_title", "رابط لقصة لم تصل إلى المستودع بعد")]
+    assert "زيارة رسمية" in got["a3"]
+    assert sorted(result.lines.filter(pa.compute.equal(result.lines["line_no"], -1))["outlet"].to_pylist()) == ["site"] * 4
+
+
+def test_a_title_repeated_inside_its_own_body_is_one_title_row_and_one_line_row():
+    schema = SCHEMA.append(pa.field("title", pa.string()))
+    title = "عنوان يتكرر داخل النص نفسه مرة أخرى"
+    t = pa.Table.from_pylist([{"article_id": "a0", "outlet": "site", "title": title, "published_at": DAY0,
+                               "body": "\n".join(story(0)[:2] + [title] + story(0)[2:])}], schema=schema)
+    result = learn_and_remove(t, "r1", CFG)
+    rows = sorted(zip(result.lines["line_no"].to_pylist(), result.lines["line_hash"].to_pylist()))
+    assert [n for n, _ in rows] == [-1, 0, 1, 2, 3] and rows[0][1] == rows[3][1]
+    assert result.boilerplate.num_rows == 0      # its own title is not a link to another story
