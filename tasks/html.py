@@ -828,6 +828,15 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         hl = ld_first("headline")
         if isinstance(hl, str) and _collapse(hl):
             title = _collapse(hl)
+    if title and headline is not None:
+        # no og:site_name to strip by, but the page's own h1 is the title and what follows it after
+        # a separator is a short site name ("… - BBC News عربي")
+        h1 = _collapse(headline.get_text(" "))
+        if h1 and title != h1 and title.startswith(h1):
+            tail = title[len(h1):]
+            m = _TITLE_SEP.match(tail)
+            if m and m.end() < len(tail) and len(tail[m.end():].split()) <= 4:
+                title = h1
     title = title or None
 
     # -- published -------------------------------------------------------------------

@@ -667,3 +667,16 @@ def test_og_title_wins_over_h1_and_h1_still_not_in_text() -> None:
     r = extract_html(page)
     assert r.title == "عنوان المشاركة الاجتماعية"
     assert r.text == "المتن."
+
+
+def test_title_loses_a_site_suffix_the_h1_does_not_have():
+    from tasks.html import extract_html
+
+    page = ("<html><head><title>وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار</title>"
+            "<meta property='og:title' content='وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار'></head><body>"
+            "<h1>وزير يفتتح مستشفى جديدا في المدينة</h1><p>افتتح وزير الصحة اليوم مستشفى جديدا يضم مئتي سرير "
+            "ويخدم سكان الأحياء الشرقية من المدينة.</p></body></html>")
+    assert extract_html(page).title == "وزير يفتتح مستشفى جديدا في المدينة"
+    # a subtitle after a colon that the h1 lacks is not a site name when it is long
+    long_tail = page.replace(" - شبكة الأخبار", ": خطوة طال انتظارها لسكان الأحياء الشرقية من المدينة")
+    assert extract_html(long_tail).title.startswith("وزير يفتتح مستشفى جديدا في المدينة:")
