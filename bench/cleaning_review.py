@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from akhbar.settings import LearnedSettings  # noqa: E402
 from tasks.arabic import normalize_display  # noqa: E402
-from tasks.clean import clean_batch  # noqa: E402
+from tasks.clean import clean_batch, untag_inline_hashtags  # noqa: E402
 from tasks.extract import extract_batch  # noqa: E402
 from tasks.learned import learn_and_remove  # noqa: E402
 from tasks.read import discover_files, read_landing  # noqa: E402
@@ -75,8 +75,8 @@ def main() -> int:
             line = line.strip()
             if not line:
                 continue
-            if line in kept:
-                print("     ", line[:150])
+            if untag_inline_hashtags(line) in kept:   # kept (tag links turned back into words)
+                print("     ", untag_inline_hashtags(line)[:150])
             else:
                 rules = [r["rule"] for r in gone[a] if line in r["text"] or r["text"] in line]
                 print("  --", (rules[0] if rules else "?"), "|", line[:140])

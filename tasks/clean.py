@@ -164,6 +164,35 @@ def split_keywords(value: str) -> list[str]:
     return out
 
 
+# A site's tag links inside prose ("أكد #الرئيس_الفلبيني، رودريغو ..."): "#" before an Arabic word
+# that follows a space. A hashtag the text talks about stays: after "وسم"/"هاشتاغ", in quotes or
+# brackets (those are not after a bare space), e.g. 'أطلقوا وسم #مي_تو'.
+_INLINE_HASHTAG = re.compile(r"(?:(?<=\s)|^)#([\u0621-\u064A][\u0621-\u064A\u0660-\u0669\d]*(?:_+[\u0621-\u064A\u0660-\u0669\d]+)*)")
+_HASHTAG_CUES = frozenset("وسم وسما الوسم بوسم لوسم وسمي هاشتاغ هاشتاق الهاشتاغ الهاشتاق بهاشتاغ حملة حركة".split())
+_QUOTES = (('"', '"'), ("«", "»"), ("“", "”"))
+
+
+def untag_inline_hashtags(line: str, removed: list | None = None) -> str:
+    """Turn tag links in prose back into words ("#الرئيس_الفلبيني" -> "الرئيس الفلبيني"); each one
+    undone is recorded in `removed` as rule markup.inline_hashtag."""
+    if "#" not in line:
+        return line
+
+    def inside_quotes(pos: int) -> bool:
+        before = line[:pos]
+        return any((before.count(o) % 2 == 1) if o == c else before.count(o) > before.count(c) for o, c in _QUOTES)
+
+    def repl(m: re.Match) -> str:
+        words = line[: m.start()].split()
+        if (words and words[-1].strip(":،,") in _HASHTAG_CUES) or inside_quotes(m.start()):
+            return m.group(0)
+        if removed is not None:
+            removed.append(("markup.inline_hashtag", "markup", m.group(0)))
+        return re.sub(r"_+", " ", m.group(1))
+
+    return _INLINE_HASHTAG.sub(repl, line)
+
+
 def _same_text(a: str, b: str) -> bool:
     return normalize_search(a) == normalize_search(b)
 
@@ -224,6 +253,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
         else:
             kept.append(line)
 
+    kept = [untag_inline_hashtags(line, out.removed) for line in kept]
     if kept:
         if out.title and _same_text(kept[0], out.title):
             out.removed.append(("title.repeated", "title", kept.pop(0)))

@@ -133,7 +133,7 @@ def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str
         df = _frame(articles)
         _run_suite(gx, ctx, articles_name, df, suites.articles_suite(gx, settings, marker_regex()), run_id, outcome, docs)
         _run_suite(gx, ctx, f"{articles_name}_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
-    categories = sorted({r.category for r in default_rules().rules} | {"repeated", "title", "outside", "hidden", "nav", "header", "footer",
+    categories = sorted({r.category for r in default_rules().rules} | {"repeated", "markup", "title", "outside", "hidden", "nav", "header", "footer",
                          "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
                          "tags", "byline", "popup", "button"})
     others = {"boilerplate": lambda: suites.boilerplate_suite(gx, categories),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import need, seed_path
-from tasks.clean import clean_text, default_rules, is_headline, load_rules, marker_regex, split_keywords
+from tasks.clean import clean_text, default_rules, is_headline, load_rules, marker_regex, split_keywords, untag_inline_hashtags
 
 
 def seed(prefix: str):
@@ -151,3 +151,16 @@ def test_marker_regex_catches_leftovers_and_spares_body():
     assert rx.search("فقرة.\nكلمات دلالية: أ ب")
     assert rx.search("نص [ad_2] نص")
     assert not rx.search("قال الوزير إن الاتفاق يشمل التعاون العسكري.\nوأضاف أن المصدر الرئيسي للطاقة هو النفط.")
+
+
+def test_inline_tag_links_become_words_and_quoted_hashtags_stay():
+    removed = []
+    line = "أكد #الرئيس_الفلبيني، رودريغو دوتيرتي، انسحاب بلاده من #نظام_روما بمفعول فوري."
+    assert untag_inline_hashtags(line, removed) == "أكد الرئيس الفلبيني، رودريغو دوتيرتي، انسحاب بلاده من نظام روما بمفعول فوري."
+    assert removed == [("markup.inline_hashtag", "markup", "#الرئيس_الفلبيني"), ("markup.inline_hashtag", "markup", "#نظام_روما")]
+    for kept in ("وأطلق ناشطون وسم #مي_تو على المنصات.", 'ودشن مغردون وسما بعنوان "#ادعم_محمد_صلاح" أمس.',
+                 "وانتشر الوسم (#تمام) بسرعة.", 'قال "السماء هي الحدود مع #الجنسية الكندية".', "[ad_1] #1 في الترتيب"):
+        assert untag_inline_hashtags(kept) == kept
+    c = clean_text("وقع زلزال قوي في #اليابان صباح اليوم وأدى إلى انقطاع الكهرباء عن آلاف المنازل في الشمال.\nوقالت السلطات إن فرق الإنقاذ تعمل.")
+    assert c.body.startswith("وقع زلزال قوي في اليابان صباح")
+    assert ("markup.inline_hashtag", "markup", "#اليابان") in c.removed
