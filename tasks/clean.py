@@ -118,6 +118,7 @@ class Cleaned:
     published_at: datetime | None = None
     author: str | None = None
     keywords: list[str] = field(default_factory=list)
+    space_tags: list[str] = field(default_factory=list)   # keywords read from a line of tags joined by spaces
     source_credit: str | None = None
     agency: str | None = None
     dateline: str | None = None
@@ -193,6 +194,74 @@ def untag_inline_hashtags(line: str, removed: list | None = None) -> str:
     return _INLINE_HASHTAG.sub(repl, line)
 
 
+_CLITIC = re.compile(r"^(?:[وف]?[بلك]?(?=ال)|[وف](?=\w{3}))")
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    """Adjacent word pairs of `text`, search-normalized, with a clitic و ف ب ل ك before a word
+    that carries the article taken off ("بالرئيس الروسي" counts as "الرئيس الروسي")."""
+    pairs: set[tuple[str, str]] = set()
+    for line in text.split("\n"):
+        words = [_CLITIC.sub("", w) for w in normalize_search(line).split()]
+        pairs.update(zip(words, words[1:]))
+    return pairs
+
+
+def segment_space_tags(line: str, text: str) -> list[str]:
+    """Cut a line of tags joined by single spaces where the article's own text never puts its two
+    neighbouring words side by side: tags name what the article is about, so a tag of several
+    words appears in it as a phrase, and two tags rarely run together. "بوتين كيم كوريا الشمالية
+    روسيا" over a story that says "كوريا الشمالية" but never "بوتين كيم" or "كيم كوريا" gives
+    ["بوتين", "كيم", "كوريا الشمالية", "روسيا"]. Where the text does not decide, the shape of Arabic
+    noun phrases does (`_same_phrase`); a tag neither explains is cut into its words."""
+    pairs = _bigrams(text)
+    words = line.split()
+    norms = [_CLITIC.sub("", normalize_search(w)) for w in words]
+    ends = _repeated_phrase_ends(norms)
+    tags: list[list[str]] = []
+    for i, word in enumerate(words):
+        if tags and (i - 1) not in ends and _same_phrase(norms[i - 1], norms[i], pairs):
+            tags[-1].append(word)
+        else:
+            tags.append([word])
+    return [" ".join(t) for t in tags]
+
+
+def _same_phrase(a: str, b: str, pairs: set[tuple[str, str]]) -> bool:
+    """Whether tag words `a` `b` (search-normalized) belong to one phrase: the text joins them
+    (also as "موسم حصاد" for "موسم الحصاد"); or `b` is a relational adjective agreeing with a noun
+    that carries the article or ends like a place or a feminine noun (القطن المصري، كوريا الشمالية,
+    but not "… أون الروسي"); or `a` is a feminine noun heading a construct (وزارة النقل)."""
+    if (a, b) in pairs or (b.startswith("ال") and (a, b[2:]) in pairs):
+        return True
+    b_definite = b.startswith("ال") and len(b) > 3
+    if b_definite and b.endswith(("ي", "يه")) and (a.startswith("ال") or a.endswith(("ه", "ا"))):
+        return True
+    return b_definite and not a.startswith("ال") and a.endswith("ه")
+
+
+def _repeated_phrase_ends(norms: list[str]) -> set[int]:
+    """Positions where a phrase the line lists twice ends (a site listing one tag in two spellings:
+    "كوريا الشمالية … کوریا الشمالیة"): a tag ends there. Longer phrases claim their words first."""
+    claimed: set[int] = set()
+    ends: set[int] = set()
+    for n in range(len(norms) // 2, 1, -1):
+        starts: dict[tuple[str, ...], list[int]] = {}
+        for i in range(len(norms) - n + 1):
+            if not claimed.intersection(range(i, i + n)):
+                starts.setdefault(tuple(norms[i:i + n]), []).append(i)
+        for gram, at in starts.items():
+            free = []
+            for i in at:   # occurrences that do not overlap each other
+                if not free or i >= free[-1] + n:
+                    free.append(i)
+            if len(free) >= 2:
+                for i in free:
+                    claimed.update(range(i, i + n))
+                    ends.add(i + n - 1)
+    return ends
+
+
 def _same_text(a: str, b: str) -> bool:
     return normalize_search(a) == normalize_search(b)
 
@@ -261,6 +330,14 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
             out.title = kept.pop(0)
             out.removed.append(("title.first_line", "title", out.title))
     out.body = "\n".join(kept)
+    if out.space_tags:
+        own_text = f"{out.title or ''}\n{out.body}"
+        cut: list[str] = []
+        for k in out.keywords:
+            for tag in (segment_space_tags(k, own_text) if k in out.space_tags else [k]):
+                if tag not in cut:
+                    cut.append(tag)
+        out.keywords = cut
     return out
 
 
@@ -271,7 +348,10 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
             continue
         value = value.strip(" \t:：-–—()")
         if target == "keywords":
-            out.keywords.extend(k for k in split_keywords(value) if k not in out.keywords)
+            tags = split_keywords(value)
+            if len(tags) == 1 and len(tags[0].split()) >= 4:   # no separator at all: cut later, by the text
+                out.space_tags.append(tags[0])
+            out.keywords.extend(k for k in tags if k not in out.keywords)
         elif target == "published_at":
             if out.published_at is None:
                 out.published_at = parse_date(value)

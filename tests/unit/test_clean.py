@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import need, seed_path
-from tasks.clean import clean_text, default_rules, is_headline, load_rules, marker_regex, split_keywords, untag_inline_hashtags
+from tasks.clean import (clean_text, default_rules, is_headline, load_rules, marker_regex, segment_space_tags,
+                         split_keywords, untag_inline_hashtags)
 
 
 def seed(prefix: str):
@@ -43,8 +44,9 @@ def test_seed_000_cut_at_read_also_and_metadata():
     assert c.source_credit == "صدى البلد"
     assert c.published_at == datetime(2023, 9, 17, tzinfo=timezone.utc)
     assert c.title == "زيارة أسبوع.. كوريا الشمالية تخرج من حالة العزلة بدعم روسي"
-    assert c.keywords and c.keywords[0].startswith("التعاون العسكري")
-    assert "كوريا الشمالية" in c.keywords[0]  # Persian letters of the tag line normalized
+    # tags joined by spaces, cut where the article never runs them together (the golden file has all 7)
+    assert c.keywords[:2] == ["التعاون العسكري", "الرئيس الروسي فلاديمير بوتين"]
+    assert c.keywords[-1] == "كوريا الشمالية"   # Persian letters of the tag line normalized
     assert len(c.body.split("\n")) == 9
     cut = removed_by(c, "read_also.trailing")
     assert len(cut) == 1 and cut[0].startswith("إقرأ أيضاً:") and "زيلينسكي" in cut[0]
@@ -164,3 +166,32 @@ def test_inline_tag_links_become_words_and_quoted_hashtags_stay():
     c = clean_text("وقع زلزال قوي في #اليابان صباح اليوم وأدى إلى انقطاع الكهرباء عن آلاف المنازل في الشمال.\nوقالت السلطات إن فرق الإنقاذ تعمل.")
     assert c.body.startswith("وقع زلزال قوي في اليابان صباح")
     assert ("markup.inline_hashtag", "markup", "#اليابان") in c.removed
+
+
+SUEZ = ("قال الرئيس المصري عبد الفتاح السيسي إن حركة الملاحة في قناة السويس عادت إلى طبيعتها، "
+        "مؤكدا أن الاقتصاد المصري تجاوز الأزمة.")
+
+
+@pytest.mark.parametrize("line, text, tags", [
+    ("الرئيس المصري عبد الفتاح السيسي قناة السويس الاقتصاد المصري", SUEZ,
+     ["الرئيس المصري عبد الفتاح السيسي", "قناة السويس", "الاقتصاد المصري"]),
+    ("الأمم المتحدة اليمن الحديدة المساعدات الإنسانية",
+     "أعلنت الأمم المتحدة أن المساعدات الإنسانية وصلت إلى ميناء الحديدة في اليمن بعد توقف دام أسابيع.",
+     ["الأمم المتحدة", "اليمن", "الحديدة", "المساعدات الإنسانية"]),
+    # a phrase the line lists twice (two spellings) ends a tag even where the text runs on
+    ("المغرب كأس العالم الجزائر كأس العالم", "تأهل المغرب إلى كأس العالم الجزائر لم تتأهل.",
+     ["المغرب", "كأس العالم", "الجزائر", "كأس العالم"]),
+    # a tag the text never spells out is cut into its words
+    ("الطاقة المتجددة محطة نور ورزازات", "افتتحت الحكومة محطة جديدة للطاقة الشمسية.",
+     ["الطاقة", "المتجددة", "محطة", "نور", "ورزازات"]),
+])
+def test_tags_joined_by_spaces_are_cut_where_the_text_never_joins_them(line, text, tags):
+    assert segment_space_tags(line, text) == tags
+
+
+def test_space_joined_tag_line_is_cut_by_the_articles_own_text_and_separators_win():
+    c = clean_text(SUEZ + "\nوأضاف أن الإيرادات ارتفعت خلال العام الماضي.\nكلمات دلالية: الرئيس المصري عبد الفتاح السيسي قناة السويس الاقتصاد المصري")
+    assert c.keywords == ["الرئيس المصري عبد الفتاح السيسي", "قناة السويس", "الاقتصاد المصري"]
+    # a tag line with separators is taken as the site wrote it, however long a tag
+    c = clean_text(SUEZ + "\nوأضاف أن الإيرادات ارتفعت خلال العام الماضي.\nكلمات دلالية: الرئيس المصري عبد الفتاح السيسي، الملاحة البحرية")
+    assert c.keywords == ["الرئيس المصري عبد الفتاح السيسي", "الملاحة البحرية"]
