@@ -95,10 +95,8 @@ class Stack:
             pid = int(path.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        if pid in _CHILDREN:   # started by this process: its Popen knows whether it still runs
-            if _CHILDREN[pid].poll() is None:
-                return pid
-        elif _alive(pid) and _is_command(pid, COMMANDS[name]):
+        # one this process started is known by its Popen; another by its command line
+        if _alive(pid) and (pid in _CHILDREN or _is_command(pid, COMMANDS[name])):
             return pid
         path.unlink(missing_ok=True)
         return None

@@ -20,11 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from akhbar.settings import LearnedSettings  # noqa: E402
+from bench.learned_eval import extract_corpus  # noqa: E402
 from tasks.arabic import normalize_display  # noqa: E402
 from tasks.clean import clean_batch, untag_inline_hashtags  # noqa: E402
-from tasks.extract import extract_batch  # noqa: E402
 from tasks.learned import learn_and_remove  # noqa: E402
-from tasks.read import discover_files, read_landing  # noqa: E402
 
 
 def body_hash(body: str) -> str:
@@ -32,9 +31,7 @@ def body_hash(body: str) -> str:
 
 
 def cleaned_corpus(corpus: str):
-    files, _ = discover_files([corpus])
-    raw, _ = read_landing(files, "review")
-    extracted, _, _ = extract_batch(raw, "review")
+    extracted = extract_corpus(corpus)
     cleaned, removed, _ = clean_batch(extracted, "review")
     learned = learn_and_remove(cleaned, "review", LearnedSettings())
     return extracted, learned.articles, removed.to_pylist() + learned.boilerplate.to_pylist()

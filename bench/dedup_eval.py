@@ -290,22 +290,21 @@ def build_eval_set(corpus: dict[str, dict], labels: dict, n_sources: int | None 
     return es
 
 
+def _components(es: EvalSet, pairs) -> dict[str, int]:
+    """doc id -> its component's number (numbered by first document, in `es.docs` order) when
+    `pairs` are joined."""
+    from tasks.dedup import UnionFind
+
+    index = {d.id: i for i, d in enumerate(es.docs)}
+    uf = UnionFind(len(index))
+    for p in pairs:
+        uf.union(index[p.a], index[p.b])
+    roots: dict[int, int] = {}
+    return {d.id: roots.setdefault(uf.find(i), len(roots)) for i, d in enumerate(es.docs)}
+
+
 def gold_groups(es: EvalSet) -> dict[str, int]:
-    parent = {d.id: d.id for d in es.docs}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in es.pairs:
-        if p.duplicate:
-            ra, rb = find(p.a), find(p.b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    roots: dict[str, int] = {}
-    return {d.id: roots.setdefault(find(d.id), len(roots)) for d in es.docs}
+    return _components(es, (p for p in es.pairs if p.duplicate))
 
 
 # ----------------------------------------------------------------------------- tuning / held-out split
@@ -321,21 +320,9 @@ def split_parts(es: EvalSet) -> dict[str, str]:
     component's smallest corpus id (a variant's source id), so the split is fixed by the ids alone."""
     import hashlib
 
-    parent = {d.id: d.id for d in es.docs}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in es.pairs:
-        ra, rb = find(p.a), find(p.b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
     members = defaultdict(list)
-    for d in es.docs:
-        members[find(d.id)].append(d.id)
+    for doc_id, component in _components(es, es.pairs).items():
+        members[component].append(doc_id)
     part = {}
     for ids in members.values():
         key = min((i for i in ids if not i.startswith("gen:")), default=min(ids))

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 
 from tasks.dedup import DedupHistory, DedupSettings
-from tasks.publish import WAREHOUSE_SQL, ensure_lake, lake_dir
+from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 
 def quarantine_key(source_uri: str, raw_payload: str | None) -> str:
@@ -38,7 +38,7 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     ensure_lake(data_dir)
     con = duckdb.connect()
     try:
-        con.execute((WAREHOUSE_SQL / "10_tables.sql").read_text(encoding="utf-8").replace("{lake}", lake.as_posix().replace("'", "''")))
+        create_table_views(con, lake)
         h = History()
         h.known_ids = {r[0] for r in con.execute(
             "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}

@@ -41,6 +41,7 @@ from schemas.tables import BOILERPLATE, LINES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.clean import is_headline
+from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 REPEATED = ("learned.repeated", "repeated")
 LINKED_TITLE = ("learned.linked_title", "related")
@@ -124,7 +125,7 @@ SELECT outlet, line_hash,
        count(DISTINCT story_hash) FILTER (WHERE line_no = -1) AS title_stories
 FROM everything
 GROUP BY ALL
-HAVING count(DISTINCT story_hash) > $least
+HAVING count(DISTINCT story_hash) >= 2   -- every kind needs two stories (a linked title: its own + one more)
 """
 
 
@@ -139,13 +140,12 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
     try:
         lake = _lake(data_dir) if data_dir is not None else None
         if lake is not None:   # the lake's views: only published runs' rows count
-            con.execute((_warehouse_sql() / "10_tables.sql").read_text(encoding="utf-8")
-                        .replace("{lake}", lake.as_posix().replace("'", "''")))
+            create_table_views(con, lake)
             con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
         else:
             con.register("history_lines", history if history is not None else LINES.empty_table())
         con.register("run_lines", run_lines)
-        stats = con.execute(_STATS_SQL, {"least": 1}).fetchall()   # a linked title: its story + one more
+        stats = con.execute(_STATS_SQL).fetchall()
     finally:
         con.close()
     for outlet, key, stories, days, leads, others, edge, titled in stats:
@@ -158,15 +158,8 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
     return learned
 
 
-def _warehouse_sql() -> Path:
-    from tasks.publish import WAREHOUSE_SQL
-    return WAREHOUSE_SQL
-
-
 def _lake(data_dir: str | Path) -> Path | None:
     """The lake under `data_dir` if it already holds published lines."""
-    from tasks.publish import ensure_lake, lake_dir
-
     data_dir = Path(data_dir).resolve()
     lake = lake_dir(data_dir)
     if not (lake / "runs").exists():
@@ -212,14 +205,18 @@ def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], 
                 j = i + step
                 while 0 < j < len(lines) and hits[j] is None and is_headline(lines[j]):
                     hits[j] = LINKED_TITLE
-                    j += step        # the first leaked lead below a kept line opens the news box
+                    j += step
+
+        def leaked_lead(i: int) -> bool:
+            return hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words
+
+        # the first leaked lead below a kept line opens the news box
         first_kept = next((i for i, h in enumerate(hits) if h is None), len(lines))
-        start = next((i for i in range(first_kept + 1, len(lines))
-                      if hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words), None)
+        start = next((i for i in range(first_kept + 1, len(lines)) if leaked_lead(i)), None)
         if start is not None:
             box = len(lines) - start <= cfg.box_max_lines
             for i in range(start, len(lines)):
-                if hits[i] is None and (box or keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words):
+                if box and hits[i] is None or leaked_lead(i):
                     hits[i] = LEAKED_LEAD
         # a lead-in ("... يسأل:", "صافرة أخيرة..") stays with the kept line it introduces
         for i in range(len(lines) - 2, -1, -1):

@@ -127,15 +127,25 @@ def repair(data_dir: Path) -> list[Path]:
     return removed
 
 
+def view_sql(sql_file: Path, lake: Path) -> str:
+    """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path (quoted for SQL)."""
+    return sql_file.read_text(encoding="utf-8").replace("{lake}", lake.as_posix().replace("'", "''"))
+
+
+def create_table_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """The table views of warehouse/10_tables.sql over `lake`, in `con`: an in-memory DuckDB then
+    reads the lake as the warehouse does (published runs only) without locking warehouse.duckdb."""
+    con.execute(view_sql(WAREHOUSE_SQL / "10_tables.sql", lake))
+
+
 def build_views(data_dir: Path) -> None:
     """(Re)create the macros and views in warehouse.duckdb from warehouse/*.sql."""
     data_dir = Path(data_dir).resolve()
     ensure_lake(data_dir)
-    lake = lake_dir(data_dir).as_posix().replace("'", "''")
     con = duckdb.connect(str(warehouse_path(data_dir)))
     try:
         for sql_file in sorted(WAREHOUSE_SQL.glob("*.sql")):
-            con.execute(sql_file.read_text(encoding="utf-8").replace("{lake}", lake))
+            con.execute(view_sql(sql_file, lake_dir(data_dir)))
     finally:
         con.close()
 
