@@ -4,7 +4,8 @@ sees it: every raw line, marked kept (`  `) or removed (`--` with the rule). The
 `tests/data/cleaning_review.json`; `tests/e2e/test_corpus.py` checks that those articles still
 come out as they were read (same body hash).
 
-    python bench/cleaning_review.py --n 50 --seed review-2026-11-23            # print the sample
+    python bench/cleaning_review.py --n 50 --seed review-2026-11-23            # print the first reading's sample
+    python bench/cleaning_review.py --n 50 --seed review-2026-11-23-second     # the second reading's
     python bench/cleaning_review.py --n 50 --seed review-2026-11-23 --hashes   # ids and body hashes
 """
 from __future__ import annotations

@@ -162,6 +162,10 @@ LINES = pa.schema(
         ("line_no", pa.int32()),          # 0: the first body line (the lead); -1: the story's title
         ("line_count", pa.int32()),
         ("run_id", pa.string()),
+        # the line is in a run of headline-shaped lines between paragraphs (tasks/learned.py: an
+        # outlet whose runs often hold its own stories' titles links to stories there); null in rows
+        # written before this column
+        ("in_link_run", pa.bool_()),
     ]
 )
 

@@ -20,6 +20,13 @@ corpus does this) counts once. Two kinds of line are removed:
 * ``learned.linked_title`` (category ``related``): a body line, not the first, that is the title of
   another of the outlet's stories: a link to it among the paragraphs (the corpus's BBC pages carry
   several). Titles are stored in ``lines`` too, as line -1.
+* ``learned.link_run`` (category ``related``): a run of two or more headline-shaped lines between
+  paragraphs, in an outlet whose runs hold its own stories' titles at least ``link_min_share`` of the
+  time. Most links point at stories this warehouse never saw, so the title match alone misses them;
+  but where runs of headlines are the outlet's link boxes (BBC: 30% of run lines are known titles),
+  the unknown ones are links too, while in outlets whose runs are line-ups, fact lists or verse
+  (0% known titles) they stay. A short last line that takes up a word of the paragraph below is that
+  paragraph's subheading and stays.
 
 Every line of every published story (up to ``max_words`` words) is stored in the lake table
 ``lines`` (outlet, line hash, story hash, publication day, position), so a later night counts
@@ -29,9 +36,11 @@ The lines stored are those after the rules and before this step, so a learned li
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -40,13 +49,20 @@ from akhbar.settings import LearnedSettings
 from schemas.tables import BOILERPLATE, LINES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row, run_logger, stage_task
-from tasks.clean import is_headline
+from tasks.clean import is_headline, is_subheading
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 REPEATED = ("learned.repeated", "repeated")
 LINKED_TITLE = ("learned.linked_title", "related")
 LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
+LINK_RUN = ("learned.link_run", "related")
+_LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")          # "- حزب ...", "5- علامة ..."
+_QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقالت الشرطة: "نعم، إنه جيد."
+# A sentence goes on from the one before: "وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "ربما
+# يتوجب ...". Of the 1,314 known titles linked in the corpus's bodies 52 open with و (وفاة, واشنطن,
+# وزير): such a link in a run of unknown titles stays, rather than every paragraph that opens with و.
+_SENTENCE_OPENER = re.compile(r"^(?:و|ف(?:قد|إن|ان)\b|(?:لكن|لكنّ|ربما|كما|ثم|حيث|إذ|لذلك|لذا|أما|بل|لأن|لقد|قد|إن|أن)\b)")
 
 
 def _hash64(text: str) -> int:
@@ -60,13 +76,65 @@ class Learned:
     repeated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     leaked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))   # title key -> stories
+    # outlets whose runs of headlines are link boxes -> (run lines, of them known titles)
+    link_outlets: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tuple[pa.Table, list[list[int | None]], list[int]]:
-    """One row per distinct line of each story (`lines` table schema); per article the key of each
-    of its body lines (None: longer than max_words, never learned) and its story hash."""
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+_LABELLED = re.compile(r"^\S+(?:\s+\S+)?\s*[:：]\s*\S")   # "عدد السكان: 30 مليون", "المساحة: 881 كيلومتر"
+
+
+def _link_shaped(line: str, cfg: LearnedSettings) -> bool:
+    """A line that could be a link to a story: headline-shaped and at most title_max_words long, two
+    words of letters at least (not a date heading, "8 أكتوبر"), not a list item, a quoted sentence or
+    a sentence going on from the one before."""
+    return (is_headline(line, cfg.title_max_words) and len(_LETTER_WORD.findall(line)) >= 2
+            and not _LIST_ITEM.match(line) and not _QUOTED_SENTENCE.search(line) and not _SENTENCE_OPENER.match(line))
+
+
+def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
+    """The runs (start, end) of link-shaped lines that follow a paragraph, up to the next paragraph or
+    the end of the body, less a closing subheading, with two lines of title_min_words words at least.
+    A run that runs on into other headline-shaped lines, that a paragraph introduces ("... منها:"), or
+    that is mostly "label: value" lines (a fact box: "عدد السكان: ...", "المساحة: ...") is a list,
+    not links."""
+    runs: list[tuple[int, int]] = []
+    i = 1
+    while i < len(lines):
+        if not (_link_shaped(lines[i], cfg) and not is_headline(lines[i - 1]) and not lines[i - 1].endswith((":", "："))):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and _link_shaped(lines[j], cfg):
+            j += 1
+        end = j
+        if j < len(lines) and is_headline(lines[j]):
+            i = j + 1
+            continue
+        if is_subheading(lines[end - 1], lines[j] if j < len(lines) else None):
+            end -= 1
+        labelled = sum(bool(_LABELLED.match(line)) for line in lines[i:j])
+        if sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2 and not (
+                labelled >= 3 and 2 * labelled >= j - i):
+            runs.append((i, end))
+        i = j
+    return runs
+
+
+class RunLines(NamedTuple):
+    table: pa.Table                       # this run's `lines` rows
+    keys: list[list[int | None]]          # per article, the key of each body line (None: over max_words)
+    stories: list[int]                    # per article, its story hash
+    title_keys: list[int | None]          # per article, its title's key
+    link_runs: list[list[tuple[int, int]]]  # per article, its runs of headline-shaped lines (link_runs)
+
+
+def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunLines:
+    """One row per distinct line of each story (`lines` table schema), and per article what the
+    removal needs (RunLines)."""
     out: dict[str, list] = {name: [] for name in LINES.names}
     keys_per_article: list[list[int | None]] = []
+    runs_per_article: list[list[tuple[int, int]]] = []
     story_per_article: list[int] = []
     seen_story: set[tuple[str, int]] = set()
     bodies = cleaned["body"].to_pylist()
@@ -81,6 +149,9 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tupl
         for ln, norm in zip(lines, norms):
             keys.append(_hash64(norm) if norm and ln.count(" ") < cfg.max_words else None)
         keys_per_article.append(keys)
+        runs = link_runs(lines, cfg)
+        runs_per_article.append(runs)
+        in_run = {k for a, b in runs for k in range(a, b)}
         title_norm = normalize_search(title) if title else ""
         title_key = _hash64(title_norm) if title_norm else None
         title_keys.append(title_key)
@@ -105,7 +176,8 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> tupl
             out["line_no"].append(i)
             out["line_count"].append(len(lines))
             out["run_id"].append(run_id)
-    return pa.table(out, schema=LINES), keys_per_article, story_per_article, title_keys
+            out["in_link_run"].append(i in in_run)
+    return RunLines(pa.table(out, schema=LINES), keys_per_article, story_per_article, title_keys, runs_per_article)
 
 
 _STATS_SQL = """
@@ -128,6 +200,24 @@ GROUP BY ALL
 HAVING count(DISTINCT story_hash) >= 2   -- every kind needs two stories (a linked title: its own + one more)
 """
 
+# Per outlet of this run: the lines in runs of headlines (this run + history; rows from before the
+# in_link_run column count as not in a run), and how many of them are another of its stories' title.
+_LINK_SQL = """
+WITH outlets AS (SELECT DISTINCT outlet FROM run_lines),
+everything AS (
+    SELECT outlet, line_hash, story_hash, line_no, in_link_run FROM run_lines
+    UNION ALL
+    SELECT outlet, line_hash, story_hash, line_no, in_link_run FROM history_lines SEMI JOIN outlets USING (outlet)
+),
+run_lines_ AS (SELECT DISTINCT outlet, line_hash, story_hash, line_no FROM everything WHERE in_link_run),
+titles AS (SELECT DISTINCT outlet, line_hash, story_hash FROM everything WHERE line_no = -1)
+SELECT r.outlet, count(*) AS lines,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM titles t
+                                      WHERE t.outlet = r.outlet AND t.line_hash = r.line_hash AND t.story_hash <> r.story_hash)) AS known
+FROM run_lines_ r
+GROUP BY ALL
+"""
+
 
 def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | None = None,
            history: pa.Table | None = None) -> Learned:
@@ -146,6 +236,7 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
             con.register("history_lines", history if history is not None else LINES.empty_table())
         con.register("run_lines", run_lines)
         stats = con.execute(_STATS_SQL).fetchall()
+        links = con.execute(_LINK_SQL).fetchall()
     finally:
         con.close()
     for outlet, key, stories, days, leads, others, edge, titled in stats:
@@ -155,6 +246,9 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
             learned.leaked[outlet].add(key)
         if titled and others:
             learned.titles[outlet][key] = titled
+    for outlet, n, known in links:
+        if n >= cfg.link_min_lines and known >= cfg.link_min_share * n:
+            learned.link_outlets[outlet] = (n, known)
     return learned
 
 
@@ -168,8 +262,8 @@ def _lake(data_dir: str | Path) -> Path | None:
     return lake
 
 
-def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], learned: Learned, run_id: str,
-                   cfg: LearnedSettings, title_keys: list[int | None] | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
+def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: str,
+                   cfg: LearnedSettings) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Drop learned lines from the bodies. Returns (articles, boilerplate rows, quarantine rows):
     an article with no body left goes to quarantine, as after the rules.
 
@@ -184,10 +278,10 @@ def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], 
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
     new_bodies: list[str | None] = []
     removed, empty = [], []
-    title_keys = title_keys or [None] * len(ids)
-    for article_id, outlet, body, keys, own_title in zip(ids, outlets, bodies, keys_per_article, title_keys):
+    for article_id, outlet, body, keys, own_title, runs in zip(ids, outlets, bodies, run.keys, run.title_keys, run.link_runs):
         repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
-        if not repeated and not leaked and not titles:
+        link_boxes = outlet in learned.link_outlets and runs
+        if not repeated and not leaked and not titles and not link_boxes:
             new_bodies.append(body)
             continue
         repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
@@ -199,13 +293,21 @@ def remove_learned(cleaned: pa.Table, keys_per_article: list[list[int | None]], 
             if (hits[i] is None and k in titles and (k != own_title or titles[k] > 1) and any(h is None for h in hits[:i])
                     and cfg.title_min_words <= len(lines[i].split()) <= cfg.title_max_words):
                 hits[i] = LINKED_TITLE
-        # the links come in runs: headline-shaped lines next to a recognised one are links too
+        # the links come in runs: headline-shaped lines next to a recognised one are links too, short
+        # of a subheading above the next paragraph
         for i in [i for i, h in enumerate(hits) if h is LINKED_TITLE]:
             for step in (-1, 1):
                 j = i + step
-                while 0 < j < len(lines) and hits[j] is None and is_headline(lines[j]):
+                while (0 < j < len(lines) and hits[j] is None and _link_shaped(lines[j], cfg)
+                       and not (step == 1 and is_subheading(lines[j], lines[j + 1] if j + 1 < len(lines) else None))):
                     hits[j] = LINKED_TITLE
                     j += step
+        # in an outlet whose runs of headlines are link boxes, the runs of unknown titles go too
+        if link_boxes:
+            for a, b in runs:
+                for i in range(a, b):
+                    if hits[i] is None:
+                        hits[i] = LINK_RUN
 
         def leaked_lead(i: int) -> bool:
             return hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words
@@ -258,10 +360,10 @@ class LearnedResult:
 def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_dir: str | Path | None = None,
                      history: pa.Table | None = None) -> LearnedResult:
     """The whole step on one run's cleaned articles."""
-    lines, keys, stories, title_keys = line_rows(cleaned, cfg, run_id)
-    learned = decide(lines, cfg, data_dir, history)
-    articles, removed, bad = remove_learned(cleaned, keys, learned, run_id, cfg, title_keys)
-    return LearnedResult(articles, removed, bad, lines, dict(zip(cleaned["article_id"].to_pylist(), stories)), learned)
+    run = line_rows(cleaned, cfg, run_id)
+    learned = decide(run.table, cfg, data_dir, history)
+    articles, removed, bad = remove_learned(cleaned, run, learned, run_id, cfg)
+    return LearnedResult(articles, removed, bad, run.table, dict(zip(cleaned["article_id"].to_pylist(), run.stories)), learned)
 
 
 @stage_task(name="learn-boilerplate", retries=0)
@@ -271,8 +373,10 @@ def learn_boilerplate(cleaned: pa.Table, data_dir: str, run_id: str, cfg: Learne
     result = learn_and_remove(cleaned, run_id, cfg, None if full_refresh else data_dir)
     learned, removed, bad = result.learned, result.boilerplate, result.quarantine
     run_logger().info(
-        "learn-boilerplate: %d template lines and %d leaked leads learned over %d outlets%s; %d lines removed, "
-        "%d articles left empty", sum(len(v) for v in learned.repeated.values()), sum(len(v) for v in learned.leaked.values()),
+        "learn-boilerplate: %d template lines and %d leaked leads learned over %d outlets%s; runs of headlines taken "
+        "for links in %s; %d lines removed, %d articles left empty",
+        sum(len(v) for v in learned.repeated.values()), sum(len(v) for v in learned.leaked.values()),
         len(set(learned.repeated) | set(learned.leaked)), " (this run only: full refresh)" if full_refresh else "",
-        removed.num_rows, bad.num_rows)
+        ", ".join(f"{o} ({known} of {n} run lines are known titles)" for o, (n, known) in sorted(learned.link_outlets.items()))
+        or "no outlet", removed.num_rows, bad.num_rows)
     return result

@@ -112,6 +112,20 @@ def test_read_also_inside_body_drops_label_and_its_headlines_only():
     assert removed_by(c, "read_also.block") == ["اقرأ أيضاً:\nالبنك المركزي يرفع الفائدة\nأسعار النفط تتراجع في التعاملات المبكرة"]
 
 
+def test_an_also_link_goes_and_prose_opening_with_also_stays():
+    """CNN links a story inside the body as "أيضاً.. <headline>"; a sentence that opens with "وأيضا:"
+    and ends like one is prose."""
+    text = "\n".join([
+        "الفقرة الأولى من الخبر تتحدث عن الاقتصاد والأسواق بتفصيل كاف.",
+        "أيضاً.. خارجية بلد ما توضح موقع سفارتها الجديدة",
+        "وأيضا: الاهتمام بالتعليم والصحة في الموازنة المقبلة.",
+        "الفقرة الأخيرة تختم الخبر بتصريح للوزير.",
+    ])
+    c = clean_text(text)
+    assert removed_by(c, "read_also.block") == ["أيضاً.. خارجية بلد ما توضح موقع سفارتها الجديدة"]
+    assert c.body.split("\n") == [text.split("\n")[i] for i in (0, 2, 3)]
+
+
 def test_known_title_repeated_as_first_line_is_dropped():
     c = clean_text("سعر الذهب يرتفع\nارتفع سعر الذهب اليوم في الأسواق المحلية بنسبة واحد بالمئة.", title="سعر الذهب يرتفع")
     assert c.body == "ارتفع سعر الذهب اليوم في الأسواق المحلية بنسبة واحد بالمئة."

@@ -67,7 +67,8 @@ def test_exact_copies_count_once():
     """The same story filed under eight sections on eight days is one story, not eight."""
     t = table([(f"a{i}", "wakala", story(0) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(8)])
     assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
-    lines, _, stories, _ = line_rows(t, CFG)
+    run = line_rows(t, CFG)
+    lines, stories = run.table, run.stories
     assert len(set(stories)) == 1 and lines.num_rows == 4
 
 
@@ -117,7 +118,7 @@ def test_history_adds_to_the_night():
     """Five stories in the warehouse plus three tonight reach the threshold; tonight's lines are
     removed, and a story already in history counts once."""
     past = table([(f"h{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5)])
-    history, _, _, _ = line_rows(past, CFG, "r0")
+    history = line_rows(past, CFG, "r0").table
     tonight = table([(f"n{i}", "wakala", story(i) + [SIGNOFF], DAY0 + timedelta(days=i)) for i in range(5, 8)])
     result = learn_and_remove(tonight, "r1", CFG, history=history)
     assert removed(result) == [(f"n{i}", "learned.repeated", SIGNOFF) for i in range(5, 8)]
@@ -199,3 +200,81 @@ def test_a_title_repeated_inside_its_own_body_is_one_title_row_and_one_line_row(
     rows = sorted(zip(result.lines["line_no"].to_pylist(), result.lines["line_hash"].to_pylist()))
     assert [n for n, _ in rows] == [-1, 0, 1, 2, 3] and rows[0][1] == rows[3][1]
     assert result.boilerplate.num_rows == 0      # its own title is not a link to another story
+
+
+# --- runs of headlines between paragraphs (learned.link_run) ---------------------------------------
+TITLED = SCHEMA.append(pa.field("title", pa.string()))
+KNOWN = ["الحكومة تعلن خطة جديدة لدعم المزارعين في الجنوب", "افتتاح أكبر محطة لتحلية المياه في المنطقة"]
+UNKNOWN = ["هيئة الصحة تطلق حملة وطنية ضد الحصبة هذا الشتاء", "فريق العاصمة يتأهل إلى نهائي الكأس بعد غياب طويل"]
+SUBHEADING = "حصاد الموسم الماضي"
+FACT_BOX = ["عدد السكان: 30 مليون نسمة تقريبا", "المساحة: 881 ألف كيلومتر مربع", "العملة: البوليفار الفنزويلي القوي"]
+DIALOGUE = ['وقالت الشرطة: "نعم، إنه بخير الآن."', 'وردت الأم: "ماذا تقصدون بذلك الكلام؟"']
+
+
+def titled(rows: list[tuple[str, str, str | None, list[str]]]) -> pa.Table:
+    return pa.Table.from_pylist([{"article_id": a, "outlet": o, "title": t, "body": "\n".join(lines), "published_at": DAY0,
+                                  "source_uri": f"/landing/{a}.txt"} for a, o, t, lines in rows], schema=TITLED)
+
+
+def link_site(outlet: str = "site") -> list[tuple[str, str, str | None, list[str]]]:
+    """Two stories whose titles another page links between its paragraphs (the evidence), then pages
+    with a run of unknown headlines + a subheading, a fact box, a list a paragraph introduces, and
+    dialogue without final stops."""
+    intro = story(7)[0][:-1] + " ومنها:"
+    return [
+        ("s0", outlet, KNOWN[0], story(0)), ("s1", outlet, KNOWN[1], story(1)),
+        ("a", outlet, "صفحة فيها روابط معروفة", story(4)[:1] + KNOWN + story(4)[1:]),
+        ("b", outlet, "صفحة فيها روابط مجهولة", story(5)[:2] + UNKNOWN + [SUBHEADING] + story(5)[2:]),
+        ("c", outlet, "صفحة فيها بطاقة حقائق", story(6)[:1] + FACT_BOX + story(6)[1:]),
+        ("d", outlet, "صفحة فيها قائمة", [intro] + UNKNOWN + story(7)[1:]),
+        ("e", outlet, "صفحة فيها حوار", story(8)[:1] + DIALOGUE + story(8)[1:]),
+    ]
+
+
+def test_runs_of_unknown_headlines_are_links_where_the_outlets_runs_hold_its_titles():
+    cfg = LearnedSettings(link_min_lines=4)
+    result = learn_and_remove(titled(link_site()), "r1", cfg)
+    got = bodies(result)
+    assert dict(result.learned.link_outlets) == {"site": (4, 2)}   # a's two known titles + b's two unknown headlines
+    assert [r for r in removed(result) if r[0] == "b"] == [("b", "learned.link_run", UNKNOWN[1]), ("b", "learned.link_run", UNKNOWN[0])]
+    assert got["b"] == story(5)[:2] + [SUBHEADING] + story(5)[2:]   # the subheading above the paragraph stays
+    assert got["a"] == story(4)                                      # known titles: learned.linked_title
+    for a in "cde":                                                   # fact box, introduced list, dialogue
+        assert a not in {r[0] for r in removed(result)}
+    assert set(result.boilerplate["category"].to_pylist()) == {"related"}
+
+
+def test_runs_stay_in_an_outlet_whose_runs_never_hold_its_titles():
+    """The same pages at an outlet whose runs are line-ups and lists: no run there is taken for links."""
+    rows = [r for r in link_site("lists") if r[0] not in ("a",)]
+    result = learn_and_remove(titled(rows), "r1", LearnedSettings(link_min_lines=2))
+    assert result.learned.link_outlets == {} and result.boilerplate.num_rows == 0
+    # too little evidence: the site's pages alone (4 run lines) under the default of 30
+    assert learn_and_remove(titled(link_site()), "r1", CFG).learned.link_outlets == {}
+
+
+def test_the_link_share_counts_the_history():
+    """Tonight one page with unknown headlines; the warehouse already saw the site's pages linking its
+    stories in runs. Rows written before the in_link_run column (null) count as not in a run."""
+    cfg = LearnedSettings(link_min_lines=4)
+    past = [r for r in link_site() if r[0] != "b"] + [("b0", "site", "صفحة سابقة", story(9)[:1] + UNKNOWN + story(9)[1:])]
+    history = line_rows(titled(past), cfg, "r0").table
+    tonight = titled([("n", "site", "صفحة الليلة", story(10)[:2] + UNKNOWN[::-1] + story(10)[2:])])
+    result = learn_and_remove(tonight, "r1", cfg, history=history)
+    assert bodies(result)["n"] == story(10)
+    assert {r[1] for r in removed(result)} == {"learned.link_run"}
+    before_column = history.set_column(history.schema.get_field_index("in_link_run"), "in_link_run",
+                                       pa.nulls(history.num_rows, pa.bool_()))
+    assert learn_and_remove(tonight, "r1", cfg, history=before_column).boilerplate.num_rows == 0
+
+
+def test_a_read_also_list_ends_above_a_subheading():
+    from tasks.clean import clean_text
+
+    body = "\n".join(story(0)[:2] + ["اقرأ أيضاً:"] + UNKNOWN + [SUBHEADING] + story(0)[2:])
+    out = clean_text(body)
+    assert out.body.split("\n") == story(0)[:2] + [SUBHEADING] + story(0)[2:]
+    assert out.removed == [("read_also.block", "read_also", "\n".join(["اقرأ أيضاً:"] + UNKNOWN))]
+    # one short headline under the label is the link it announces
+    one = clean_text("\n".join(story(0)[:2] + ["اقرأ أيضاً:", SUBHEADING] + story(0)[2:]))
+    assert one.body.split("\n") == story(0)
