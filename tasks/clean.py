@@ -373,6 +373,54 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
             setattr(out, target, re.sub(r"\s+", " ", value))
 
 
+# ----------------------------------------------------------------------------- credit lines
+
+# A record's "author" is often the site's credit line, not a person: "برشلونة - رويترز" (city, wire
+# agency), "أبوظبي - سكاي نيوز عربية" (desk, the outlet itself), "العربية.نت - إسلام سيف" (outlet,
+# reporter), "العربية.نت، رويترز", or an id the CMS leaked ("30174026-20d9-40a2-..."). In the shared
+# corpus 18,160 of 31,525 records carry one.
+_AGENCY_NAME = re.compile(
+    r"^(?:رويترز|أ\s*ف\s*ب|ا\s*ف\s*ب|فرانس\s*برس|أسوشيتد\s*برس|اسوشيتد\s*برس|أ\s*ب|د\s*ب\s*أ|د\.ب\.أ|أ\s*ش\s*أ|واس|وام|قنا|كونا|بترا"
+    r"|سانا|بنا|الأناضول|سبوتنيك|شينخوا|إفي|يو\s*بي\s*آي|وكالات|AFP|Reuters|AP|dpa)$", re.IGNORECASE)
+_OUTLET_NAME = re.compile(
+    r"^(?:العربية\s*\.?\s*نت|قناة\s+العربية|العربية|سكاي\s+نيوز(?:\s+عربية)?|فرانس\s*24|france\s*24|بي\s*بي\s*سي(?:\s+عربي)?|BBC|CNN|سي\s*إن\s*إن"
+    r"|البوابة\s+العربية\s+للأخبار\s+التقنية)$", re.IGNORECASE)
+_CMS_ID = re.compile(r"^[0-9a-f]{4,}(?:-[0-9a-f]{4,})*$", re.IGNORECASE)
+_CREDIT_DASH = re.compile(r"\s+[-–—ـ_]\s*|\s*[-–—ـ_]\s+|(?<=\.نت)[-–—_]|[-–—_](?=العربية\.نت)")   # "العربية.نت-إسلام سيف"
+_CREDIT_JOIN = re.compile(r"\s*[،,/]\s*|\s+و(?=وكالات|رويترز|فرانس)")
+_PHOTO_CREDIT = re.compile(r"\s*\((?:تصوير|صور|الصور)[^)]*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    author: str | None = None
+    dateline: str | None = None
+    agency: str | None = None
+
+
+def parse_credit(value: str | None) -> Credit:
+    """Read a credit line: who wrote it (a person), where it was filed, which wire agency it came from.
+    The outlet's own name and CMS ids are neither; a value that is none of these stays the author."""
+    value = _PHOTO_CREDIT.sub("", re.sub(r"\s+", " ", value or "")).strip(" -–—ـ،,")
+    if not value or _CMS_ID.match(value):
+        return Credit()
+    parts = [part.strip() for part in _CREDIT_DASH.split(value)]
+    place = None
+    first = parts[0]
+    if len(parts) > 1 and len(first.split()) <= 3 and not (_CMS_ID.match(first) or _OUTLET_NAME.match(first)
+                                                           or _AGENCY_NAME.match(first)):
+        place, parts = first, parts[1:]
+    author = agency = None
+    for piece in (x.strip() for part in parts for x in _CREDIT_JOIN.split(part)):
+        if not piece or _CMS_ID.match(piece) or _OUTLET_NAME.match(piece):
+            continue
+        if _AGENCY_NAME.match(piece):
+            agency = agency or piece
+        else:
+            author = author or piece
+    return Credit(author=author, dateline=place, agency=agency)
+
+
 # ----------------------------------------------------------------------------- batch / task
 
 def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -394,6 +442,7 @@ def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) 
         published = row.get("published_hint")
         published = parse_date(published) if published else None
         keywords = list(row.get("keywords") or [])
+        credit = parse_credit(row.get("author"))   # the record's (or page's) credit line
         keywords += [k for k in c.keywords if k not in keywords]
         good.append(
             {
@@ -401,11 +450,11 @@ def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) 
                 "title": normalize_display(c.title) if c.title else None,
                 "body": c.body,
                 "published_at": published or c.published_at,
-                "author": row.get("author") or c.author,
+                "author": credit.author or c.author,
                 "keywords": [normalize_display(k) for k in keywords],
                 "source_credit": c.source_credit,
-                "agency": c.agency,
-                "dateline": c.dateline,
+                "agency": c.agency or credit.agency,
+                "dateline": c.dateline or credit.dateline,
             }
         )
         removed += [{"article_id": row["article_id"], "rule": r, "category": cat, "text": t, "run_id": run_id} for r, cat, t in c.removed]

@@ -143,3 +143,18 @@ def test_articles_read_by_a_person_still_come_out_as_read(corpus_run):
     changed = [a["article_id"] for a in published
                if hashlib.sha256(bodies.get(a["article_id"], "").encode()).hexdigest()[:16] != a["body_sha256_16"]]
     assert changed == [], f"cleaned differently from what was read: {changed}"
+
+
+def test_credit_lines_are_read_into_author_dateline_and_agency(corpus_run):
+    """The corpus's "author" is mostly the site's credit line ("برشلونة - رويترز", "أبوظبي - سكاي نيوز
+    عربية", "العربية.نت - إسلام سيف"): the author is the person, the city the dateline, the wire the agency."""
+    data, _ = corpus_run
+    outlets_or_ids = r"سكاي نيوز|العربية\.نت|فرانس 24|FRANCE24|^[0-9a-f]{8}-[0-9a-f]{4}-"
+    assert query(data, f"SELECT count(*) FROM articles WHERE regexp_matches(author, '{outlets_or_ids}')") == [(0,)]
+    assert query(data, "SELECT count(author) FROM articles WHERE outlet = 'skynews'") == [(0,)]
+    top = lambda col, outlet, n: [v for v, _ in query(  # noqa: E731
+        data, f"SELECT {col}, count(*) FROM articles WHERE outlet = '{outlet}' AND {col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {n}")]
+    assert top("dateline", "skynews", 1) == ["أبوظبي"]
+    assert set(top("agency", "alarabia", 3)) == {"رويترز", "د ب أ", "فرانس برس"}
+    assert set(top("author", "alarabia", 2)) == {"إسلام سيف", "أحمد الريدي"}
+    assert set(top("dateline", "alarabia", 2)) == {"دبي", "القاهرة"}

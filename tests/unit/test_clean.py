@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from conftest import need, seed_path
-from tasks.clean import (clean_text, default_rules, is_headline, load_rules, marker_regex, segment_space_tags,
-                         split_keywords, untag_inline_hashtags)
+from tasks.clean import (Credit, clean_batch, clean_text, default_rules, is_headline, load_rules, marker_regex,
+                         segment_space_tags, split_keywords, untag_inline_hashtags)
 
 
 def seed(prefix: str):
@@ -209,3 +210,40 @@ def test_space_joined_tag_line_is_cut_by_the_articles_own_text_and_separators_wi
     # a tag line with separators is taken as the site wrote it, however long a tag
     c = clean_text(SUEZ + "\nوأضاف أن الإيرادات ارتفعت خلال العام الماضي.\nكلمات دلالية: الرئيس المصري عبد الفتاح السيسي، الملاحة البحرية")
     assert c.keywords == ["الرئيس المصري عبد الفتاح السيسي", "الملاحة البحرية"]
+
+
+@pytest.mark.parametrize("credit, author, dateline, agency", [
+    ("برشلونة - رويترز", None, "برشلونة", "رويترز"),                  # city, wire agency
+    ("أبوظبي - سكاي نيوز عربية", None, "أبوظبي", None),                # desk, the outlet itself
+    ("العربية.نت - إسلام سيف", "إسلام سيف", None, None),               # outlet, reporter
+    ("العربية.نت-إسلام سيف", "إسلام سيف", None, None),
+    ("العربية.نت _ محمد جراح", "محمد جراح", None, None),
+    ("لندن - العربية.نت - كمال قبيسي", "كمال قبيسي", "لندن", None),
+    ("دبي ـ العربية.نت", None, "دبي", None),                           # a tatweel for a dash
+    ("العربية.نت، رويترز", None, None, "رويترز"),
+    ("فرانس 24 / أ ف ب", None, None, "أ ف ب"),
+    ("30174026-20d9-40a2-9e04-5b63346a78a6", None, None, None),        # an id the CMS leaked
+    ("عماد الحكمي (تصوير عبدالعزيز النزهة)", "عماد الحكمي", None, None),
+    ("كوليندا غرابار-كيتاروفيتش", "كوليندا غرابار-كيتاروفيتش", None, None),   # a hyphen inside a name
+    ("فريق التحرير", "فريق التحرير", None, None),
+    (None, None, None, None),
+])
+def test_a_credit_line_is_read_into_author_dateline_and_agency(credit, author, dateline, agency):
+    from tasks.clean import parse_credit
+
+    assert parse_credit(credit) == Credit(author, dateline, agency)
+
+
+def test_the_records_credit_fills_fields_the_text_left_empty():
+    rows = pa.Table.from_pylist([
+        {"article_id": "a", "source_id": "s", "source_uri": "/l/a", "outlet": "alarabia", "outlet_from": "record", "url": None,
+         "category": None, "title": "عنوان", "text": "الفقرة الأولى من الخبر تتحدث عن المباراة بتفصيل كاف.", "published_hint": None,
+         "author": "برشلونة - رويترز"},
+        {"article_id": "b", "source_id": "s", "source_uri": "/l/b", "outlet": "CNN", "outlet_from": "record", "url": None,
+         "category": None, "title": "عنوان", "published_hint": None, "author": "دبي - العربية.نت",
+         "text": "نيويورك، الولايات المتحدة (CNN)-- قال مسؤول إن المحادثات مستمرة بين الطرفين."},
+    ])
+    cleaned, _, _ = clean_batch(rows, "r1")
+    got = {r["article_id"]: (r["author"], r["dateline"], r["agency"]) for r in cleaned.to_pylist()}
+    assert got["a"] == (None, "برشلونة", "رويترز")
+    assert got["b"] == (None, "نيويورك، الولايات المتحدة", "CNN")     # the text's own dateline wins
