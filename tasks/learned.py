@@ -59,10 +59,14 @@ LEAKED_LEAD = ("learned.leaked_lead", "related")
 LINK_RUN = ("learned.link_run", "related")
 _LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")          # "- حزب ...", "5- علامة ..."
 _QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقالت الشرطة: "نعم، إنه جيد."
-# A sentence goes on from the one before: "وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "ربما
-# يتوجب ...". Of the 1,314 known titles linked in the corpus's bodies 52 open with و (وفاة, واشنطن,
-# وزير): such a link in a run of unknown titles stays, rather than every paragraph that opens with و.
-_SENTENCE_OPENER = re.compile(r"^(?:و|ف(?:قد|إن|ان)\b|(?:لكن|لكنّ|ربما|كما|ثم|حيث|إذ|لذلك|لذا|أما|بل|لأن|لقد|قد|إن|أن)\b)")
+# A sentence goes on from the one before ("وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "فهل تعاني
+# ...", "ثالثا، أي دليل ..."), or a box of the page's own signs an analysis ("تحليل بول أدامز ...",
+# "محررة الصحة لدى بي بي سي: ..."). Of the 1,314 known titles linked in the corpus's bodies 52 open with
+# و (وفاة, واشنطن, وزير): such a link in a run of unknown titles stays, rather than every paragraph
+# that opens with و.
+_SENTENCE_OPENER = re.compile(
+    r"^(?:و|ف(?:قد|إن|ان|هل|ما|لا|لم|لماذا|كيف|من)\b|(?:لكن|لكنّ|ربما|كما|ثم|حيث|إذ|إذن|لذلك|لذا|أما|بل|لأن|لقد|قد|إن|أن|هنا"
+    r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت)\b)")
 
 
 def _hash64(text: str) -> int:
@@ -95,9 +99,9 @@ def _link_shaped(line: str, cfg: LearnedSettings) -> bool:
 def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
     """The runs (start, end) of link-shaped lines that follow a paragraph, up to the next paragraph or
     the end of the body, less a closing subheading, with two lines of title_min_words words at least.
-    A run that runs on into other headline-shaped lines, that a paragraph introduces ("... منها:"), or
-    that is mostly "label: value" lines (a fact box: "عدد السكان: ...", "المساحة: ...") is a list,
-    not links."""
+    A run that runs on into other headline-shaped lines, that a paragraph introduces ("... منها:"),
+    whose lines all open with the same word (and the paragraph before too, for two), or that is mostly
+    "label: value" lines (a fact box: "عدد السكان: ...", "المساحة: ...") is a list, not links."""
     runs: list[tuple[int, int]] = []
     i = 1
     while i < len(lines):
@@ -114,7 +118,9 @@ def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
         if is_subheading(lines[end - 1], lines[j] if j < len(lines) else None):
             end -= 1
         labelled = sum(bool(_LABELLED.match(line)) for line in lines[i:j])
-        if sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2 and not (
+        firsts = {line.split()[0] for line in lines[i:j]}
+        listed = len(firsts) == 1 and (j - i >= 3 or firsts == {lines[i - 1].split()[0]})   # "المجموعة B - ...", "المجموعة C - ..."
+        if sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2 and not listed and not (
                 labelled >= 3 and 2 * labelled >= j - i):
             runs.append((i, end))
         i = j

@@ -209,6 +209,9 @@ UNKNOWN = ["هيئة الصحة تطلق حملة وطنية ضد الحصبة �
 SUBHEADING = "حصاد الموسم الماضي"
 FACT_BOX = ["عدد السكان: 30 مليون نسمة تقريبا", "المساحة: 881 ألف كيلومتر مربع", "العملة: البوليفار الفنزويلي القوي"]
 DIALOGUE = ['وقالت الشرطة: "نعم، إنه بخير الآن."', 'وردت الأم: "ماذا تقصدون بذلك الكلام؟"']
+GROUPS = ["المجموعة الأولى - فريق الشمال وفريق الجنوب وفريق الساحل", "المجموعة الثانية - فريق الشرق وفريق الغرب وفريق الوسط",
+          "المجموعة الثالثة - فريق الجبل وفريق الوادي وفريق السهل"]
+ANALYSIS = ["مدى خطورة البكتيريا على الصحة العامة اليوم؟", "تحليل محررة الصحة في الموقع فلانة الفلانية"]
 
 
 def titled(rows: list[tuple[str, str, str | None, list[str]]]) -> pa.Table:
@@ -228,6 +231,8 @@ def link_site(outlet: str = "site") -> list[tuple[str, str, str | None, list[str
         ("c", outlet, "صفحة فيها بطاقة حقائق", story(6)[:1] + FACT_BOX + story(6)[1:]),
         ("d", outlet, "صفحة فيها قائمة", [intro] + UNKNOWN + story(7)[1:]),
         ("e", outlet, "صفحة فيها حوار", story(8)[:1] + DIALOGUE + story(8)[1:]),
+        ("f", outlet, "صفحة فيها قائمة مجموعات", story(11)[:1] + GROUPS + story(11)[1:]),
+        ("g", outlet, "صفحة فيها تحليل", story(3)[:1] + ANALYSIS + story(3)[1:]),
     ]
 
 
@@ -239,7 +244,7 @@ def test_runs_of_unknown_headlines_are_links_where_the_outlets_runs_hold_its_tit
     assert [r for r in removed(result) if r[0] == "b"] == [("b", "learned.link_run", UNKNOWN[1]), ("b", "learned.link_run", UNKNOWN[0])]
     assert got["b"] == story(5)[:2] + [SUBHEADING] + story(5)[2:]   # the subheading above the paragraph stays
     assert got["a"] == story(4)                                      # known titles: learned.linked_title
-    for a in "cde":                                                   # fact box, introduced list, dialogue
+    for a in "cdefg":            # fact box, introduced list, dialogue, a list of one shape, an analysis box
         assert a not in {r[0] for r in removed(result)}
     assert set(result.boilerplate["category"].to_pylist()) == {"related"}
 
