@@ -14,6 +14,7 @@ it takes.
 
     python bench/learned_eval.py                      # all three, sample of 25 lines
     python bench/learned_eval.py --sample 50 --seed 3
+    python bench/learned_eval.py --runs 40 --seed 6   # also 40 articles' learned.link_run removals in context
 """
 from __future__ import annotations
 
@@ -76,12 +77,31 @@ def held_out(extracted, cfg: LearnedSettings) -> dict:
             "per_rule": per_rule, "found_rule": found_rule, "others": others}
 
 
+def print_link_runs(cleaned, removed: list[dict], n: int, seed: int) -> None:
+    """A seeded sample of articles with learned.link_run removals, each run shown with the lines
+    around it (`--` removed), to read for lost body text."""
+    gone: dict[str, set[str]] = {}
+    for r in removed:
+        if r["rule"] == "learned.link_run":
+            gone.setdefault(r["article_id"], set()).add(r["text"])
+    bodies = dict(zip(cleaned["article_id"].to_pylist(), cleaned["body"].to_pylist()))
+    ids = sorted(gone)
+    print(f"\n{min(n, len(ids))} of the {len(ids)} articles with learned.link_run removals (seed {seed}):")
+    for a in random.Random(seed).sample(ids, min(n, len(ids))):
+        lines = bodies[a].split("\n")
+        hit = [i for i, line in enumerate(lines) if line in gone[a]]
+        print(f"\n# {a}")
+        for i in range(max(0, hit[0] - 1), min(len(lines), hit[-1] + 2)):
+            print("   ", "--" if i in hit else "  ", lines[i][:110])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpora" / "ant-2018.jsonl.gz"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sample", type=int, default=25)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=0, help="print this many articles' learned.link_run removals in context")
     args = ap.parse_args()
     cfg = LearnedSettings()
 
@@ -106,6 +126,12 @@ def main() -> int:
     print("\nTemplate lines (learned.repeated):\n")
     for (o, text), n in Counter((outlet[r["article_id"]], r["text"]) for r in rows if r["rule"] == "learned.repeated").most_common(10):
         print(f"- {o}, {n} articles: {text[:110]}")
+    print("\nRuns of headlines between paragraphs, per outlet (this run): lines in runs, of them known titles;"
+          " taken for links where the share reaches link_min_share:\n")
+    for o, (n, known) in sorted(result.learned.link_outlets.items()):
+        print(f"- {o}: {known} of {n} ({known / n:.2f})")
+    if args.runs:
+        print_link_runs(cleaned, rows, args.runs, args.seed)
     rng = random.Random(args.seed)
     print(f"\nRandom sample of {args.sample} removed lines (seed {args.seed}):\n")
     for r in sorted(rng.sample(rows, min(args.sample, len(rows))), key=lambda r: (outlet[r["article_id"]], r["rule"])):
