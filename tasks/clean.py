@@ -131,8 +131,9 @@ class Cleaned:
 
 def is_headline(line: str, max_words: int = 18) -> bool:
     """Short, and not ending like a sentence or a lead-in: the shape of a headline or a list item."""
-    words = len(_WORD.findall(line))
-    return 1 <= words <= max_words and len(line) <= 160 and not line.endswith((".", ":", "،", ",", "؛", ";", "…"))
+    if len(line) > 160 or line.endswith((".", ":", "،", ",", "؛", ";", "…")):   # cheap tests first: most lines are paragraphs
+        return False
+    return 1 <= len(_WORD.findall(line)) <= max_words
 
 
 def is_subheading(line: str, next_line: str | None) -> bool:
