@@ -21,9 +21,11 @@ RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_r
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
 FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline"}
 BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
-# A link to a story is its full headline: of 732 lines in the shared corpus's BBC bodies that are the
-# title of another BBC story, 5 have 4 words or fewer. A line that short, closing a run of links right
-# above a paragraph, is that paragraph's subheading ("صفقة ملكية شركة ديزني").
+# A link to a story is its full headline: of 732 lines in the shared corpus's BBC bodies matched as
+# another BBC story's title (4 words or more), 5 have 4 words; of 1,492 unmatched headline-shaped
+# lines standing alone between BBC paragraphs (mostly subheadings), 543 have 4 words or fewer. A line
+# that short, closing a run of links right above a paragraph, is that paragraph's subheading
+# ("صفقة ملكية شركة ديزني").
 SUBHEADING_MAX_WORDS = 4
 _READ_ALSO_LABEL = re.compile(r"[إاأ]قر[أا]\s+(?:أيضا|ايضا|أيضاً|ايضاً|أيضًا|ايضًا)\s*[:：]?$")
 _WORD = re.compile(r"\S+")
@@ -379,7 +381,7 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
 # A record's "author" is often the site's credit line, not a person: "برشلونة - رويترز" (city, wire
 # agency), "أبوظبي - سكاي نيوز عربية" (desk, the outlet itself), "العربية.نت - إسلام سيف" (outlet,
 # reporter), "العربية.نت، رويترز", or an id the CMS leaked ("30174026-20d9-40a2-..."). In the shared
-# corpus 18,160 of 31,525 records carry one.
+# corpus 18,160 of 31,525 records carry a "place - name" credit and 4,153 more the outlet's bare name.
 _AGENCY_NAME = re.compile(
     r"^(?:رويترز|أ\s*ف\s*ب|ا\s*ف\s*ب|فرانس\s*برس|أسوشيتد\s*برس|اسوشيتد\s*برس|أ\s*ب|د\s*ب\s*أ|د\.ب\.أ|أ\s*ش\s*أ|واس|وام|قنا|كونا|بترا"
     r"|سانا|بنا|الأناضول|سبوتنيك|شينخوا|إفي|يو\s*بي\s*آي|وكالات|AFP|Reuters|AP|dpa)$", re.IGNORECASE)

@@ -5,7 +5,7 @@ The rules file covers boilerplate someone has seen; a new outlet brings its own 
 disclaimers, partner notes and credits. After the rules have run, every body line is keyed by its
 search-normalized text and counted per outlet over distinct *stories*: bodies are collapsed by the
 hash of their normalized text first, so a story the site files under three sections (the shared
-corpus does this) counts once. Two kinds of line are removed:
+corpus does this) counts once. These lines are removed:
 
 * ``learned.repeated`` (category ``repeated``): a template line. It recurs in at least
   ``min_stories`` stories published on at least ``min_days`` different days, sits near the top or
@@ -25,7 +25,7 @@ corpus does this) counts once. Two kinds of line are removed:
   time. Most links point at stories this warehouse never saw, so the title match alone misses them;
   but where runs of headlines are the outlet's link boxes (BBC: 30% of run lines are known titles),
   the unknown ones are links too, while in outlets whose runs are line-ups, fact lists or verse
-  (0% known titles) they stay. A short last line that takes up a word of the paragraph below is that
+  (0% known titles) they stay. A short last line (4 words or fewer) right above a paragraph is that
   paragraph's subheading and stays.
 
 Every line of every published story (up to ``max_words`` words) is stored in the lake table
@@ -119,7 +119,7 @@ def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
             end -= 1
         labelled = sum(bool(_LABELLED.match(line)) for line in lines[i:j])
         firsts = {line.split()[0] for line in lines[i:j]}
-        listed = len(firsts) == 1 and (j - i >= 3 or firsts == {lines[i - 1].split()[0]})   # "المجموعة B - ...", "المجموعة C - ..."
+        listed = len(firsts) == 1 and (j - i >= 3 or firsts == set(lines[i - 1].split()[:1]))   # "المجموعة B - ...", "المجموعة C - ..."
         if sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2 and not listed and not (
                 labelled >= 3 and 2 * labelled >= j - i):
             runs.append((i, end))
