@@ -62,6 +62,9 @@ class LearnedSettings(BaseSettings):
     # 0.00 (their runs are line-ups, fact lists, award winners, verse).
     link_min_share: float = Field(default=0.1, ge=0, le=1)
     link_min_lines: int = Field(default=30, ge=1)
+    # In such an outlet, a lone headline this many words long between two paragraphs, the second going on
+    # from the first, is a link too (shorter lone headlines are mostly subheadings).
+    lone_link_min_words: int = Field(default=8, ge=1)
 
 
 class Settings(BaseSettings):

@@ -27,6 +27,10 @@ corpus does this) counts once. These lines are removed:
   the unknown ones are links too, while in outlets whose runs are line-ups, fact lists or verse
   (0% known titles) they stay. A short last line (4 words or fewer) right above a paragraph is that
   paragraph's subheading and stays.
+* ``learned.lone_link`` (category ``related``): in such an outlet, one full headline (``lone_link_min_words``
+  words or more, no comma, not a question) standing alone between two paragraphs where the second
+  goes on from the first ("و...", "لكن ...", "من جانبه ..."): a link that interrupts the story. A
+  lone headline is as often a subheading, which opens a new section instead.
 
 Every line of every published story (up to ``max_words`` words) is stored in the lake table
 ``lines`` (outlet, line hash, story hash, publication day, position), so a later night counts
@@ -57,6 +61,12 @@ LINKED_TITLE = ("learned.linked_title", "related")
 LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
 LINK_RUN = ("learned.link_run", "related")
+LONE_LINK = ("learned.lone_link", "related")
+# A paragraph that goes on from the one before a line ("وقال ...", "لكن ...", "من جانبه ..."): the line
+# between them interrupts the story (a link); a subheading opens a new section. Of 192 lone known
+# titles between BBC paragraphs, 166 are followed by such a paragraph.
+_CONTINUES = ("و", "ف", "لكن", "كما", "إلا", "ثم", "بينما", "من جهته", "من جهتها", "من جانبه", "من جانبها",
+              "في المقابل", "إلى ذلك", "غير أن", "يذكر", "أما")
 _LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")          # "- حزب ...", "5- علامة ..."
 _QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقالت الشرطة: "نعم، إنه جيد."
 # A sentence goes on from the one before ("وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "فهل تعاني
@@ -287,7 +297,7 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
     for article_id, outlet, body, keys, own_title, runs in zip(ids, outlets, bodies, run.keys, run.title_keys, run.link_runs):
         repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
         link_boxes = outlet in learned.link_outlets and runs
-        if not repeated and not leaked and not titles and not link_boxes:
+        if not repeated and not leaked and not titles and outlet not in learned.link_outlets:
             new_bodies.append(body)
             continue
         repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
@@ -308,12 +318,22 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
                        and not (step == 1 and is_subheading(lines[j], lines[j + 1] if j + 1 < len(lines) else None))):
                     hits[j] = LINKED_TITLE
                     j += step
-        # in an outlet whose runs of headlines are link boxes, the runs of unknown titles go too
+        # in an outlet whose runs of headlines are link boxes, the runs of unknown titles go too, and so
+        # does a lone full headline that interrupts a story: between two paragraphs, the second going on
+        # from the first, title-long, not a question (explainers' subheadings are), no comma, no note in brackets
         if link_boxes:
             for a, b in runs:
                 for i in range(a, b):
                     if hits[i] is None:
                         hits[i] = LINK_RUN
+        if outlet in learned.link_outlets:
+            for i in range(1, len(lines) - 1):
+                line = lines[i]
+                if (hits[i] is None and len(line.split()) >= cfg.lone_link_min_words and _link_shaped(line, cfg)
+                        and "،" not in line and not line.endswith(("؟", "?")) and not (line.startswith("(") and line.endswith(")"))
+                        and not is_headline(lines[i - 1]) and not lines[i - 1].endswith((":", "："))
+                        and not is_headline(lines[i + 1]) and lines[i + 1].startswith(_CONTINUES)):
+                    hits[i] = LONE_LINK
 
         def leaked_lead(i: int) -> bool:
             return hits[i] is None and keys[i] in leaked and len(lines[i].split()) >= cfg.lead_min_words

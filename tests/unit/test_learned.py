@@ -212,6 +212,8 @@ DIALOGUE = ['وقالت الشرطة: "نعم، إنه بخير الآن."', 'و
 GROUPS = ["المجموعة الأولى - فريق الشمال وفريق الجنوب وفريق الساحل", "المجموعة الثانية - فريق الشرق وفريق الغرب وفريق الوسط",
           "المجموعة الثالثة - فريق الجبل وفريق الوادي وفريق السهل"]
 ANALYSIS = ["مدى خطورة البكتيريا على الصحة العامة اليوم؟", "تحليل محررة الصحة في الموقع فلانة الفلانية"]
+LONE = "مديرة المسرح الوطني تروي قصة انتقادها الطويل لأنها امرأة"
+QUESTION = "ما الذي تعنيه هذه الخطوة بالنسبة لسكان المدينة الساحلية؟"
 
 
 def titled(rows: list[tuple[str, str, str | None, list[str]]]) -> pa.Table:
@@ -233,6 +235,7 @@ def link_site(outlet: str = "site") -> list[tuple[str, str, str | None, list[str
         ("e", outlet, "صفحة فيها حوار", story(8)[:1] + DIALOGUE + story(8)[1:]),
         ("f", outlet, "صفحة فيها قائمة مجموعات", story(11)[:1] + GROUPS + story(11)[1:]),
         ("g", outlet, "صفحة فيها تحليل", story(3)[:1] + ANALYSIS + story(3)[1:]),
+        ("h", outlet, "صفحة فيها رابط منفرد", story(2)[:1] + [LONE] + story(2)[1:2] + [QUESTION] + story(2)[2:]),
     ]
 
 
@@ -244,6 +247,9 @@ def test_runs_of_unknown_headlines_are_links_where_the_outlets_runs_hold_its_tit
     assert [r for r in removed(result) if r[0] == "b"] == [("b", "learned.link_run", UNKNOWN[1]), ("b", "learned.link_run", UNKNOWN[0])]
     assert got["b"] == story(5)[:2] + [SUBHEADING] + story(5)[2:]   # the subheading above the paragraph stays
     assert got["a"] == story(4)                                      # known titles: learned.linked_title
+    # a lone full headline interrupting the story is a link; a lone question opening a section stays
+    assert [r for r in removed(result) if r[0] == "h"] == [("h", "learned.lone_link", LONE)]
+    assert got["h"] == story(2)[:2] + [QUESTION] + story(2)[2:]
     for a in "cdefg":            # fact box, introduced list, dialogue, a list of one shape, an analysis box
         assert a not in {r[0] for r in removed(result)}
     assert set(result.boilerplate["category"].to_pylist()) == {"related"}
