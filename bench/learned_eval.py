@@ -14,7 +14,7 @@ it takes.
 
     python bench/learned_eval.py                      # all three, sample of 25 lines
     python bench/learned_eval.py --sample 50 --seed 3
-    python bench/learned_eval.py --runs 40 --seed 6   # also 40 articles' learned.link_run removals in context
+    python bench/learned_eval.py --runs 40 --seed 6   # also 40 articles' link-run / lone-link removals in context
 """
 from __future__ import annotations
 
@@ -78,15 +78,15 @@ def held_out(extracted, cfg: LearnedSettings) -> dict:
 
 
 def print_link_runs(cleaned, removed: list[dict], n: int, seed: int) -> None:
-    """A seeded sample of articles with learned.link_run removals, each run shown with the lines
-    around it (`--` removed), to read for lost body text."""
+    """A seeded sample of articles with learned.link_run or learned.lone_link removals, each shown with
+    the lines around it (`--` removed), to read for lost body text."""
     gone: dict[str, set[str]] = {}
     for r in removed:
-        if r["rule"] == "learned.link_run":
+        if r["rule"] in ("learned.link_run", "learned.lone_link"):
             gone.setdefault(r["article_id"], set()).add(r["text"])
     bodies = dict(zip(cleaned["article_id"].to_pylist(), cleaned["body"].to_pylist()))
     ids = sorted(gone)
-    print(f"\n{min(n, len(ids))} of the {len(ids)} articles with learned.link_run removals (seed {seed}):")
+    print(f"\n{min(n, len(ids))} of the {len(ids)} articles with learned.link_run / lone_link removals (seed {seed}):")
     for a in random.Random(seed).sample(ids, min(n, len(ids))):
         lines = bodies[a].split("\n")
         hit = [i for i, line in enumerate(lines) if line in gone[a]]
@@ -101,7 +101,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sample", type=int, default=25)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--runs", type=int, default=0, help="print this many articles' learned.link_run removals in context")
+    ap.add_argument("--runs", type=int, default=0, help="print this many articles' link-run and lone-link removals in context")
     args = ap.parse_args()
     cfg = LearnedSettings()
 

@@ -65,8 +65,8 @@ LONE_LINK = ("learned.lone_link", "related")
 # A paragraph that goes on from the one before a line ("وقال ...", "لكن ...", "من جانبه ..."): the line
 # between them interrupts the story (a link); a subheading opens a new section. Of 192 lone known
 # titles between BBC paragraphs, 166 are followed by such a paragraph.
-_CONTINUES = ("و", "ف", "لكن", "كما", "إلا", "ثم", "بينما", "من جهته", "من جهتها", "من جانبه", "من جانبها",
-              "في المقابل", "إلى ذلك", "غير أن", "يذكر", "أما")
+_CONTINUES = re.compile(r"^(?:و\S|ف(?:قد|إن|ان|لم|لا|ما|هل)\b|(?:لكن|لكنّ|كما|إلا|ثم|بينما|في المقابل|إلى ذلك|غير أن|يذكر|أما)\b"
+                        r"|من (?:جهته|جهتها|جانبه|جانبها)\b)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")          # "- حزب ...", "5- علامة ..."
 _QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقالت الشرطة: "نعم، إنه جيد."
 # A sentence goes on from the one before ("وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "فهل تعاني
@@ -76,7 +76,7 @@ _QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقال
 # that opens with و.
 _SENTENCE_OPENER = re.compile(
     r"^(?:و|ف(?:قد|إن|ان|هل|ما|لا|لم|لماذا|كيف|من)\b|(?:لكن|لكنّ|ربما|كما|ثم|حيث|إذ|إذن|إذا|إذاً|لذلك|لذا|أما|بل|لأن|لقد|قد|إن|أن|هنا"
-    r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت)\b)")
+    r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت|هو|هي|هم|هناك)\b)")
 
 
 def _hash64(text: str) -> int:
@@ -332,7 +332,7 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
                 if (hits[i] is None and len(line.split()) >= cfg.lone_link_min_words and _link_shaped(line, cfg)
                         and "،" not in line and not line.endswith(("؟", "?")) and not (line.startswith("(") and line.endswith(")"))
                         and not is_headline(lines[i - 1]) and not lines[i - 1].endswith((":", "："))
-                        and not is_headline(lines[i + 1]) and lines[i + 1].startswith(_CONTINUES)):
+                        and not is_headline(lines[i + 1]) and _CONTINUES.match(lines[i + 1])):
                     hits[i] = LONE_LINK
 
         def leaked_lead(i: int) -> bool:
