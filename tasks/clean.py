@@ -183,14 +183,18 @@ def split_keywords(value: str) -> list[str]:
 # that follows a space. A hashtag the text talks about stays: after "وسم"/"هاشتاغ", in quotes or
 # brackets (those are not after a bare space), e.g. 'أطلقوا وسم #مي_تو'.
 _INLINE_HASHTAG = re.compile(r"(?:(?<=\s)|^)#([\u0621-\u064A][\u0621-\u064A\u0660-\u0669\d]*(?:_+[\u0621-\u064A\u0660-\u0669\d]+)*)")
+# Arabic words joined by underscores with no "#": a tag link whose "#" was lost (Arabic never joins
+# words so); the same exceptions as above keep a hashtag the text quotes or names.
+_JOINED_WORDS = re.compile(r"(?:(?<=\s)|^)([\u0621-\u064A]+(?:_+[\u0621-\u064A]+)+)(?=[\s.,،:؛!؟)]|$)")
 _HASHTAG_CUES = frozenset("وسم وسما الوسم بوسم لوسم وسمي هاشتاغ هاشتاق الهاشتاغ الهاشتاق بهاشتاغ حملة حركة".split())
 _QUOTES = (('"', '"'), ("«", "»"), ("“", "”"))
 
 
 def untag_inline_hashtags(line: str, removed: list | None = None) -> str:
-    """Turn tag links in prose back into words ("#الرئيس_الفلبيني" -> "الرئيس الفلبيني"); each one
-    undone is recorded in `removed` as rule markup.inline_hashtag."""
-    if "#" not in line:
+    """Turn tag links in prose back into words ("#الرئيس_الفلبيني" -> "الرئيس الفلبيني", and the same
+    link whose "#" the site dropped: "أعلن صندوق_الاستثمارات_العامة"); each one undone is recorded in
+    `removed` as rule markup.inline_hashtag."""
+    if "#" not in line and "_" not in line:
         return line
 
     def inside_quotes(pos: int) -> bool:
@@ -205,7 +209,8 @@ def untag_inline_hashtags(line: str, removed: list | None = None) -> str:
             removed.append(("markup.inline_hashtag", "markup", m.group(0)))
         return re.sub(r"_+", " ", m.group(1))
 
-    return _INLINE_HASHTAG.sub(repl, line)
+    line = _INLINE_HASHTAG.sub(repl, line) if "#" in line else line
+    return _JOINED_WORDS.sub(repl, line) if "_" in line else line
 
 
 _CLITIC = re.compile(r"^(?:[وف]?[بلك]?(?=ال)|[وف](?=\w{3}))")
@@ -386,7 +391,7 @@ _AGENCY_NAME = re.compile(
     r"^(?:رويترز|أ\s*ف\s*ب|ا\s*ف\s*ب|فرانس\s*برس|أسوشيتد\s*برس|اسوشيتد\s*برس|أ\s*ب|د\s*ب\s*أ|د\.ب\.أ|أ\s*ش\s*أ|واس|وام|قنا|كونا|بترا"
     r"|سانا|بنا|الأناضول|سبوتنيك|شينخوا|إفي|يو\s*بي\s*آي|وكالات|AFP|Reuters|AP|dpa)$", re.IGNORECASE)
 _OUTLET_NAME = re.compile(
-    r"^(?:العربية\s*\.?\s*نت|قناة\s+العربية|العربية|سكاي\s+نيوز(?:\s+عربية)?|فرانس\s*24|france\s*24|بي\s*بي\s*سي(?:\s+عربي)?|BBC|CNN|سي\s*إن\s*إن"
+    r"^(?:العربية\s*\.?\s*نت|قناة\s+(?:العربية|الحدث)|العربية|سكاي\s+نيوز(?:\s+عربية)?|فرانس\s*24|france\s*24|بي\s*بي\s*سي(?:\s+عربي)?|BBC|CNN|سي\s*إن\s*إن"
     r"|البوابة\s+العربية\s+للأخبار\s+التقنية)$", re.IGNORECASE)
 _CMS_ID = re.compile(r"^[0-9a-f]{4,}(?:-[0-9a-f]{4,})*$", re.IGNORECASE)
 _CREDIT_DASH = re.compile(r"\s+[-–—ـ_]\s*|\s*[-–—ـ_]\s+|(?<=\.نت)[-–—_]|[-–—_](?=العربية\.نت)")   # "العربية.نت-إسلام سيف"

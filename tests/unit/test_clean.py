@@ -178,6 +178,13 @@ def test_inline_tag_links_become_words_and_quoted_hashtags_stay():
     for kept in ("وأطلق ناشطون وسم #مي_تو على المنصات.", 'ودشن مغردون وسما بعنوان "#ادعم_محمد_صلاح" أمس.',
                  "وانتشر الوسم (#تمام) بسرعة.", 'قال "السماء هي الحدود مع #الجنسية الكندية".', "[ad_1] #1 في الترتيب"):
         assert untag_inline_hashtags(kept) == kept
+    # the same link with its "#" lost: Arabic never joins words by "_"; a quoted or named hashtag stays
+    removed = []
+    assert untag_inline_hashtags("أعلن صندوق_الاستثمارات_العامة عن شراكة بين الرجال_والنساء.", removed) == \
+        "أعلن صندوق الاستثمارات العامة عن شراكة بين الرجال والنساء."
+    assert [t for _, _, t in removed] == ["صندوق_الاستثمارات_العامة", "الرجال_والنساء"]
+    for kept in ('نشر صورته بهاشتاغ "الذهب_فقط" أمس.', "وأطلقوا وسم الصحة_النفسية على المنصات.", "حساب user_name في الموقع"):
+        assert untag_inline_hashtags(kept) == kept
     c = clean_text("وقع زلزال قوي في #اليابان صباح اليوم وأدى إلى انقطاع الكهرباء عن آلاف المنازل في الشمال.\nوقالت السلطات إن فرق الإنقاذ تعمل.")
     assert c.body.startswith("وقع زلزال قوي في اليابان صباح")
     assert ("markup.inline_hashtag", "markup", "#اليابان") in c.removed
