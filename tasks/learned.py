@@ -106,6 +106,11 @@ def _link_shaped(line: str, cfg: LearnedSettings) -> bool:
             and not _LIST_ITEM.match(line) and not _QUOTED_SENTENCE.search(line) and not _SENTENCE_OPENER.match(line))
 
 
+def _after_paragraph(previous: str) -> bool:
+    """The line before is a paragraph, and not one that introduces a list ("... منها:")."""
+    return not is_headline(previous) and not previous.endswith((":", "："))
+
+
 def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
     """The runs (start, end) of link-shaped lines that follow a paragraph, up to the next paragraph or
     the end of the body, less a closing subheading, with two lines of title_min_words words at least.
@@ -115,7 +120,7 @@ def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     i = 1
     while i < len(lines):
-        if not (_link_shaped(lines[i], cfg) and not is_headline(lines[i - 1]) and not lines[i - 1].endswith((":", "："))):
+        if not (_link_shaped(lines[i], cfg) and _after_paragraph(lines[i - 1])):
             i += 1
             continue
         j = i
@@ -296,8 +301,8 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
     removed, empty = [], []
     for article_id, outlet, body, keys, own_title, runs in zip(ids, outlets, bodies, run.keys, run.title_keys, run.link_runs):
         repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
-        link_boxes = outlet in learned.link_outlets and runs
-        if not repeated and not leaked and not titles and outlet not in learned.link_outlets:
+        link_outlet = outlet in learned.link_outlets
+        if not repeated and not leaked and not titles and not link_outlet:
             new_bodies.append(body)
             continue
         repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
@@ -321,18 +326,16 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
         # in an outlet whose runs of headlines are link boxes, the runs of unknown titles go too, and so
         # does a lone full headline that interrupts a story: between two paragraphs, the second going on
         # from the first, title-long, not a question (explainers' subheadings are), no comma, no note in brackets
-        if link_boxes:
+        if link_outlet:
             for a, b in runs:
                 for i in range(a, b):
                     if hits[i] is None:
                         hits[i] = LINK_RUN
-        if outlet in learned.link_outlets:
             for i in range(1, len(lines) - 1):
                 line = lines[i]
                 if (hits[i] is None and len(line.split()) >= cfg.lone_link_min_words and _link_shaped(line, cfg)
                         and "،" not in line and not line.endswith(("؟", "?")) and not (line.startswith("(") and line.endswith(")"))
-                        and not is_headline(lines[i - 1]) and not lines[i - 1].endswith((":", "："))
-                        and not is_headline(lines[i + 1]) and _CONTINUES.match(lines[i + 1])):
+                        and _after_paragraph(lines[i - 1]) and not is_headline(lines[i + 1]) and _CONTINUES.match(lines[i + 1])):
                     hits[i] = LONE_LINK
 
         def leaked_lead(i: int) -> bool:
