@@ -101,7 +101,7 @@ def signatures(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(norms), cfg.num_perm)
 
 
-_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
+_M1, _M2, _M3 = _MIX, np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 
 
 def lead_hashes(norms: list[str], cfg: DedupSettings) -> np.ndarray:
@@ -166,11 +166,9 @@ def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarr
     if la is not None and lb is not None:
         maybe = ~ok & (sims >= cfg.lead_min_jaccard)
         if maybe.any():
-            la2, lb2 = np.broadcast_arrays(np.atleast_2d(la), np.atleast_2d(lb))
-            if len(la2) != len(sims):
-                la2, lb2 = np.broadcast_to(la2, (len(sims), la2.shape[1])), np.broadcast_to(lb2, (len(sims), lb2.shape[1]))
+            rows = (len(sims), np.shape(la)[-1])   # a single lead row stands for every pair
             idx = np.flatnonzero(maybe)
-            ok[idx] = lead_overlap(la2[idx], lb2[idx], cfg) >= cfg.lead_threshold
+            ok[idx] = lead_overlap(np.broadcast_to(la, rows)[idx], np.broadcast_to(lb, rows)[idx], cfg) >= cfg.lead_threshold
     return ok, sims
 
 
@@ -267,8 +265,10 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
         sig = fingerprints([r["body_norm"] for r in rows], cfg)
     body = sig[:, : cfg.num_perm]
     lead = sig[:, cfg.num_perm:] if sig.shape[1] == cfg.num_perm + cfg.head_len else None
-    hist_lead = history.leads if lead is not None and history.leads is not None and history.leads.shape == (h, cfg.head_len) \
-        else (np.zeros((h, cfg.head_len), dtype=np.uint32) if lead is not None else None)
+    hist_lead = None   # the history canonicals' lead hashes (zeros where none is stored), when the batch has leads
+    if lead is not None:
+        stored = history.leads is not None and history.leads.shape == (h, cfg.head_len)
+        hist_lead = history.leads if stored else np.zeros((h, cfg.head_len), dtype=np.uint32)
     uf = UnionFind(n + h)                     # nodes 0..n-1: this batch; n..n+h-1: history canonicals
     hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
 
