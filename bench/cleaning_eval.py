@@ -89,32 +89,19 @@ class ArticleResult:
 
 def run_article(article: dict, rules=None) -> Output:
     """The cleaner's output for one article, as the pipeline would store it."""
-    from tasks.arabic import normalize_display
-    from tasks.clean import clean_text, parse_credit
-    from tasks.dates import parse_date
+    from tasks.clean import article_fields, clean_text
 
     if article["format"] == "html":
         from tasks.html import extract_html
 
         page = extract_html(article["raw"])
         c = clean_text(page.text, title=page.title, rules=rules)
-        published = (parse_date(page.published) if page.published else None) or c.published_at
-        credit = parse_credit(page.author)
-        author = credit.author or c.author
-        keywords = list(page.keywords) + [k for k in c.keywords if k not in page.keywords]
+        fields = article_fields(c, page.published, page.author, page.keywords)
     else:
         c = clean_text(article["raw"], title=None, rules=rules)
-        credit = parse_credit(None)
-        published, author, keywords = c.published_at, c.author, list(c.keywords)
-    fields = {
-        "title": normalize_display(c.title) if c.title else None,
-        "published_date": published.date().isoformat() if published else None,
-        "keywords": [normalize_display(k) for k in keywords],
-        "source_credit": c.source_credit,
-        "agency": c.agency or credit.agency,
-        "dateline": c.dateline or credit.dateline,
-        "author": author,
-    }
+        fields = article_fields(c)
+    published = fields.pop("published_at")
+    fields["published_date"] = published.date().isoformat() if published else None
     return Output(lines=[ln for ln in c.body.split("\n") if ln.strip()], fields=fields)
 
 

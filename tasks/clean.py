@@ -429,6 +429,26 @@ def parse_credit(value: str | None) -> Credit:
     return Credit(author=author, dateline=place, agency=agency)
 
 
+def article_fields(c: Cleaned, published_hint: str | None = None, credit_line: str | None = None,
+                   keywords: list[str] | None = None) -> dict:
+    """An article's metadata from its cleaned text and its record's (or page's) own values: the
+    record's date and keywords come first, its credit line is read into author, dateline and agency
+    (the text's own dateline and agency win)."""
+    published = parse_date(published_hint) if published_hint else None
+    credit = parse_credit(credit_line)
+    tags = list(keywords or [])
+    tags += [k for k in c.keywords if k not in tags]
+    return {
+        "title": normalize_display(c.title) if c.title else None,
+        "published_at": published or c.published_at,
+        "author": credit.author or c.author,
+        "keywords": [normalize_display(k) for k in tags],
+        "source_credit": c.source_credit,
+        "agency": c.agency or credit.agency,
+        "dateline": c.dateline or credit.dateline,
+    }
+
+
 # ----------------------------------------------------------------------------- batch / task
 
 def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
@@ -447,24 +467,11 @@ def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) 
             reason = "no body text left after boilerplate removal" if (row["text"] or "").strip() else "empty text"
             bad.append(quarantine_row(row, run_id, "clean", reason))
             continue
-        published = row.get("published_hint")
-        published = parse_date(published) if published else None
-        keywords = list(row.get("keywords") or [])
-        credit = parse_credit(row.get("author"))   # the record's (or page's) credit line
-        keywords += [k for k in c.keywords if k not in keywords]
-        good.append(
-            {
-                **{k: row[k] for k in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")},
-                "title": normalize_display(c.title) if c.title else None,
-                "body": c.body,
-                "published_at": published or c.published_at,
-                "author": credit.author or c.author,
-                "keywords": [normalize_display(k) for k in keywords],
-                "source_credit": c.source_credit,
-                "agency": c.agency or credit.agency,
-                "dateline": c.dateline or credit.dateline,
-            }
-        )
+        good.append({
+            **{k: row[k] for k in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")},
+            "body": c.body,
+            **article_fields(c, row.get("published_hint"), row.get("author"), row.get("keywords")),
+        })
         removed += [{"article_id": row["article_id"], "rule": r, "category": cat, "text": t, "run_id": run_id} for r, cat, t in c.removed]
     schema = pa.schema(
         [extracted.schema.field(n) for n in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")]
