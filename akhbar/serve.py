@@ -156,11 +156,7 @@ def stop(data_dir: str | Path, timeout: float = 60, echo: Echo = print) -> None:
         if pid is None:
             echo(f"{name}: not running")
             continue
-        _signal(pid, first)
-        if not _wait_gone([pid], timeout):
-            echo(f"{name}: still running after {timeout:.0f} s, killing it")
-            _signal(pid, signal.SIGKILL)
-            _wait_gone([pid], 10)
+        _terminate([pid], first, timeout, on_kill=lambda: echo(f"{name}: still running after {timeout:.0f} s, killing it"))
         _stop_group(pid, timeout)
         stack.pid_file(name).unlink(missing_ok=True)
         echo(f"{name}: stopped (pid {pid})")
@@ -350,17 +346,23 @@ def _wait_gone(pids: list[int], timeout: float) -> bool:
     return True
 
 
+def _terminate(pids: list[int], sig: int, timeout: float, on_kill: Callable[[], None] | None = None) -> None:
+    """Send `sig` to `pids`; whatever is still alive after `timeout` is killed (SIGKILL)."""
+    for p in pids:
+        _signal(p, sig)
+    if not _wait_gone(pids, timeout):
+        if on_kill is not None:
+            on_kill()
+        for p in pids:
+            _signal(p, signal.SIGKILL)
+        _wait_gone(pids, 10)
+
+
 def _stop_group(pgid: int, timeout: float) -> None:
     """Terminate what is left in the group a stopped process led (a flow run it started)."""
     left = _group(pgid)
-    if not left:
-        return
-    for p in left:
-        _signal(p, signal.SIGTERM)
-    if not _wait_gone(left, timeout):
-        for p in left:
-            _signal(p, signal.SIGKILL)
-        _wait_gone(left, 10)
+    if left:
+        _terminate(left, signal.SIGTERM, timeout)
 
 
 def _tail(path: Path, lines: int = 25) -> str:

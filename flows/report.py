@@ -40,7 +40,6 @@ def publish_run_report(summary: dict, tables: dict[str, pa.Table], validation: p
         run_logger().warning("run report not published: %s: %s", type(exc).__name__, exc)
 
 
-
 def _count_by_outlet(table, column: str, outlet_of: dict[str, str]) -> dict[str, Counter]:
     """outlet -> Counter of `column` values, over the rows of `table` whose article is in `outlet_of`."""
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -49,6 +48,7 @@ def _count_by_outlet(table, column: str, outlet_of: dict[str, str]) -> dict[str,
             if aid in outlet_of:
                 counts[outlet_of[aid]][value] += 1
     return counts
+
 
 def count_rows(summary: dict, tables: dict[str, pa.Table]) -> list[dict]:
     """One row for the whole run (from the summary), then one per outlet of the published articles."""

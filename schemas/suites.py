@@ -23,6 +23,12 @@ def _e(gx, name: str, severity: str, level: str, **kwargs):
     return cls(**kwargs, meta={"severity": severity, "level": level})
 
 
+def _not_null(gx, suite, *columns: str) -> None:
+    """Critical, batch-level: no null in any of these columns."""
+    for col in columns:
+        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+
+
 def articles_suite(gx, settings: Settings, marker_regex: str):
     now = datetime.now(timezone.utc)
     earliest = datetime.fromisoformat(settings.earliest_published).replace(tzinfo=timezone.utc)
@@ -62,8 +68,7 @@ def canonical_suite(gx):
 
 def boilerplate_suite(gx, categories: list[str]):
     suite = gx.ExpectationSuite(name="boilerplate")
-    for col in ("article_id", "rule", "category", "text"):
-        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    _not_null(gx, suite, "article_id", "rule", "category", "text")
     suite.add_expectation(_e(gx, "ExpectColumnValuesToBeInSet", "warning", "batch", column="category", value_set=categories))
     return suite
 
@@ -80,8 +85,7 @@ def duplicates_suite(gx):
 
 def quarantine_suite(gx):
     suite = gx.ExpectationSuite(name="quarantine")
-    for col in ("source_uri", "stage", "reason"):
-        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    _not_null(gx, suite, "source_uri", "stage", "reason")
     suite.add_expectation(_e(gx, "ExpectColumnValuesToBeInSet", "critical", "batch", column="stage",
                              value_set=["discover", "read", "extract", "clean", "validate"]))
     # an unsupported file has no text payload to keep; every record-level quarantine has one
@@ -107,8 +111,7 @@ def signatures_suite(gx):
 
 def lines_suite(gx):
     suite = gx.ExpectationSuite(name="lines")
-    for col in ("outlet", "line_hash", "story_hash", "line_no", "line_count"):
-        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    _not_null(gx, suite, "outlet", "line_hash", "story_hash", "line_no", "line_count")
     # -1: the story's title
     suite.add_expectation(_e(gx, "ExpectColumnValuesToBeBetween", "critical", "batch", column="line_no", min_value=-1))
     suite.add_expectation(_e(gx, "ExpectColumnPairValuesAToBeGreaterThanB", "critical", "batch",
@@ -121,7 +124,6 @@ def lines_suite(gx):
 
 def canonical_changes_suite(gx):
     suite = gx.ExpectationSuite(name="canonical_changes")
-    for col in ("cluster_id", "old_canonical_id", "new_canonical_id", "reason"):
-        suite.add_expectation(_e(gx, "ExpectColumnValuesToNotBeNull", "critical", "batch", column=col))
+    _not_null(gx, suite, "cluster_id", "old_canonical_id", "new_canonical_id", "reason")
     suite.add_expectation(_e(gx, "ExpectColumnValuesToBeUnique", "critical", "batch", column="cluster_id"))
     return suite
