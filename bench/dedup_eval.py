@@ -337,16 +337,25 @@ def subset(es: EvalSet, keep: set[str]) -> EvalSet:
     return sub
 
 
+def rows_of(table, keep: set[str]):
+    """The corpus rows of these documents."""
+    import pyarrow.compute as pc
+
+    return table.filter(pc.is_in(table["article_id"], pa_array(sorted(keep))))
+
+
+# What a run's figures keep per setting (sweep, split).
+FIGURES = ("exact", "near", "overall", "labelled", "labelled_negatives", "by_kind")
+
+
 def evaluate_parts(es: EvalSet, table, cfg=None) -> dict[str, dict]:
     """akhbar scored on the tuning part, the held-out part (each deduplicated on its own) and the
     whole set."""
-    import pyarrow.compute as pc
-
     part = split_parts(es)
     out = {}
     for name in PARTS:
         keep = {i for i, p in part.items() if p == name}
-        out[name], _ = evaluate_akhbar(subset(es, keep), table.filter(pc.is_in(table["article_id"], pa_array(sorted(keep)))), cfg)
+        out[name], _ = evaluate_akhbar(subset(es, keep), rows_of(table, keep), cfg)
     out["all"], _ = evaluate_akhbar(es, table, cfg)
     return out
 
@@ -360,14 +369,10 @@ def grid_search(es: EvalSet, table, target_precision: float = 0.99) -> list[dict
     then near recall, then fewer hard negatives joined, then the stricter setting."""
     import itertools
 
-    import pyarrow.compute as pc
-
     from tasks.dedup import DedupSettings
 
-    part = split_parts(es)
-    keep = {i for i, p in part.items() if p == "tune"}
-    sub = subset(es, keep)
-    t = table.filter(pc.is_in(table["article_id"], pa_array(sorted(keep))))
+    keep = {i for i, p in split_parts(es).items() if p == "tune"}
+    sub, t = subset(es, keep), rows_of(table, keep)
     res = []
     for thr, lmin, lthr, (b, r) in itertools.product(*GRID.values()):
         cfg = DedupSettings(threshold=thr, lead_min_jaccard=lmin, lead_threshold=lthr, bands=b, rows=r)
@@ -682,7 +687,7 @@ def main() -> None:
         results["split"] = {}
         for part, s in evaluate_parts(es, table).items():
             if part != "all":
-                results["split"][part] = {m: s[m] for m in ("exact", "near", "overall", "labelled", "labelled_negatives", "by_kind")}
+                results["split"][part] = {m: s[m] for m in FIGURES}
                 rows.append(_table_row(f"akhbar default, {part} half", s, None))
     if args.grid:
         results["grid"] = grid_search(es, table)
@@ -717,20 +722,18 @@ def main() -> None:
             cfg = DedupSettings(bands=bands, rows=rows_, threshold=thr, lead_threshold=lead)
             s, sec = evaluate_akhbar(es, table, cfg)
             label = f"{thr}; {'no lead check' if lead == no_lead else f'lead {cfg.lead_min_jaccard}/{lead}'}; {bands}x{rows_}"
-            results["sweep"][label] = {m: s[m] for m in ("exact", "near", "overall", "labelled", "labelled_negatives", "by_kind")}
+            results["sweep"][label] = {m: s[m] for m in FIGURES}
             rows.append(_table_row(f"akhbar ({label})", s, sec))
 
     if args.per_kind:
         # one version per story: how much of the near-kind recall above is lost to the clustering
         # (a copy must be within the threshold of its cluster's canonical, the longest version)
-        import pyarrow.compute as pc
-
         results["per_kind"] = {}
         for kind in NEAR_KINDS:
             keep = {d.id for d in es.docs if d.origin in ("source", "distractor") or d.id.endswith(":" + kind)}
             sub = EvalSet([d for d in es.docs if d.id in keep], [p for p in es.pairs if p.kind == kind])
             sub.groups = gold_groups(sub)
-            s, _ = evaluate_akhbar(sub, table.filter(pc.is_in(table["article_id"], pa_array(sorted(keep)))))
+            s, _ = evaluate_akhbar(sub, rows_of(table, keep))
             results["per_kind"][kind] = s["by_kind"][kind]
         print("\nakhbar, each near kind alone:", {k: f"{v['found']}/{v['pairs']}" for k, v in results["per_kind"].items()})
 
