@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AKHBAR_", extra="ignore")
 
     data_dir: Path = Path("data")
-    # Rows per Arrow batch handed to each stage task (the corpus is ~32 batches of 1,000).
+    # Records per partition: what one stage holds in memory at once (the corpus is 16 partitions of 2,000).
     batch_size: int = Field(default=2000, ge=1)
     # Bodies shorter than this many words after cleaning are quarantined by validation.
     min_words: int = Field(default=20, ge=1)
@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     min_chars: int = Field(default=80, ge=1)
     # Earliest publication date the validation suite accepts.
     earliest_published: str = "1990-01-01"
+    # A record (a JSON line, a text or HTML file, a JSON document) larger than this many bytes is
+    # quarantined with its size instead of parsed: one runaway input must not exhaust memory.
+    max_record_bytes: int = Field(default=16 << 20, ge=1024)
     # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.
     reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)

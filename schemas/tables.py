@@ -5,30 +5,71 @@ import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
 
-# What `read` produces: one row per input record, before any cleaning.
-RAW = pa.schema(
+def grow(base: pa.Schema, added: list[tuple[str, pa.DataType]], consumed: tuple[str, ...] = ()) -> pa.Schema:
+    """The next phase of the record: `base` less the columns the stage consumed, plus what it added."""
+    fields = [f for f in base if f.name not in consumed]
+    return pa.schema(fields + [pa.field(n, t) for n, t in added])
+
+
+# ----------------------------------------------------------------------------- the record, by phase
+# One input record flows through every stage as one Arrow row that grows by phase. Its raw payload
+# travels with it, so a stage that quarantines a record has everything the quarantine row needs.
+
+# read: one row per input record.
+RECORD = pa.schema(
     [
         ("record_key", pa.string()),      # stable key of the input record (article_id is derived from it)
         ("article_id", pa.string()),      # sha256(record_key)[:20]: the same record gets the same id every night
         ("source_uri", pa.string()),      # file path, with #L<n> for a JSON-lines record or #<i> for a JSON array item
         ("source_id", pa.string()),       # the input's own id, if any
         ("format", pa.string()),          # txt | html | json
-        ("encoding", pa.string()),        # detected encoding of the file
+        ("encoding", pa.string()),        # detected encoding of the file or line
         ("outlet", pa.string()),          # from the record, else URL host, else folder name
-        ("outlet_from", pa.string()),     # field | url | folder
+        ("outlet_from", pa.string()),     # field | url | page | folder
         ("url", pa.string()),
         ("title", pa.string()),
-        ("published_raw", pa.string()),
-        ("author", pa.string()),
+        ("published_raw", pa.string()),   # the record's (or page's) own date, unparsed
+        ("author", pa.string()),          # the record's (or page's) credit line, unparsed
         ("category", pa.string()),
         ("keywords", pa.list_(pa.string())),
         ("content", pa.string()),         # text or HTML to clean
         ("content_is_html", pa.bool_()),
-        ("raw_payload", pa.string()),     # the record exactly as read (for quarantine)
+        ("raw_payload", pa.string()),     # the record exactly as read, up to a bound (for quarantine)
     ]
 )
+RAW = RECORD  # the name the read stage's tests know
 
-# What `clean` + `normalize` produce; `dedup` adds the last four columns.
+# extract: an HTML page becomes text (its metadata fills the record's empty fields).
+PAGE = grow(RECORD, [("text", pa.string())], consumed=("content", "content_is_html"))
+
+# clean: rules strip boilerplate from the text; metadata found in it becomes fields.
+CLEANED = grow(PAGE, [
+    ("body", pa.string()),
+    ("published_at", pa.timestamp("us", tz="UTC")),
+    ("source_credit", pa.string()),
+    ("agency", pa.string()),
+    ("dateline", pa.string()),
+], consumed=("text", "published_raw", "format", "encoding", "record_key"))
+
+# learned boilerplate, observe: what the run-wide decision counts (the `lines` rows, a side table)
+# and what applying it needs later, computed once per record (tasks/learned.py).
+OBSERVED = grow(CLEANED, [
+    ("line_keys", pa.list_(pa.int64())),       # per body line: blake2b-64 of its search form (null: too long)
+    ("title_key", pa.int64()),
+    ("story_hash", pa.int64()),                # blake2b-64 of the search-normalized body: exact copies count once
+    ("link_runs", pa.list_(pa.int32())),       # flattened (start, end) pairs of runs of headline-shaped lines
+])
+
+# normalize: the search form, counts and hash that dedup and validation read.
+ARTICLE = grow(OBSERVED, [
+    ("body_norm", pa.string()),
+    ("word_count", pa.int32()),
+    ("arabic_ratio", pa.float32()),
+    ("content_hash", pa.string()),
+], consumed=("line_keys", "title_key", "link_runs"))
+
+
+# What a run publishes: `ARTICLE` less its working columns, plus dedup's cluster and the run id.
 ARTICLES = pa.schema(
     [
         ("article_id", pa.string()),
@@ -52,6 +93,21 @@ ARTICLES = pa.schema(
         ("cluster_id", pa.string()),
         ("is_canonical", pa.bool_()),
         ("run_id", pa.string()),
+    ]
+)
+
+# What dedup keeps of each article between the per-partition pass and the one clustering of the run:
+# no text, just what deciding needs (tasks/dedup.py: fingerprints = MinHash signature + lead hashes).
+FINGERPRINTS = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("outlet", pa.string()),
+        ("title", pa.string()),
+        ("published_at", TS),
+        ("word_count", pa.int32()),
+        ("content_hash", pa.string()),
+        ("story_hash", pa.int64()),
+        ("fingerprint", pa.list_(pa.uint32())),
     ]
 )
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from schemas.tables import BOILERPLATE, QUARANTINE
+from schemas.tables import CLEANED
 from tasks.arabic import normalize_display, normalize_search
-from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
 from tasks.dates import parse_date
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
@@ -449,50 +449,52 @@ def article_fields(c: Cleaned, published_hint: str | None = None, credit_line: s
     }
 
 
-# ----------------------------------------------------------------------------- batch / task
+# ----------------------------------------------------------------------------- stage
 
-def clean_batch(extracted: pa.Table, run_id: str, rules: RuleSet | None = None) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """Clean every row of an extracted batch. Returns (cleaned rows, boilerplate rows, quarantine rows).
-    A record whose body is empty after cleaning goes to quarantine with the reason."""
+# Columns the clean stage writes (the record's metadata is merged with what the text held).
+_FIELD_COLUMNS = ("title", "author", "keywords", "published_at", "source_credit", "agency", "dateline")
+
+
+def clean_stage(batch: pa.Table, run_id: str, rules: RuleSet | None = None) -> StageResult:
+    """PAGE -> CLEANED: every record's text cleaned by the rules, its metadata merged. A record
+    whose body is empty after cleaning, or whose cleaning raised, goes to quarantine with the reason."""
     rules = rules or default_rules()
-    rows = extracted.to_pylist()
-    good, removed, bad = [], [], []
-    for row in rows:
+    texts, titles = batch["text"].to_pylist(), batch["title"].to_pylist()
+    hints, credits, keywords = (batch[c].to_pylist() for c in ("published_raw", "author", "keywords"))
+    ids = batch["article_id"].to_pylist()
+    bodies: list[str] = []
+    fields: dict[str, list] = {c: [] for c in _FIELD_COLUMNS}
+    removed: dict[str, list] = {"id": [], "rule": [], "category": [], "text": []}
+    failed, reasons = [], []
+    for i, text in enumerate(texts):
         try:
-            c = clean_text(row["text"] or "", title=row.get("title"), rules=rules)
+            c = clean_text(text or "", title=titles[i], rules=rules)
+            meta = article_fields(c, hints[i], credits[i], keywords[i])
         except Exception as exc:  # a bug on one record must not sink the run
-            bad.append(quarantine_row(row, run_id, "clean", f"cleaning failed: {type(exc).__name__}: {exc}"))
+            failed.append(i)
+            reasons.append(f"cleaning failed: {type(exc).__name__}: {exc}")
             continue
         if not c.body.strip():
-            reason = "no body text left after boilerplate removal" if (row["text"] or "").strip() else "empty text"
-            bad.append(quarantine_row(row, run_id, "clean", reason))
+            failed.append(i)
+            reasons.append("no body text left after boilerplate removal" if (text or "").strip() else "empty text")
             continue
-        good.append({
-            **{k: row[k] for k in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")},
-            "body": c.body,
-            **article_fields(c, row.get("published_hint"), row.get("author"), row.get("keywords")),
-        })
-        removed += [{"article_id": row["article_id"], "rule": r, "category": cat, "text": t, "run_id": run_id} for r, cat, t in c.removed]
-    schema = pa.schema(
-        [extracted.schema.field(n) for n in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url", "category")]
-        + [
-            ("title", pa.string()), ("body", pa.string()), ("published_at", pa.timestamp("us", tz="UTC")),
-            ("author", pa.string()), ("keywords", pa.list_(pa.string())), ("source_credit", pa.string()),
-            ("agency", pa.string()), ("dateline", pa.string()),
-        ]
-    )
-    return (
-        pa.Table.from_pylist(good, schema=schema),
-        pa.Table.from_pylist(removed, schema=BOILERPLATE),
-        pa.Table.from_pylist(bad, schema=QUARANTINE),
-    )
-
-
-@stage_task(name="clean", retries=0)
-def clean(extracted: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    cleaned, removed, bad = clean_batch(extracted, run_id)
-    run_logger().info(
-        "clean: %d in, %d cleaned, %d quarantined, %d boilerplate spans removed",
-        extracted.num_rows, cleaned.num_rows, bad.num_rows, removed.num_rows,
-    )
-    return cleaned, removed, bad
+        bodies.append(c.body)
+        for name in _FIELD_COLUMNS:
+            fields[name].append(meta[name])
+        for rule, category, span in c.removed:
+            removed["id"].append(ids[i])
+            removed["rule"].append(rule)
+            removed["category"].append(category)
+            removed["text"].append(span)
+    kept = drop_positions(batch, failed)
+    for name in ("title", "author", "keywords"):   # the record's own values, merged with the text's
+        kept = kept.set_column(kept.schema.get_field_index(name), name, pa.array(fields[name], kept.schema.field(name).type))
+    kept = kept.append_column("body", pa.array(bodies, pa.string()))
+    for name in ("published_at", "source_credit", "agency", "dateline"):
+        kept = kept.append_column(name, pa.array(fields[name], CLEANED.field(name).type))
+    gone = set(ids[i] for i in failed)   # spans of a quarantined record are not published
+    keep_span = [a not in gone for a in removed["id"]]
+    spans = boilerplate_rows(*([v for v, k in zip(col, keep_span) if k] for col in removed.values()), run_id=run_id)
+    result = StageResult(kept.select(CLEANED.names), spans, quarantine_rows(batch, failed, reasons, run_id, "clean"))
+    result.counts.update(cleaned=kept.num_rows)
+    return result

@@ -23,7 +23,7 @@ import pyarrow as pa
 from rensa import RMinHash
 
 from schemas.tables import DUPLICATES
-from tasks.base import run_logger, stage_task
+from tasks.base import StageResult
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -388,15 +388,42 @@ def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: Dedup
     }, schema=SIGNATURES)
 
 
-@stage_task(name="dedup")
-def dedup(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
-          sig: np.ndarray | None = None) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
+# ----------------------------------------------------------------------------- stages
+
+def fingerprint_stage(batch: pa.Table, cfg: DedupSettings) -> StageResult:
+    """ARTICLE -> ARTICLE, and its side table "fingerprints": what the run's one clustering reads
+    (ids, hashes, dates, MinHash signature and lead hashes; no text)."""
+    sig = fingerprints(batch["body_norm"].to_pylist(), cfg)
+    result = StageResult(batch)
+    result.tables["fingerprints"] = fingerprint_table(batch, sig)
+    return result
+
+
+def fingerprint_table(articles: pa.Table, sig: np.ndarray) -> pa.Table:
+    from schemas.tables import FINGERPRINTS
+
+    width = sig.shape[1] if sig.ndim == 2 else 0
+    offsets = pa.array(np.arange(0, (len(sig) + 1) * width, width, dtype=np.int32) if width else np.zeros(len(sig) + 1, np.int32))
+    column = pa.ListArray.from_arrays(offsets, pa.array(sig.ravel(), pa.uint32()))
+    return articles.select([n for n in FINGERPRINTS.names if n != "fingerprint"]).append_column("fingerprint", column)
+
+
+def fingerprint_matrix(table: pa.Table) -> np.ndarray:
+    """The (n, width) uint32 matrix of a FINGERPRINTS table's `fingerprint` column."""
+    column = table["fingerprint"].combine_chunks()
+    if not len(column):
+        return np.zeros((0, 0), dtype=np.uint32)
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    return values.astype(np.uint32, copy=False).reshape(len(column), -1)
+
+
+def cluster_run(fingerprints_: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings
+                ) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
+    """The run's one clustering, over its fingerprint table plus the warehouse's canonicals. Returns
+    (fingerprint rows with cluster_id and is_canonical, duplicates, fingerprint matrix, canonical changes)."""
     from schemas.tables import CANONICAL_CHANGES
 
     changes: list[dict] = []
-    out, dups, sig = dedup_articles(articles, history, run_id, cfg, sig, changes)
-    methods = dups["method"].to_pylist()
-    run_logger().info("dedup: %d articles, %d exact and %d near duplicates, %d stories already in the warehouse got "
-                      "copies, %d canonical changes", out.num_rows, methods.count("exact"), methods.count("near"),
-                      len(set(out["cluster_id"].to_pylist()) & set(history.clusters)), len(changes))
+    sig = fingerprint_matrix(fingerprints_)
+    out, dups, sig = dedup_articles(fingerprints_.drop_columns(["fingerprint"]), history, run_id, cfg, sig=sig, changes=changes)
     return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)

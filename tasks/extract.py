@@ -1,65 +1,65 @@
 """Extract stage: HTML pages become text plus the page's own metadata (title, date, author,
-canonical URL, keywords); plain text passes through. Removed page chrome is recorded."""
+canonical URL, keywords, site name), filling the record's empty fields; plain text passes through.
+Removed page chrome is recorded."""
 from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.tables import BOILERPLATE, QUARANTINE
-from tasks.base import quarantine_row, run_logger, stage_task
+from schemas.tables import PAGE
+from tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
 from tasks.html import extract_html
 from tasks.read import host_of
 
 # Page-chrome categories named as in the rules file where they mean the same thing.
 HTML_CATEGORY = {"comments": "comment", "newsletter": "newsletter", "tags": "tags", "author": "byline"}
-
-EXTRACTED = pa.schema(
-    [
-        ("article_id", pa.string()), ("source_id", pa.string()), ("source_uri", pa.string()),
-        ("outlet", pa.string()), ("outlet_from", pa.string()), ("url", pa.string()), ("category", pa.string()),
-        ("title", pa.string()), ("text", pa.string()), ("published_hint", pa.string()), ("author", pa.string()),
-        ("keywords", pa.list_(pa.string())), ("raw_payload", pa.string()),
-    ]
-)
+# Columns a page's own metadata may fill (only where the record left them empty).
+_PAGE_FIELDS = ("title", "published_raw", "author", "url", "keywords", "outlet", "outlet_from")
 
 
-def extract_batch(raw: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    rows, removed, bad = [], [], []
-    for r in raw.to_pylist():
-        out = {k: r[k] for k in ("article_id", "source_id", "source_uri", "outlet", "outlet_from", "url",
-                                 "category", "title", "author", "raw_payload")}
-        out["published_hint"] = r["published_raw"]
-        out["keywords"] = list(r["keywords"] or [])
-        if r["content_is_html"]:
-            try:
-                page = extract_html(r["content"])
-            except Exception as exc:  # one broken page must not sink the batch
-                bad.append(quarantine_row(r, run_id, "extract", f"HTML extraction failed: {type(exc).__name__}: {exc}"))
-                continue
-            out["text"] = page.text
-            out["title"] = out["title"] or page.title
-            out["published_hint"] = out["published_hint"] or page.published
-            out["author"] = out["author"] or page.author
-            out["url"] = out["url"] or page.canonical_url
-            out["keywords"] += [k for k in page.keywords if k not in out["keywords"]]
-            removed += [{"article_id": r["article_id"], "rule": f"html.{cat}", "category": HTML_CATEGORY.get(cat, cat), "text": text, "run_id": run_id}
-                        for cat, text in page.removed]
-            if out["outlet_from"] == "folder":  # the page names its outlet better than the folder does
-                if page.site_name:
-                    out["outlet"], out["outlet_from"] = page.site_name, "page"
-                elif host_of(out["url"]):
-                    out["outlet"], out["outlet_from"] = host_of(out["url"]), "url"
-        else:
-            out["text"] = r["content"]
-        rows.append(out)
-    return (pa.Table.from_pylist(rows, schema=EXTRACTED), pa.Table.from_pylist(removed, schema=BOILERPLATE),
-            pa.Table.from_pylist(bad, schema=QUARANTINE))
+def extract_stage(batch: pa.Table, run_id: str) -> StageResult:
+    """RECORD -> PAGE: `text` is the record's content, or the main text of its HTML page."""
+    html_rows = pc.indices_nonzero(pc.fill_null(batch["content_is_html"], False)).to_pylist()
+    text = batch["content"].to_pylist()
+    cols = {name: batch[name].to_pylist() for name in _PAGE_FIELDS} if html_rows else {}
+    removed: dict[str, list] = {"id": [], "rule": [], "category": [], "text": []}
+    failed, reasons = [], []
+    ids = batch["article_id"].to_pylist() if html_rows else []
+    for i in html_rows:
+        try:
+            page = extract_html(text[i])
+        except Exception as exc:  # one broken page must not sink the batch
+            failed.append(i)
+            reasons.append(f"HTML extraction failed: {type(exc).__name__}: {exc}")
+            continue
+        text[i] = page.text
+        _fill_from_page(cols, i, page)
+        for cat, span in page.removed:
+            removed["id"].append(ids[i])
+            removed["rule"].append(f"html.{cat}")
+            removed["category"].append(HTML_CATEGORY.get(cat, cat))
+            removed["text"].append(span)
+    kept = batch.append_column("text", pa.array(text, pa.string()))
+    for name, values in cols.items():
+        kept = kept.set_column(kept.schema.get_field_index(name), name, pa.array(values, kept.schema.field(name).type))
+    kept = drop_positions(kept.select(PAGE.names), failed)
+    result = StageResult(kept, boilerplate_rows(removed["id"], removed["rule"], removed["category"], removed["text"], run_id),
+                         quarantine_rows(batch, failed, reasons, run_id, "extract"))
+    result.counts.update(html_pages=len(html_rows), html_blocks_removed=len(removed["id"]))
+    return result
 
 
-@stage_task(name="extract")
-def extract(raw: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    rows, removed, bad = extract_batch(raw, run_id)
-    html = int(pc.sum(raw["content_is_html"]).as_py() or 0) if raw.num_rows else 0
-    run_logger().info("extract: %d records (%d HTML pages), %d page blocks removed, %d quarantined",
-                      raw.num_rows, html, removed.num_rows, bad.num_rows)
-    return rows, removed, bad
+def _fill_from_page(cols: dict[str, list], i: int, page) -> None:
+    """The page's metadata fills what the record left empty; its site name (or URL host) names the
+    outlet better than a folder does."""
+    cols["title"][i] = cols["title"][i] or page.title
+    cols["published_raw"][i] = cols["published_raw"][i] or page.published
+    cols["author"][i] = cols["author"][i] or page.author
+    cols["url"][i] = cols["url"][i] or page.canonical_url
+    own = list(cols["keywords"][i] or [])
+    cols["keywords"][i] = own + [k for k in page.keywords if k not in own]
+    if cols["outlet_from"][i] == "folder":
+        if page.site_name:
+            cols["outlet"][i], cols["outlet_from"][i] = page.site_name, "page"
+        elif host_of(cols["url"][i]):
+            cols["outlet"][i], cols["outlet_from"][i] = host_of(cols["url"][i]), "url"

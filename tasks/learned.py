@@ -50,9 +50,9 @@ import duckdb
 import pyarrow as pa
 
 from akhbar.settings import LearnedSettings
-from schemas.tables import BOILERPLATE, LINES, QUARANTINE
+from schemas.tables import BOILERPLATE, LINES, OBSERVED
 from tasks.arabic import normalize_search
-from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.base import StageResult, drop_positions, quarantine_rows
 from tasks.clean import is_headline, is_subheading
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
@@ -240,12 +240,27 @@ GROUP BY ALL
 """
 
 
-def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | None = None,
+def _register_run_lines(con: duckdb.DuckDBPyConnection, run_lines: pa.Table | list[Path]) -> None:
+    """This run's `lines` rows as the view `run_lines`: a table, or the partitions' staged files. A
+    story met in several partitions (an exact copy) counts once: the rows of its first article."""
+    if isinstance(run_lines, pa.Table):
+        con.register("run_lines", run_lines)
+        return
+    if not run_lines:
+        con.register("run_lines", LINES.empty_table())
+        return
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in run_lines)
+    con.execute(f"CREATE VIEW staged_lines AS SELECT * FROM read_parquet([{files}])")
+    con.execute(f"""CREATE VIEW run_lines AS SELECT {', '.join(LINES.names)} FROM staged_lines
+                    QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)""")
+
+
+def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str | Path | None = None,
            history: pa.Table | None = None) -> Learned:
     """Which line keys are learned boilerplate, per outlet, from this run's lines plus the history's:
     the published `lines` of the warehouse under `data_dir`, or a `history` table (tests)."""
     learned = Learned()
-    if not cfg.enabled or not run_lines.num_rows:
+    if not cfg.enabled or (run_lines.num_rows == 0 if isinstance(run_lines, pa.Table) else not run_lines):
         return learned
     con = duckdb.connect()
     try:
@@ -255,7 +270,7 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
             con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
         else:
             con.register("history_lines", history if history is not None else LINES.empty_table())
-        con.register("run_lines", run_lines)
+        _register_run_lines(con, run_lines)
         stats = con.execute(_STATS_SQL).fetchall()
         links = con.execute(_LINK_SQL).fetchall()
     finally:
@@ -294,8 +309,6 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
     When it opens the last `box_max_lines` lines of the body,
     those lines are the scraped news box and go with it, including the leads of stories this
     warehouse never saw; higher up, only the leaked lines themselves go."""
-    import pyarrow.compute as pc
-
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
     new_bodies: list[str | None] = []
     removed, empty = [], []
@@ -360,13 +373,12 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
             empty.append(article_id)
         new_bodies.append("\n".join(kept) if len(kept) != len(lines) else body)
     articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
-    bad = []
-    if empty:
-        gone = pc.is_in(articles["article_id"], value_set=pa.array(empty, pa.string()))
-        bad = [quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned lines)")
-               for r in cleaned.filter(gone).to_pylist()]
-        articles = articles.filter(pc.invert(gone))
-    return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), pa.Table.from_pylist(bad, schema=QUARANTINE)
+    empty_ids = set(empty)
+    positions = [i for i, a in enumerate(ids) if a in empty_ids]
+    bad = quarantine_rows(cleaned, positions, ["no body text left after boilerplate removal (learned lines)"] * len(positions),
+                          run_id, "clean")
+    articles = drop_positions(articles, positions)
+    return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), bad
 
 
 @dataclass
@@ -395,17 +407,35 @@ def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_
     return LearnedResult(articles, removed, bad, run.table, dict(zip(cleaned["article_id"].to_pylist(), run.stories)), learned)
 
 
-@stage_task(name="learn-boilerplate", retries=0)
-def learn_boilerplate(cleaned: pa.Table, data_dir: str, run_id: str, cfg: LearnedSettings, full_refresh: bool = False
-                      ) -> LearnedResult:
-    """Find and remove this run's learned boilerplate (a full refresh counts this run's lines only)."""
-    result = learn_and_remove(cleaned, run_id, cfg, None if full_refresh else data_dir)
-    learned, removed, bad = result.learned, result.boilerplate, result.quarantine
-    run_logger().info(
-        "learn-boilerplate: %d template lines and %d leaked leads learned over %d outlets%s; runs of headlines taken "
-        "for links in %s; %d lines removed, %d articles left empty",
-        sum(len(v) for v in learned.repeated.values()), sum(len(v) for v in learned.leaked.values()),
-        len(set(learned.repeated) | set(learned.leaked)), " (this run only: full refresh)" if full_refresh else "",
-        ", ".join(f"{o} ({known} of {n} run lines are known titles)" for o, (n, known) in sorted(learned.link_outlets.items()))
-        or "no outlet", removed.num_rows, bad.num_rows)
+# ----------------------------------------------------------------------------- stages
+
+def observe_stage(batch: pa.Table, cfg: LearnedSettings, run_id: str, seq_base: int = 0) -> StageResult:
+    """CLEANED -> OBSERVED, and this partition's `lines` rows (side table "lines", with a working
+    column `seq`: the article's place in the run, so the decision counts a story's first article).
+    Nothing is removed yet: that waits for the run-wide decision."""
+    run = line_rows(batch, cfg, run_id)
+    firsts = {}
+    for i, story in enumerate(run.stories):
+        firsts.setdefault(story, i)
+    seq = [seq_base + firsts[s] for s in run.table["story_hash"].to_pylist()]
+    lines = run.table.append_column("seq", pa.array(seq, pa.int64()))
+    flat_runs = [[x for pair in runs for x in pair] for runs in run.link_runs]
+    kept = (batch.append_column("line_keys", pa.array(run.keys, pa.list_(pa.int64())))
+            .append_column("title_key", pa.array(run.title_keys, pa.int64()))
+            .append_column("story_hash", pa.array(run.stories, pa.int64()))
+            .append_column("link_runs", pa.array(flat_runs, pa.list_(pa.int32()))))
+    result = StageResult(kept.select(OBSERVED.names))
+    result.tables["lines"] = lines
+    result.counts.update(lines_observed=lines.num_rows)
+    return result
+
+
+def apply_stage(batch: pa.Table, learned: Learned, cfg: LearnedSettings, run_id: str) -> StageResult:
+    """OBSERVED -> OBSERVED with learned boilerplate out of the bodies (after the run-wide decision)."""
+    runs = [list(zip(flat[0::2], flat[1::2])) for flat in batch["link_runs"].to_pylist()]
+    run = RunLines(LINES.empty_table(), batch["line_keys"].to_pylist(), batch["story_hash"].to_pylist(),
+                   batch["title_key"].to_pylist(), runs)
+    articles, removed, bad = remove_learned(batch, run, learned, run_id, cfg)
+    result = StageResult(articles, removed, bad)
+    result.counts.update(learned_lines_removed=removed.num_rows)
     return result

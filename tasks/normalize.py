@@ -6,8 +6,9 @@ import hashlib
 
 import pyarrow as pa
 
+from schemas.tables import ARTICLE
 from tasks.arabic import arabic_ratio, normalize_search, word_count
-from tasks.base import run_logger, stage_task
+from tasks.base import StageResult
 
 
 def content_hash(body_norm: str) -> str:
@@ -17,6 +18,7 @@ def content_hash(body_norm: str) -> str:
 
 
 def normalize_batch(cleaned: pa.Table) -> pa.Table:
+    """`cleaned` plus body_norm, word_count, arabic_ratio and content_hash."""
     bodies = cleaned.column("body").to_pylist()
     norms = [normalize_search(b) for b in bodies]
     t = cleaned
@@ -27,8 +29,6 @@ def normalize_batch(cleaned: pa.Table) -> pa.Table:
     return t
 
 
-@stage_task(name="normalize")
-def normalize(cleaned: pa.Table) -> pa.Table:
-    out = normalize_batch(cleaned)
-    run_logger().info("normalize: %d articles", out.num_rows)
-    return out
+def normalize_stage(batch: pa.Table) -> StageResult:
+    """OBSERVED -> ARTICLE."""
+    return StageResult(normalize_batch(batch).select(ARTICLE.names))

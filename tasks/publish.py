@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import PUBLISHED
-from tasks.base import run_logger, stage_task
 
 WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
 
@@ -40,7 +39,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def ensure_lake(data_dir: Path) -> None:
     """Every table folder holds at least one (possibly empty) file, so every view resolves."""
-    lake = lake_dir(data_dir)
+    _ensure_folders(lake_dir(data_dir))
+
+
+def _ensure_folders(lake: Path) -> None:
     for name, schema in PUBLISHED.items():
         folder = lake / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -49,34 +51,41 @@ def ensure_lake(data_dir: Path) -> None:
 
 
 def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table], fresh: bool = False) -> dict[str, int]:
-    """Stage then move each table; `runs` goes last. Returns rows written per table.
-    `fresh` (full refresh): the files go into a new lake that replaces the old one whole."""
-    data_dir = Path(data_dir).resolve()
-    if fresh:
-        written = write_tables(data_dir / "refresh" / run_id, run_id, tables)
-        swap_lake(data_dir, data_dir / "refresh" / run_id / "lake")
-        shutil.rmtree(data_dir / "refresh", ignore_errors=True)
-        return written
-    ensure_lake(data_dir)
-    staging = data_dir / "staging" / run_id
+    """Stage then commit each table (empty tables write no file); `runs` goes last. Returns rows
+    written per table."""
+    staging = Path(data_dir).resolve() / "staging" / run_id
     staging.mkdir(parents=True, exist_ok=True)
-    # empty tables write no file (a night with nothing new changes nothing but `runs`)
-    order = [n for n in tables if n != "runs" and tables[n].num_rows] + (["runs"] if "runs" in tables else [])
     staged = {}
-    for name in order:
-        t = conform(tables[name], PUBLISHED[name])
-        path = staging / f"{name}.parquet"
-        pq.write_table(t, path, compression="zstd")
-        staged[name] = (path, t.num_rows)
+    for name, table in tables.items():
+        if table.num_rows:
+            path = staging / f"{name}.parquet"
+            pq.write_table(conform(table, PUBLISHED[name]), path, compression="zstd")
+            staged[name] = path
+    return commit(data_dir, run_id, staged, fresh)
+
+
+def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = False) -> dict[str, int]:
+    """Move the run's staged table files into the lake with atomic renames, the `runs` file last: a
+    run whose `runs` row exists was published whole. `fresh` (full refresh): the files go into a new
+    lake that replaces the old one whole. Returns rows per table."""
+    data_dir = Path(data_dir).resolve()
+    lake = lake_dir(data_dir)
+    if fresh:
+        lake = data_dir / "refresh" / run_id / "lake"
+    _ensure_folders(lake)
+    order = [n for n in staged if n != "runs"] + (["runs"] if "runs" in staged else [])
+    rows = {name: pq.ParquetFile(staged[name]).metadata.num_rows for name in order}
     pause = float(os.environ.get("AKHBAR_FAULT_PAUSE_PUBLISH", "0"))  # fault injection for the crash test
     for name in order:
-        path, _ = staged[name]
-        os.replace(path, lake_dir(data_dir) / name / f"run-{run_id}.parquet")
+        os.replace(staged[name], lake / name / f"run-{run_id}.parquet")
         if pause and name != "runs":
             time.sleep(pause)
             pause = 0
-    shutil.rmtree(staging, ignore_errors=True)
-    return {name: n for name, (_, n) in staged.items()}
+    if fresh:
+        swap_lake(data_dir, lake)
+        shutil.rmtree(data_dir / "refresh", ignore_errors=True)
+    shutil.rmtree(data_dir / "staging" / run_id, ignore_errors=True)
+    return rows
 
 
 def swap_lake(data_dir: Path, new_lake: Path) -> None:
@@ -148,11 +157,3 @@ def build_views(data_dir: Path) -> None:
             con.execute(view_sql(sql_file, lake_dir(data_dir)))
     finally:
         con.close()
-
-
-@stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
-def publish(data_dir: str, run_id: str, tables: dict[str, pa.Table], fresh: bool = False) -> dict[str, int]:
-    written = write_tables(Path(data_dir), run_id, tables, fresh)
-    build_views(Path(data_dir))
-    run_logger().info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
-    return written

@@ -9,16 +9,18 @@ import gzip
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+import ijson
 import pyarrow as pa
 from charset_normalizer import from_bytes
 
 from akhbar.settings import FieldMap
-from schemas.tables import QUARANTINE, RAW
+from schemas.tables import QUARANTINE, RECORD
 from tasks.base import quarantine_row, run_logger, stage_task
 
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
@@ -129,10 +131,12 @@ def _as_text(v: Any) -> str | None:
 
 
 def _as_keywords(v: Any) -> list[str]:
-    if v is None:
+    if v is None or isinstance(v, bool):
         return []
     if isinstance(v, str):
         return [k.strip() for k in re.split(r"[،,;|]", v) if k.strip()]
+    if not isinstance(v, (list, tuple)):   # "keywords": 5 is one keyword, not a reason to fail the record
+        return [str(v)]
     return [str(_as_text(k)).strip() for k in v if _as_text(k)]
 
 
@@ -163,86 +167,206 @@ def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, fields: Field
     }
 
 
-def iter_file_records(lf: LandingFile, fields: FieldMap) -> Iterator[tuple[dict | None, dict | None]]:
-    """Yield (raw row, None) or (None, quarantine stub) for every record of one file."""
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds that keep one input from exhausting memory: a record (a JSON line, a text or HTML file,
+    a JSON document) larger than `max_record_bytes` is quarantined with its size instead of parsed."""
+
+    max_record_bytes: int = 16 << 20
+
+
+def _stub(uri: str, reason: str, payload: str | None, source_id: str | None = None) -> tuple[None, dict]:
+    return None, {"source_uri": uri, "source_id": source_id, "reason": reason, "raw_payload": payload}
+
+
+def _open(lf: LandingFile):
+    """The file's bytes as a stream, gunzipped on the fly for .gz (never the whole file in memory)."""
+    return gzip.open(lf.path, "rb") if lf.path.name.lower().endswith(".gz") else lf.path.open("rb")
+
+
+def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = ReadLimits()
+                      ) -> Iterator[tuple[dict | None, dict | None]]:
+    """Yield (raw row, None) or (None, quarantine stub) for every record of one file, streaming:
+    JSON lines one line at a time, a JSON array one item at a time, so one bad line or a cut gzip
+    costs that line or the tail, never the records before it."""
     uri = str(lf.path)
     try:
-        data = lf.path.read_bytes()
+        stream = _open(lf)
     except OSError as exc:
-        yield None, {"source_uri": uri, "reason": f"cannot read file: {exc}", "raw_payload": None}
+        yield _stub(uri, f"cannot read file: {exc}", None)
         return
-    if lf.path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            yield None, {"source_uri": uri, "reason": f"corrupt gzip file: {exc}", "raw_payload": None}
-            return
+    with stream:
+        if lf.format in ("txt", "html"):
+            yield _whole_file(stream, lf, uri, limits)
+        elif lf.format == "jsonl":
+            yield from _json_lines(stream, lf, uri, fields, limits)
+        else:
+            yield from _json_document(stream, lf, uri, fields, limits)
+
+
+def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[dict | None, dict | None]:
+    """A text or HTML file is one record."""
+    try:
+        data = stream.read(limits.max_record_bytes + 1)
+    except (OSError, EOFError) as exc:
+        return _stub(uri, f"cannot read file: {exc}", None)
+    if len(data) > limits.max_record_bytes:
+        return _stub(uri, f"file is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
     try:
         text, encoding = decode_bytes(data)
     except UnicodeError as exc:
-        yield None, {"source_uri": uri, "reason": str(exc), "raw_payload": data[:100_000].decode("latin-1")}
-        return
-    if lf.format in ("txt", "html"):
-        if not text.strip():
-            yield None, {"source_uri": uri, "reason": "empty file", "raw_payload": text}
-            return
-        outlet = lf.outlet_hint
-        yield {
-            "record_key": record_key(outlet, None, None, text, lf.path.name),
-            "source_uri": uri, "source_id": None, "format": lf.format, "encoding": encoding,
-            "outlet": outlet, "outlet_from": "folder", "url": None, "title": None, "published_raw": None,
-            "author": None, "category": None, "keywords": [], "content": text,
-            "content_is_html": lf.format == "html", "raw_payload": text,
-        }, None
-    elif lf.format == "jsonl":
-        for n, line in enumerate(text.split("\n"), start=1):  # not splitlines(): JSON strings may hold U+2028
-            if not line.strip():
-                continue
-            yield _parse_json(line, f"{uri}#L{n}", lf, fields)
-    else:  # one JSON document: an object or an array of objects
+        return _stub(uri, str(exc), data[:100_000].decode("latin-1"))
+    if not text.strip():
+        return _stub(uri, "empty file", text)
+    outlet = lf.outlet_hint
+    return {
+        "record_key": record_key(outlet, None, None, text, lf.path.name),
+        "source_uri": uri, "source_id": None, "format": lf.format, "encoding": encoding,
+        "outlet": outlet, "outlet_from": "folder", "url": None, "title": None, "published_raw": None,
+        "author": None, "category": None, "keywords": [], "content": text,
+        "content_is_html": lf.format == "html", "raw_payload": text,
+    }, None
+
+
+def _skip_line(stream, chunk: int = 1 << 20) -> int:
+    """Read past the rest of an over-long line; returns the bytes skipped."""
+    skipped = 0
+    while True:
+        part = stream.readline(chunk)
+        skipped += len(part)
+        if not part or part.endswith(b"\n"):
+            return skipped
+
+
+def _json_lines(stream, lf: LandingFile, uri: str, fields: FieldMap, limits: ReadLimits
+                ) -> Iterator[tuple[dict | None, dict | None]]:
+    n = 0
+    while True:
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield None, {"source_uri": uri, "reason": f"malformed JSON: {exc}", "raw_payload": text}
+            line = stream.readline(limits.max_record_bytes + 1)
+        except (OSError, EOFError, zlib.error) as exc:   # a cut or corrupt gzip: what came before stands
+            yield _stub(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)
             return
-        items = doc if isinstance(doc, list) else [doc]
-        for n, rec in enumerate(items):
-            payload = json.dumps(rec, ensure_ascii=False)
+        if not line:
+            return
+        n += 1
+        if len(line) > limits.max_record_bytes and not line.endswith(b"\n"):
             try:
-                yield json_record(rec, f"{uri}#{n}" if isinstance(doc, list) else uri, payload, lf, fields), None
-            except ValueError as exc:
-                yield None, {"source_uri": f"{uri}#{n}", "reason": str(exc), "raw_payload": payload}
+                size = len(line) + _skip_line(stream)
+            except (OSError, EOFError, zlib.error):
+                size = len(line)
+            yield _stub(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
+                        line[:100_000].decode("utf-8", "replace"))
+            continue
+        line = line.rstrip(b"\n")   # not splitlines(): JSON strings may hold U+2028
+        if not line.strip():
+            continue
+        try:   # per line: one windows-1256 line in a UTF-8 feed costs nothing to its neighbours
+            text, encoding = decode_bytes(line)
+        except UnicodeError as exc:
+            yield _stub(f"{uri}#L{n}", str(exc), line.decode("latin-1"))
+            continue
+        yield _parse_json(text, f"{uri}#L{n}", lf, fields, encoding)
 
 
-def _parse_json(line: str, uri: str, lf: LandingFile, fields: FieldMap) -> tuple[dict | None, dict | None]:
+def _json_document(stream, lf: LandingFile, uri: str, fields: FieldMap, limits: ReadLimits
+                   ) -> Iterator[tuple[dict | None, dict | None]]:
+    """One JSON document: an array of objects is parsed item by item (ijson), an object whole."""
+    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        n = -1
+        try:
+            for n, rec in enumerate(ijson.items(stream, "item", use_float=True)):
+                yield _json_item(rec, f"{uri}#{n}", lf, fields)
+            return
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error, RecursionError) as exc:
+            if n >= 0:   # items before the fault stand; the rest of the file is one quarantine row
+                yield _stub(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
+                return
+            stream.seek(0)   # not UTF-8 or not parsable as a stream: read it whole below
+    data = stream.read(limits.max_record_bytes + 1)
+    if len(data) > limits.max_record_bytes:
+        yield _stub(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
+        return
+    try:
+        text, encoding = decode_bytes(data)
+    except UnicodeError as exc:
+        yield _stub(uri, str(exc), data[:100_000].decode("latin-1"))
+        return
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        yield _stub(uri, f"malformed JSON: {exc}", text)
+        return
+    if isinstance(doc, list):
+        for n, rec in enumerate(doc):
+            yield _json_item(rec, f"{uri}#{n}", lf, fields)
+    else:
+        yield _json_item(doc, uri, lf, fields)
+
+
+def _json_item(rec: Any, uri: str, lf: LandingFile, fields: FieldMap) -> tuple[dict | None, dict | None]:
+    try:
+        payload = json.dumps(rec, ensure_ascii=False)
+    except (ValueError, RecursionError) as exc:
+        return _stub(uri, f"JSON record cannot be stored: {type(exc).__name__}", None)
+    try:
+        return json_record(rec, uri, payload, lf, fields), None
+    except (ValueError, TypeError, RecursionError) as exc:
+        return _stub(uri, str(exc), payload)
+
+
+def _parse_json(line: str, uri: str, lf: LandingFile, fields: FieldMap, encoding: str = "utf-8"
+                ) -> tuple[dict | None, dict | None]:
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as exc:
-        return None, {"source_uri": uri, "reason": f"malformed JSON line: {exc.msg} (column {exc.colno})", "raw_payload": line}
+        return _stub(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)
+    except RecursionError:
+        return _stub(uri, "malformed JSON line: nested too deeply", line)
     try:
-        return json_record(rec, uri, line, lf, fields), None
-    except ValueError as exc:
+        row = json_record(rec, uri, line, lf, fields)
+    except (ValueError, TypeError, RecursionError) as exc:
         src = rec.get("id") if isinstance(rec, dict) else None
-        return None, {"source_uri": uri, "source_id": _as_text(src), "reason": str(exc), "raw_payload": line}
+        return _stub(uri, str(exc), line, _as_text(src) if isinstance(src, (str, int)) else None)
+    row["encoding"] = encoding
+    return row, None
+
+
+def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | None = None, batch_size: int = 2000,
+                    limits: ReadLimits = ReadLimits()) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """Stream every file's records as partitions of at most `batch_size` raw records (RECORD rows
+    with article_id), each with the quarantine rows read produced since the last one. A record
+    whose id was already read in this run is quarantined as repeated (the run keeps only the ids)."""
+    fields = fields or FieldMap()
+    rows: list[dict] = []
+    bad: list[dict] = []
+    first_seen: dict[str, str] = {}
+    for lf in files:
+        for row, stub in iter_file_records(lf, fields, limits):
+            if stub is not None:
+                bad.append(quarantine_row(stub, run_id, "read", stub["reason"]))
+            else:
+                row["article_id"] = article_id_for(row["record_key"])
+                if row["article_id"] in first_seen:
+                    bad.append(quarantine_row(row, run_id, "read",
+                                              f"repeated record: same {row['record_key'].split(':', 1)[0]} as {first_seen[row['article_id']]}"))
+                else:
+                    first_seen[row["article_id"]] = row["source_uri"]
+                    rows.append(row)
+            if len(rows) >= batch_size or len(bad) >= batch_size:
+                yield pa.Table.from_pylist(rows, schema=RECORD), pa.Table.from_pylist(bad, schema=QUARANTINE)
+                rows, bad = [], []
+    if rows or bad:
+        yield pa.Table.from_pylist(rows, schema=RECORD), pa.Table.from_pylist(bad, schema=QUARANTINE)
 
 
 def read_landing(files: list[LandingFile], run_id: str, fields: FieldMap | None = None) -> tuple[pa.Table, pa.Table]:
-    """Read every file. Returns (raw records with article_id, quarantine rows)."""
-    fields = fields or FieldMap()
-    rows, bad, first_seen = [], [], {}
-    for lf in files:
-        for row, stub in iter_file_records(lf, fields):
-            if stub is not None:
-                bad.append(quarantine_row(stub, run_id, "read", stub["reason"]))
-                continue
-            row["article_id"] = article_id_for(row["record_key"])
-            if row["article_id"] in first_seen:
-                bad.append(quarantine_row(row, run_id, "read",
-                                          f"repeated record: same {row['record_key'].split(':', 1)[0]} as {first_seen[row['article_id']]}"))
-                continue
-            first_seen[row["article_id"]] = row["source_uri"]
-            rows.append(row)
-    return pa.Table.from_pylist(rows, schema=RAW), pa.Table.from_pylist(bad, schema=QUARANTINE)
+    """Every record of `files` in one table (small inputs: tests, evaluation scripts)."""
+    parts = list(read_partitions(files, run_id, fields))
+    if not parts:
+        return RECORD.empty_table(), QUARANTINE.empty_table()
+    return pa.concat_tables([p[0] for p in parts]), pa.concat_tables([p[1] for p in parts])
 
 
 def _retry_io_only(task, task_run, state) -> bool:
@@ -286,10 +410,3 @@ def discover(inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int,
                       len(files), len(todo), len(skipped))
     manifest_rows = pa.Table.from_pylist([{**r, "run_id": run_id} for r in rows], schema=MANIFEST)
     return todo, pa.Table.from_pylist(bad, schema=QUARANTINE), manifest_rows
-
-
-@stage_task(name="read", retries=2, retry_delay_seconds=[1, 5])
-def read(files: list[LandingFile], run_id: str, fields: FieldMap | None = None) -> tuple[pa.Table, pa.Table]:
-    raw, bad = read_landing(files, run_id, fields)
-    run_logger().info("read: %d records from %d files, %d quarantined", raw.num_rows, len(files), bad.num_rows)
-    return raw, bad

@@ -1,13 +1,17 @@
-"""Validate stage: run the Great Expectations suites in `schemas/suites.py` on a batch.
+"""Validate: the Great Expectations suites in `schemas/suites.py`, in two passes.
 
-Row-level critical failures quarantine exactly the rows GE reports as unexpected; a batch-level
-critical failure raises `ValidationGateError` so nothing is published; warnings are recorded.
+* rows (`rows_stage`, every partition, before dedup): the checks that need an article's text; the
+  rows GE reports as unexpected go to quarantine with the expectations they failed.
+* gate (`validate_tables`, once per run): every table the run would publish, on column projections
+  read from staging (no article text); a critical failure raises `ValidationGateError` so nothing is
+  published; warnings are recorded. The gate renders the run's Data Docs.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pyarrow as pa
 
 from akhbar.settings import Settings
 from schemas.tables import VALIDATION_RESULTS
-from tasks.base import run_logger, stage_task
+from tasks.base import StageResult, drop_positions, quarantine_rows
 from tasks.clean import marker_regex
 
 DOCS_SITE = "akhbar"
@@ -61,16 +65,18 @@ def _context(gx, docs_dir: Path | None):
     return ctx
 
 
-def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome, docs: bool) -> None:
-    """Validate `df` through a checkpoint (which also renders Data Docs when a site is set up).
-    GE's unexpected indices are `df`'s index labels, i.e. row positions in the batch."""
-    asset = ctx.data_sources.add_pandas(f"{name}_source").add_dataframe_asset(name)
-    batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
-    suite = ctx.suites.add(suite)
-    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
-    checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{name}_{run_id}", validation_definitions=[vd], actions=actions,
-                                                   result_format={"result_format": "COMPLETE"}))
+def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome, docs: bool, checkpoint=None):
+    """Validate `df` through a checkpoint (which also renders Data Docs when a site is set up), and
+    return the checkpoint so a caller can run it again on another frame. GE's unexpected indices
+    are `df`'s index labels, i.e. row positions in the batch."""
+    if checkpoint is None:
+        asset = ctx.data_sources.add_pandas(f"{name}_source").add_dataframe_asset(name)
+        batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
+        suite = ctx.suites.add(suite)
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{name}_{run_id}", validation_definitions=[vd], actions=actions,
+                                                       result_format={"result_format": "COMPLETE"}))
     res = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
     for r in res.results:
         cfg = r.expectation_config
@@ -97,6 +103,7 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
                 outcome.bad_rows[int(i)] = f"{prior}; {label} failed" if prior else f"validation: {label} failed"
         else:
             outcome.gate_failures.append(f"{name}: {label} failed ({unexpected or 0} unexpected)")
+    return checkpoint
 
 
 def _frame(table: pa.Table):
@@ -109,18 +116,69 @@ def _frame(table: pa.Table):
     return df
 
 
-def validate_articles(articles: pa.Table, settings: Settings, run_id: str, docs_dir: Path | None = None,
-                      suite_name: str = "articles") -> ValidationOutcome:
-    """Row-level pass: the articles suite on every row, and the canonical suite on canonical rows."""
-    return validate_tables({"articles": articles}, settings, run_id, docs_dir, articles_name=suite_name)
+class RowChecker:
+    """The row suite, set up once per process (a GE context and checkpoint cost seconds), run on
+    every partition with that partition's frame."""
+
+    def __init__(self, settings: Settings) -> None:
+        from schemas import suites
+
+        self.gx = _gx()
+        self.ctx = _context(self.gx, None)
+        self.suite = suites.articles_rows_suite(self.gx, settings, marker_regex())
+        self.checkpoint = None
+
+    def check(self, batch: pa.Table, run_id: str) -> ValidationOutcome:
+        outcome = ValidationOutcome()
+        if batch.num_rows:
+            df = _frame(batch.select([c for c in ROW_COLUMNS if c in batch.column_names]))
+            self.checkpoint = _run_suite(self.gx, self.ctx, "articles_rows", df, self.suite, run_id, outcome, False,
+                                         checkpoint=self.checkpoint)
+        return outcome
 
 
-def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str, docs_dir: Path | None = None,
-                    articles_name: str = "articles") -> ValidationOutcome:
-    """Run each published table's suite (schemas/suites.py) on this run's rows. Row-level critical
-    failures are collected for `articles` only; everything else critical closes the gate."""
+# What the row suite reads of an article.
+ROW_COLUMNS = ("article_id", "outlet", "body", "word_count")
+# What the gate reads of an article: a projection without the text.
+GATE_COLUMNS = ("article_id", "outlet", "title", "published_at", "keywords", "word_count", "arabic_ratio",
+                "content_hash", "cluster_id", "is_canonical")
+
+
+def rows_stage(batch: pa.Table, checker: RowChecker, run_id: str) -> StageResult:
+    """ARTICLE -> ARTICLE less the rows failing a critical row expectation (quarantined, stage
+    "validate"); the partition's expectation results are the side table "validation"."""
+    outcome = checker.check(batch, run_id)
+    positions = sorted(outcome.bad_rows)
+    result = StageResult(drop_positions(batch, positions), quarantined=quarantine_rows(
+        batch, positions, [outcome.bad_rows[p] for p in positions], run_id, "validate"))
+    result.tables["validation"] = outcome.results_table
+    return result
+
+
+def merge_results(parts: list[pa.Table]) -> pa.Table:
+    """One result per expectation over every partition's results: failed if any partition failed,
+    unexpected counts added up."""
+    merged: dict[tuple, dict] = {}
+    for part in parts:
+        for r in part.to_pylist():
+            key = (r["suite"], r["expectation"], r["column"], r["severity"])
+            if key not in merged:
+                merged[key] = dict(r)
+                continue
+            m = merged[key]
+            m["success"] = m["success"] and r["success"]
+            if r["unexpected_count"] is not None:
+                m["unexpected_count"] = (m["unexpected_count"] or 0) + r["unexpected_count"]
+            m["observed_value"] = m["observed_value"] if r["observed_value"] is None else r["observed_value"]
+    return pa.Table.from_pylist(list(merged.values()), schema=VALIDATION_RESULTS)
+
+
+def validate_tables(tables: Mapping[str, pa.Table], settings: Settings, run_id: str, docs_dir: Path | None = None) -> ValidationOutcome:
+    """The gate: each published table's suite (schemas/suites.py) on this run's rows (projections
+    are enough: no suite reads article text). Everything critical closes the gate. `tables` may
+    hand each table over only when asked (flows/pipeline.py: GateTables), so one is in memory at a time."""
     outcome = ValidationOutcome()
-    if not any(t is not None and t.num_rows for t in tables.values()):
+    if not tables:
         return outcome  # nothing new this run: no suite to run, no GE import
     gx = _gx()
     from schemas import suites
@@ -130,9 +188,9 @@ def validate_tables(tables: dict[str, pa.Table], settings: Settings, run_id: str
     docs = docs_dir is not None
     articles = tables.get("articles")
     if articles is not None and articles.num_rows:
-        df = _frame(articles)
-        _run_suite(gx, ctx, articles_name, df, suites.articles_suite(gx, settings, marker_regex()), run_id, outcome, docs)
-        _run_suite(gx, ctx, f"{articles_name}_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
+        df = _frame(articles.select([c for c in GATE_COLUMNS if c in articles.column_names]))
+        _run_suite(gx, ctx, "articles", df, suites.articles_suite(gx, settings), run_id, outcome, docs)
+        _run_suite(gx, ctx, "articles_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
     categories = sorted({r.category for r in default_rules().rules} | {"repeated", "markup", "title", "outside", "hidden", "nav", "header", "footer",
                          "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
                          "tags", "byline", "popup", "button"})
@@ -158,19 +216,3 @@ def prune_reports(reports: Path, keep: int) -> None:
     runs = sorted(p for p in reports.iterdir() if p.is_dir())
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-@stage_task(name="validate")
-def validate(tables: dict[str, pa.Table], settings: Settings, run_id: str, docs_dir: str | None = None,
-             articles_name: str = "articles") -> ValidationOutcome:
-    outcome = validate_tables(tables, settings, run_id, Path(docs_dir) if docs_dir else None, articles_name)
-    log = run_logger()
-    failed = [r for r in outcome.results if not r["success"]]
-    for r in failed:
-        log.warning("validation %s: %s %s on %s failed (%s unexpected)", r["severity"], r["suite"], r["expectation"],
-                    r["column"], r["unexpected_count"])
-    log.info("validate: %d expectations on %s, %d failed, %d rows to quarantine, %d gate failures%s",
-             len(outcome.results), ", ".join(k for k, t in tables.items() if t is not None and t.num_rows), len(failed),
-             len(outcome.bad_rows), len(outcome.gate_failures),
-             f"; Data Docs: {outcome.docs_index}" if outcome.docs_index else "")
-    return outcome

@@ -299,7 +299,7 @@ def test_every_published_run_has_validation_results_and_data_docs(sample_run):
     data, summary = sample_run
     run_id = summary["run_id"]
     suites = {r[0] for r in query(data, f"SELECT DISTINCT suite FROM validation_results WHERE run_id = '{run_id}'")}
-    assert suites == {"articles_rows", "articles_rows_canonical", "articles", "articles_canonical", "boilerplate",
+    assert suites == {"articles_rows", "articles", "articles_canonical", "boilerplate",
                       "duplicates", "quarantine", "signatures", "manifest", "lines"}
     severities = {r[0] for r in query(data, "SELECT DISTINCT severity FROM validation_results")}
     assert severities == {"critical", "warning"}

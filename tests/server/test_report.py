@@ -1,38 +1,35 @@
-"""The run report's content, from small tables (no Prefect): counts per outlet add up, the markdown
-lists failed expectations, frequent boilerplate and the largest cluster, and a broken input is
-logged, never raised."""
+"""The run report's content, from the run's counters and small lists (no Prefect): counts per
+outlet add up, the markdown lists failed expectations, frequent boilerplate and the largest
+cluster, and a broken input is logged, never raised."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import pyarrow as pa
 
-from flows.report import count_rows, publish_run_report, report_markdown
-from schemas.tables import BOILERPLATE, DUPLICATES, VALIDATION_RESULTS
+from flows.report import RunReport, count_rows, publish_run_report, report_markdown
+from schemas.tables import VALIDATION_RESULTS
 
 SUMMARY = {"run_id": "r1", "records_read": 5, "articles_clean": 2, "duplicates_exact": 1, "duplicates_near": 1,
            "quarantined": 1, "quarantined_read": 1, "already_in_warehouse": 0, "boilerplate_spans": 4,
            "boilerplate_ad": 3, "boilerplate_share": 1}
 
 
-def tables() -> dict[str, pa.Table]:
-    articles = pa.Table.from_pylist([
-        {"article_id": "a", "outlet": "x", "title": "عنوان أول", "cluster_id": "c1", "is_canonical": True},
-        {"article_id": "b", "outlet": "y", "title": "عنوان | ثان", "cluster_id": "c1", "is_canonical": False},
-        {"article_id": "c", "outlet": "y", "title": "عنوان ثالث", "cluster_id": "c1", "is_canonical": False},
-        {"article_id": "d", "outlet": "x", "title": None, "cluster_id": "c2", "is_canonical": True},
-    ])
-    boilerplate = pa.Table.from_pylist([
-        {"article_id": "a", "rule": "ad", "category": "ad", "text": "[ad_1]", "run_id": "r1"},
-        {"article_id": "b", "rule": "ad", "category": "ad", "text": "[ad_1]", "run_id": "r1"},
-        {"article_id": "c", "rule": "ad", "category": "ad", "text": "[ad_2]", "run_id": "r1"},
-        {"article_id": "c", "rule": "share", "category": "share", "text": "شارك\nالمقال", "run_id": "r1"},
-    ], schema=BOILERPLATE)
-    duplicates = pa.Table.from_pylist([
-        {"article_id": "b", "canonical_id": "a", "similarity": 1.0, "method": "exact", "run_id": "r1"},
-        {"article_id": "c", "canonical_id": "a", "similarity": 0.9, "method": "near", "run_id": "r1"},
-    ], schema=DUPLICATES)
-    return {"articles": articles, "boilerplate": boilerplate, "duplicates": duplicates, "runs": pa.table({"run_id": ["r1"]})}
+def report(validation=None, published=True, data_dir="nowhere") -> RunReport:
+    """What the ledger counted for a run of four published articles (outlets x and y) and the
+    lists the pipeline hands the report (tasks/ledger.py, flows/pipeline.py)."""
+    by_outlet = {
+        "x": Counter(published=2, articles_clean=2, boilerplate_ad=1),
+        "y": Counter(published=2, duplicates_exact=1, duplicates_near=1, boilerplate_ad=2, boilerplate_share=1),
+    }
+    top = [{"text": "[ad_1]", "category": "ad", "times": 2, "total": 4, "distinct": 3},
+           {"text": "شارك المقال", "category": "share", "times": 1, "total": 4, "distinct": 3}]
+    clusters = [{"cluster_id": "c1", "size": 3, "members": [
+        {"cluster_id": "c1", "title": "عنوان أول", "outlet": "x", "is_canonical": True},
+        {"cluster_id": "c1", "title": "عنوان | ثان", "outlet": "y", "is_canonical": False},
+        {"cluster_id": "c1", "title": "عنوان ثالث", "outlet": "y", "is_canonical": False}]}]
+    return RunReport(SUMMARY, by_outlet, top, clusters, validation, data_dir, published)
 
 
 VALIDATION = pa.Table.from_pylist([
@@ -44,7 +41,7 @@ VALIDATION = pa.Table.from_pylist([
 
 
 def test_counts_per_outlet_add_up_to_the_run():
-    total, *outlets = count_rows(SUMMARY, tables())
+    total, *outlets = count_rows(SUMMARY, report().by_outlet)
     assert total["outlet"] == "(all outlets)" and total["read"] == 5 and total["published"] == 4
     assert total["boilerplate_ad"] == 3 and total["quarantined_read"] == 1
     by_outlet = {r["outlet"]: r for r in outlets}
@@ -56,7 +53,7 @@ def test_counts_per_outlet_add_up_to_the_run():
 
 
 def test_markdown_lists_failures_boilerplate_and_clusters(tmp_path):
-    md = report_markdown(SUMMARY, tables(), VALIDATION, str(tmp_path))
+    md = report_markdown(report(VALIDATION, data_dir=str(tmp_path)))
     assert "1 of 2 expectations failed (1 warning)" in md
     assert "| articles | expect_column_values_to_not_be_null | title | warning | False | 1 |" in md
     assert "expect_column_values_to_be_unique" not in md          # passed expectations are not listed
@@ -67,12 +64,12 @@ def test_markdown_lists_failures_boilerplate_and_clusters(tmp_path):
 
 
 def test_dry_run_report_without_tables(tmp_path):
-    md = report_markdown(SUMMARY, {}, None, str(tmp_path))
+    md = report_markdown(RunReport(SUMMARY, {}, [], [], None, str(tmp_path), published=False))
     assert "**Not published** (dry run)" in md and "No expectations ran" in md
     assert count_rows(SUMMARY, {})[0]["published"] == 0
 
 
 def test_a_broken_report_is_a_warning_not_a_failure(caplog):
     with caplog.at_level(logging.WARNING, logger="akhbar"):
-        publish_run_report(None, {}, None, "nowhere")   # type: ignore[arg-type]
+        publish_run_report(None)   # type: ignore[arg-type]
     assert "run report not published" in caplog.text

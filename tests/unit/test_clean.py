@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from conftest import need, seed_path
-from tasks.clean import (Credit, clean_batch, clean_text, default_rules, is_headline, load_rules, marker_regex,
+from tasks.clean import (Credit, clean_stage, clean_text, default_rules, is_headline, load_rules, marker_regex,
                          segment_space_tags, split_keywords, untag_inline_hashtags)
 
 
@@ -242,15 +242,17 @@ def test_a_credit_line_is_read_into_author_dateline_and_agency(credit, author, d
 
 
 def test_the_records_credit_fills_fields_the_text_left_empty():
+    from schemas.tables import PAGE
+
+    base = {"source_id": "s", "outlet_from": "record", "url": None, "category": None, "title": "عنوان", "published_raw": None,
+            "keywords": [], "raw_payload": "{}"}
     rows = pa.Table.from_pylist([
-        {"article_id": "a", "source_id": "s", "source_uri": "/l/a", "outlet": "alarabia", "outlet_from": "record", "url": None,
-         "category": None, "title": "عنوان", "text": "الفقرة الأولى من الخبر تتحدث عن المباراة بتفصيل كاف.", "published_hint": None,
-         "author": "برشلونة - رويترز"},
-        {"article_id": "b", "source_id": "s", "source_uri": "/l/b", "outlet": "CNN", "outlet_from": "record", "url": None,
-         "category": None, "title": "عنوان", "published_hint": None, "author": "دبي - العربية.نت",
+        {**base, "article_id": "a", "source_uri": "/l/a", "outlet": "alarabia", "author": "برشلونة - رويترز",
+         "text": "الفقرة الأولى من الخبر تتحدث عن المباراة بتفصيل كاف."},
+        {**base, "article_id": "b", "source_uri": "/l/b", "outlet": "CNN", "author": "دبي - العربية.نت",
          "text": "نيويورك، الولايات المتحدة (CNN)-- قال مسؤول إن المحادثات مستمرة بين الطرفين."},
-    ])
-    cleaned, _, _ = clean_batch(rows, "r1")
+    ], schema=PAGE)
+    cleaned = clean_stage(rows, "r1").kept
     got = {r["article_id"]: (r["author"], r["dateline"], r["agency"]) for r in cleaned.to_pylist()}
     assert got["a"] == (None, "برشلونة", "رويترز")
     assert got["b"] == (None, "نيويورك، الولايات المتحدة", "CNN")     # the text's own dateline wins

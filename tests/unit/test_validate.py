@@ -1,5 +1,6 @@
-"""Validation: row-level critical failures name exactly the bad rows (GE's unexpected indices),
-batch-level critical failures close the gate, warnings never block."""
+"""Validation: the row pass (per partition) quarantines exactly the bad rows (GE's unexpected
+indices), with their raw payloads; the gate's batch-level critical failures close it, warnings
+never block."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,7 +9,7 @@ import pyarrow as pa
 
 from akhbar.settings import Settings
 from tasks.normalize import normalize_batch
-from tasks.validate import validate_articles
+from tasks.validate import RowChecker, rows_stage, validate_tables
 
 BODY = ("قال مسؤولون في وزارة الزراعة إن موسم الحصاد هذا العام جاء أفضل من المتوقع بفضل الأمطار الغزيرة "
         "التي هطلت خلال الشتاء، وأضافوا أن إنتاج القمح ارتفع بنحو عشرين في المئة مقارنة بالعام الماضي، "
@@ -19,7 +20,7 @@ def batch(rows: list[dict]) -> pa.Table:
     base = {"source_id": None, "source_uri": "x", "outlet": "o", "url": None, "title": "عنوان", "author": None,
             "keywords": [], "category": None, "source_credit": None, "agency": None, "dateline": None,
             "published_at": datetime(2024, 5, 1, tzinfo=timezone.utc)}
-    t = normalize_batch(pa.Table.from_pylist([{**base, **r} for r in rows]))
+    t = normalize_batch(pa.Table.from_pylist([{**base, "raw_payload": f"payload of {r['article_id']}", **r} for r in rows]))
     t = t.append_column("cluster_id", pa.array([r["article_id"] for r in rows]))
     return t.append_column("is_canonical", pa.array([r.get("is_canonical", True) for r in rows]))
 
@@ -31,19 +32,30 @@ def test_row_level_failures_are_the_rows_ge_reports():
         {"article_id": "leftover", "body": BODY + "\n[ad_1]\nفقرة أخرى تكمل الخبر بعد الإعلان."},
         {"article_id": "no-outlet", "body": BODY + " إضافة", "outlet": None},
     ])
-    out = validate_articles(t, Settings(), "r1")
+    checker = RowChecker(Settings())
+    out = checker.check(t, "r1")
     assert out.gate_failures == []
     assert sorted(out.bad_rows) == [1, 2, 3]
     assert "word_count" in out.bad_rows[1] and "not_match_regex(body)" in out.bad_rows[2] and "outlet" in out.bad_rows[3]
     by = {(r["expectation"], r["column"]): r for r in out.results}
     assert by[("expect_column_values_to_be_between", "word_count")]["unexpected_count"] == 1
-    assert all(r["severity"] in {"critical", "warning"} for r in out.results)
+    assert all(r["severity"] == "critical" for r in out.results)
+    # the stage: the bad rows leave the batch for quarantine, with their raw payloads
+    result = rows_stage(t, checker, "r1")
+    assert result.kept["article_id"].to_pylist() == ["good"]
+    q = result.quarantined.to_pylist()
+    assert [(r["article_id"], r["stage"], r["raw_payload"]) for r in q] == [
+        ("short", "validate", "payload of short"), ("leftover", "validate", "payload of leftover"),
+        ("no-outlet", "validate", "payload of no-outlet")]
+    # the same checker runs again on the next partition (GE set up once per process)
+    again = checker.check(t.slice(0, 2), "r1")
+    assert sorted(again.bad_rows) == [1]
 
 
 def test_keywords_must_be_well_formed_strings():
     t = batch([{"article_id": "ok", "body": BODY, "keywords": ["اقتصاد", "زراعة"]},
                {"article_id": "bad", "body": BODY + " إضافة", "keywords": ["اقتصاد", " زراعة"]}])
-    out = validate_articles(t, Settings(), "r1")
+    out = validate_tables({"articles": t}, Settings(), "r1")
     kw = [r for r in out.results if r["column"] == "keywords_json"][0]
     assert (kw["column"], kw["severity"], kw["success"], kw["unexpected_count"]) == ("keywords_json", "warning", False, 1)
     assert out.bad_rows == {} and out.gate_failures == []
@@ -56,16 +68,16 @@ def test_batch_level_failure_closes_the_gate_and_warnings_do_not():
         {"article_id": "english", "body": "This is an English article body with enough words to pass the word count "
                                           "check but not the Arabic script ratio check that the suite applies as a warning."},
     ])
-    out = validate_articles(t, Settings(), "r1")
+    out = validate_tables({"articles": t}, Settings(), "r1")
     assert len(out.gate_failures) == 1 and "expect_column_values_to_be_unique(article_id)" in out.gate_failures[0]
     warning = [r for r in out.results if r["column"] == "arabic_ratio" and r["expectation"] == "expect_column_values_to_be_between"][0]
     assert warning["severity"] == "warning" and not warning["success"]
     mean = [r for r in out.results if r["expectation"] == "expect_column_mean_to_be_between"][0]
     assert mean["severity"] == "critical" and mean["success"]  # two of three rows are Arabic: the batch passes
-    assert 2 not in out.bad_rows  # a warning never quarantines
+    assert out.bad_rows == {}  # the gate never quarantines rows; a warning never blocks
 
 
 def test_two_canonicals_with_one_content_hash_close_the_gate():
     t = batch([{"article_id": "a", "body": BODY}, {"article_id": "b", "body": BODY}])
-    out = validate_articles(t, Settings(), "r1")
+    out = validate_tables({"articles": t}, Settings(), "r1")
     assert any("articles_canonical" in g and "content_hash" in g for g in out.gate_failures)

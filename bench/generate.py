@@ -1,0 +1,112 @@
+"""A bigger corpus made from the shared one: N articles remixed from its real lines, deterministic
+from a seed, for memory and speed benchmarks at sizes the shared corpus does not reach.
+
+    python bench/generate.py --n 126100 --out /tmp/ant-x4.jsonl.gz [--near-rate 0.02] [--seed 1]
+
+Each generated article takes an outlet's real article as its frame: its first and last lines stay
+where they were (that is where scraped boilerplate sits: credits, read-also boxes, sign-offs,
+disclaimers), and its middle lines are drawn from other articles of the same outlet, so every
+outlet keeps its own boilerplate and style while bodies are new. Dates are spread over
+`--days` days. With `--near-rate`, that share of articles are near copies of an earlier generated
+article (one line dropped, one sentence trimmed): the truth is written beside the output as
+`<out>.truth.jsonl` (copy id -> original id) for dedup recall at scale.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ant-2018.jsonl.gz"
+EDGE = 2   # lines kept in place at each end of the frame article
+
+
+def load(corpus: Path) -> dict[str, list[dict]]:
+    """The corpus's records with text, by outlet."""
+    by_outlet: dict[str, list[dict]] = defaultdict(list)
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("text"):
+                rec["lines"] = [ln for ln in rec["text"].split("\n") if ln.strip()]
+                by_outlet[rec["source"]].append(rec)
+    return by_outlet
+
+
+def remix(frame: dict, donors: list[dict], rng: random.Random) -> list[str]:
+    """The frame's edge lines around middle lines drawn from other articles of its outlet."""
+    lines = frame["lines"]
+    head, tail = lines[:EDGE], lines[-EDGE:] if len(lines) > 2 * EDGE else []
+    middle_len = max(len(lines) - len(head) - len(tail), 1)
+    middle = []
+    while len(middle) < middle_len:
+        donor = rng.choice(donors)["lines"]
+        if len(donor) > 2 * EDGE:
+            start = rng.randrange(EDGE, len(donor) - EDGE)
+            middle += donor[start:start + rng.randint(1, 3)]
+    return head + middle[:middle_len] + tail
+
+
+def near_copy(lines: list[str], rng: random.Random) -> list[str]:
+    """Another outlet's take on the same text: one line dropped, one line's last sentence trimmed."""
+    out = list(lines)
+    if len(out) > 3:
+        out.pop(rng.randrange(1, len(out) - 1))
+    i = rng.randrange(len(out))
+    cut = out[i].rsplit("،", 1)[0]
+    out[i] = cut if len(cut) > 20 else out[i]
+    return out
+
+
+def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, near_rate: float = 0.0) -> dict:
+    rng = random.Random(seed)
+    by_outlet = load(corpus)
+    outlets = sorted(by_outlet)
+    weights = [len(by_outlet[o]) for o in outlets]
+    start = datetime(2018, 1, 1, tzinfo=timezone.utc)
+    made: list[tuple[str, list[str], str]] = []   # recent originals a copy may take (id, lines, outlet)
+    truth = out.with_name(out.name + ".truth.jsonl")
+    copies = 0
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as f, truth.open("w", encoding="utf-8") as t:
+        for k in range(n):
+            outlet = rng.choices(outlets, weights)[0]
+            frame = rng.choice(by_outlet[outlet])
+            doc_id = f"gen{seed}-{k}"
+            if made and rng.random() < near_rate:
+                original_id, original, _ = rng.choice(made)
+                lines = near_copy(original, rng)
+                t.write(json.dumps({"id": doc_id, "original": original_id}) + "\n")
+                copies += 1
+            else:
+                lines = remix(frame, by_outlet[outlet], rng)
+                made.append((doc_id, lines, outlet))
+                if len(made) > 5000:
+                    made.pop(rng.randrange(len(made)))
+            published = start + timedelta(days=rng.randrange(days), seconds=rng.randrange(86400))
+            f.write(json.dumps({
+                "id": doc_id, "url": f"{frame.get('url') or ''}?g={k}", "source": outlet, "category": frame.get("category"),
+                "title": frame.get("title"), "published": format_datetime(published), "author": frame.get("author"),
+                "text": "\n".join(lines),
+            }, ensure_ascii=False) + "\n")
+    return {"articles": n, "near_copies": copies, "out": str(out), "truth": str(truth)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=SHARED)
+    ap.add_argument("--n", type=int, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--near-rate", type=float, default=0.0)
+    args = ap.parse_args()
+    print(json.dumps(generate(args.corpus, args.n, args.out, args.seed, args.days, args.near_rate)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""The pipeline, defined once: what a run does, step by step, as plain functions over partitions.
+
+    read       landing files -> raw partitions of at most batch_size records (streamed)
+    pass 1     per partition: extract -> clean -> observe lines           (PER_RECORD)
+    decide     learned boilerplate, once, over the staged line hashes + the lake's history
+    pass 2     per partition: apply learned -> scope -> normalize -> check rows -> fingerprint
+    cluster    dedup, once, over the staged fingerprints + the lake's canonicals
+    assemble   the run's tables from staging (bounded memory: DuckDB and pyarrow writers)
+    gate       Great Expectations over column projections of those tables
+    commit     atomic renames into the lake, `runs` last
+
+The Prefect flow (flows/nightly.py) wraps these steps in tasks; `bench/` and the evaluation
+scripts call the same functions, so they measure the pipeline that runs in production. Only
+partition names, small counters and the run context pass between steps; records live in
+DIR/staging/<run_id>/ (tasks/ledger.py).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from akhbar.settings import Settings
+from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED, RECORD
+from tasks.base import StageResult
+from tasks.clean import clean_stage
+from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature_table
+from tasks.extract import extract_stage
+from tasks.history import History, quarantine_key
+from tasks.learned import Learned, apply_stage, decide, observe_stage
+from tasks.ledger import PartLedger, RunLedger, Staging
+from tasks.normalize import normalize_stage
+from tasks.read import LandingFile, ReadLimits, read_partitions
+from tasks.validate import RowChecker, rows_stage
+
+PARTITION_ROWS = 1_000_000   # a partition never holds more records (seq numbers are part * this + row)
+
+
+@dataclass
+class RunContext:
+    """What every step of one run needs to know; small and picklable (sent to partition workers)."""
+
+    run_id: str
+    data_dir: Path
+    settings: Settings
+    dedup: DedupSettings
+    since: date | None = None
+    until: date | None = None
+    outlets: list[str] = field(default_factory=list)
+    full_refresh: bool = False
+
+    @property
+    def staging(self) -> Staging:
+        return Staging(Path(self.data_dir).resolve() / "staging" / self.run_id)
+
+
+def new_run_id(now: datetime) -> str:
+    import uuid
+
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+# ----------------------------------------------------------------------------- read
+
+def read_step(files: list[LandingFile], unsupported: pa.Table, ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
+    """Stream the landing files into raw partitions under staging; records the warehouse already
+    holds (published or quarantined on an earlier night) are counted and go no further.
+    `unsupported`: discover's quarantine rows for files akhbar cannot read (each counts as a record)."""
+    part = ledger.part("read")
+    names: list[str] = []
+    part.counts["records_read"] += unsupported.num_rows
+    _, unsupported = drop_known(RECORD.empty_table(), unsupported, history, part)
+    if unsupported.num_rows:
+        part.quarantine("discover", unsupported)
+    limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
+    for n, (records, bad) in enumerate(read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits)):
+        part.counts["records_read"] += records.num_rows + bad.num_rows
+        records, bad = drop_known(records, bad, history, part)
+        if bad.num_rows:
+            part.quarantine("read", bad)
+        if records.num_rows:
+            name = f"p{n:05d}"
+            ctx.staging.write("records", name, records)
+            names.append(name)
+    ledger.merge(part)
+    return names
+
+
+def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLedger) -> tuple[pa.Table, pa.Table]:
+    """Records already published or quarantined on an earlier night add nothing."""
+    if history.known_ids and records.num_rows:
+        known = pc.is_in(records["article_id"], value_set=pa.array(list(history.known_ids), pa.string()))
+        part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
+        records = records.filter(pc.invert(known))
+    if history.known_quarantine and bad.num_rows:
+        keep = pa.array([quarantine_key(u, p) not in history.known_quarantine
+                         for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())], pa.bool_())
+        part.counts["already_in_warehouse"] += bad.num_rows - int(pc.sum(keep).as_py() or 0)
+        bad = bad.filter(keep)
+    return records, bad
+
+
+# ----------------------------------------------------------------------------- the two passes
+
+def first_pass(name: str, ctx: RunContext) -> PartLedger:
+    """extract -> clean -> observe lines, on one partition; the observed records go to staging."""
+    led = PartLedger(ctx.staging, name)
+    batch = pq.read_table(ctx.staging.path("records", name))
+    batch = led.record("extract", batch, extract_stage(batch, ctx.run_id))
+    batch = led.record("clean", batch, clean_stage(batch, ctx.run_id))
+    seq_base = int(name.lstrip("p")) * PARTITION_ROWS
+    batch = led.record("observe", batch, observe_stage(batch, ctx.settings.learned, ctx.run_id, seq_base))
+    ctx.staging.write("observed", name, batch, keep_empty=True)
+    ctx.staging.path("records", name).unlink()
+    return led
+
+
+def decide_step(ctx: RunContext) -> Learned:
+    """Learned boilerplate, decided once for the run: this run's staged line hashes plus the lake's
+    history (a full refresh counts this run's lines only)."""
+    return decide(ctx.staging.files("lines"), ctx.settings.learned, None if ctx.full_refresh else ctx.data_dir)
+
+
+_checkers: dict[int, RowChecker] = {}
+
+
+def _row_checker(settings: Settings) -> RowChecker:
+    """One Great Expectations row checker per process (setting one up costs seconds)."""
+    key = id(settings)
+    if key not in _checkers:
+        _checkers.clear()
+        _checkers[key] = RowChecker(settings)
+    return _checkers[key]
+
+
+def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
+    """apply learned -> scope -> normalize -> check rows -> fingerprint, on one partition; the
+    articles go to staging, their fingerprints too (what the one clustering reads)."""
+    led = PartLedger(ctx.staging, name)
+    batch = pq.read_table(ctx.staging.path("observed", name))
+    batch = led.record("learned", batch, apply_stage(batch, learned, ctx.settings.learned, ctx.run_id))
+    batch = led.record("scope", batch, scope_stage(batch, ctx))
+    batch = led.record("normalize", batch, normalize_stage(batch))
+    batch = led.record("validate", batch, rows_stage(batch, _row_checker(ctx.settings), ctx.run_id))
+    batch = led.record("fingerprint", batch, fingerprint_stage(batch, ctx.dedup))
+    ctx.staging.write("articles", name, batch)
+    ctx.staging.path("observed", name).unlink()
+    return led
+
+
+def scope_stage(batch: pa.Table, ctx: RunContext) -> StageResult:
+    """Records outside the run's date range or outlet list go no further (counted, not quarantined:
+    another run with a wider scope publishes them). An undated article is outside a date range."""
+    keep = pa.array([True] * batch.num_rows, pa.bool_())
+    published = batch["published_at"]
+    if ctx.since:
+        since = pa.scalar(datetime.combine(ctx.since, datetime.min.time(), timezone.utc), published.type)
+        keep = pc.and_(keep, pc.fill_null(pc.greater_equal(published, since), False))
+    if ctx.until:
+        until = pa.scalar(datetime.combine(ctx.until, datetime.max.time(), timezone.utc), published.type)
+        keep = pc.and_(keep, pc.fill_null(pc.less_equal(published, until), False))
+    if ctx.outlets:
+        keep = pc.and_(keep, pc.fill_null(pc.is_in(batch["outlet"], pa.array(ctx.outlets, pa.string())), False))
+    kept = batch.filter(keep)
+    result = StageResult(kept)
+    result.counts["outside_scope"] = batch.num_rows - kept.num_rows
+    return result
+
+
+# ----------------------------------------------------------------------------- cluster
+
+@dataclass
+class Clusters:
+    """The one clustering's outcome, staged: file paths and what the report lists."""
+
+    staged: dict[str, Path]
+    largest: list[dict]
+
+
+def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int = 5) -> Clusters:
+    """Dedup once over the run's fingerprints plus the warehouse's canonicals."""
+    files = ctx.staging.files("fingerprints")
+    fps = pq.read_table(files) if files else FINGERPRINTS.empty_table()
+    staged: dict[str, Path] = {}
+    if not fps.num_rows:
+        return Clusters(staged, [])
+    clustered, dups, sig, changes = cluster_run(fps, history.dedup, ctx.run_id, ctx.dedup)
+    ledger.count_clusters(clustered, dups)
+    ledger.counts["canonical_changes"] = changes.num_rows
+    st = ctx.staging
+    staged["clusters"] = st.write("work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"]))
+    staged["signatures"] = st.write("work", "signatures", signature_table(clustered, sig, ctx.run_id, ctx.dedup))
+    for name, table in (("duplicates", dups), ("canonical_changes", changes)):
+        path = st.write("work", name, table)
+        if path:
+            staged[name] = path
+    return Clusters(staged, largest_clusters(clustered, top))
+
+
+def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:
+    """The `top` largest clusters of this run, each with its members' titles and outlets."""
+    sizes = pc.value_counts(clustered["cluster_id"]).to_pylist()
+    largest = sorted((s for s in sizes if s["counts"] > 1), key=lambda s: (-s["counts"], s["values"]))[:top]
+    wanted = pa.array([s["values"] for s in largest], pa.string())
+    members = clustered.filter(pc.is_in(clustered["cluster_id"], value_set=wanted)).select(
+        ["cluster_id", "title", "outlet", "is_canonical"]).to_pylist()
+    return [{"cluster_id": s["values"], "size": s["counts"],
+             "members": [m for m in members if m["cluster_id"] == s["values"]]} for s in largest]
+
+
+# ----------------------------------------------------------------------------- assemble
+
+def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table) -> dict[str, Path]:
+    """The run's published tables as files in staging, each written in bounded memory: articles
+    streamed partition by partition with their cluster joined in; spans only of published articles;
+    each story's `lines` once, for published stories only."""
+    st, out = ctx.staging, {}
+    articles = st.files("articles")
+    if articles and "clusters" in clusters.staged:
+        out["articles"] = _write_articles(ctx, articles, clusters.staged["clusters"])
+        out.update({k: v for k, v in clusters.staged.items() if k not in ("clusters",)})
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
+        for name in ("boilerplate", "quarantine", "lines"):
+            files = st.files(name)
+            if not files or (name != "quarantine" and published is None):
+                continue
+            select = _side_sql(name, [str(f) for f in files], published, ctx.run_id)
+            path = st.root / f"{name}.parquet"
+            con.execute(f"COPY ({select}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
+            if pq.ParquetFile(path).metadata.num_rows:
+                out[name] = path
+            else:
+                path.unlink()
+    finally:
+        con.close()
+    if manifest.num_rows:
+        out["manifest"] = _write(st.root / "manifest.parquet", manifest, "manifest")
+    return out
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -> str:
+    cols = ", ".join(f'"{c}"' for c in PUBLISHED[name].names)
+    src = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "], union_by_name = true)"
+    if name == "quarantine":
+        return f"SELECT {cols} FROM {src}"
+    if name == "boilerplate":   # an article dropped after its spans were staged takes its spans with it
+        return f"SELECT {cols} FROM {src} WHERE article_id IN (SELECT article_id FROM {published})"
+    # lines: a story met in several partitions counts once (its first article's rows), published stories only
+    return (f"SELECT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published}) "
+            f"QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)")
+
+
+def _write_articles(ctx: RunContext, parts: list[Path], clusters_path: Path) -> Path:
+    clusters = pq.read_table(clusters_path, columns=["article_id", "cluster_id", "is_canonical"])
+    path = ctx.staging.root / "articles.parquet"
+    with pq.ParquetWriter(path, ARTICLES, compression="zstd") as writer:
+        for part in parts:
+            batch = pq.read_table(part)
+            at = pc.index_in(batch["article_id"], value_set=clusters["article_id"])
+            batch = (batch.append_column("cluster_id", clusters["cluster_id"].take(at))
+                     .append_column("is_canonical", clusters["is_canonical"].take(at))
+                     .append_column("run_id", pa.array([ctx.run_id] * batch.num_rows, pa.string())))
+            writer.write_table(_conform(batch, "articles"))
+    return path
+
+
+def _conform(table: pa.Table, name: str) -> pa.Table:
+    from tasks.publish import conform
+
+    return conform(table, PUBLISHED[name])
+
+
+def _write(path: Path, table: pa.Table, name: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(_conform(table, name), path, compression="zstd")
+    return path
+
+
+def write_staged(ctx: RunContext, name: str, table: pa.Table) -> Path:
+    """One of the run's small tables (runs, validation results) staged beside the others."""
+    return _write(ctx.staging.root / f"{name}.parquet", table, name)
+
+
+# ----------------------------------------------------------------------------- gate
+
+# What the gate reads of each table: no article text, and long payloads cut (its suites only ask
+# whether they are there).
+_GATE_SQL = {
+    "articles": "SELECT article_id, outlet, title, published_at, keywords, word_count, arabic_ratio, content_hash, "
+                "cluster_id, is_canonical FROM {src}",
+    "boilerplate": "SELECT article_id, rule, category, left(text, 64) AS text FROM {src}",
+    "quarantine": "SELECT source_uri, source_id, article_id, stage, reason, left(raw_payload, 64) AS raw_payload FROM {src}",
+    "signatures": "SELECT article_id, minhash_config FROM {src}",
+}
+
+
+def gate_tables(staged: dict[str, Path]) -> dict[str, pa.Table]:
+    """Column projections of the run's staged tables, for the validation gate."""
+    con = duckdb.connect()
+    try:
+        out = {}
+        for name, path in staged.items():
+            sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=f"read_parquet('{_sql_path(path)}')")
+            out[name] = con.sql(sql).to_arrow_table()
+        return out
+    finally:
+        con.close()
+
+
+def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
+    """The spans removed most often in this run, for the run report."""
+    if "boilerplate" not in staged:
+        return []
+    con = duckdb.connect()
+    try:
+        return [{"text": t, "category": c, "times": n, "total": total, "distinct": distinct} for t, c, n, total, distinct in con.execute(f"""
+            WITH spans AS (SELECT trim(regexp_replace(text, '\\s+', ' ', 'g')) AS text, category
+                           FROM read_parquet('{_sql_path(staged['boilerplate'])}')),
+                 per_text AS (SELECT text, mode(category) AS category, count(*) AS n FROM spans GROUP BY text)
+            SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()]
+    finally:
+        con.close()
+
+
+def runs_row(ctx: RunContext, flow_run_id: str | None, started: datetime, parameters: dict, counts: dict) -> pa.Table:
+    from schemas.tables import RUNS
+
+    return pa.Table.from_pylist([{
+        "run_id": ctx.run_id, "flow_run_id": flow_run_id, "started_at": started, "finished_at": datetime.now(timezone.utc),
+        "status": "published", "parameters": json.dumps(parameters, ensure_ascii=False),
+        "counts": json.dumps(counts, ensure_ascii=False),
+    }], schema=RUNS)

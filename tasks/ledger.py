@@ -1,0 +1,143 @@
+"""The run's staging area and its ledger.
+
+A run streams its records partition by partition; between steps only files under
+DIR/staging/<run_id>/ and small counters pass. The ledger is the one place that
+
+* stages what a stage set aside, per partition: removed spans (`boilerplate`), quarantined records
+  (`quarantine`, raw payload included) and a stage's own side tables (`lines`, `fingerprints`,
+  `validation`), as Parquet files named `<kind>/<partition>-<stage>.parquet`;
+* counts: every stage's counters, quarantines per stage, spans per category, and the same per
+  outlet, so the run report is the sum of the stages' counters, never a recount of tables;
+* checks the accounting when the run closes: records in = clean articles + duplicates +
+  quarantined + already in the warehouse + outside the run's scope.
+
+A partition's ledger (`PartLedger`) is small and picklable: a partition task on another process
+writes its files and returns it; the flow merges them into the run's `RunLedger`.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tasks.base import StageResult
+
+# Staging files are read back once or twice within the run: fast compression, not the lake's.
+STAGING_COMPRESSION = {"compression": "zstd", "compression_level": 1}
+
+
+class AccountingError(RuntimeError):
+    """The records a run read do not add up to where they went: the run must not publish."""
+
+
+@dataclass(frozen=True)
+class Staging:
+    """DIR/staging/<run_id>/: one folder per kind of file."""
+
+    root: Path
+
+    def path(self, kind: str, name: str) -> Path:
+        return self.root / kind / f"{name}.parquet"
+
+    def write(self, kind: str, name: str, table: pa.Table, keep_empty: bool = False) -> Path | None:
+        """Write `table` as `<kind>/<name>.parquet`; an empty table writes nothing unless asked."""
+        if not table.num_rows and not keep_empty:
+            return None
+        path = self.path(kind, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, **STAGING_COMPRESSION)
+        return path
+
+    def files(self, kind: str) -> list[Path]:
+        folder = self.root / kind
+        return sorted(folder.glob("*.parquet")) if folder.exists() else []
+
+
+@dataclass
+class PartLedger:
+    """What one partition's stages set aside and counted."""
+
+    staging: Staging
+    part: str
+    counts: Counter = field(default_factory=Counter)
+    by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def record(self, stage: str, batch: pa.Table, result: StageResult) -> pa.Table:
+        """Stage `result`'s side rows, count them, and hand back the records the stage kept."""
+        self.counts.update(result.counts)
+        name = f"{self.part}-{stage}"
+        if result.removed.num_rows:
+            self.staging.write("boilerplate", name, result.removed)
+            self._count_removed(batch, result.removed)
+        if result.quarantined.num_rows:
+            self.staging.write("quarantine", name, result.quarantined)
+            for q_stage in result.quarantined["stage"].to_pylist():   # the stage the rows name (learned lines: "clean")
+                self.counts[f"quarantined_{q_stage}"] += 1
+            self.counts["quarantined"] += result.quarantined.num_rows
+        for kind, table in result.tables.items():
+            self.staging.write(kind, name, table)
+        return result.kept
+
+    def quarantine(self, stage: str, rows: pa.Table) -> None:
+        """Quarantine rows made before a record had a batch (read, discover)."""
+        self.record(stage, rows, StageResult(pa.table({}), quarantined=rows))
+
+    def _count_removed(self, batch: pa.Table, removed: pa.Table) -> None:
+        outlet_of = dict(zip(batch["article_id"].to_pylist(), batch["outlet"].to_pylist()))
+        for article_id, category in zip(removed["article_id"].to_pylist(), removed["category"].to_pylist()):
+            self.counts[f"boilerplate_{category}"] += 1
+            self.counts["boilerplate_spans"] += 1
+            self.by_outlet[outlet_of.get(article_id) or "(unknown)"][f"boilerplate_{category}"] += 1
+
+
+@dataclass
+class RunLedger:
+    """The run's counters, merged from its partitions."""
+
+    staging: Staging
+    counts: Counter = field(default_factory=Counter)
+    by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def part(self, name: str) -> PartLedger:
+        return PartLedger(self.staging, name)
+
+    def merge(self, part: PartLedger) -> None:
+        self.counts.update(part.counts)
+        for outlet, counter in part.by_outlet.items():
+            self.by_outlet[outlet].update(counter)
+
+    def count_clusters(self, clustered: pa.Table, duplicates: pa.Table) -> None:
+        """Clean articles and copies of this run, in total and per outlet (from the one clustering)."""
+        outlet_of = dict(zip(clustered["article_id"].to_pylist(), clustered["outlet"].to_pylist()))
+        method_of = dict(zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()))
+        for article_id, outlet in outlet_of.items():
+            key = f"duplicates_{method_of[article_id]}" if article_id in method_of else "articles_clean"
+            self.counts[key] += 1
+            self.by_outlet[outlet or "(unknown)"][key] += 1
+            self.by_outlet[outlet or "(unknown)"]["published"] += 1
+        self.counts["published"] = len(outlet_of)
+
+    def check(self) -> None:
+        """Every record read is in exactly one place."""
+        c = self.counts
+        accounted = (c["articles_clean"] + c["duplicates_exact"] + c["duplicates_near"] + c["quarantined"]
+                     + c["already_in_warehouse"] + c["outside_scope"])
+        if accounted != c["records_read"]:
+            raise AccountingError(f"record accounting does not balance: read {c['records_read']}, accounted {accounted} "
+                                  f"({dict(c)})")
+
+    def summary(self) -> dict:
+        order = ("files", "records_read", "already_in_warehouse", "articles_clean", "duplicates_exact", "duplicates_near",
+                 "canonical_changes", "quarantined", "outside_scope", "boilerplate_spans")
+        out = {k: self.counts[k] for k in order}
+        out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_")) and v})
+        return out
+
+
+def drop_ids(table: pa.Table, ids: pa.Array) -> pa.Table:
+    """`table` without the rows of these article ids."""
+    return table.filter(pc.invert(pc.is_in(table["article_id"], value_set=ids))) if len(ids) else table
