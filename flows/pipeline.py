@@ -34,7 +34,7 @@ from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
 from tasks.learned import Learned, apply_stage, decide, observe_stage
-from tasks.ledger import PartLedger, RunLedger, Staging
+from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
 from tasks.read import LandingFile, ReadLimits, read_partitions
 from tasks.validate import RowChecker, rows_stage
@@ -108,14 +108,28 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
 
 # ----------------------------------------------------------------------------- the two passes
 
+def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_base: int = 0, rules=None) -> pa.Table:
+    """Pass 1, the stages every record goes through alone: RECORD -> OBSERVED."""
+    batch = led.run("extract", batch, extract_stage, ctx.run_id)
+    batch = led.run("clean", batch, clean_stage, ctx.run_id, rules)
+    return led.run("observe", batch, observe_stage, ctx.settings.learned, ctx.run_id, seq_base)
+
+
+def after_decision_stages(batch: pa.Table, ctx: RunContext, learned: Learned, led: PartLedger, check_rows: bool = True) -> pa.Table:
+    """Pass 2, after the run-wide learned decision: OBSERVED -> ARTICLE, checked and fingerprinted."""
+    batch = led.run("learned", batch, apply_stage, learned, ctx.settings.learned, ctx.run_id)
+    batch = led.run("scope", batch, scope_stage, ctx)
+    batch = led.run("normalize", batch, normalize_stage)
+    if check_rows:
+        batch = led.run("validate", batch, rows_stage, _row_checker(ctx.settings), ctx.run_id)
+    return led.run("fingerprint", batch, fingerprint_stage, ctx.dedup)
+
+
 def first_pass(name: str, ctx: RunContext) -> PartLedger:
-    """extract -> clean -> observe lines, on one partition; the observed records go to staging."""
+    """Pass 1 on one staged partition; the observed records go back to staging."""
     led = PartLedger(ctx.staging, name)
     batch = pq.read_table(ctx.staging.path("records", name))
-    batch = led.record("extract", batch, extract_stage(batch, ctx.run_id))
-    batch = led.record("clean", batch, clean_stage(batch, ctx.run_id))
-    seq_base = int(name.lstrip("p")) * PARTITION_ROWS
-    batch = led.record("observe", batch, observe_stage(batch, ctx.settings.learned, ctx.run_id, seq_base))
+    batch = per_record_stages(batch, ctx, led, seq_base=int(name.lstrip("p")) * PARTITION_ROWS)
     ctx.staging.write("observed", name, batch, keep_empty=True)
     ctx.staging.path("records", name).unlink()
     return led
@@ -140,18 +154,35 @@ def _row_checker(settings: Settings) -> RowChecker:
 
 
 def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
-    """apply learned -> scope -> normalize -> check rows -> fingerprint, on one partition; the
-    articles go to staging, their fingerprints too (what the one clustering reads)."""
+    """Pass 2 on one staged partition; the articles go to staging, their fingerprints too (what
+    the one clustering reads)."""
     led = PartLedger(ctx.staging, name)
-    batch = pq.read_table(ctx.staging.path("observed", name))
-    batch = led.record("learned", batch, apply_stage(batch, learned, ctx.settings.learned, ctx.run_id))
-    batch = led.record("scope", batch, scope_stage(batch, ctx))
-    batch = led.record("normalize", batch, normalize_stage(batch))
-    batch = led.record("validate", batch, rows_stage(batch, _row_checker(ctx.settings), ctx.run_id))
-    batch = led.record("fingerprint", batch, fingerprint_stage(batch, ctx.dedup))
+    batch = after_decision_stages(pq.read_table(ctx.staging.path("observed", name)), ctx, learned, led)
     ctx.staging.write("articles", name, batch)
     ctx.staging.path("observed", name).unlink()
     return led
+
+
+@dataclass
+class MemoryRun:
+    """Records cleaned in memory by the pipeline's own stages (evaluation scripts, benchmarks)."""
+
+    articles: pa.Table
+    boilerplate: pa.Table
+    quarantine: pa.Table
+    learned: Learned
+    counts: dict
+
+
+def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bool = False,
+                  history: pa.Table | None = None) -> MemoryRun:
+    """Both passes and the learned decision over `records` (RECORD rows) held in memory, with no
+    staging and no warehouse: the stage list the nightly flow runs, for small inputs."""
+    led = MemoryLedger(Staging(Path("/nonexistent")), "memory")
+    observed = per_record_stages(records, ctx, led, rules=rules)
+    learned = decide(led.table("lines"), ctx.settings.learned, history=history)
+    articles = after_decision_stages(observed, ctx, learned, led, check_rows)
+    return MemoryRun(articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts))
 
 
 def scope_stage(batch: pa.Table, ctx: RunContext) -> StageResult:

@@ -16,6 +16,7 @@ writes its files and returns it; the flow merges them into the run's `RunLedger`
 """
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,13 @@ class PartLedger:
     counts: Counter = field(default_factory=Counter)
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
+    def run(self, stage: str, batch: pa.Table, step, *args) -> pa.Table:
+        """Run one stage on `batch`, time it (counter `seconds_<stage>`) and record its result."""
+        started = time.perf_counter()
+        result = step(batch, *args)
+        self.counts[f"seconds_{stage}"] += time.perf_counter() - started
+        return self.record(stage, batch, result)
+
     def record(self, stage: str, batch: pa.Table, result: StageResult) -> pa.Table:
         """Stage `result`'s side rows, count them, and hand back the records the stage kept."""
         self.counts.update(result.counts)
@@ -92,6 +100,32 @@ class PartLedger:
             self.counts[f"boilerplate_{category}"] += 1
             self.counts["boilerplate_spans"] += 1
             self.by_outlet[outlet_of.get(article_id) or "(unknown)"][f"boilerplate_{category}"] += 1
+
+
+class MemoryLedger(PartLedger):
+    """A partition ledger that keeps what it stages in memory (evaluation scripts, tests)."""
+
+    def __init__(self, staging: Staging, part: str) -> None:
+        super().__init__(staging, part)
+        self.kept: dict[str, list[pa.Table]] = defaultdict(list)
+        self.staging = _MemoryStaging(self.kept)
+
+    def table(self, kind: str) -> pa.Table:
+        from schemas.tables import BOILERPLATE, LINES, QUARANTINE
+
+        parts = self.kept.get(kind)
+        if parts:
+            return pa.concat_tables(parts, promote_options="default")
+        return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES}[kind].empty_table()
+
+
+@dataclass(frozen=True)
+class _MemoryStaging:
+    kept: dict[str, list[pa.Table]]
+
+    def write(self, kind: str, name: str, table: pa.Table, keep_empty: bool = False) -> None:
+        if table.num_rows or keep_empty:
+            self.kept[kind].append(table)
 
 
 @dataclass
@@ -136,6 +170,10 @@ class RunLedger:
         out = {k: self.counts[k] for k in order}
         out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_")) and v})
         return out
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent in each stage over the run's partitions."""
+        return {k.removeprefix("seconds_"): round(v, 3) for k, v in self.counts.items() if k.startswith("seconds_")}
 
 
 def drop_ids(table: pa.Table, ids: pa.Array) -> pa.Table:
