@@ -4,11 +4,12 @@ Order, cheapest first:
 
 1. UTF-8 (a BOM is dropped). This is the path of nearly every input and runs once per JSON line in
    the streaming reader, so everything after the decode is gated by a cheap scan.
-2. Not UTF-8: charset-normalizer's answer and a strict decode under each legacy Arabic code page
-   (windows-1256, ISO-8859-6, CP720, MacArabic) are scored by how Arabic the text reads; the best
-   Arabic-plausible reading wins (charset-normalizer first on a tie). charset-normalizer alone gives
-   up on many windows-1256 files ("initial chaos probing") and reads others as Greek or Cyrillic.
-   When no reading is Arabic, charset-normalizer's answer stands (a French latin-1 file is text too).
+2. Not UTF-8: the page an HTML/XML file declares, charset-normalizer's answer and a strict decode
+   under each legacy Arabic code page (windows-1256, ISO-8859-6, CP720, MacArabic) are scored by
+   how Arabic the text reads; the best Arabic-plausible reading wins (in that order on a tie).
+   charset-normalizer alone gives up on many windows-1256 files ("initial chaos probing") and reads
+   others as Greek or Cyrillic. When no reading is Arabic, the declared page or charset-normalizer's
+   answer stands (a French latin-1 file is text too); with neither, the bytes are refused.
 3. Mojibake -- UTF-8 bytes once decoded as latin-1/cp1252 ('Ø§Ù„') or as windows-1256 ('ط§ظ„')
    and saved again -- is undone: by ftfy for the Latin code pages; ftfy has no windows-1256 table,
    so that case is a strict round trip (encode windows-1256, decode UTF-8).
@@ -16,10 +17,11 @@ Order, cheapest first:
    the share lost; so are bytes that are not text at all (control characters).
 
 Public API: :class:`Decoded`, :class:`DecodeError`, :func:`decode_bytes`, :func:`lost_share`,
-:func:`arabic_share`.
+:func:`lost_reason`, :func:`arabic_share`, :func:`definite_share`.
 """
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections import Counter
@@ -28,18 +30,19 @@ from dataclasses import dataclass
 import ftfy
 from charset_normalizer import from_bytes
 
-__all__ = ["LEGACY_ARABIC", "Decoded", "DecodeError", "arabic_share", "decode_bytes", "definite_share", "lost_share"]
+__all__ = ["LEGACY_ARABIC", "Decoded", "DecodeError", "arabic_share", "decode_bytes", "definite_share", "lost_reason", "lost_share"]
 
 # Legacy Arabic code pages, in the order that wins a tie (windows-1256 is by far the most common).
 LEGACY_ARABIC = ("cp1256", "iso8859_6", "cp720", "mac_arabic")
 
-# A reading is Arabic-plausible when at least this share of its letters (plus stray symbols and
-# control characters, which a wrong code page produces) are Arabic letters. Measured by
-# bench/decode_eval.py on 2 x 500 egynews2013 texts written in each page: the right page scores
-# 0.91-1.00 (Latin names and English words pull it down); charset-normalizer's wrong answers
-# (Cyrillic, Greek) 0.0; CP720 read for another page at most 0.53; random bytes at most 0.34 in
-# any page. A wrong *Arabic* page can score up to 1.0 (MacArabic maps windows-1256 letter bytes to
-# other Arabic letters): among plausible readings definite_share() decides, not this threshold.
+# A reading is Arabic-plausible when at least this share of its non-ASCII letters (plus stray
+# symbols and control characters, which a wrong code page produces) are Arabic letters of Arabic
+# words. Measured by bench/decode_eval.py on 2 x 500 egynews2013 texts written in each page: the
+# right page scores 1.00 on every text; charset-normalizer's wrong answers (Cyrillic, Greek) 0.0;
+# CP720 read for another page 0.44-0.53; random bytes at most 0.30 in any page; French in cp1252
+# about 0 (its accents read as Arabic letters inside Latin words). A wrong *Arabic* page can score
+# up to 1.0 (MacArabic maps windows-1256 letter bytes to other Arabic letters): among plausible
+# readings definite_share() decides, not this threshold.
 ARABIC_PLAUSIBLE = 0.60
 
 # A text is 'lost at the source' when at least this share of its letters are '?' or U+FFFD.
@@ -60,7 +63,7 @@ CONTROL_MAX_SHARE = 0.01
 class Decoded:
     text: str
     encoding: str   # Python codec name of the bytes: 'utf-8', 'cp1256', 'iso8859_6', ...
-    how: str        # 'utf-8' | 'charset-normalizer' | 'legacy-fallback', plus '+ftfy' or
+    how: str        # 'utf-8' | 'declared' | 'charset-normalizer' | 'legacy-fallback', plus '+ftfy' or
                     # '+mojibake(cp1256)' when mojibake was repaired
 
 
@@ -75,7 +78,6 @@ _ARABIC_RANGES = ((0x0620, 0x064A), (0x066E, 0x06D3), (0x06D5, 0x06D5), (0x06EE,
                   (0x06FA, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC))
 # Symbols a wrong code page sprays into Arabic text: box drawing, currency, ¬, ¦, ×, ... and controls.
 _ODD_CATEGORIES = {"Cc", "Co", "Cn", "Cs", "So", "Sk", "Sc", "Sm"}
-_COMMON_MATH = set("+<=>|~%")  # ASCII symbols real text uses
 
 
 def _is_arabic_letter(ch: str) -> bool:
@@ -83,17 +85,28 @@ def _is_arabic_letter(ch: str) -> bool:
     return any(lo <= o <= hi for lo, hi in _ARABIC_RANGES) and ch.isalpha()
 
 
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
 def arabic_share(text: str) -> float:
-    """Arabic letters / (letters + stray symbols and control characters): ~1.0 for Arabic prose
-    read in the right code page, low for a wrong one (Latin accents, Greek, box drawing)."""
+    """Arabic letters / (non-ASCII letters + stray symbols and control characters): ~1.0 for Arabic
+    prose read in the right code page, low for a wrong one (Latin accents, Greek, box drawing).
+    ASCII letters are left out: every candidate page reads them alike, so they cannot tell pages
+    apart, and an HTML page's markup would drown its Arabic. Arabic letters inside a Latin word are
+    what a wrong page makes of 'é' in 'café', and count against."""
     arabic = other = 0
-    for ch, n in Counter(text).items():
-        if ch.isalpha():
-            if _is_arabic_letter(ch):
-                arabic += n
-            else:
+    for run in _LETTER_RUN.findall(text):
+        if run.isascii():
+            continue
+        latin = sum(ch < "\x80" for ch in run)
+        found = 0 if latin else sum(map(_is_arabic_letter, run))
+        arabic += found
+        other += len(run) - latin - found
+    for ch, n in Counter(_LETTER_RUN.sub("", text)).items():
+        if ch < "\x80":
+            if (ch < " " and not ch.isspace()) or ch == "\x7f":
                 other += n
-        elif not ch.isspace() and ch not in _COMMON_MATH and unicodedata.category(ch) in _ODD_CATEGORIES:
+        elif not ch.isspace() and unicodedata.category(ch) in _ODD_CATEGORIES:
             other += n
     total = arabic + other
     return arabic / total if total else 0.0
@@ -134,12 +147,15 @@ def lost_share(text: str) -> float:
     return lost / (letters + lost)
 
 
-def _check_lost(text: str) -> None:
+def lost_reason(text: str) -> str | None:
+    """The quarantine reason when the text was lost at the source, else None. For a JSON record's
+    text, already decoded: `if (why := lost_reason(content)): raise ValueError(why)`."""
     if text.count("?") + text.count("\ufffd") < LOST_MIN_MARKS:
-        return
+        return None
     share = lost_share(text)
     if share >= LOST_MAX_SHARE:
-        raise DecodeError(f"text lost at the source: {share:.0%} of its letters are '?' or U+FFFD")
+        return f"text lost at the source: {share:.0%} of its letters are '?' or U+FFFD"
+    return None
 
 
 # --- mojibake ----------------------------------------------------------------------------------
@@ -189,10 +205,33 @@ def _repair_mojibake(text: str) -> tuple[str, str]:
 
 # --- legacy code pages -------------------------------------------------------------------------
 
+# <meta charset="windows-1256">, <meta ... content="text/html; charset=windows-1256">, <?xml encoding="...">
+_DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z][A-Za-z0-9_.:-]{1,30})""", re.I)
+
+
+def _declared(data: bytes) -> str | None:
+    """The code page an HTML or XML file names in its first 4 KiB, as a Python codec name."""
+    m = _DECLARED.search(data, 0, 4096)
+    if not m:
+        return None
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return None if name.startswith(("utf-16", "utf-32")) else name  # an ASCII declaration is not UTF-16
+
+
 def _readings(data: bytes) -> list[tuple[str, str, str]]:
-    """(text, encoding, how) for charset-normalizer's answer, then every legacy Arabic page that
-    decodes the bytes strictly."""
+    """(text, encoding, how) for the page the file declares, charset-normalizer's answer, then
+    every legacy Arabic page that decodes the bytes strictly; earlier ones win a tie. A declaration
+    is only a candidate: servers often declare iso-8859-1 for windows-1256 pages."""
     out = []
+    declared = _declared(data)
+    if declared:
+        try:
+            out.append((data.decode(declared), declared, "declared"))
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(data).best()
     if best is not None:
         out.append((str(best), best.encoding, "charset-normalizer"))
@@ -222,12 +261,12 @@ def _decode_not_utf8(data: bytes) -> tuple[str, str, str]:
     scored = [(arabic_share(text), i, text, enc, how) for i, (text, enc, how) in enumerate(readings)]
     plausible = [r for r in scored if r[0] >= ARABIC_PLAUSIBLE]
     if plausible:
-        # the most Arabic-like letters first, then the most Arabic letters; charset-normalizer's answer,
-        # then the legacy pages in LEGACY_ARABIC order on a tie (MacArabic reads ISO-8859-6 Arabic alike)
+        # the most Arabic-like letters first, then the most Arabic letters; on a tie the declared page,
+        # charset-normalizer's answer, then LEGACY_ARABIC order (MacArabic reads ISO-8859-6 Arabic alike)
         best = max(plausible, key=lambda r: (round(definite_share(r[2]), 2), r[0], -r[1]))
         return best[2], best[3], best[4]
-    if readings and readings[0][2] == "charset-normalizer":
-        return readings[0]  # not Arabic, but charset-normalizer recognised some text
+    if readings and readings[0][2] in ("declared", "charset-normalizer"):
+        return readings[0]  # not Arabic, but declared or recognised as some text
     tried = max(((s, enc) for s, _, _, enc, _ in scored), default=None)
     detail = f" (best legacy reading {tried[1]}: {tried[0]:.0%} Arabic letters)" if tried else ""
     raise DecodeError(f"could not detect the text encoding: not UTF-8, charset-normalizer found none{detail}")
@@ -249,6 +288,6 @@ def decode_bytes(data: bytes, *, check_lost: bool = True) -> Decoded:
         controls = _control_share(text)
     if controls > CONTROL_MAX_SHARE:
         raise DecodeError(f"not text: {controls:.0%} of its characters are control characters ({encoding})")
-    if check_lost:
-        _check_lost(text)
+    if check_lost and (why := lost_reason(text)):
+        raise DecodeError(why)
     return Decoded(text, encoding, how + repaired)

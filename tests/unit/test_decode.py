@@ -6,7 +6,7 @@ import random
 import pytest
 from charset_normalizer import from_bytes
 
-from tasks.decode import DecodeError, Decoded, arabic_share, decode_bytes, definite_share, lost_share
+from tasks.decode import DecodeError, Decoded, arabic_share, decode_bytes, definite_share, lost_reason, lost_share
 
 RLM = "\u200f"
 # CP720 has no Arabic comma: the sentence has none.
@@ -108,6 +108,8 @@ def test_lost_check_can_be_left_to_the_record():
     line = '{"title": "???? ??????", "text": "?????? ??????? ?? ??????"}'.encode("utf-8")
     assert decode_bytes(line, check_lost=False).text == line.decode()
     assert lost_share("?????? ??????? ?? ??????") == 1.0
+    assert lost_reason("?????? ??????? ?? ??????") == "text lost at the source: 100% of its letters are '?' or U+FFFD"
+    assert lost_reason(HOSPITAL) is None and lost_reason("??") is None
 
 
 def test_random_bytes_raise_decode_error_and_nothing_else():
@@ -125,3 +127,22 @@ def test_random_bytes_raise_decode_error_and_nothing_else():
 def test_binary_data_in_valid_utf8_is_not_text():
     with pytest.raises(DecodeError, match="not text: 50% of its characters are control characters"):
         decode_bytes(HOSPITAL.encode("utf-16-le")[:200])  # UTF-16 without BOM: every other byte 0x06
+
+
+def test_html_in_windows_1256_with_and_without_a_declaration():
+    body = "".join(f"<p class=\"article-paragraph\">{line}</p>\n" for line in SCHOOLS.split("\n"))
+    bare = f"<html><head><title>رأي</title></head><body><div id=\"main-content\">{body}</div></body></html>"
+    declared = bare.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1256">')
+    assert decode_bytes(declared.encode("cp1256")) == Decoded(declared, "cp1256", "declared")
+    # without one, the markup's Latin letters do not drown the Arabic when the pages are scored
+    assert decode_bytes(bare.encode("cp1256")) == Decoded(bare, "cp1256", "legacy-fallback")
+    # a wrong declaration is only a candidate: the page is windows-1256, the server said latin-1
+    wrong = declared.replace("windows-1256", "iso-8859-1")
+    assert decode_bytes(wrong.encode("cp1256")) == Decoded(wrong, "cp1256", "legacy-fallback")
+
+
+def test_latin_text_in_a_latin_code_page_is_left_to_charset_normalizer():
+    text = ("Le conseil municipal a voté mercredi le budget de l'année prochaine. Les élus ont approuvé "
+            "la rénovation du théâtre et la création d'une piste cyclable le long du fleuve.")
+    d = decode_bytes(text.encode("cp1252"))
+    assert d.how == "charset-normalizer" and "théâtre" in d.text and "élus" in d.text
