@@ -1,6 +1,7 @@
 """Decoding on inputs akhbar has never seen (issue 11, item 1): figures for tasks/decode.py.
 
-* legacy archives: N egynews2013 texts (a fixed random sample) written as one .txt file each in
+* legacy archives: N egynews2013 texts (a fixed random sample: uniform, the same number per outlet,
+  and those cut to their first 200 characters) written as one .txt file each in
   windows-1256 and ISO-8859-6 (and CP720, MacArabic) under /tmp (never committed); a file is
   decoded correctly when the text equals what the bytes hold (characters a page lacks were written
   as '?', and the reference is the strict decode under the true page). Before = tasks/read.py's
@@ -50,6 +51,13 @@ def sample_texts(n: int, balanced: bool, seed: str = "decode-eval") -> list[str]
     outlets = sorted(by_outlet)
     per = [n // len(outlets) + (i < n % len(outlets)) for i in range(len(outlets))]
     return [t for o, k in zip(outlets, per) for t in rng.sample(by_outlet[o], k)]
+
+
+def short(text: str, limit: int = 200) -> str:
+    """The text's first `limit` characters, cut at a space: a short item (a brief, a caption file),
+    where charset-normalizer has less to go on."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
 def legacy_archives(texts: list[str], label: str) -> None:
@@ -167,6 +175,7 @@ def main() -> None:
     legacy_archives(sample_texts(args.n, balanced=False), "uniform")
     texts = sample_texts(args.n, balanced=True)
     legacy_archives(texts, "per-outlet")
+    legacy_archives([short(t) for t in texts], "per-outlet-short")
     random_scores()
     lost_scores(texts, not args.skip_lost_scan)
     real_corpus()

@@ -113,6 +113,7 @@ def arabic_share(text: str) -> float:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x80-\x9f]")
 # Every byte but the ASCII control characters (tab, LF, VT, FF, CR are text).
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or 0x0E <= b <= 0x1F or b == 0x7F))
 
@@ -261,9 +262,11 @@ def _decode_not_utf8(data: bytes) -> tuple[str, str, str]:
     scored = [(arabic_share(text), i, text, enc, how) for i, (text, enc, how) in enumerate(readings)]
     plausible = [r for r in scored if r[0] >= ARABIC_PLAUSIBLE]
     if plausible:
-        # the most Arabic-like letters first, then the most Arabic letters; on a tie the declared page,
-        # charset-normalizer's answer, then LEGACY_ARABIC order (MacArabic reads ISO-8859-6 Arabic alike)
-        best = max(plausible, key=lambda r: (round(definite_share(r[2]), 2), r[0], -r[1]))
+        # no C1 control characters (ISO-8859-6 reads bytes 0x80-0x9F, letters in MacArabic, as
+        # controls no text holds), the most Arabic-like letters, then the most Arabic letters; on a
+        # tie the declared page, charset-normalizer's answer, then LEGACY_ARABIC order (MacArabic
+        # reads ISO-8859-6 Arabic letters alike)
+        best = max(plausible, key=lambda r: (not _C1.search(r[2]), round(definite_share(r[2]), 2), r[0], -r[1]))
         return best[2], best[3], best[4]
     if readings and readings[0][2] in ("declared", "charset-normalizer"):
         return readings[0]  # not Arabic, but declared or recognised as some text

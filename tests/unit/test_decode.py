@@ -16,7 +16,7 @@ HOSPITAL = ("أعلنت وزارة الصحة افتتاح مستشفى جديد
 HOSPITAL_COST = HOSPITAL + " وبلغت التكلفة ٣٥ مليون جنيه."
 
 # Written in the habit of an Egyptian daily's print edition: RLM marks around digits and punctuation.
-# charset-normalizer 3.5 gives up on the first and third in windows-1256 and reads the second as Cyrillic.
+# charset-normalizer 3.5 gives up on the first and third in windows-1256 and reads the second as Cyrillic ...
 FIRE = (f"حريق في مخزن للأخشاب بالمنطقة الصناعية{RLM}..{RLM} ولا إصابات\nكتب ـ سامي عبد الحميد\n"
         f"اندلع حريق هائل صباح أمس في مخزن للأخشاب بالمنطقة الصناعية{RLM},{RLM} وانتقلت إليه{RLM}7{RLM} "
         f"سيارات إطفاء{RLM}.{RLM} وقال شهود إن النيران امتدت إلى مخزنين مجاورين قبل السيطرة عليها{RLM}.{RLM}")
@@ -24,6 +24,8 @@ SCHOOLS = (f"رأي\nالمدارس قبل الامتحانات\nيشكو أول
            f"الوسائل{RLM},{RLM} والوزارة تعد بحلول قريبة{RLM}.{RLM}")
 MATCH = (f"مباراة الغد{RLM}:{RLM} المدرب يعلن التشكيل\nأعلن مدرب الفريق الأول تشكيلته لمباراة الغد "
          f"أمام{RLM}3{RLM} آلاف مشجع{RLM}.{RLM}")
+# ... and this one as Greek (mac_greek): the file the issue saw published as Greek.
+REMAND = f"وأمرت النيابة بحبسه{RLM}4{RLM} أيام على ذمة التحقيق{RLM}.{RLM}"
 
 
 @pytest.mark.parametrize("page,text", [("cp1256", HOSPITAL), ("iso8859_6", HOSPITAL), ("cp720", HOSPITAL),
@@ -42,11 +44,11 @@ def test_utf8_and_bom():
     assert d.text == HOSPITAL and d.how == "charset-normalizer"
 
 
-@pytest.mark.parametrize("text,cn_reads_as", [(FIRE, None), (SCHOOLS, "cp1251"), (MATCH, None)])
+@pytest.mark.parametrize("text,cn_reads_as", [(FIRE, None), (SCHOOLS, "cp1251"), (MATCH, None), (REMAND, "mac_greek")])
 def test_windows_1256_that_charset_normalizer_misreads(text, cn_reads_as):
     data = text.encode("cp1256")
     best = from_bytes(data).best()
-    assert (best.encoding if best else None) == cn_reads_as  # the case: gives up, or reads Cyrillic
+    assert (best.encoding if best else None) == cn_reads_as  # the case: gives up, or reads Cyrillic or Greek
     assert decode_bytes(data) == Decoded(text, "cp1256", "legacy-fallback")
 
 
