@@ -8,8 +8,8 @@
   decode_bytes (UTF-8, else charset-normalizer), after = tasks/decode.py's.
 * scores behind the thresholds: arabic_share of the right page's reading and of every wrong one;
   lost_share of every record of the shared corpora and of the same texts with the Arabic lost.
-* the real corpora still decode as before: every JSON line of ant-2018 through both decoders, and
-  the cost per line of the UTF-8 path.
+* the real corpora still decode as before: every JSON line of the three shared corpora through both
+  decoders, and the cost per line of the UTF-8 path (ant-2018, best of 3).
 
     python bench/decode_eval.py                # N=500
     python bench/decode_eval.py --n 200 --skip-lost-scan
@@ -104,6 +104,39 @@ def legacy_archives(texts: list[str], label: str) -> None:
         f"{enc} read as {other}: max {max(v):.3f} (n={len(v)})" for (enc, other), v in sorted(worst.items())))
 
 
+def damaged_archives(texts: list[str]) -> None:
+    """The same texts damaged before they reached us: UTF-8 read as windows-1256 / latin-1 / cp1252
+    and saved again as UTF-8 (mojibake), or written through ASCII with '?' for every letter it lacks."""
+    print(f"## damaged archives ({len(texts)} texts each): before / after")
+    kinds = {
+        "mojibake via windows-1256": lambda t: t.encode("utf-8").decode("cp1256").encode("utf-8"),
+        "mojibake via latin-1": lambda t: t.encode("utf-8").decode("latin-1").encode("utf-8"),
+        "mojibake via cp1252 (browser)": lambda t: "".join(
+            bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in t.encode("utf-8")).encode("utf-8"),
+    }
+    for kind, damage in kinds.items():
+        old = sum(decode_before(damage(t))[0] == t for t in texts)
+        new, hows = 0, Counter()
+        for t in texts:
+            try:
+                d = decode_bytes(damage(t))
+            except DecodeError as exc:
+                hows[str(exc)[:40]] += 1
+                continue
+            new += d.text == t
+            hows[d.how] += 1
+        print(f"{kind}: original text recovered {old} -> {new}; how: {dict(hows)}")
+    lost = [t.encode("ascii", errors="replace") for t in texts]
+    old = sum(1 for b in lost if decode_before(b))
+    refused = Counter()
+    for b in lost:
+        try:
+            decode_bytes(b)
+        except DecodeError as exc:
+            refused[str(exc).split(":")[0]] += 1
+    print(f"Arabic written as '?' (ASCII): accepted as text {old} -> {len(lost) - sum(refused.values())}; refused: {dict(refused)}")
+
+
 def random_scores(n: int = 200) -> None:
     rng = random.Random("decode-eval-random")
     best = max(max(arabic_share(rng.randbytes(2000).decode(enc)) for enc in ("cp1256", "cp720", "mac_arabic"))
@@ -139,21 +172,27 @@ def lost_scores(texts: list[str], scan: bool) -> None:
               f"above 0.05: {sum(s > 0.05 for s, _, _ in shares)}")
 
 
+def read_lines(name: str) -> list[bytes]:
+    with gzip.open(CORPORA / f"{name}.jsonl.gz", "rb") as fh:
+        return [line.rstrip(b"\n") for line in fh]
+
+
 def real_corpus() -> None:
-    print("## ant-2018: every JSON line through both decoders")
-    with gzip.open(CORPORA / "ant-2018.jsonl.gz", "rb") as fh:
-        lines = [line.rstrip(b"\n") for line in fh]
-    same, hows, refused = 0, Counter(), Counter()
-    for line in lines:
-        old, _ = decode_before(line)
-        try:
-            new = decode_bytes(line)
-        except DecodeError as exc:
-            refused[str(exc)[:60]] += 1
-            continue
-        same += new.text == old and new.encoding == "utf-8"
-        hows[new.how] += 1
-    print(f"{len(lines)} lines: identical text and utf-8: {same}; how: {dict(hows)}; refused: {dict(refused)}")
+    print("## the shared corpora: every JSON line through both decoders")
+    for name in ("ant-2018", "egynews2013", "antjawhara"):
+        lines = read_lines(name)
+        same, hows, refused = 0, Counter(), Counter()
+        for line in lines:
+            old, _ = decode_before(line)
+            try:
+                new = decode_bytes(line)
+            except DecodeError as exc:
+                refused[str(exc)[:60]] += 1
+                continue
+            same += new.text == old and new.encoding == "utf-8"
+            hows[new.how] += 1
+        print(f"{name}: {len(lines)} lines: identical text and utf-8: {same}; how: {dict(hows)}; refused: {dict(refused)}")
+    lines = read_lines("ant-2018")
     for label, fn in (("before (tasks/read.py)", lambda b: decode_before(b)),
                       ("after, check_lost=False", lambda b: decode_bytes(b, check_lost=False)),
                       ("after, check_lost=True", lambda b: decode_bytes(b))):
@@ -176,6 +215,7 @@ def main() -> None:
     texts = sample_texts(args.n, balanced=True)
     legacy_archives(texts, "per-outlet")
     legacy_archives([short(t) for t in texts], "per-outlet-short")
+    damaged_archives(texts)
     random_scores()
     lost_scores(texts, not args.skip_lost_scan)
     real_corpus()
