@@ -17,7 +17,8 @@ Order, cheapest first:
    the share lost; so are bytes that are not text at all (control characters).
 
 Public API: :class:`Decoded`, :class:`DecodeError`, :func:`decode_bytes`, :func:`lost_share`,
-:func:`lost_reason`, :func:`arabic_share`, :func:`definite_share`.
+:func:`lost_reason`, :func:`repair_mojibake`, :func:`arabic_share`,
+:func:`definite_share`.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 import ftfy
 from charset_normalizer import from_bytes
 
-__all__ = ["LEGACY_ARABIC", "Decoded", "DecodeError", "arabic_share", "decode_bytes", "definite_share", "lost_reason", "lost_share"]
+__all__ = ["LEGACY_ARABIC", "Decoded", "DecodeError", "arabic_share", "decode_bytes", "definite_share", "lost_reason", "lost_share",
+           "repair_mojibake"]
 
 # Legacy Arabic code pages, in the order that wins a tie (windows-1256 is by far the most common).
 LEGACY_ARABIC = ("cp1256", "iso8859_6", "cp720", "mac_arabic")
@@ -186,8 +188,9 @@ MOJIBAKE_MIN_PAIRS = 3
 _MOJIBAKE_GATE = ("ط§", "ظ„", "Ø", "Ù", "Ã", "Â")
 
 
-def _repair_mojibake(text: str) -> tuple[str, str]:
-    """(text, '' | '+ftfy' | '+mojibake(cp1256)')."""
+def repair_mojibake(text: str) -> tuple[str, str]:
+    """(text, '' | '+ftfy' | '+mojibake(cp1256)'). decode_bytes applies it to what it decodes; call
+    it on a JSON record's strings too, where mojibake may hide behind escapes ("\\u00d8\\u00a7")."""
     if not any(g in text for g in _MOJIBAKE_GATE):
         return text, ""
     if len(_MOJIBAKE_1256.findall(text, 0, 4000)) >= MOJIBAKE_MIN_PAIRS:
@@ -286,7 +289,7 @@ def decode_bytes(data: bytes, *, check_lost: bool = True) -> Decoded:
     except UnicodeDecodeError:
         text, encoding, how = _decode_not_utf8(data)
         controls = _control_share(text)
-    text, repaired = _repair_mojibake(text)
+    text, repaired = repair_mojibake(text)
     if repaired:  # latin-1 mojibake is full of C1 controls, the repaired text is what counts
         controls = _control_share(text)
     if controls > CONTROL_MAX_SHARE:

@@ -1,12 +1,14 @@
 """Decoding bytes akhbar has never seen: legacy Arabic code pages, mojibake, text lost at the source."""
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 from charset_normalizer import from_bytes
 
-from tasks.decode import DecodeError, Decoded, arabic_share, decode_bytes, definite_share, lost_reason, lost_share
+from tasks.decode import (DecodeError, Decoded, arabic_share, decode_bytes, definite_share, lost_reason, lost_share,
+                          repair_mojibake)
 
 RLM = "\u200f"
 # CP720 has no Arabic comma: the sentence has none.
@@ -77,6 +79,13 @@ def test_mojibake_from_windows_1256_is_repaired():
     assert decode_bytes(mangled.encode("utf-8")) == Decoded(HOSPITAL, "utf-8", "utf-8+mojibake(cp1256)")
     # and when that mojibake was itself saved in windows-1256
     assert decode_bytes(mangled.encode("cp1256")).text == HOSPITAL
+
+
+def test_mojibake_behind_json_escapes_is_repaired_on_the_record():
+    mangled = HOSPITAL.encode("utf-8").decode("latin-1")
+    line = json.dumps({"text": mangled}).encode("ascii")  # every character escaped: the bytes look clean
+    assert decode_bytes(line).how == "utf-8"
+    assert repair_mojibake(json.loads(line)["text"]) == (HOSPITAL, "+ftfy")
 
 
 def test_real_arabic_is_never_taken_for_mojibake():
