@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from fnmatch import fnmatchcase
 from statistics import mean
 from typing import Any, Callable
@@ -264,7 +265,9 @@ def _names_site(pair: tuple[str, str | None]) -> bool:
         return True
     host = (urlsplit(url.strip()).hostname or "") if url else ""
     labels = [p for p in host.removeprefix("www.").split(".") if len(p) > 2]
-    return bool(labels) and any(v in p or (len(v) > 3 and p in v) for p in labels)
+    # contained either way ('skynews' in skynewsarabia.com), or spelt a little differently
+    # ('alarabia' for alarabiya.net)
+    return any(v in p or (len(v) > 3 and p in v) or SequenceMatcher(None, v, p).ratio() >= 0.8 for p in labels)
 
 
 def _fits_strings(values: list) -> float:
@@ -356,6 +359,7 @@ def infer_mapping(sample: list, fields: FieldMap | None = None) -> FieldMapping:
     """Map each article field to a JSON key of `sample` (the first ~50 records of one file).
     Never raises on what the records hold; non-dict records are passed over."""
     fields = fields or FieldMap()
+    sample = list(sample)
     order, cols, n = _columns(sample)
     records = [r for r in sample if isinstance(r, dict)]
     chosen: dict[str, FieldChoice] = {}

@@ -127,5 +127,21 @@ def test_hostile_values_never_raise():
     assert [g["keywords"] for g in got[:6]] == [["5"], [], [], [], ["اقتصاد"], ["أ", "ب\nج"]]
     assert got[6] == {**{f: None for f in m.choices}, "keywords": [], "text_key": None}  # not a record
     assert got[-1]["text"] is None and got[-1]["title"] is None
+    assert m.extract({"text": BODIES[0], "tags": True})["keywords"] == []
+    assert m.extract({"text": BODIES[0], "keywords": 5, "title": 1234})["keywords"] == ["5"]
     assert as_text(True) is None and as_keywords(True) == [] and as_keywords(5) == ["5"]
     assert as_text({"name": "سعاد"}) == "سعاد"
+
+
+def test_an_empty_sample_reads_as_the_fixed_lists_did():
+    m = infer_mapping([], FieldMap())
+    assert m.unmapped == ["text", "title", "url", "id", "published", "author", "outlet", "category", "keywords"]
+    rec = {"content": BODIES[2], "pub_date": DATES[2], "link": "https://www.madina-news.test/a/3"}
+    got = m.extract(rec)
+    assert (got["text"], got["text_key"], got["published"], got["url"]) == (BODIES[2], "content", DATES[2], rec["link"])
+
+
+def test_outlet_spelt_a_little_differently_from_the_host():
+    links = ["https://www.alkhabariya.test/news/%d" % n for n in range(6)]
+    m = infer_mapping(records(u=links, s=["alkhabaria"] * 6), FieldMap())
+    assert (m.key("outlet"), m.choices["outlet"].how) == ("s", "values")
