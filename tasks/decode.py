@@ -182,16 +182,19 @@ _MOJIBAKE_1256 = re.compile(f"[\u0637\u0638\u0639\u063a][{_continuations('cp1256
 MOJIBAKE_MIN_PAIRS = 3
 
 
-# Substrings without which neither kind of mojibake is there: 'ا' read as cp1256 and 'ل' read as cp1256;
-# the lead bytes of Arabic (Ø Ù) and of accented Latin (Ã Â) read as latin-1. `in` is a fast C
-# search; the regexes below run only when one of these is found (a regex scan costs ~6 µs/KiB).
-_MOJIBAKE_GATE = ("ط§", "ظ„", "Ø", "Ù", "Ã", "Â")
+# Substrings without which neither kind of mojibake is there: 'ا' (in nearly every Arabic text) read
+# as cp1256; the lead bytes of Arabic (Ø Ù) and of accented Latin (Ã Â) read as latin-1. Looked for
+# in the first 2,000 characters (mojibake spoils a whole text): `in` is a fast C search, the regexes
+# below run only when one is found (a regex scan costs ~6 µs/KiB, this gate ~2 µs/KiB).
+_MOJIBAKE_GATE = ("\u0637\u00a7", "\u00d8", "\u00d9", "\u00c3", "\u00c2")
+_GATE_CHARS = 2000
 
 
 def repair_mojibake(text: str) -> tuple[str, str]:
     """(text, '' | '+ftfy' | '+mojibake(cp1256)'). decode_bytes applies it to what it decodes; call
     it on a JSON record's strings too, where mojibake may hide behind escapes ("\\u00d8\\u00a7")."""
-    if not any(g in text for g in _MOJIBAKE_GATE):
+    head = text[:_GATE_CHARS]
+    if not any(g in head for g in _MOJIBAKE_GATE):
         return text, ""
     if len(_MOJIBAKE_1256.findall(text, 0, 4000)) >= MOJIBAKE_MIN_PAIRS:
         try:  # strict both ways: real Arabic almost never forms valid UTF-8 once encoded in cp1256
