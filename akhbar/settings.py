@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,12 +21,19 @@ class FieldMap(BaseSettings):
     outlet: list[str] = ["outlet", "source", "site", "site_name", "publisher", "source_name", "domain"]
     category: list[str] = ["category", "section", "categories"]
     keywords: list[str] = ["keywords", "tags"]
+    # field -> key the user chose (prefer): tasks/fields.py maps these first, whatever the values look like
+    _overrides: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def prefer(self, name: str, key: str) -> None:
         """Look at `key` first for field `name` (a user override such as text=body_html)."""
         if name not in type(self).model_fields:
             raise ValueError(f"unknown field {name!r}; known: {', '.join(type(self).model_fields)}")
         setattr(self, name, [key] + [k for k in getattr(self, name) if k != key])
+        self._overrides[name] = key
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        return dict(self._overrides)
 
 
 class LearnedSettings(BaseSettings):
