@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from akhbar.settings import Settings
 from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED, RECORD
-from tasks.base import StageResult
+from tasks.base import StageResult, run_logger
 from tasks.clean import clean_stage
 from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature_table
 from tasks.extract import extract_stage
@@ -79,7 +79,16 @@ def read_step(files: list[LandingFile], unsupported: pa.Table, ctx: RunContext, 
     if unsupported.num_rows:
         part.quarantine("discover", unsupported)
     limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
-    for n, (records, bad) in enumerate(read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits)):
+    def heard(lf: LandingFile, mapping) -> None:
+        ledger.mappings[str(lf.path)] = mapping.describe()
+        log = run_logger()
+        log.info("fields of %s: %s", lf.path, mapping.describe())
+        if "published" in mapping.unmapped or "text" in mapping.unmapped:
+            log.warning("%s: no key holds %s (records will have none; `--field NAME=KEY` names it)", lf.path,
+                        " or ".join(f for f in ("text", "published") if f in mapping.unmapped))
+
+    reading = read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard)
+    for n, (records, bad) in enumerate(reading):
         part.counts["records_read"] += records.num_rows + bad.num_rows
         records, bad = drop_known(records, bad, history, part)
         if bad.num_rows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +37,7 @@ class RunReport:
     validation: pa.Table | None
     data_dir: str
     published: bool = True
+    mappings: dict[str, str] = field(default_factory=dict)   # JSON input file -> its field mapping
 
 
 def publish_run_report(report: RunReport) -> None:
@@ -110,6 +111,7 @@ def report_markdown(report: RunReport) -> str:
         f"already in the warehouse {summary.get('already_in_warehouse', 0)}, outside the run's scope {summary.get('outside_scope', 0)}; "
         f"{summary.get('boilerplate_spans', 0)} boilerplate spans removed.",
         "",
+        *_mapping_section(report.mappings),
         *_validation_section(report.validation),
         *_boilerplate_section(report.top_boilerplate),
         *_clusters_section(report.largest_clusters),
@@ -135,6 +137,18 @@ def _validation_section(validation: pa.Table | None) -> list[str]:
     for r in failed:
         out.append(f"| {_cell(r['suite'])} | {_cell(r['expectation'])} | {_cell(r['column'])} | {_cell(r['severity'])} "
                    f"| {r['success']} | {'' if r['unexpected_count'] is None else r['unexpected_count']} |")
+    return out + [""]
+
+
+def _mapping_section(mappings: dict[str, str], most: int = 20) -> list[str]:
+    """Which JSON key fed which field, per input file (tasks/fields.py), unmapped fields named."""
+    if not mappings:
+        return []
+    out = ["## Field mapping", "", "| file | fields |", "| --- | --- |"]
+    for path, described in list(mappings.items())[:most]:
+        out.append(f"| {_cell(Path(path).name)} | {_cell(described, 400)} |")
+    if len(mappings) > most:
+        out.append(f"| … | {len(mappings) - most} more files |")
     return out + [""]
 
 

@@ -135,6 +135,7 @@ class RunLedger:
     staging: Staging
     counts: Counter = field(default_factory=Counter)
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    mappings: dict[str, str] = field(default_factory=dict)   # JSON input file -> its field mapping (tasks/fields.py)
 
     def part(self, name: str) -> PartLedger:
         return PartLedger(self.staging, name)

@@ -12,16 +12,17 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import ijson
 import pyarrow as pa
-from charset_normalizer import from_bytes
 
 from akhbar.settings import FieldMap
 from schemas.tables import QUARANTINE, RECORD
 from tasks.base import quarantine_row, run_logger, stage_task
+from tasks.decode import DecodeError, decode_bytes, lost_reason
+from tasks.fields import FieldMapping, infer_mapping
 
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl", ".json.gz": "json"}
@@ -78,17 +79,11 @@ def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[di
     return found, skipped
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Text and encoding name. UTF-8 (with or without BOM) first; otherwise charset-normalizer,
-    which tells windows-1256 from ISO-8859-6 and friends by language fit, not just byte validity."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise UnicodeError("could not detect the text encoding")
-    return str(best), best.encoding
+def decode_text(data: bytes, check_lost: bool = True) -> tuple[str, str]:
+    """Text and encoding of a file or a line (tasks/decode.py: UTF-8, then the legacy Arabic code
+    pages scored by their Arabic, mojibake repaired); raises DecodeError with the quarantine reason."""
+    decoded = decode_bytes(data, check_lost=check_lost)
+    return decoded.text, decoded.encoding
 
 
 def record_key(outlet: str | None, source_id: str | None, url: str | None, content: str, name: str) -> str:
@@ -112,58 +107,28 @@ def host_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def _first(rec: dict, keys: list[str]) -> Any:
-    for k in keys:
-        v = rec.get(k)
-        if v not in (None, "", [], {}):
-            return v
-    return None
-
-
-def _as_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, list):
-        return "\n".join(_as_text(x) or "" for x in v) or None
-    if isinstance(v, dict):
-        return _as_text(v.get("name") or v.get("text") or v.get("value"))
-    return str(v)
-
-
-def _as_keywords(v: Any) -> list[str]:
-    if v is None or isinstance(v, bool):
-        return []
-    if isinstance(v, str):
-        return [k.strip() for k in re.split(r"[،,;|]", v) if k.strip()]
-    if not isinstance(v, (list, tuple)):   # "keywords": 5 is one keyword, not a reason to fail the record
-        return [str(v)]
-    return [str(_as_text(k)).strip() for k in v if _as_text(k)]
-
-
-def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, fields: FieldMap) -> dict:
-    """Map one JSON object onto RAW columns; raises ValueError with a reason if it cannot."""
+def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, mapping: FieldMapping) -> dict:
+    """Map one JSON object onto RECORD columns with the file's field mapping; raises ValueError with a
+    reason if it cannot (no text, text lost at the source)."""
     if not isinstance(rec, dict):
         raise ValueError(f"JSON record is a {type(rec).__name__}, not an object")
-    text_key = next((k for k in fields.text if rec.get(k) not in (None, "", [])), None)
-    content = _as_text(rec.get(text_key)) if text_key else None
+    v = mapping.extract(rec)
+    content = v["text"]
     if not content or not content.strip():
-        raise ValueError(f"record has no text (looked for: {', '.join(fields.text)})")
-    url = _as_text(_first(rec, fields.url))
-    source_id = _as_text(_first(rec, fields.id))
-    outlet = _as_text(_first(rec, fields.outlet))
+        raise ValueError(f"record has no text (looked for: {', '.join(mapping.choices['text'].keys)})")
+    lost = lost_reason(content)
+    if lost:
+        raise ValueError(lost)
+    url, source_id, outlet = v["url"], v["id"], v["outlet"]
     outlet_from = "field" if outlet else ("url" if host_of(url) else "folder")
     outlet = outlet or host_of(url) or lf.outlet_hint
-    is_html = text_key in ("html", "raw_html") or bool(_HTML_HINT.search(content[:2000]))
+    is_html = v["text_key"] in ("html", "raw_html") or bool(_HTML_HINT.search(content[:2000]))
     return {
         "record_key": record_key(outlet, source_id, url, content, lf.path.name),
         "source_uri": uri, "source_id": source_id, "format": "json", "encoding": "utf-8",
-        "outlet": outlet, "outlet_from": outlet_from, "url": url,
-        "title": _as_text(_first(rec, fields.title)),
-        "published_raw": _as_text(_first(rec, fields.published)),
-        "author": _as_text(_first(rec, fields.author)),
-        "category": _as_text(_first(rec, fields.category)),
-        "keywords": _as_keywords(_first(rec, fields.keywords)),
-        "content": content, "content_is_html": is_html, "raw_payload": payload,
+        "outlet": outlet, "outlet_from": outlet_from, "url": url, "title": v["title"],
+        "published_raw": v["published"], "author": v["author"], "category": v["category"],
+        "keywords": v["keywords"], "content": content, "content_is_html": is_html, "raw_payload": payload,
     }
 
 
@@ -184,11 +149,17 @@ def _open(lf: LandingFile):
     return gzip.open(lf.path, "rb") if lf.path.name.lower().endswith(".gz") else lf.path.open("rb")
 
 
-def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = ReadLimits()
+# Records a file's field mapping is inferred from (tasks/fields.py).
+MAPPING_SAMPLE = 50
+
+
+def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = ReadLimits(),
+                      on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None
                       ) -> Iterator[tuple[dict | None, dict | None]]:
     """Yield (raw row, None) or (None, quarantine stub) for every record of one file, streaming:
     JSON lines one line at a time, a JSON array one item at a time, so one bad line or a cut gzip
-    costs that line or the tail, never the records before it."""
+    costs that line or the tail, never the records before it. A JSON file's fields are mapped by
+    one mapping inferred from its first records (`on_mapping` hears which)."""
     uri = str(lf.path)
     try:
         stream = _open(lf)
@@ -198,10 +169,51 @@ def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = Re
     with stream:
         if lf.format in ("txt", "html"):
             yield _whole_file(stream, lf, uri, limits)
-        elif lf.format == "jsonl":
-            yield from _json_lines(stream, lf, uri, fields, limits)
+            return
+        objects = _json_lines(stream, uri, limits) if lf.format == "jsonl" else _json_document(stream, uri, limits)
+        yield from _mapped(objects, lf, fields, on_mapping)
+
+
+def _mapped(objects: Iterator[tuple], lf: LandingFile, fields: FieldMap,
+            on_mapping: Callable[[LandingFile, FieldMapping], None] | None) -> Iterator[tuple[dict | None, dict | None]]:
+    """Map parsed JSON objects to raw rows with one mapping per file, inferred from its first
+    MAPPING_SAMPLE objects (held back until then); stubs pass through in place."""
+    held: list[tuple] = []
+    mapping: FieldMapping | None = None
+    for item in objects:
+        if mapping is None:
+            held.append(item)
+            if sum(1 for it in held if it[0] == "object") < MAPPING_SAMPLE:
+                continue
+            mapping = _infer(held, lf, fields, on_mapping)
+            yield from (_row_of(it, lf, mapping) for it in held)
+            held = []
         else:
-            yield from _json_document(stream, lf, uri, fields, limits)
+            yield _row_of(item, lf, mapping)
+    if held:
+        mapping = _infer(held, lf, fields, on_mapping)
+        yield from (_row_of(it, lf, mapping) for it in held)
+
+
+def _infer(held: list[tuple], lf: LandingFile, fields: FieldMap, on_mapping) -> FieldMapping:
+    mapping = infer_mapping([it[1] for it in held if it[0] == "object"], fields)
+    if on_mapping is not None:
+        on_mapping(lf, mapping)
+    return mapping
+
+
+def _row_of(item: tuple, lf: LandingFile, mapping: FieldMapping) -> tuple[dict | None, dict | None]:
+    """("object", rec, uri, payload, encoding) -> a raw row or a stub; ("stub", stub) passes."""
+    if item[0] == "stub":
+        return None, item[1]
+    _, rec, uri, payload, encoding = item
+    try:
+        row = json_record(rec, uri, payload, lf, mapping)
+    except (ValueError, TypeError, RecursionError) as exc:
+        src = rec.get("id") if isinstance(rec, dict) else None
+        return _stub(uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None)
+    row["encoding"] = encoding
+    return row, None
 
 
 def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[dict | None, dict | None]:
@@ -213,8 +225,8 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     if len(data) > limits.max_record_bytes:
         return _stub(uri, f"file is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
     try:
-        text, encoding = decode_bytes(data)
-    except UnicodeError as exc:
+        text, encoding = decode_text(data)
+    except DecodeError as exc:
         return _stub(uri, str(exc), data[:100_000].decode("latin-1"))
     if not text.strip():
         return _stub(uri, "empty file", text)
@@ -238,14 +250,14 @@ def _skip_line(stream, chunk: int = 1 << 20) -> int:
             return skipped
 
 
-def _json_lines(stream, lf: LandingFile, uri: str, fields: FieldMap, limits: ReadLimits
-                ) -> Iterator[tuple[dict | None, dict | None]]:
+def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
+    """("object", rec, uri, payload, encoding) per parsable line, ("stub", stub) per bad one."""
     n = 0
     while True:
         try:
             line = stream.readline(limits.max_record_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:   # a cut or corrupt gzip: what came before stands
-            yield _stub(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)
+            yield "stub", _stub(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)[1]
             return
         if not line:
             return
@@ -255,86 +267,76 @@ def _json_lines(stream, lf: LandingFile, uri: str, fields: FieldMap, limits: Rea
                 size = len(line) + _skip_line(stream)
             except (OSError, EOFError, zlib.error):
                 size = len(line)
-            yield _stub(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
-                        line[:100_000].decode("utf-8", "replace"))
+            yield "stub", _stub(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
+                                line[:100_000].decode("utf-8", "replace"))[1]
             continue
         line = line.rstrip(b"\n")   # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
             continue
         try:   # per line: one windows-1256 line in a UTF-8 feed costs nothing to its neighbours
-            text, encoding = decode_bytes(line)
-        except UnicodeError as exc:
-            yield _stub(f"{uri}#L{n}", str(exc), line.decode("latin-1"))
+            text, encoding = decode_text(line, check_lost=False)
+        except DecodeError as exc:
+            yield "stub", _stub(f"{uri}#L{n}", str(exc), line.decode("latin-1"))[1]
             continue
-        yield _parse_json(text, f"{uri}#L{n}", lf, fields, encoding)
+        yield _parse_json(text, f"{uri}#L{n}", encoding)
 
 
-def _json_document(stream, lf: LandingFile, uri: str, fields: FieldMap, limits: ReadLimits
-                   ) -> Iterator[tuple[dict | None, dict | None]]:
+def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
     """One JSON document: an array of objects is parsed item by item (ijson), an object whole."""
     head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
         n = -1
         try:
             for n, rec in enumerate(ijson.items(stream, "item", use_float=True)):
-                yield _json_item(rec, f"{uri}#{n}", lf, fields)
+                yield _json_item(rec, f"{uri}#{n}")
             return
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error, RecursionError) as exc:
             if n >= 0:   # items before the fault stand; the rest of the file is one quarantine row
-                yield _stub(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
+                yield "stub", _stub(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)[1]
                 return
             stream.seek(0)   # not UTF-8 or not parsable as a stream: read it whole below
     data = stream.read(limits.max_record_bytes + 1)
     if len(data) > limits.max_record_bytes:
-        yield _stub(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
+        yield "stub", _stub(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
+                            data[:100_000].decode("utf-8", "replace"))[1]
         return
     try:
-        text, encoding = decode_bytes(data)
-    except UnicodeError as exc:
-        yield _stub(uri, str(exc), data[:100_000].decode("latin-1"))
+        text, encoding = decode_text(data, check_lost=False)
+    except DecodeError as exc:
+        yield "stub", _stub(uri, str(exc), data[:100_000].decode("latin-1"))[1]
         return
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        yield _stub(uri, f"malformed JSON: {exc}", text)
+        yield "stub", _stub(uri, f"malformed JSON: {exc}", text)[1]
         return
     if isinstance(doc, list):
         for n, rec in enumerate(doc):
-            yield _json_item(rec, f"{uri}#{n}", lf, fields)
+            yield _json_item(rec, f"{uri}#{n}", encoding)
     else:
-        yield _json_item(doc, uri, lf, fields)
+        yield _json_item(doc, uri, encoding)
 
 
-def _json_item(rec: Any, uri: str, lf: LandingFile, fields: FieldMap) -> tuple[dict | None, dict | None]:
+def _json_item(rec: Any, uri: str, encoding: str = "utf-8") -> tuple:
     try:
         payload = json.dumps(rec, ensure_ascii=False)
     except (ValueError, RecursionError) as exc:
-        return _stub(uri, f"JSON record cannot be stored: {type(exc).__name__}", None)
-    try:
-        return json_record(rec, uri, payload, lf, fields), None
-    except (ValueError, TypeError, RecursionError) as exc:
-        return _stub(uri, str(exc), payload)
+        return "stub", _stub(uri, f"JSON record cannot be stored: {type(exc).__name__}", None)[1]
+    return "object", rec, uri, payload, encoding
 
 
-def _parse_json(line: str, uri: str, lf: LandingFile, fields: FieldMap, encoding: str = "utf-8"
-                ) -> tuple[dict | None, dict | None]:
+def _parse_json(line: str, uri: str, encoding: str = "utf-8") -> tuple:
     try:
-        rec = json.loads(line)
+        return "object", json.loads(line), uri, line, encoding
     except json.JSONDecodeError as exc:
-        return _stub(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)
+        return "stub", _stub(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)[1]
     except RecursionError:
-        return _stub(uri, "malformed JSON line: nested too deeply", line)
-    try:
-        row = json_record(rec, uri, line, lf, fields)
-    except (ValueError, TypeError, RecursionError) as exc:
-        src = rec.get("id") if isinstance(rec, dict) else None
-        return _stub(uri, str(exc), line, _as_text(src) if isinstance(src, (str, int)) else None)
-    row["encoding"] = encoding
-    return row, None
+        return "stub", _stub(uri, "malformed JSON line: nested too deeply", line)[1]
 
 
 def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | None = None, batch_size: int = 2000,
-                    limits: ReadLimits = ReadLimits()) -> Iterator[tuple[pa.Table, pa.Table]]:
+                    limits: ReadLimits = ReadLimits(), on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None
+                    ) -> Iterator[tuple[pa.Table, pa.Table]]:
     """Stream every file's records as partitions of at most `batch_size` raw records (RECORD rows
     with article_id), each with the quarantine rows read produced since the last one. A record
     whose id was already read in this run is quarantined as repeated (the run keeps only the ids)."""
@@ -343,7 +345,7 @@ def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | No
     bad: list[dict] = []
     first_seen: dict[str, str] = {}
     for lf in files:
-        for row, stub in iter_file_records(lf, fields, limits):
+        for row, stub in iter_file_records(lf, fields, limits, on_mapping):
             if stub is not None:
                 bad.append(quarantine_row(stub, run_id, "read", stub["reason"]))
             else:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from akhbar.settings import FieldMap
-from tasks.read import InputError, decode_bytes, discover_files, read_landing
+from tasks.read import InputError, decode_text, discover_files, read_landing
 
 ARTICLE = (
     "ارتفعت أسعار الخضروات في أسواق المدينة خلال الأسبوع الجاري بسبب موجة البرد التي ضربت المزارع، "
@@ -41,9 +41,9 @@ def landing(tmp_path: Path) -> Path:
 
 
 def test_decode_detects_windows_1256():
-    text, enc = decode_bytes(("خبر قديم\n" + ARTICLE * 3).encode("cp1256"))
+    text, enc = decode_text(("خبر قديم\n" + ARTICLE * 3).encode("cp1256"))
     assert text.startswith("خبر قديم") and enc.replace("_", "-").lower() in {"cp1256", "windows-1256"}
-    assert decode_bytes("\ufeffنص".encode("utf-8")) == ("نص", "utf-8")
+    assert decode_text("\ufeffنص".encode("utf-8")) == ("نص", "utf-8")
 
 
 def test_discover_is_recursive_sorted_and_reports_unsupported(tmp_path):
