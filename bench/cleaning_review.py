@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 from akhbar.settings import LearnedSettings  # noqa: E402
 from bench.learned_eval import extract_corpus  # noqa: E402
 from tasks.arabic import normalize_display  # noqa: E402
-from tasks.clean import clean_batch, untag_inline_hashtags  # noqa: E402
-from tasks.learned import learn_and_remove  # noqa: E402
+from flows.pipeline import run_in_memory, scratch_context  # noqa: E402
+from tasks.clean import untag_inline_hashtags  # noqa: E402
 
 
 def body_hash(body: str) -> str:
@@ -32,10 +32,11 @@ def body_hash(body: str) -> str:
 
 
 def cleaned_corpus(corpus: str):
-    extracted = extract_corpus(corpus)
-    cleaned, removed, _ = clean_batch(extracted, "review")
-    learned = learn_and_remove(cleaned, "review", LearnedSettings())
-    return extracted, learned.articles, removed.to_pylist() + learned.boilerplate.to_pylist()
+    """The corpus through the pipeline's stage list (rows that fail the row checks included: a
+    reading looks at every cleaned article)."""
+    records = extract_corpus(corpus)
+    run = run_in_memory(records, scratch_context(learned=LearnedSettings()))
+    return records, run.articles, run.boilerplate.to_pylist()
 
 
 def sample_ids(articles, n: int, seed: str) -> list[str]:
@@ -58,7 +59,7 @@ def main() -> int:
         for a in ids:
             print(a, rows[a]["outlet"], body_hash(rows[a]["body"]))
         return 0
-    texts = dict(zip(extracted["article_id"].to_pylist(), extracted["text"].to_pylist()))
+    texts = dict(zip(extracted["article_id"].to_pylist(), extracted["content"].to_pylist()))
     gone = defaultdict(list)
     for r in removed:
         if r["article_id"] in rows:

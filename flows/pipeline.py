@@ -17,6 +17,7 @@ DIR/staging/<run_id>/ (tasks/ledger.py).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from akhbar.settings import Settings
+from akhbar.settings import LearnedSettings, Settings
 from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED, RECORD
 from tasks.base import StageResult, run_logger
 from tasks.clean import clean_stage
@@ -181,6 +182,8 @@ class MemoryRun:
     quarantine: pa.Table
     learned: Learned
     counts: dict
+    decide_seconds: float = 0.0
+    observed: pa.Table | None = None   # the bodies before learned boilerplate came out (to read removals in context)
 
 
 def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bool = False,
@@ -189,9 +192,19 @@ def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bo
     staging and no warehouse: the stage list the nightly flow runs, for small inputs."""
     led = MemoryLedger(Staging(Path("/nonexistent")), "memory")
     observed = per_record_stages(records, ctx, led, rules=rules)
+    started = time.perf_counter()
     learned = decide(led.table("lines"), ctx.settings.learned, history=history)
+    decide_seconds = time.perf_counter() - started
     articles = after_decision_stages(observed, ctx, learned, led, check_rows)
-    return MemoryRun(articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts))
+    return MemoryRun(articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts), decide_seconds, observed)
+
+
+def scratch_context(learned: LearnedSettings | None = None, **settings) -> RunContext:
+    """A run context for in-memory runs (evaluation scripts): default settings, no warehouse."""
+    s = Settings(**settings)
+    if learned is not None:
+        s.learned = learned
+    return RunContext("eval", Path("/nonexistent"), s, DedupSettings())
 
 
 def scope_stage(batch: pa.Table, ctx: RunContext) -> StageResult:
