@@ -113,6 +113,23 @@ def summary(data_dir: DataDir = Path("data")) -> None:
 
 
 @app.command()
+def repair(data_dir: DataDir = Path("data")) -> None:
+    """Remove what an interrupted run left (staging, unpublished lake files, a refresh cut short) and
+    rebuild the warehouse views. Waits for a run in progress, never runs beside it."""
+    from tasks.lock import RunLock, WarehouseLocked
+    from tasks.publish import build_views
+    from tasks.publish import repair as repair_lake
+
+    try:
+        with RunLock(data_dir, "repair", wait_seconds=600):
+            removed = repair_lake(data_dir)
+            build_views(data_dir)
+    except WarehouseLocked as exc:
+        _fail(str(exc))
+    typer.echo(f"repaired {data_dir}: removed {len(removed)} leftovers; views rebuilt")
+
+
+@app.command()
 def serve(
     data_dir: Annotated[Path, typer.Option("--data-dir", "-d", help="Data directory; the server keeps its database, logs and pids in DIR/serve/.")] = Path("data/nightly"),
     port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port of the API and UI on 127.0.0.1 [default: AKHBAR_SERVE_PORT or 4200].")] = None,

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # A record (a JSON line, a text or HTML file, a JSON document) larger than this many bytes is
     # quarantined with its size instead of parsed: one runaway input must not exhaust memory.
     max_record_bytes: int = Field(default=16 << 20, ge=1024)
+    # A run that finds another run writing to the same data dir waits this many seconds for it, then
+    # stops with a message naming the holder (0: stop at once).
+    lock_wait_seconds: float = Field(default=0, ge=0)
     # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.
     reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)

@@ -46,7 +46,7 @@ def steps_once(corpus: Path) -> dict:
 
     from akhbar.settings import get_settings
     from flows import pipeline as p
-    from schemas.tables import MANIFEST, QUARANTINE
+    from schemas.tables import MANIFEST, SKIPPED
     from tasks.dedup import DedupSettings
     from tasks.history import History
     from tasks.ledger import RunLedger
@@ -67,12 +67,12 @@ def steps_once(corpus: Path) -> dict:
             return value
 
         files, _ = discover_files([corpus])
-        parts = step("read (stream into partitions)", lambda: p.read_step(files, QUARANTINE.empty_table(), ctx, history, ledger))
+        parts = step("read (stream into partitions)", lambda: p.read_step(files, ctx, history, ledger))
         step("pass 1 (extract, clean, observe)", lambda: [ledger.merge(p.first_pass(n, ctx)) for n in parts])
         learned = step("learned decision (DuckDB over staged hashes)", lambda: p.decide_step(ctx))
         step("pass 2 (learned, scope, normalize, row checks, fingerprints)", lambda: [ledger.merge(p.second_pass(n, ctx, learned)) for n in parts])
         clusters = step("dedup (one clustering over the fingerprints)", lambda: p.cluster_step(ctx, history, ledger))
-        staged = step("assemble (run tables from staging)", lambda: p.assemble(ctx, clusters, MANIFEST.empty_table()))
+        staged = step("assemble (run tables from staging)", lambda: p.assemble(ctx, clusters, MANIFEST.empty_table(), SKIPPED.empty_table()))
         step("gate (Great Expectations on projections, Data Docs)",
              lambda: validate_tables(p.gate_tables(staged), ctx.settings, ctx.run_id, Path(d) / "reports"))
         out["stages"] = ledger.stage_seconds()

@@ -24,6 +24,7 @@ from tasks.base import run_logger, stage_task
 from tasks.dedup import DedupSettings
 from tasks.history import History, load_history
 from tasks.ledger import RunLedger
+from tasks.lock import RunLock
 from tasks.publish import build_views, commit, repair
 from tasks.read import discover
 from tasks.validate import ValidationGateError, merge_results, prune_reports, validate_tables
@@ -41,8 +42,8 @@ def history_task(data_dir: str, full_refresh: bool = False) -> History:
 
 
 @stage_task(name="read", retries=0)
-def read_task(files, unsupported: pa.Table, ctx: p.RunContext, history: History, ledger: RunLedger) -> list[str]:
-    parts = p.read_step(files, unsupported, ctx, history, ledger)
+def read_task(files, ctx: p.RunContext, history: History, ledger: RunLedger) -> list[str]:
+    parts = p.read_step(files, ctx, history, ledger)
     run_logger().info("read: %d records from %d files into %d partitions", ledger.counts["records_read"], len(files), len(parts))
     return parts
 
@@ -89,9 +90,17 @@ def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
 
 @stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
 def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: bool) -> dict[str, int]:
+    """Commit the run (its `runs` row last). From then on the run is published: rebuilding the
+    warehouse views is a warning if it fails (a reader holding the file, a full disk), repaired by
+    the next run or `akhbar repair`, never a failed run."""
     written = commit(Path(data_dir), run_id, staged, fresh)
-    build_views(Path(data_dir))
-    run_logger().info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
+    log = run_logger()
+    log.info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
+    try:
+        build_views(Path(data_dir))
+    except Exception as exc:
+        log.warning("run %s is published, but the warehouse views were not rebuilt (%s: %s); "
+                    "the next run or `akhbar repair` rebuilds them", run_id, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
     return written
 
 
@@ -105,11 +114,17 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     ctx = p.RunContext(p.new_run_id(started), Path(params.data_dir), settings, DedupSettings(threshold=params.dedup_threshold),
                        params.since, params.until, params.outlets, params.full_refresh)
     ledger = RunLedger(ctx.staging)
+    with RunLock(ctx.data_dir, ctx.run_id, settings.lock_wait_seconds):
+        return _run(params, ctx, ledger, started)
+
+
+def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: datetime) -> dict:
     try:
         history = history_task(params.data_dir, params.full_refresh)
-        files, q_discover, manifest = discover(params.inputs, ctx.run_id, history.manifest)
+        files, skipped, manifest = discover(params.inputs, ctx.run_id, history.manifest)
+        ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
-        parts = read_task(files, q_discover, ctx, history, ledger)
+        parts = read_task(files, ctx, history, ledger)
         for name in parts:
             ledger.merge(first_pass_task(name, ctx))
         learned = decide_task(ctx)
@@ -117,7 +132,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
             ledger.merge(second_pass_task(name, ctx, learned))
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
-        staged = p.assemble(ctx, clusters, manifest)
+        staged = p.assemble(ctx, clusters, manifest, skipped)
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
@@ -135,7 +150,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
                                                               params.model_dump(mode="json"), summary))
         publish_task(params.data_dir, ctx.run_id, staged, params.full_refresh)
         run_logger().info("run %s published: %s", ctx.run_id, json.dumps(summary, ensure_ascii=False))
-        publish_run_report(report)
+        publish_run_report(report)   # never raises: a report is a view of the run, not a reason to fail it
         return summary
     finally:
         shutil.rmtree(ctx.staging.root, ignore_errors=True)

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.settings import LearnedSettings, Settings
-from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED, RECORD
+from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED
 from tasks.base import StageResult, run_logger
 from tasks.clean import clean_stage
 from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature_table
@@ -69,16 +69,11 @@ def new_run_id(now: datetime) -> str:
 
 # ----------------------------------------------------------------------------- read
 
-def read_step(files: list[LandingFile], unsupported: pa.Table, ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
+def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
     """Stream the landing files into raw partitions under staging; records the warehouse already
-    holds (published or quarantined on an earlier night) are counted and go no further.
-    `unsupported`: discover's quarantine rows for files akhbar cannot read (each counts as a record)."""
+    holds (published or quarantined on an earlier night) are counted and go no further."""
     part = ledger.part("read")
     names: list[str] = []
-    part.counts["records_read"] += unsupported.num_rows
-    _, unsupported = drop_known(RECORD.empty_table(), unsupported, history, part)
-    if unsupported.num_rows:
-        part.quarantine("discover", unsupported)
     limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
     def heard(lf: LandingFile, mapping) -> None:
         ledger.mappings[str(lf.path)] = mapping.describe()
@@ -269,7 +264,7 @@ def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:
 
 # ----------------------------------------------------------------------------- assemble
 
-def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table) -> dict[str, Path]:
+def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: pa.Table) -> dict[str, Path]:
     """The run's published tables as files in staging, each written in bounded memory: articles
     streamed partition by partition with their cluster joined in; spans only of published articles;
     each story's `lines` once, for published stories only."""
@@ -295,8 +290,9 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table) -> dict[st
                 path.unlink()
     finally:
         con.close()
-    if manifest.num_rows:
-        out["manifest"] = _write(st.root / "manifest.parquet", manifest, "manifest")
+    for name, table in (("manifest", manifest), ("skipped", skipped)):
+        if table.num_rows:
+            out[name] = _write(st.root / f"{name}.parquet", table, name)
     return out
 
 

@@ -206,6 +206,17 @@ MANIFEST = pa.schema(
     ]
 )
 
+# Input paths a run did not read, each with its reason (hidden, symlink out of the landing folder,
+# not a regular file, unreadable, unsupported type, empty): every path is read or listed here.
+SKIPPED = pa.schema(
+    [
+        ("path", pa.string()),
+        ("reason", pa.string()),
+        ("size", pa.int64()),
+        ("run_id", pa.string()),
+    ]
+)
+
 # Body lines of published stories, after the rules and before learned boilerplate (tasks/learned.py):
 # one row per distinct line of each distinct story, so later nights count a line's recurrence per
 # outlet over the whole history. Lines longer than LearnedSettings.max_words words are not stored.
@@ -237,5 +248,6 @@ PUBLISHED = {
     "canonical_changes": CANONICAL_CHANGES,
     "manifest": MANIFEST,
     "lines": LINES,
+    "skipped": SKIPPED,
 }
 

@@ -31,6 +31,10 @@ from tasks.base import StageResult
 STAGING_COMPRESSION = {"compression": "zstd", "compression_level": 1}
 
 
+# The quarantine stage a pipeline stage's failures are filed under (schemas/suites.py lists them).
+QUARANTINE_STAGE = {"extract": "extract", "validate": "validate", "fingerprint": "validate"}
+
+
 class AccountingError(RuntimeError):
     """The records a run read do not add up to where they went: the run must not publish."""
 
@@ -68,11 +72,39 @@ class PartLedger:
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     def run(self, stage: str, batch: pa.Table, step, *args) -> pa.Table:
-        """Run one stage on `batch`, time it (counter `seconds_<stage>`) and record its result."""
+        """Run one stage on `batch`, time it (counter `seconds_<stage>`) and record its result. A
+        stage that raises on the batch is run again record by record: the records it raises on are
+        quarantined with the stage and the exception, the others go on (one bad record never fails
+        a run)."""
         started = time.perf_counter()
-        result = step(batch, *args)
+        try:
+            result = step(batch, *args)
+        except Exception:
+            result = self._one_by_one(stage, batch, step, args)
         self.counts[f"seconds_{stage}"] += time.perf_counter() - started
         return self.record(stage, batch, result)
+
+    def _one_by_one(self, stage: str, batch: pa.Table, step, args) -> StageResult:
+        from tasks.base import quarantine_rows
+
+        results, failed, reasons = [], [], []
+        for i in range(batch.num_rows):
+            try:
+                results.append(step(batch.slice(i, 1), *args))
+            except Exception as exc:
+                failed.append(i)
+                reasons.append(f"{stage} failed: {type(exc).__name__}: {str(exc)[:300]}")
+        merged = StageResult(
+            pa.concat_tables([r.kept for r in results]) if results else batch.slice(0, 0),
+            pa.concat_tables([r.removed for r in results]) if results else StageResult(batch).removed,
+            pa.concat_tables([r.quarantined for r in results]
+                             + [quarantine_rows(batch, failed, reasons, self.staging.root.name, QUARANTINE_STAGE.get(stage, "clean"))]))
+        for r in results:
+            merged.counts.update(r.counts)
+            for kind, table in r.tables.items():
+                merged.tables.setdefault(kind, []).append(table)
+        merged.tables = {kind: pa.concat_tables(parts) for kind, parts in merged.tables.items()}
+        return merged
 
     def record(self, stage: str, batch: pa.Table, result: StageResult) -> pa.Table:
         """Stage `result`'s side rows, count them, and hand back the records the stage kept."""
@@ -108,7 +140,7 @@ class MemoryLedger(PartLedger):
     def __init__(self, staging: Staging, part: str) -> None:
         super().__init__(staging, part)
         self.kept: dict[str, list[pa.Table]] = defaultdict(list)
-        self.staging = _MemoryStaging(self.kept)
+        self.staging = _MemoryStaging(self.kept, staging.root)
 
     def table(self, kind: str) -> pa.Table:
         from schemas.tables import BOILERPLATE, LINES, QUARANTINE
@@ -122,6 +154,7 @@ class MemoryLedger(PartLedger):
 @dataclass(frozen=True)
 class _MemoryStaging:
     kept: dict[str, list[pa.Table]]
+    root: Path
 
     def write(self, kind: str, name: str, table: pa.Table, keep_empty: bool = False) -> None:
         if table.num_rows or keep_empty:
@@ -145,6 +178,12 @@ class RunLedger:
         for outlet, counter in part.by_outlet.items():
             self.by_outlet[outlet].update(counter)
 
+    def count_skipped(self, skipped: pa.Table) -> None:
+        """Input paths not read, by the kind of reason ("hidden file", "unsupported file type", ...)."""
+        self.counts["paths_skipped"] += skipped.num_rows
+        for reason in skipped["reason"].to_pylist():
+            self.counts["skipped_" + reason.split(":")[0].split(" (")[0].replace(" ", "_")] += 1
+
     def count_clusters(self, clustered: pa.Table, duplicates: pa.Table) -> None:
         """Clean articles and copies of this run, in total and per outlet (from the one clustering)."""
         outlet_of = dict(zip(clustered["article_id"].to_pylist(), clustered["outlet"].to_pylist()))
@@ -166,10 +205,10 @@ class RunLedger:
                                   f"({dict(c)})")
 
     def summary(self) -> dict:
-        order = ("files", "records_read", "already_in_warehouse", "articles_clean", "duplicates_exact", "duplicates_near",
+        order = ("files", "paths_skipped", "records_read", "already_in_warehouse", "articles_clean", "duplicates_exact", "duplicates_near",
                  "canonical_changes", "quarantined", "outside_scope", "boilerplate_spans")
         out = {k: self.counts[k] for k in order}
-        out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_")) and v})
+        out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_", "skipped_")) and v})
         return out
 
     def stage_seconds(self) -> dict[str, float]:

@@ -71,7 +71,7 @@ def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = F
     data_dir = Path(data_dir).resolve()
     lake = lake_dir(data_dir)
     if fresh:
-        lake = data_dir / "refresh" / run_id / "lake"
+        lake = data_dir / "lakes" / run_id
     _ensure_folders(lake)
     order = [n for n in staged if n != "runs"] + (["runs"] if "runs" in staged else [])
     rows = {name: pq.ParquetFile(staged[name]).metadata.num_rows for name in order}
@@ -83,21 +83,27 @@ def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = F
             pause = 0
     if fresh:
         swap_lake(data_dir, lake)
-        shutil.rmtree(data_dir / "refresh", ignore_errors=True)
     shutil.rmtree(data_dir / "staging" / run_id, ignore_errors=True)
     return rows
 
 
 def swap_lake(data_dir: Path, new_lake: Path) -> None:
-    """Replace DIR/lake by `new_lake` with two renames; `repair` finishes a swap cut short."""
+    """Point DIR/lake at `new_lake` (a folder under DIR/lakes/) with one atomic rename of a symlink:
+    a reader finds the old lake or the new one at every instant, never none. The lake it replaced
+    is deleted after. (A lake from before this layout, a plain folder, is moved under lakes/ first:
+    that one time, two renames.)"""
     lake = lake_dir(data_dir)
-    old = lake.with_name("lake.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if lake.exists():
+    old = lake.resolve() if lake.is_symlink() else None
+    if lake.exists() and not lake.is_symlink():
+        old = lake.with_name("lakes") / f"before-{new_lake.name}"
         os.replace(lake, old)
-    os.replace(new_lake, lake)
-    shutil.rmtree(old, ignore_errors=True)
+    pointer = lake.with_name("lake.next")
+    if pointer.is_symlink() or pointer.exists():
+        pointer.unlink()
+    pointer.symlink_to(Path("lakes") / new_lake.name)
+    os.replace(pointer, lake)
+    if old is not None and old != new_lake.resolve():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def published_run_ids(data_dir: Path) -> set[str]:
@@ -113,11 +119,18 @@ def repair(data_dir: Path) -> list[Path]:
     a run with no `runs` row (the views never read those). Returns the removed paths."""
     data_dir = Path(data_dir).resolve()
     removed: list[Path] = []
-    lake, old = lake_dir(data_dir), lake_dir(data_dir).with_name("lake.old")
-    if old.exists() and not lake.exists():  # a full refresh died between its two renames
-        os.replace(old, lake)
-    for leftover in (old, data_dir / "refresh"):
-        if leftover.exists():
+    lake = lake_dir(data_dir)
+    legacy_old = lake.with_name("lake.old")
+    if legacy_old.exists() and not lake.exists():  # a full refresh of the old layout died between its two renames
+        os.replace(legacy_old, lake)
+    current = lake.resolve() if lake.is_symlink() else None
+    versions = lake.with_name("lakes")
+    for leftover in [legacy_old, lake.with_name("lake.next"), data_dir / "refresh"] + (
+            [v for v in versions.iterdir() if v != current] if versions.exists() else []):
+        if leftover.is_symlink():
+            leftover.unlink()
+            removed.append(leftover)
+        elif leftover.exists():   # a refresh that died before its swap, or a replaced lake not yet deleted
             removed.append(leftover)
             shutil.rmtree(leftover)
     staging = data_dir / "staging"

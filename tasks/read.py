@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import json
 import re
 import zlib
@@ -26,6 +27,7 @@ from tasks.fields import FieldMapping, infer_mapping
 
 FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
            ".ndjson": "jsonl", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl", ".json.gz": "json"}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _HTML_HINT = re.compile(r"<(?:html|body|p|div|br|article|h1|span)\b[^>]*>", re.I)
 
 
@@ -57,26 +59,98 @@ def file_format(path: Path) -> str | None:
     return None
 
 
+def path_text(path: Path) -> str:
+    """A path as text that Arrow and Parquet can store: a name that is not UTF-8 keeps its bytes as escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[dict]]:
-    """Files under the inputs (recursive, sorted), and quarantine rows for files akhbar cannot read.
-    Hidden files and README/notes files are not records and are passed over."""
-    found, skipped = [], []
+    """Every entry under the inputs (recursive, sorted): the files to read, and each one that is
+    not read with its reason (SKIPPED rows: path, reason, size). Nothing is passed over silently and
+    nothing outside an input is followed: a symlink is read only where its target lies inside the
+    same input, and then once, where the target lies."""
+    found: dict[Path, LandingFile] = {}
+    skipped: list[dict] = []
     for raw in inputs:
         root = Path(raw).expanduser().resolve()
         if not root.exists():
             raise InputError(f"input not found: {raw}")
-        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in paths:
-            rel = path.relative_to(root) if root.is_dir() else Path(path.name)
-            if any(part.startswith(".") for part in rel.parts) or path.name.lower().startswith(("readme", "license")):
+        for path, reason in sorted(_walk(root), key=lambda item: str(item[0])):
+            if reason:
+                skipped.append({"path": path_text(path), "reason": reason, "size": _size(path)})
                 continue
-            fmt = file_format(path)
-            if fmt is None:
-                skipped.append({"source_uri": str(path), "raw_payload": None})
-                continue
-            st = path.stat()
-            found.append(LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime_ns))
-    return found, skipped
+            lf = _landing_file(path)
+            if isinstance(lf, str):
+                skipped.append({"path": path_text(path), "reason": lf, "size": _size(path)})
+            elif lf.path not in found:   # an input given twice, or a file inside a folder also given
+                found[lf.path] = lf
+    return list(found.values()), skipped
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """(path, None) for each regular file to consider under `root`, (path, reason) for each entry
+    that is not one."""
+    if not root.is_dir():
+        yield root, None
+        return
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            yield folder, f"unreadable folder: {exc.strerror or exc}"
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                yield path, "hidden " + ("folder" if entry.is_dir(follow_symlinks=False) else "file")
+            elif entry.is_symlink():
+                yield path, _symlink_reason(path, root)
+            elif entry.is_dir(follow_symlinks=False):
+                stack.append(path)
+            elif not entry.is_file(follow_symlinks=False):
+                yield path, "not a regular file (FIFO, socket or device)"
+            else:
+                yield path, None
+
+
+def _symlink_reason(path: Path, root: Path) -> str:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "dangling or looping symlink"
+    if not target.is_relative_to(root):
+        return f"symlink out of the landing folder (to {path_text(target)})"
+    return "symlink inside the landing folder (its target is read where it lies)"
+
+
+def _landing_file(path: Path) -> LandingFile | str:
+    """The file to read, or why it is skipped."""
+    try:
+        path_text(path).encode("utf-8")
+        os.fsdecode(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    fmt = file_format(path)
+    if fmt is None:
+        return f"unsupported file type: {path.suffix or '(none)'}"
+    try:
+        st = path.stat()
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"unreadable file: {exc.strerror or exc}"
+    if st.st_size == 0:
+        return "empty file"
+    return LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime_ns)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return None
 
 
 def decode_text(data: bytes, check_lost: bool = True) -> tuple[str, str]:
@@ -209,6 +283,12 @@ def _row_of(item: tuple, lf: LandingFile, mapping: FieldMapping) -> tuple[dict |
     _, rec, uri, payload, encoding = item
     try:
         row = json_record(rec, uri, payload, lf, mapping)
+        if _SURROGATE_ESCAPE.search(payload):   # "\ud800" alone decodes to text nothing can store
+            for value in row.values():
+                if isinstance(value, str):
+                    value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _stub(uri, "record holds an unpaired UTF-16 surrogate escape (e.g. \\ud800): its text cannot be stored", payload)
     except (ValueError, TypeError, RecursionError) as exc:
         src = rec.get("id") if isinstance(rec, dict) else None
         return _stub(uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None)
@@ -401,14 +481,15 @@ def changed_files(files: list[LandingFile], manifest: dict[str, tuple[int, int, 
 @stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
 def discover(inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int, str]] | None = None
              ) -> tuple[list[LandingFile], pa.Table, pa.Table]:
-    """Landing files to process this run (new or changed ones when a manifest is given), quarantine
-    rows for unsupported files, and the run's MANIFEST rows."""
-    from schemas.tables import MANIFEST
+    """Landing files to process this run (new or changed ones when a manifest is given), every path
+    not read with its reason (SKIPPED rows), and the run's MANIFEST rows."""
+    from schemas.tables import MANIFEST, SKIPPED
 
     files, skipped = discover_files(inputs)
     todo, rows = changed_files(files, manifest or {})
-    bad = [quarantine_row(s, run_id, "discover", f"unsupported file type: {Path(s['source_uri']).suffix or '(none)'}") for s in skipped]
-    run_logger().info("discover: %d landing files, %d new or changed, %d unsupported (quarantined)",
-                      len(files), len(todo), len(skipped))
+    log = run_logger()
+    log.info("discover: %d landing files, %d new or changed, %d paths skipped", len(files), len(todo), len(skipped))
+    for s in skipped[:20]:
+        log.warning("skipped %s: %s", s["path"], s["reason"])
     manifest_rows = pa.Table.from_pylist([{**r, "run_id": run_id} for r in rows], schema=MANIFEST)
-    return todo, pa.Table.from_pylist(bad, schema=QUARANTINE), manifest_rows
+    return todo, pa.Table.from_pylist([{**s, "run_id": run_id} for s in skipped], schema=SKIPPED), manifest_rows

@@ -61,3 +61,7 @@ CREATE OR REPLACE VIEW manifest AS
 -- Body lines of published stories (hashes only), counted by learned boilerplate on later nights.
 CREATE OR REPLACE VIEW lines AS
     SELECT * FROM read_parquet('{lake}/lines/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
+
+-- Input paths a run did not read, with the reason (every path is read or listed here).
+CREATE OR REPLACE VIEW skipped AS
+    SELECT * FROM read_parquet('{lake}/skipped/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

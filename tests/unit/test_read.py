@@ -49,9 +49,44 @@ def test_decode_detects_windows_1256():
 def test_discover_is_recursive_sorted_and_reports_unsupported(tmp_path):
     files, skipped = discover_files([landing(tmp_path)])
     assert [f.path.name for f in files] == ["one.json", "wire.jsonl.gz", "old.txt", "a1.txt"]
-    assert [Path(s["source_uri"]).name for s in skipped] == ["notes.xml"]
+    assert sorted((Path(s["path"]).name, s["reason"]) for s in skipped) == [
+        ("README.md", "unsupported file type: .md"), ("notes.xml", "unsupported file type: .xml")]
     with pytest.raises(InputError, match="input not found"):
         discover_files([tmp_path / "nope"])
+
+
+def test_every_path_is_read_or_skipped_with_its_reason(tmp_path):
+    """Nothing vanishes without a trace, nothing outside the landing folder is followed, nothing is
+    read twice, and no data file is ignored for its name."""
+    import os
+
+    root = landing(tmp_path)
+    (root / "readme.jsonl").write_text(json.dumps({"id": "r-1", "text": ARTICLE}, ensure_ascii=False), encoding="utf-8")
+    (root / ".hidden.json").write_text("{}", encoding="utf-8")
+    (root / ".cache").mkdir()
+    (root / ".cache" / "x.json").write_text("{}", encoding="utf-8")
+    outside = tmp_path / "passwd.txt"
+    outside.write_text("root:x:0:0", encoding="utf-8")
+    (root / "link-out.txt").symlink_to(outside)
+    (root / "link-in.txt").symlink_to(root / "sahifat-al-madina" / "a1.txt")
+    (root / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (root / "loop.txt").symlink_to(root / "loop.txt")
+    os.mkfifo(root / "pipe.jsonl")
+    (root / "empty.jsonl.gz").write_bytes(b"")
+    (root / os.fsdecode(b"bad-\xff-name.txt")).write_text(ARTICLE, encoding="utf-8")
+    inputs = [root, root, root / "sahifat-al-madina" / "a1.txt"]
+    files, skipped = discover_files(inputs)
+    names = [f.path.name for f in files]
+    assert "readme.jsonl" in names and len(names) == len(set(f.path for f in files)) == 5
+    reasons = {Path(s["path"]).name: s["reason"] for s in skipped}
+    assert reasons[".hidden.json"] == "hidden file" and reasons[".cache"] == "hidden folder"
+    assert reasons["link-out.txt"].startswith("symlink out of the landing folder")
+    assert reasons["link-in.txt"].startswith("symlink inside the landing folder")
+    assert reasons["dangling.txt"] == reasons["loop.txt"] == "dangling or looping symlink"
+    assert reasons["pipe.jsonl"].startswith("not a regular file")
+    assert reasons["empty.jsonl.gz"] == "empty file"
+    assert reasons["bad-\\xff-name.txt"] == "file name is not valid UTF-8"
+    assert "passwd.txt" not in names and "passwd.txt" not in reasons
 
 
 def test_read_maps_fields_and_quarantines_every_bad_record(tmp_path):
@@ -90,3 +125,40 @@ def test_field_override_takes_precedence(tmp_path):
     fields.prefer("text", "body_html")
     raw, bad = read_landing(discover_files([f])[0], "r1", fields)
     assert raw.num_rows == 1 and raw["content_is_html"][0].as_py() is True
+
+
+def test_hostile_records_cost_only_themselves(tmp_path):
+    """Each of these used to fail the whole run; now each is one quarantine row naming the file and
+    line, and the good records around it are read."""
+    good = [json.dumps({"id": f"g-{i}", "text": ARTICLE + f" {i}"}, ensure_ascii=False) for i in range(3)]
+    bad = [
+        "[" * 100_000 + "]" * 100_000,                                     # nested far too deep
+        json.dumps({"id": "deep", "text": ARTICLE, "keywords": __import__("functools").reduce(lambda a, _: [a], range(900), "x")}),
+        '{"id": "sur", "text": "\\ud800 ' + ARTICLE + '"}',              # a lone surrogate escape
+        json.dumps({"id": "kw", "text": ARTICLE + " kw", "keywords": 5, "tags": True}, ensure_ascii=False),  # read, not refused
+        ("{\"id\": \"cp\", \"text\": \"" + ARTICLE + "\"}").encode("cp1256").decode("latin-1"),   # one windows-1256 line
+    ]
+    lines = [good[0], bad[0], good[1], bad[1], bad[2], bad[3], good[2]]
+    data = "\n".join(lines).encode("utf-8") + b"\n" + bad[4].encode("latin-1") + b"\n"
+    f = tmp_path / "feed.jsonl.gz"
+    f.write_bytes(gzip.compress(data) + b"trailing garbage")
+    raw, q = read_landing(discover_files([f])[0], "r1")
+    ids = raw["source_id"].to_pylist()
+    assert {"g-0", "g-1", "g-2", "kw", "cp", "deep"} <= set(ids) and "sur" not in ids
+    reasons = {r["source_uri"].rsplit("#", 1)[1]: r["reason"] for r in q.to_pylist()}
+    assert reasons["L2"] == "malformed JSON line: nested too deeply"
+    assert reasons["L5"].startswith("record holds an unpaired UTF-16 surrogate")
+    assert any(k.startswith("L") and "cut or corrupt" in v for k, v in reasons.items())   # the garbage tail
+    assert raw.num_rows + q.num_rows == 9
+    kw = raw.filter(__import__("pyarrow.compute", fromlist=["x"]).equal(raw["source_id"], "kw"))
+    assert kw["keywords"].to_pylist() == [["5"]]
+
+
+def test_a_cut_gzip_keeps_every_record_before_the_cut(tmp_path):
+    lines = "\n".join(json.dumps({"id": f"g-{i}", "text": ARTICLE + f" {i}"}, ensure_ascii=False) for i in range(200))
+    packed = gzip.compress(lines.encode("utf-8"))
+    f = tmp_path / "cut.jsonl.gz"
+    f.write_bytes(packed[: int(len(packed) * 0.9)])
+    raw, q = read_landing(discover_files([f])[0], "r1")
+    assert raw.num_rows >= 150 and q.num_rows == 1
+    assert "cut or corrupt" in q["reason"][0].as_py() and q["source_uri"][0].as_py().endswith(f"#L{raw.num_rows + 1}")

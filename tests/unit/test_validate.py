@@ -81,3 +81,26 @@ def test_two_canonicals_with_one_content_hash_close_the_gate():
     t = batch([{"article_id": "a", "body": BODY}, {"article_id": "b", "body": BODY}])
     out = validate_tables({"articles": t}, Settings(), "r1")
     assert any("articles_canonical" in g and "content_hash" in g for g in out.gate_failures)
+
+
+def test_a_stage_that_raises_on_one_record_quarantines_that_record_only(tmp_path):
+    """The ledger runs a stage that raised on its batch again record by record: the record it raises
+    on goes to quarantine with the stage and the exception, its neighbours go on."""
+    from tasks.base import StageResult
+    from tasks.ledger import PartLedger, Staging
+
+    t = batch([{"article_id": "a", "body": BODY}, {"article_id": "bad", "body": BODY + " x"}, {"article_id": "c", "body": BODY + " y"}])
+
+    def fragile(b: pa.Table) -> StageResult:
+        if "bad" in b["article_id"].to_pylist():
+            raise ValueError("cannot handle this record")
+        return StageResult(b)
+
+    led = PartLedger(Staging(tmp_path / "r1"), "p00000")
+    kept = led.run("normalize", t, fragile)
+    assert kept["article_id"].to_pylist() == ["a", "c"]
+    assert led.counts["quarantined_clean"] == 1
+    import pyarrow.parquet as pq
+    (q,) = pq.read_table(led.staging.files("quarantine")).to_pylist()
+    assert (q["article_id"], q["stage"], q["run_id"], q["raw_payload"]) == ("bad", "clean", "r1", "payload of bad")
+    assert q["reason"] == "normalize failed: ValueError: cannot handle this record"
