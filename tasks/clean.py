@@ -411,7 +411,7 @@ def is_title_echo(kept: list[str]) -> bool:
     if len(rest) >= 3 and _is_verse(first) and all(_is_verse(x) for x in rest):
         lengths = sorted(len(_WORD.findall(x)) for x in rest)
         median = lengths[len(lengths) // 2]
-        if 0.6 * median <= len(_WORD.findall(first)) <= 1.6 * median:
+        if 0.5 * median <= len(_WORD.findall(first)) <= 2 * median:
             return False       # a verse among verses
     return True
 
@@ -629,8 +629,10 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
              else "place" if places.is_place(p) else "other" for p in parts]
     if "agency" in kinds and kinds.count("other") <= 1:
         return parse_credit(value, outlet)
-    if len(parts) == 2 and "place" in kinds and kinds.count("other") <= 1:
-        return parse_credit(value, outlet)       # "الزقازيق - أحمد علي", "القاهرة - مصراوي"
+    if len(parts) == 2 and sorted(kinds) in (["other", "place"], ["outlet", "place"], ["other", "outlet"]):
+        other = [p for p, k in zip(parts, kinds) if k == "other"]
+        if not other or 2 <= len(other[0].split()) <= 4:   # beside a place, a person's full name
+            return parse_credit(value, outlet)   # "الزقازيق - أحمد علي", "القاهرة - مصراوي"
     if (len(parts) == 2 and kinds == ["other", "other"] and _CREDIT_DASH.search(value)
             and line.rstrip().endswith((":", "：")) and len(parts[0].split()) <= 3):
         # "البحر الأحمر - عرفات علي:" standing alone: a colon that introduces the story, after two short
