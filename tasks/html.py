@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from bs4 import BeautifulSoup
+
+from tasks.arabic import normalize_search
+from tasks.dates import find_date_line
 from bs4.element import (
     NavigableString,
     PreformattedString,
@@ -105,6 +108,9 @@ _BLOCK_TAGS = frozenset(
     }
 )
 
+# Inline elements: never chrome on their own (a link or a bold word inside a paragraph).
+_INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q", "font", "br"})
+
 # Class values that mean "not rendered".
 _HIDDEN_CLASSES = frozenset(
     {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "hide", "invisible"}
@@ -188,6 +194,38 @@ _DATE_META_EXTRA = (
 
 # Ancestor categories that do not disqualify an element as metadata source.
 _META_ALLOWED_REGIONS = frozenset({"article-header", "author"})
+
+# Page chrome inside the content region, found by what it is rather than by class names (the way
+# trafilatura's link-density and boilerplate tests work): block labels, copyright and comment-policy
+# lines, reading times, picture captions, link lists, language switches.
+_CHROME_LABELS = frozenset(normalize_search(x) for x in (
+    "الأكثر قراءة", "الأكثر مشاهدة", "الأكثر تداولا", "الأكثر تعليقا", "الأكثر شعبية", "الأكثر قراءة اليوم",
+    "آخر الأخبار", "أحدث الأخبار", "أخبار عاجلة", "اقرأ أيضا", "اقرأ أيضاً", "اقرأ أيضًا", "إقرأ أيضا", "اقرأ المزيد",
+    "مقالات ذات صلة", "أخبار ذات صلة", "موضوعات ذات صلة", "مواضيع ذات صلة", "الموضوعات المتعلقة", "أخبار متعلقة",
+    "مواضيع متعلقة", "موضوعات متعلقة", "اخترنا لك", "اخترنا لكم", "زوارنا يقرأون الآن", "قد يعجبك أيضا", "قد يهمك",
+    "المزيد من الأخبار", "المزيد", "التالي", "السابق", "المقال التالي", "المقال السابق", "الخبر التالي",
+    "الخبر السابق", "شارك", "مشاركة", "شارك الخبر", "تابعونا", "تابعنا", "most read", "most viewed",
+    "most popular", "related", "related articles", "read more", "read also", "latest", "latest news", "next",
+    "previous", "share",
+))
+_COPYRIGHT = re.compile(r"جميع\s+الحقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)\s+محفوظة|©|copyright|all\s+rights\s+reserved", re.I)
+_COMMENT_POLICY = re.compile(
+    r"(?:أضف|اضف|أضيفي)\s+تعليق|تعليقات\s+القراء|شروط\s+(?:التعليق|النشر)|سياسة\s+(?:التعليق|التعليقات)"
+    r"|التعليقات\s+(?:المنشورة|الواردة)|لا\s+تعبر\s+(?:بالضرورة\s+)?عن\s+(?:رأي|وجهة\s+نظر)\s+(?:الموقع|الجريدة|الصحيفة)"
+    r"|comment\s+policy|leave\s+a\s+comment", re.I)
+_READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|دقيقة|دقائق|د)\.?(?:\s*(?:read|للقراءة|قراءة))?$", re.I)
+_BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|تقرير)\s*[:：\-–—]?\s*\S")
+_LANGUAGES = frozenset(x.casefold() for x in (
+    "English", "Français", "Francais", "Español", "Deutsch", "Русский", "Türkçe", "فارسی", "اردو", "עברית",
+    "عربي", "العربية", "Arabic", "中文", "Italiano", "Português", "EN", "FR", "AR", "ES", "DE",
+))
+# words that date or count the items of a link list ("الإثنين، 13 مايو 2024 02:28 م"): not prose around the links
+_LIST_FURNITURE = re.compile(
+    r"^(?:\W*\d[\d:/.\-]*\W*|[وال]*(?:أحد|احد|اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت)[،,]?|ص|م|منذ|ساعة|ساعات|دقيقة|دقائق|يوم|أيام"
+    r"|(?:يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر)[،,]?)$")
+_CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "dl", "tbody", "center"})
+LINK_LIST_MAX_WORDS = 200   # a link list longer than this is no box beside a story
+BOX_MAX_WORDS = 40          # a labelled box (label + a few headlines) holds at most this many words
 
 _END = object()  # closes a block element during the walk
 _ROOT_END = object()  # leaves the main-content root during the walk
@@ -420,6 +458,10 @@ class _Extractor:
         self.removed: list[tuple[str, str]] = []
         self.class_removed_in_root = 0
         self.body_size: int | None = None
+        self.body_started = False          # a prose line of the story has been output
+        self.visible_date: str | None = None
+        self.visible_author: str | None = None
+        self.boxes: dict[int, str] = {}     # id of a labelled box -> category (mark_labelled_boxes)
 
     # -- classification ----------------------------------------------------
 
@@ -479,6 +521,75 @@ class _Extractor:
         cat = self.region(tag, stop)
         return cat is not None and cat not in _META_ALLOWED_REGIONS
 
+    # -- chrome inside the content region --------------------------------------
+
+    def content_chrome(self, tag: Tag) -> str | None:
+        """Category of page chrome that sits inside the content region, judged by its text and links:
+        a block label ("الأكثر قراءة", "التالي") with what it heads, a copyright or comment-policy
+        line, a reading time, a picture caption, a byline or date line above the story (kept as the
+        page's author/date when its metadata has none), a list of links, a language switch."""
+        name = tag.name
+        text = _collapse(tag.get_text(" "))
+        if not text:
+            return None
+        words = text.split()
+        n = len(words)
+        marked = self.boxes.get(id(tag))
+        if marked:
+            return marked
+        leaf = n <= 60 and not tag.find(list(_BLOCK_TAGS))   # a line of its own, not a block holding the story
+        if leaf and _COPYRIGHT.search(text):
+            return "footer"
+        if leaf and _COMMENT_POLICY.search(text):
+            return "comments"
+        if n <= 4 and _READING_TIME.match(text):
+            return "byline"
+        if n <= 6 and normalize_search(text) in _CHROME_LABELS:
+            return "related"
+        if not self.body_started and n <= 12 and not tag.find(list(_BLOCK_TAGS)):
+            if find_date_line(text) is not None:
+                self.visible_date = self.visible_date or text
+                return "date"
+            if n <= 8 and _BYLINE_TEXT.match(text):
+                self.visible_author = self.visible_author or _clean_author(text)
+                return "author"
+        if name in _CONTAINERS and n <= LINK_LIST_MAX_WORDS:
+            return self.link_block(tag, words)
+        return None
+
+    def mark_labelled_boxes(self, root: Tag) -> None:
+        """A block label inside the content region ("التالي", "الأكثر قراءة") heads a box of links: the
+        box is the largest block around the label, below the content root, still short (BOX_MAX_WORDS)."""
+        for string in root.find_all(string=True):
+            text = _collapse(str(string))
+            if not text or len(text.split()) > 6 or normalize_search(text) not in _CHROME_LABELS:
+                continue
+            box = None
+            node = string.parent
+            while node is not None and node is not root and id(node) not in self.protected:
+                if len(_collapse(node.get_text(" ")).split()) > BOX_MAX_WORDS:
+                    break
+                box = node
+                node = node.parent
+            if box is not None:
+                self.boxes[id(box)] = "related"
+
+    def link_block(self, tag: Tag, words: list[str]) -> str | None:
+        """A block that is links and little else: a link box (related, most read, next/previous), a
+        breadcrumb trail above the story, a language switch."""
+        links = tag.find_all("a")
+        if not links:
+            return None
+        link_words = sum(len(_collapse(a.get_text(" ")).split()) for a in links)
+        prose = [w for w in words if not _LIST_FURNITURE.match(w)]
+        if link_words < 2 or len(prose) - link_words > max(3, 0.15 * link_words):
+            return None
+        if sum(1 for a in links if a.get("hreflang") or _collapse(a.get_text(" ")).casefold() in _LANGUAGES) >= 2:
+            return "nav"       # a language or edition switch
+        if self.headline is not None and any(p is tag for p in self.headline.parents):
+            return None
+        return "related" if self.body_started else "nav"
+
     # -- text walk ------------------------------------------------------------
 
     def lines(self, top: Tag, classify: bool, class_in_root: bool = True) -> list[str]:
@@ -504,6 +615,8 @@ class _Extractor:
                 if line:
                     if in_root:
                         out.append(line)
+                        if classify and line.count(" ") >= 11:
+                            self.body_started = True
                     else:
                         removed.append(("outside", line))
 
@@ -549,6 +662,8 @@ class _Extractor:
                             by_class = cat is not None
                         if cat is None:
                             cat = self.tag_category(node)
+                        if cat is None and in_root and name not in _INLINE_TAGS:
+                            cat = self.content_chrome(node)
                     if cat:
                         flush()
                         text = " ".join(self.lines(node, classify=False))
@@ -930,6 +1045,8 @@ def extract_html(html: str | bytes) -> HtmlExtract:
 
     # -- text -------------------------------------------------------------------------
     ex.class_removed_in_root = 0
+    if isinstance(root, Tag) and root is not soup:
+        ex.mark_labelled_boxes(root)
     lines = ex.lines(soup, classify=True)
     if not lines and ex.class_removed_in_root >= 200:
         # Safety net: a class/id rule matched a container holding the whole
@@ -937,10 +1054,14 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         # rules inside the root (tag rules still apply).
         ex.removed = []
         ex.class_removed_in_root = 0
+        ex.body_started = False
         lines = ex.lines(soup, classify=True, class_in_root=False)
     if lines and title and lines[0] == title:
         lines = lines[1:]
 
+    # a date or byline shown above the story stands in for metadata the page lacks
+    published = published or ex.visible_date
+    author = author or ex.visible_author
     return HtmlExtract(
         text="\n".join(lines),
         title=title,
