@@ -226,6 +226,7 @@ _LIST_FURNITURE = re.compile(
 _CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "dl", "tbody", "center"})
 LINK_LIST_MAX_WORDS = 200   # a link list longer than this is no box beside a story
 BOX_MAX_WORDS = 40          # a labelled box (label + a few headlines) holds at most this many words
+BOX_MAX_LINKS = 8           # link blocks a bare label heads (as the rules' read-also blocks)
 
 _END = object()  # closes a block element during the walk
 _ROOT_END = object()  # leaves the main-content root during the walk
@@ -449,6 +450,13 @@ def _ld_author(value: Any) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+def _all_link_text(tag: Tag) -> bool:
+    """A block whose visible words are all inside links."""
+    text = _collapse(tag.get_text(" "))
+    links = " ".join(_collapse(a.get_text(" ")) for a in tag.find_all("a"))
+    return bool(text) and len(text.split()) == len(links.split())
+
+
 class _Extractor:
     def __init__(self, soup: BeautifulSoup) -> None:
         self.soup = soup
@@ -546,6 +554,8 @@ class _Extractor:
             return "byline"
         if n <= 6 and normalize_search(text) in _CHROME_LABELS:
             return "related"
+        if not self.body_started and n <= 30 and self.is_lead_caption(tag, text):
+            return "caption"
         if not self.body_started and n <= 12 and not tag.find(list(_BLOCK_TAGS)):
             if find_date_line(text) is not None:
                 self.visible_date = self.visible_date or text
@@ -571,8 +581,24 @@ class _Extractor:
                     break
                 box = node
                 node = node.parent
-            if box is not None:
-                self.boxes[id(box)] = "related"
+            if box is None:
+                continue
+            self.boxes[id(box)] = "related"
+            # a label standing alone among the story's paragraphs heads the link-only blocks after it
+            # ("مواضيع ذات صلة:" then one <p><a>headline</a></p> per link)
+            for sib in box.find_next_siblings(True, limit=BOX_MAX_LINKS):
+                if id(sib) in self.protected or not _all_link_text(sib):
+                    break
+                self.boxes[id(sib)] = "related"
+
+    def is_lead_caption(self, tag: Tag, text: str) -> bool:
+        """The caption of the picture above the story: text sharing its parent only with an image."""
+        parent = tag.parent
+        if parent is None or id(parent) in self.protected:
+            return False
+        if not any(isinstance(c, Tag) and c.name in ("img", "picture") for c in parent.children):
+            return False
+        return _collapse(parent.get_text(" ")) == text
 
     def link_block(self, tag: Tag, words: list[str]) -> str | None:
         """A block that is links and little else: a link box (related, most read, next/previous), a
