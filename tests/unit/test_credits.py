@@ -135,3 +135,20 @@ def test_a_title_echo_still_goes():
     # the headline, then a poem: the echo goes and the first verse, equal to it, stays
     c = clean_text("يا ليل الصب متى غده\n" + POEM, title="يا ليل الصب متى غده")
     assert c.body == POEM
+
+
+def test_a_reporters_bare_name_above_the_story_is_the_author():
+    c = clean_text("خطة لدعم المزارعين\nنادر فهمي\n" + BODY, title="خطة لدعم المزارعين")
+    assert (c.author, c.body) == ("نادر فهمي", BODY)
+    assert ("credit.bare_name", "byline", "نادر فهمي") in c.removed
+
+
+def test_a_line_naming_the_storys_subject_is_no_byline():
+    body = ("قال رئيس البلدية سامي رضوان إن الحديقة الجديدة ستفتح أبوابها للجمهور مطلع الشهر المقبل.\n"
+            "وأضاف رضوان أن الأعمال تأخرت بسبب الأمطار الغزيرة التي شهدتها المدينة.")
+    c = clean_text("حديقة جديدة\nسامي رضوان\n" + body, title="حديقة جديدة")
+    assert c.author is None and c.body == "سامي رضوان\n" + body
+    c = clean_text("حديقة جديدة\nصورة أرشيفية\n" + BODY, title="حديقة جديدة")
+    assert c.author is None                                          # a caption, not a name
+    c = clean_text("حديقة جديدة\nالمحافظ الجديد\n" + BODY, title="حديقة جديدة")
+    assert c.author is None                                          # an article on the first word
