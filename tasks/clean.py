@@ -293,7 +293,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
     record's outlet (its name in a credit line is neither author nor dateline)."""
     rules = rules or default_rules()
     out = Cleaned(body="", title=title or None)
-    lines = [ln.strip() for ln in normalize_display(_TATWEEL_DASH.sub("-", text)).split("\n")]
+    lines = [ln.strip() for ln in normalize_display(_head_dashes(text)).split("\n")]
     lines = [ln for ln in lines if ln]
     kept: list[str] = []
     end_seen = False
@@ -420,6 +420,15 @@ def is_title_echo(kept: list[str]) -> bool:
 # stretched letter: display normalization would delete it and the credit's two sides would run together.
 _TATWEEL_DASH = re.compile(r"(?<=\s)ـ+(?=\s)")
 
+HEAD_DASH_LINES = 4   # credits live in the first lines; a tatweel further down stays the letter stretch it is
+
+
+def _head_dashes(text: str) -> str:
+    head = text.split("\n", HEAD_DASH_LINES)
+    head[:HEAD_DASH_LINES] = [_TATWEEL_DASH.sub("-", ln) for ln in head[:HEAD_DASH_LINES]]
+    return "\n".join(head)
+
+
 # A credit glued before the first paragraph: "العريش - أحمد سليم وحسناء الشريف: في إطار ..."
 _GLUED_CREDIT = re.compile(r"^(?P<credit>[^:：.،]{3,70}?)\s*[:：]\s+(?=\S+(?:\s+\S+){5,})")
 HEAD_CREDIT_LINES = 2   # a credit line sits among the first lines: under a kept subtitle at most
@@ -521,6 +530,7 @@ _CREDIT_DASH = re.compile(r"\s*[:：]\s+|\s+[-–—ـ_]+\s*|\s*[-–—ـ_]+\s+
 _CREDIT_JOIN = re.compile(r"\s*[،,/]\s*|\s+و(?=وكالات|رويترز|فرانس)")
 _PHOTO_CREDIT = re.compile(r"\s*\((?:تصوير|صور|الصور)[^)]*\)")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*")
+_QUALIFIED_PLACE = re.compile(r"^(?P<city>[^()]{2,40}?)\s*\((?P<country>[^()]{2,40})\)$")
 # "كتب - ندا عمر:", "كتبت آية دعبس", "إعداد وجدي الألفي", "ترجمة - دينا قدري", "بقلم: سلمى يوسف", "من محمد ..."
 _BYLINE_VERB = re.compile(
     r"^(?:كتب|كتبت|كتبه|كتبها|بقلم|إعداد|اعداد|تحرير|ترجمة|ترجمه|متابعة|متابعه|تقرير|تغطية|إشراف|اشراف"
@@ -557,15 +567,27 @@ def _piece(value: str) -> str:
 
 
 def _credit_parts(value: str) -> list[str]:
-    """The pieces of a credit line: split on dashes, commas and slashes, a bracketed piece on its own."""
-    value = _PAREN.sub(lambda m: f" - {m.group(1)} - ", value)
+    """The pieces of a credit line: split on dashes, commas and slashes, a bracketed piece on its own,
+    except a place with its country in brackets ("أنقرة (تركيا)"), kept whole (see _qualified)."""
     parts = []
-    for part in _CREDIT_DASH.split(value):
-        if places.is_place(part):        # "باريس/لندن" is one dateline
-            parts.append(part)
+    for chunk in _CREDIT_DASH.split(value):
+        if _qualified(chunk):
+            parts.append(chunk)
             continue
-        parts += _CREDIT_JOIN.split(part)
-    return [p for p in (_piece(x) for x in parts) if p]
+        for part in _CREDIT_DASH.split(_PAREN.sub(lambda m: f" - {m.group(1)} - ", chunk)):
+            if places.is_place(part):        # "باريس/لندن" is one dateline
+                parts.append(part)
+            else:
+                parts += _CREDIT_JOIN.split(part)
+    return [p for p in (_piece(x) if not _qualified(x) else normalize_display(x.strip()) for x in parts) if p]
+
+
+def _qualified(piece: str) -> re.Match | None:
+    """"X (a place)": a town with its country, or a reporter with where they filed from."""
+    m = _QUALIFIED_PLACE.match(piece.strip())
+    if m and places.is_place(m["country"]) and not places.is_agency(m["country"]):
+        return m
+    return None
 
 
 def _date_in(piece: str) -> datetime | None:
@@ -585,8 +607,22 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
     author = dateline = agency = None
     published = None
     unknown: list[str] = []
-    for piece in _credit_parts(value):
+    pieces = _credit_parts(value)
+    wire = any(places.is_agency(p) for p in pieces)
+    for piece in pieces:
         if _CMS_ID.match(piece) or places.is_outlet(piece, outlet):
+            continue
+        if (q := _qualified(piece)) is not None:
+            # "أنقرة (تركيا)", "علي آغا (تركيا) - رويترز": a wire filed from a town of that country; a
+            # name of two words or more with a place after it and no wire is a reporter and his place
+            city = q["city"].strip()
+            if wire or places.is_place(city) or len(city.split()) == 1 or verb:
+                if verb and author is None:
+                    author, dateline = _piece(city), dateline or _piece(q["country"])
+                else:
+                    dateline = dateline or piece
+            else:
+                author, dateline = author or _piece(city), dateline or _piece(q["country"])
             continue
         if places.is_agency(piece) and not (places.is_place(piece) and _names_beside(value, piece)):
             agency = agency or piece

@@ -38,7 +38,7 @@ _NOT_PLACES = frozenset(normalize_search(w) for w in (
 # Spellings the two sources lack (pycountry has some Arab states only in English; GeoNames spells some
 # capitals only in Persian). Real places, written as Arabic newsrooms write them.
 _EXTRA_PLACES = (
-    "سوريا", "سورية", "إيران", "ايران", "كوريا الجنوبية", "كوريا الشمالية", "روسيا", "فلسطين", "ليبيا",
+    "سوريا", "سورية", "إيران", "ايران", "تركيا", "كوريا الجنوبية", "كوريا الشمالية", "روسيا", "فلسطين", "ليبيا",
     "بريطانيا", "أمريكا", "أميركا", "الولايات المتحدة", "الإمارات", "السعودية", "واشنطن", "نيويورك",
     "الأراضي الفلسطينية", "القدس المحتلة", "رام الله", "الضفة الغربية", "قطاع غزة", "سيناء", "شمال سيناء",
     "جنوب سيناء", "الخرطوم", "الفاتيكان", "بروكسل", "جنيف", "لاهاي",

@@ -32,6 +32,9 @@ from tasks.places import is_agency, is_outlet, is_place
     ("ناهد عزت - الوادي", "ناهد عزت", "الوادي", None),                      # shape: a full name, then one word
     ("قنا - عبد الرحيم سالم", "عبد الرحيم سالم", "قنا", None),              # Qena beside a name, not the Qatar agency
     ("بورسعيد - من وليد فتحي ومكتب الجريدة", "وليد فتحي", "بورسعيد", None),
+    ("أنقرة (تركيا)", None, "أنقرة (تركيا)", None),                         # a city with its country
+    ("وائل سعد (تركيا)", "وائل سعد", "تركيا", None),
+    ("علي آغا (تركيا) - رويترز", None, "علي آغا (تركيا)", "رويترز"),        # beside a wire, a town
 ])
 def test_every_common_credit_shape(credit, author, dateline, agency):
     got = parse_credit(credit)
