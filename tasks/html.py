@@ -450,8 +450,24 @@ def _ld_author(value: Any) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+def _has_blocks(tag: Tag) -> bool:
+    return any(d.__class__ is Tag and d.name in _BLOCK_TAGS for d in tag.descendants)
+
+
+def _holds_prose(tag: Tag) -> bool:
+    """Whether a block holds a sentence of the story, not a headline: a text run outside links of 20
+    words or more, or of 12 or more that ends as a sentence does (headlines end with no full stop)."""
+    for t in tag.find_all(string=True):
+        n = len(str(t).split())
+        if n >= 12 and t.find_parent("a") is None and (n >= 20 or str(t).rstrip().endswith((".", "!", "؟", "?"))):
+            return True
+    return False
+
+
 def _all_link_text(tag: Tag) -> bool:
     """A block whose visible words are all inside links."""
+    if _holds_prose(tag):
+        return False
     text = _collapse(tag.get_text(" "))
     links = " ".join(_collapse(a.get_text(" ")) for a in tag.find_all("a"))
     return bool(text) and len(text.split()) == len(links.split())
@@ -545,7 +561,7 @@ class _Extractor:
         marked = self.boxes.get(id(tag))
         if marked:
             return marked
-        leaf = n <= 60 and not tag.find(list(_BLOCK_TAGS))   # a line of its own, not a block holding the story
+        leaf = n <= 60 and not _has_blocks(tag)   # a line of its own, not a block holding the story
         if leaf and _COPYRIGHT.search(text):
             return "footer"
         if leaf and _COMMENT_POLICY.search(text):
@@ -556,7 +572,7 @@ class _Extractor:
             return "related"
         if not self.body_started and n <= 30 and self.is_lead_caption(tag, text):
             return "caption"
-        if not self.body_started and n <= 12 and not tag.find(list(_BLOCK_TAGS)):
+        if not self.body_started and n <= 12 and not _has_blocks(tag):
             if find_date_line(text) is not None:
                 self.visible_date = self.visible_date or text
                 return "date"
@@ -577,13 +593,15 @@ class _Extractor:
             box = None
             node = string.parent
             while node is not None and node is not root and id(node) not in self.protected:
-                if len(_collapse(node.get_text(" ")).split()) > BOX_MAX_WORDS:
-                    break
+                if len(_collapse(node.get_text(" ")).split()) > BOX_MAX_WORDS or _holds_prose(node):
+                    break      # a short story is no box: its sentences stay
                 box = node
                 node = node.parent
             if box is None:
                 continue
             self.boxes[id(box)] = "related"
+            if _collapse(box.get_text(" ")) != text:
+                continue
             # a label standing alone among the story's paragraphs heads the link-only blocks after it
             # ("مواضيع ذات صلة:" then one <p><a>headline</a></p> per link)
             for sib in box.find_next_siblings(True, limit=BOX_MAX_LINKS):

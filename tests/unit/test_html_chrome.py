@@ -81,6 +81,12 @@ def test_the_caption_of_the_picture_above_the_story_goes_and_captions_in_it_stay
     assert ("caption", "حديقة المدينة الجديدة") in page.removed
 
 
+def test_a_short_story_with_a_share_label_keeps_its_text():
+    page = extract_html(f"""<html><body><div class="news"><h1>عنوان الخبر</h1>
+        <div class="in"><p>{P1}</p><span>شارك</span></div></div></body></html>""")
+    assert page.text == P1
+
+
 GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "html-gold"
 # token F1 of what akhbar publishes (extract + clean) against the gold text without the video widget,
 # measured with bench/html_eval.py: akhbar 1.000, 0.947, 1.000 (trafilatura the same)
