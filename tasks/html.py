@@ -797,6 +797,23 @@ class _Extractor:
         return body
 
 
+DATE_NEAR_TITLE_STRINGS = 25   # text strings after the headline searched for a shown date
+
+
+def _date_near(headline: Tag | None) -> str | None:
+    """The first short text after the page's headline that is a whole date ("الأحد، 12 مايو 2024"):
+    the date the page shows under its title, wherever the template puts it."""
+    if headline is None:
+        return None
+    for string in headline.find_all_next(string=True, limit=DATE_NEAR_TITLE_STRINGS):
+        if isinstance(string, (Script, Stylesheet, TemplateString)) or string.find_parent(["script", "style"]):
+            continue
+        text = _collapse(str(string))
+        if text and len(text.split()) <= 12 and find_date_line(text) is not None:
+            return text
+    return None
+
+
 def _first_nonempty(values: Iterable[str | None]) -> str | None:
     for v in values:
         v = _collapse(v)
@@ -1104,7 +1121,7 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         lines = lines[1:]
 
     # a date or byline shown above the story stands in for metadata the page lacks
-    published = published or ex.visible_date
+    published = published or ex.visible_date or _date_near(headline)
     author = author or ex.visible_author
     return HtmlExtract(
         text="\n".join(lines),
