@@ -28,12 +28,15 @@ __all__ = ["is_place", "is_agency", "is_outlet", "place_names", "AGENCY_PATTERN"
 # Arabic letters only (hamza .. yeh, plus alef wasla and diacritics): a name with پ چ ژ گ ک ی ە ...
 # is a Persian, Urdu or Kurdish spelling, never what an Arabic newsroom writes.
 _ARABIC_NAME = re.compile(r"^[\u0621-\u063A\u0641-\u0652\u0670\u0671\s'-]+$")
-# Words that GeoNames lists as the name of some town somewhere but that an Arabic credit line uses as
-# a person's given name or a common word; a place must be more than that to decide a credit's shape.
+# GeoNames' Arabic alternate names carry given names and common words as the name of some town
+# ("ريم" for Rome, "أشرف" for Behshahr, "سالم" for Salem, "رياض" for Riyadh without its article). These
+# were found colliding with the names in egynews2013's bylines, or are words every credit uses; a
+# place must be more than that to decide a credit's shape or a dateline.
 _NOT_PLACES = frozenset(normalize_search(w) for w in (
-    "محمد", "أحمد", "احمد", "علي", "على", "حسن", "حسين", "محمود", "مصطفى", "عمر", "خالد", "سعيد", "كريم",
-    "جمال", "عادل", "سمير", "سالم", "ناصر", "منصور", "فيصل", "طارق", "ياسر", "إسلام", "اسلام", "أمل", "نور",
-    "هدى", "سلام", "الشرق", "الغرب", "الشمال", "الجنوب", "الوسط", "الجديدة", "مدينة", "المدينة المنورة",
+    "محمد", "أحمد", "علي", "على", "حسن", "حسين", "محمود", "مصطفى", "عمر", "خالد", "سعيد", "كريم", "جمال",
+    "عادل", "سمير", "سالم", "ناصر", "منصور", "فيصل", "طارق", "ياسر", "إسلام", "أمل", "نور", "هدى", "سلام",
+    "أشرف", "سحر", "رياض", "داود", "نايف", "ريم", "مينا", "هالة", "وردة", "القاسم", "الزعيم", "بخاري",
+    "انسي", "الكردي", "الشرق", "الغرب", "الشمال", "الجنوب", "الوسط", "الجديدة", "مدينة",
 ))
 # Spellings the two sources lack (pycountry has some Arab states only in English; GeoNames spells some
 # capitals only in Persian). Real places, written as Arabic newsrooms write them.

@@ -61,6 +61,9 @@ def test_the_gazetteer_comes_from_the_packages():
     assert is_place("القاهرة") and is_place("الاسكندريه") and is_place("صفاقس") and is_place("مصر")
     assert is_place("شمال سيناء") and is_place("باريس/لندن")
     assert not is_place("سامي رضوان") and not is_place("كما يقول المثل") and not is_place("محمد")
+    assert not is_place("أشرف") and not is_place("سحر")      # given names GeoNames lists as towns
+    from tasks.places import place_names
+    assert len(place_names()) > 5000                          # built from the packages, not a hand list
     assert is_agency("أ ش أ") and is_agency("(رويترز)") and is_agency("أ.ش.أ") and not is_agency("رضوان")
 
 
