@@ -391,7 +391,9 @@ def _dateline_is_a_place(m: re.Match) -> bool:
 _VERSE_MAX_WORDS = 14
 # Words that point back at the line above ("بهذه الكلمات افتتح ...", "هكذا علّق ..."): that line is a
 # quotation the story opens with, not a repeated headline.
-_POINTS_BACK = re.compile(r"^(?:[وف]?(?:بهذه|بهذا|بتلك|هكذا|هذه|هذا|تلك|بهذه\s+الكلمات|كانت\s+هذه|كان\s+هذا)|قالها|قالتها|كتبها)\b")
+_POINTS_BACK = re.compile(
+    r"^[وف]?(?:(?:ب|كانت\s+)?(?:هذه|تلك)\s+(?:ال)?(?:كلمات|عبارة|عبارات|جملة|كلمة|أبيات|الأبيات|المقولة)|بهذا\s+(?:التصريح|القول|البيت)"
+    r"|هكذا|قالها|قالتها|كتبها|رددها|هذا\s+ما\s+(?:قاله|قالته|كتبه))")
 
 
 def _is_verse(line: str) -> bool:
@@ -408,12 +410,20 @@ def is_title_echo(kept: list[str]) -> bool:
         return True            # the headline, then the story's own first line that happens to repeat it
     if rest and _POINTS_BACK.match(rest[0]):
         return False
-    if len(rest) >= 3 and _is_verse(first) and all(_is_verse(x) for x in rest):
+    if len(rest) >= 3 and _is_verse(first) and all(_is_verse(x) for x in rest) and _rhymes([first, *rest]):
         lengths = sorted(len(_WORD.findall(x)) for x in rest)
         median = lengths[len(lengths) // 2]
         if 0.5 * median <= len(_WORD.findall(first)) <= 2 * median:
             return False       # a verse among verses
     return True
+
+
+def _rhymes(lines: list[str], share: float = 0.75) -> bool:
+    """Whether most lines end on one letter, as the verses of a poem share their rhyme (a list of
+    headlines, the same shape, does not)."""
+    ends = [normalize_search(line)[-1:] for line in lines]
+    ends = [e for e in ends if e]
+    return bool(ends) and max(ends.count(e) for e in set(ends)) >= share * len(lines)
 
 
 # A tatweel standing alone between spaces is a dash ("كتب ـ بهاء مباشر", "المنيا ـ حجاج الحسيني"), not a
