@@ -445,9 +445,11 @@ HEAD_CREDIT_LINES = 2   # a credit line sits among the first lines: under a kept
 
 
 def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: str | None = None) -> None:
-    """Move a credit line at the head of the body ("كتبت - ندا عمر:", "القاهرة _أ ش أ", "أ ش أ") into
-    author, dateline and agency, and a credit glued before the first paragraph; record each as
-    `credit.head_line` / `credit.glued` (category byline)."""
+    """Move a credit line at the head of the body ("كتبت - ندا عمر:", "القاهرة _أ ش أ", "أ ش أ"), a
+    credit glued before the first paragraph ("الأقصر - نادر فهمي: ...") and a reporter's bare name
+    above the story (`is_bare_byline`) into author, dateline and agency; each is recorded as
+    `credit.head_line`, `credit.glued` or `credit.bare_name` (category byline). Only the first
+    HEAD_CREDIT_LINES lines are looked at, and under a lead paragraph only a byline with its verb."""
     i = 0
     below_paragraph = False
     while i < min(HEAD_CREDIT_LINES, len(kept)):
