@@ -654,7 +654,23 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
         unknown = []
     if author:
         author = _NAME_FROM.sub("", _BUREAU_TAIL.sub("", author)).strip(_EDGE_PUNCT) or None
-    return Credit(author=author, dateline=dateline, agency=agency, published_at=published)
+    return Credit(author=author, dateline=dateline, agency=agency_name(agency), published_at=published)
+
+
+_INITIALS = re.compile(r"^(?:[\u0621-\u064A]\s*\.?\s*){2,4}$")
+
+
+def agency_name(value: str | None) -> str | None:
+    """An agency written as initials, one spelling: "أ.ش.أ", "أ. ش. أ", "أش أ" -> "أ ش أ"; other names
+    as written, edge punctuation off."""
+    if not value:
+        return None
+    value = value.strip(_EDGE_PUNCT)
+    tokens = [t for t in re.split(r"[\s.]+", value) if t]
+    # initials carry a separator somewhere ("أ.ش.أ", "أش أ"); "واس", "وام", "قنا" are names of their own
+    if len(tokens) >= 2 and _INITIALS.match(value) and all(len(t) <= 2 for t in tokens):
+        return " ".join(ch for ch in value if "\u0621" <= ch <= "\u064A")
+    return value or None
 
 
 def _names_beside(value: str, piece: str) -> bool:
@@ -726,7 +742,7 @@ def article_fields(c: Cleaned, published_hint: str | None = None, credit_line: s
     tags = list(keywords or [])
     tags += [k for k in c.keywords if k not in tags]
     dateline = c.dateline if c.dateline and not places.is_outlet(c.dateline, outlet) else None
-    agency = c.agency.strip(_EDGE_PUNCT) if c.agency else None
+    agency = agency_name(c.agency)
     return {
         "title": normalize_display(c.title) if c.title else None,
         "published_at": published or c.published_at or credit.published_at or own.published_at,

@@ -158,3 +158,12 @@ def test_a_line_naming_the_storys_subject_is_no_byline():
     assert c.author is None                                          # a caption, not a name
     c = clean_text("حديقة جديدة\nالمحافظ الجديد\n" + BODY, title="حديقة جديدة")
     assert c.author is None                                          # an article on the first word
+
+
+@pytest.mark.parametrize("written, name", [
+    ("أ.ش.أ", "أ ش أ"), ("أ. ش. أ", "أ ش أ"), ("أش أ", "أ ش أ"), ("أ ش أ:", "أ ش أ"), ("رويترز", "رويترز"), ("واس", "واس"),
+])
+def test_an_agency_written_as_initials_has_one_spelling(written, name):
+    from tasks.clean import agency_name
+    assert agency_name(written) == name
+    assert parse_credit(f"الزقازيق - {written}").agency == name
