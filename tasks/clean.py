@@ -406,7 +406,7 @@ def is_title_echo(kept: list[str]) -> bool:
     story with it: a poem whose title is its first verse (the lines below are verses of the same
     length) and a quotation the next line points back at stay in the body."""
     first, rest = kept[0], kept[1:4]
-    if rest and _same_text(rest[0], first):
+    if rest and abs(len(rest[0]) - len(first)) <= 10 and _same_text(rest[0], first):
         return True            # the headline, then the story's own first line that happens to repeat it
     if rest and _POINTS_BACK.match(rest[0]):
         return False
@@ -434,6 +434,8 @@ HEAD_DASH_LINES = 4   # credits live in the first lines; a tatweel further down 
 
 
 def _head_dashes(text: str) -> str:
+    if "ـ" not in text:
+        return text
     head = text.split("\n", HEAD_DASH_LINES)
     head[:HEAD_DASH_LINES] = [_TATWEEL_DASH.sub("-", ln) for ln in head[:HEAD_DASH_LINES]]
     return "\n".join(head)
@@ -703,6 +705,12 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
     "القاهرة _أ ش أ", "أ ش أ", "الشرقية - سناء عنان", "القاهرة - مصراوي:"), or None when the line
     is not surely a credit: it must carry a byline verb, a wire agency, or a known place beside a
     name of at most four words, and read as no sentence."""
+    if len(line) > 20 * max_words or line.count(" ") > 2 * max_words:
+        return None            # a paragraph: most lines end here, before any decoding
+    bare = line.strip(_LINE_EDGE)
+    if not (_BYLINE_VERB.match(bare) or _CREDIT_DASH.search(bare) or "(" in bare or "&" in bare
+            or places.is_agency(bare)):
+        return None            # no verb, no separator, no agency: a headline or a sentence
     value = _credit_text(line)
     if not value or len(value.split()) > max_words or re.search(r"[.!؟?]\s*$|[،,]\s*\S+\s+\S+\s+\S+\s+\S+", value):
         return None
