@@ -700,6 +700,16 @@ def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> t
     return first, None
 
 
+# words a sentence has and a list of people's names does not ("كتبت الصحيفة أن الوزير سيستقيل")
+_NOT_IN_NAMES = frozenset("أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split())
+
+
+def _names_only(value: str) -> bool:
+    """One to three people's names ("ندا عمر", "فيصل يوسف و اسلام الجوهري"), no sentence."""
+    words = value.split()
+    return 1 <= len(words) <= 10 and not _NOT_IN_NAMES.intersection(words)
+
+
 def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Credit | None:
     """The credit read from a line standing alone at the head of a story ("كتبت - ندا عمر:",
     "القاهرة _أ ش أ", "أ ش أ", "الشرقية - سناء عنان", "القاهرة - مصراوي:"), or None when the line
@@ -718,7 +728,7 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
         if re.search(r"\d", value):
             return None        # "كتب فريق التحرير 3 دقائق للقراءة": a reading time, the rules' business
         credit = parse_credit(value, outlet)
-        return credit if credit.author and len(credit.author.split()) <= 8 else None
+        return credit if credit.author and _names_only(credit.author) else None
     parts = _credit_parts(value)
     if not parts or any(len(p.split()) > 4 for p in parts):
         return None

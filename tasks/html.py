@@ -214,7 +214,9 @@ _COMMENT_POLICY = re.compile(
     r"|التعليقات\s+(?:المنشورة|الواردة)|لا\s+تعبر\s+(?:بالضرورة\s+)?عن\s+(?:رأي|وجهة\s+نظر)\s+(?:الموقع|الجريدة|الصحيفة)"
     r"|comment\s+policy|leave\s+a\s+comment", re.I)
 _READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|دقيقة|دقائق|د)\.?(?:\s*(?:read|للقراءة|قراءة))?$", re.I)
-_BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|تقرير)\s*[:：\-–—]?\s*\S")
+_BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|تقرير)\s*[:：\-–—]?\s*(?=\S)")
+# words a sentence has and a person's name does not ("كتبت الصحيفة أن ..." is no byline)
+_NOT_IN_NAMES = frozenset("أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split())
 _LANGUAGES = frozenset(x.casefold() for x in (
     "English", "Français", "Francais", "Español", "Deutsch", "Русский", "Türkçe", "فارسی", "اردو", "עברית",
     "عربي", "العربية", "Arabic", "中文", "Italiano", "Português", "EN", "FR", "AR", "ES", "DE",
@@ -576,7 +578,7 @@ class _Extractor:
             if find_date_line(text) is not None:
                 self.visible_date = self.visible_date or text
                 return "date"
-            if n <= 8 and _BYLINE_TEXT.match(text):
+            if n <= 8 and (m := _BYLINE_TEXT.match(text)) and not _NOT_IN_NAMES.intersection(text[m.end():].split()):
                 self.visible_author = self.visible_author or _clean_author(text)
                 return "author"
         if name in _CONTAINERS and n <= LINK_LIST_MAX_WORDS:

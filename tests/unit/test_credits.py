@@ -74,6 +74,7 @@ def test_the_gazetteer_comes_from_the_packages():
     ("الزقازيق - نادر فهمي", Credit(author="نادر فهمي", dateline="الزقازيق")),
     ("البحر الأحمر - نادر فهمي:", Credit(author="نادر فهمي", dateline="البحر الأحمر")),   # shape and colon
     ("كما يقول المثل", None),
+    ("كتبت الصحيفة أن الوزير سيستقيل", None),        # a sentence after the verb, not a name
     ("مصر - إسرائيل", None),                    # two places: a subtitle, not a credit
     ("نادر فهمي", None),                        # a bare name is not surely a credit
     ("أزمة الخبز في القرى", None),

@@ -735,6 +735,12 @@ def test_a_visible_date_and_byline_stand_in_for_missing_metadata():
     assert extract_html(with_meta).published == "2024-05-11T08:00:00Z"   # metadata first
 
 
+def test_a_short_lead_that_starts_like_a_byline_stays():
+    page = extract_html(f"""<html><body><article><h1>عنوان الخبر</h1><p>كتبت الصحيفة أن الوزير سيستقيل</p>
+        <p>{P1}</p></article></body></html>""")
+    assert page.text.split("\n") == ["كتبت الصحيفة أن الوزير سيستقيل", P1] and page.author is None
+
+
 def test_a_date_shown_under_the_title_outside_the_story_is_found():
     page = extract_html(f"""<html><body><div class="head"><h1>حديقة جديدة في وسط المدينة</h1>
         <div class="meta"><span>منذ ساعتين</span><span>12/05/2024 10:30</span></div></div>
