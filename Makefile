@@ -38,6 +38,8 @@ test-fast: install
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/html_eval.py
+	$(BIN)/python bench/credit_review.py
 
 # Dedup quality: akhbar against datatrove's MinHash dedup on the same documents. datatrove (and the
 # spaCy tokenizer its default language needs) lives in its own venv, never in $(VENV): its

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from bs4 import BeautifulSoup
+
+from tasks.arabic import normalize_search
+from tasks.dates import find_date_line
 from bs4.element import (
     NavigableString,
     PreformattedString,
@@ -105,6 +108,9 @@ _BLOCK_TAGS = frozenset(
     }
 )
 
+# Inline elements: never chrome on their own (a link or a bold word inside a paragraph).
+_INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q", "font", "br"})
+
 # Class values that mean "not rendered".
 _HIDDEN_CLASSES = frozenset(
     {"hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text", "hide", "invisible"}
@@ -188,6 +194,41 @@ _DATE_META_EXTRA = (
 
 # Ancestor categories that do not disqualify an element as metadata source.
 _META_ALLOWED_REGIONS = frozenset({"article-header", "author"})
+
+# Page chrome inside the content region, found by what it is rather than by class names (the way
+# trafilatura's link-density and boilerplate tests work): block labels, copyright and comment-policy
+# lines, reading times, picture captions, link lists, language switches.
+_CHROME_LABELS = frozenset(normalize_search(x) for x in (
+    "الأكثر قراءة", "الأكثر مشاهدة", "الأكثر تداولا", "الأكثر تعليقا", "الأكثر شعبية", "الأكثر قراءة اليوم",
+    "آخر الأخبار", "أحدث الأخبار", "أخبار عاجلة", "اقرأ أيضا", "اقرأ أيضاً", "اقرأ أيضًا", "إقرأ أيضا", "اقرأ المزيد",
+    "مقالات ذات صلة", "أخبار ذات صلة", "موضوعات ذات صلة", "مواضيع ذات صلة", "الموضوعات المتعلقة", "أخبار متعلقة",
+    "مواضيع متعلقة", "موضوعات متعلقة", "اخترنا لك", "اخترنا لكم", "زوارنا يقرأون الآن", "قد يعجبك أيضا", "قد يهمك",
+    "المزيد من الأخبار", "المزيد", "التالي", "السابق", "المقال التالي", "المقال السابق", "الخبر التالي",
+    "الخبر السابق", "شارك", "مشاركة", "شارك الخبر", "تابعونا", "تابعنا", "most read", "most viewed",
+    "most popular", "related", "related articles", "read more", "read also", "latest", "latest news", "next",
+    "previous", "share",
+))
+_COPYRIGHT = re.compile(r"جميع\s+الحقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)\s+محفوظة|©|copyright|all\s+rights\s+reserved", re.I)
+_COMMENT_POLICY = re.compile(
+    r"(?:أضف|اضف|أضيفي)\s+تعليق|تعليقات\s+القراء|شروط\s+(?:التعليق|النشر)|سياسة\s+(?:التعليق|التعليقات)"
+    r"|التعليقات\s+(?:المنشورة|الواردة)|لا\s+تعبر\s+(?:بالضرورة\s+)?عن\s+(?:رأي|وجهة\s+نظر)\s+(?:الموقع|الجريدة|الصحيفة)"
+    r"|comment\s+policy|leave\s+a\s+comment", re.I)
+_READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|دقيقة|دقائق|د)\.?(?:\s*(?:read|للقراءة|قراءة))?$", re.I)
+_BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|تقرير)\s*[:：\-–—]?\s*(?=\S)")
+# words a sentence has and a person's name does not ("كتبت الصحيفة أن ..." is no byline)
+_NOT_IN_NAMES = frozenset("أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split())
+_LANGUAGES = frozenset(x.casefold() for x in (
+    "English", "Français", "Francais", "Español", "Deutsch", "Русский", "Türkçe", "فارسی", "اردو", "עברית",
+    "عربي", "العربية", "Arabic", "中文", "Italiano", "Português", "EN", "FR", "AR", "ES", "DE",
+))
+# words that date or count the items of a link list ("الإثنين، 13 مايو 2024 02:28 م"): not prose around the links
+_LIST_FURNITURE = re.compile(
+    r"^(?:\W*\d[\d:/.\-]*\W*|[وال]*(?:أحد|احد|اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت)[،,]?|ص|م|منذ|ساعة|ساعات|دقيقة|دقائق|يوم|أيام"
+    r"|(?:يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر)[،,]?)$")
+_CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "dl", "tbody", "center"})
+LINK_LIST_MAX_WORDS = 200   # a link list longer than this is no box beside a story
+BOX_MAX_WORDS = 40          # a labelled box (label + a few headlines) holds at most this many words
+BOX_MAX_LINKS = 8           # link blocks a bare label heads (as the rules' read-also blocks)
 
 _END = object()  # closes a block element during the walk
 _ROOT_END = object()  # leaves the main-content root during the walk
@@ -411,6 +452,29 @@ def _ld_author(value: Any) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+def _has_blocks(tag: Tag) -> bool:
+    return any(d.__class__ is Tag and d.name in _BLOCK_TAGS for d in tag.descendants)
+
+
+def _holds_prose(tag: Tag) -> bool:
+    """Whether a block holds a sentence of the story, not a headline: a text run outside links of 20
+    words or more, or of 12 or more that ends as a sentence does (headlines end with no full stop)."""
+    for t in tag.find_all(string=True):
+        n = len(str(t).split())
+        if n >= 12 and t.find_parent("a") is None and (n >= 20 or str(t).rstrip().endswith((".", "!", "؟", "?"))):
+            return True
+    return False
+
+
+def _all_link_text(tag: Tag) -> bool:
+    """A block whose visible words are all inside links."""
+    if _holds_prose(tag):
+        return False
+    text = _collapse(tag.get_text(" "))
+    links = " ".join(_collapse(a.get_text(" ")) for a in tag.find_all("a"))
+    return bool(text) and len(text.split()) == len(links.split())
+
+
 class _Extractor:
     def __init__(self, soup: BeautifulSoup) -> None:
         self.soup = soup
@@ -420,6 +484,10 @@ class _Extractor:
         self.removed: list[tuple[str, str]] = []
         self.class_removed_in_root = 0
         self.body_size: int | None = None
+        self.body_started = False          # a prose line of the story has been output
+        self.visible_date: str | None = None
+        self.visible_author: str | None = None
+        self.boxes: dict[int, str] = {}     # id of a labelled box -> category (mark_labelled_boxes)
 
     # -- classification ----------------------------------------------------
 
@@ -479,6 +547,95 @@ class _Extractor:
         cat = self.region(tag, stop)
         return cat is not None and cat not in _META_ALLOWED_REGIONS
 
+    # -- chrome inside the content region --------------------------------------
+
+    def content_chrome(self, tag: Tag) -> str | None:
+        """Category of page chrome that sits inside the content region, judged by its text and links:
+        a block label ("الأكثر قراءة", "التالي") with what it heads, a copyright or comment-policy
+        line, a reading time, a picture caption, a byline or date line above the story (kept as the
+        page's author/date when its metadata has none), a list of links, a language switch."""
+        name = tag.name
+        text = _collapse(tag.get_text(" "))
+        if not text:
+            return None
+        words = text.split()
+        n = len(words)
+        marked = self.boxes.get(id(tag))
+        if marked:
+            return marked
+        leaf = n <= 60 and not _has_blocks(tag)   # a line of its own, not a block holding the story
+        if leaf and _COPYRIGHT.search(text):
+            return "footer"
+        if leaf and _COMMENT_POLICY.search(text):
+            return "comments"
+        if n <= 4 and _READING_TIME.match(text):
+            return "byline"
+        if n <= 6 and normalize_search(text) in _CHROME_LABELS:
+            return "related"
+        if not self.body_started and n <= 30 and self.is_lead_caption(tag, text):
+            return "caption"
+        if not self.body_started and n <= 12 and not _has_blocks(tag):
+            if find_date_line(text) is not None:
+                self.visible_date = self.visible_date or text
+                return "date"
+            if n <= 8 and (m := _BYLINE_TEXT.match(text)) and not _NOT_IN_NAMES.intersection(text[m.end():].split()):
+                self.visible_author = self.visible_author or _clean_author(text)
+                return "author"
+        if name in _CONTAINERS and n <= LINK_LIST_MAX_WORDS:
+            return self.link_block(tag, words)
+        return None
+
+    def mark_labelled_boxes(self, root: Tag) -> None:
+        """A block label inside the content region ("التالي", "الأكثر قراءة") heads a box of links: the
+        box is the largest block around the label, below the content root, still short (BOX_MAX_WORDS)."""
+        for string in root.find_all(string=True):
+            text = _collapse(str(string))
+            if not text or len(text.split()) > 6 or normalize_search(text) not in _CHROME_LABELS:
+                continue
+            box = None
+            node = string.parent
+            while node is not None and node is not root and id(node) not in self.protected:
+                if len(_collapse(node.get_text(" ")).split()) > BOX_MAX_WORDS or _holds_prose(node):
+                    break      # a short story is no box: its sentences stay
+                box = node
+                node = node.parent
+            if box is None:
+                continue
+            self.boxes[id(box)] = "related"
+            if _collapse(box.get_text(" ")) != text:
+                continue
+            # a label standing alone among the story's paragraphs heads the link-only blocks after it
+            # ("مواضيع ذات صلة:" then one <p><a>headline</a></p> per link)
+            for sib in box.find_next_siblings(True, limit=BOX_MAX_LINKS):
+                if id(sib) in self.protected or not _all_link_text(sib):
+                    break
+                self.boxes[id(sib)] = "related"
+
+    def is_lead_caption(self, tag: Tag, text: str) -> bool:
+        """The caption of the picture above the story: text sharing its parent only with an image."""
+        parent = tag.parent
+        if parent is None or id(parent) in self.protected:
+            return False
+        if not any(isinstance(c, Tag) and c.name in ("img", "picture") for c in parent.children):
+            return False
+        return _collapse(parent.get_text(" ")) == text
+
+    def link_block(self, tag: Tag, words: list[str]) -> str | None:
+        """A block that is links and little else: a link box (related, most read, next/previous), a
+        breadcrumb trail above the story, a language switch."""
+        links = tag.find_all("a")
+        if not links:
+            return None
+        link_words = sum(len(_collapse(a.get_text(" ")).split()) for a in links)
+        prose = [w for w in words if not _LIST_FURNITURE.match(w)]
+        if link_words < 2 or len(prose) - link_words > max(3, 0.15 * link_words):
+            return None
+        if sum(1 for a in links if a.get("hreflang") or _collapse(a.get_text(" ")).casefold() in _LANGUAGES) >= 2:
+            return "nav"       # a language or edition switch
+        if self.headline is not None and any(p is tag for p in self.headline.parents):
+            return None
+        return "related" if self.body_started else "nav"
+
     # -- text walk ------------------------------------------------------------
 
     def lines(self, top: Tag, classify: bool, class_in_root: bool = True) -> list[str]:
@@ -504,6 +661,8 @@ class _Extractor:
                 if line:
                     if in_root:
                         out.append(line)
+                        if classify and line.count(" ") >= 11:
+                            self.body_started = True
                     else:
                         removed.append(("outside", line))
 
@@ -549,6 +708,8 @@ class _Extractor:
                             by_class = cat is not None
                         if cat is None:
                             cat = self.tag_category(node)
+                        if cat is None and in_root and name not in _INLINE_TAGS:
+                            cat = self.content_chrome(node)
                     if cat:
                         flush()
                         text = " ".join(self.lines(node, classify=False))
@@ -636,6 +797,23 @@ class _Extractor:
             if self.region(m) is None:
                 return m
         return body
+
+
+DATE_NEAR_TITLE_STRINGS = 25   # text strings after the headline searched for a shown date
+
+
+def _date_near(headline: Tag | None) -> str | None:
+    """The first short text after the page's headline that is a whole date ("الأحد، 12 مايو 2024"):
+    the date the page shows under its title, wherever the template puts it."""
+    if headline is None:
+        return None
+    for string in headline.find_all_next(string=True, limit=DATE_NEAR_TITLE_STRINGS):
+        if isinstance(string, (Script, Stylesheet, TemplateString)) or string.find_parent(["script", "style"]):
+            continue
+        text = _collapse(str(string))
+        if text and len(text.split()) <= 12 and find_date_line(text) is not None:
+            return text
+    return None
 
 
 def _first_nonempty(values: Iterable[str | None]) -> str | None:
@@ -930,6 +1108,8 @@ def extract_html(html: str | bytes) -> HtmlExtract:
 
     # -- text -------------------------------------------------------------------------
     ex.class_removed_in_root = 0
+    if isinstance(root, Tag) and root is not soup:
+        ex.mark_labelled_boxes(root)
     lines = ex.lines(soup, classify=True)
     if not lines and ex.class_removed_in_root >= 200:
         # Safety net: a class/id rule matched a container holding the whole
@@ -937,10 +1117,14 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         # rules inside the root (tag rules still apply).
         ex.removed = []
         ex.class_removed_in_root = 0
+        ex.body_started = False
         lines = ex.lines(soup, classify=True, class_in_root=False)
     if lines and title and lines[0] == title:
         lines = lines[1:]
 
+    # a date or byline shown above the story stands in for metadata the page lacks
+    published = published or ex.visible_date or _date_near(headline)
+    author = author or ex.visible_author
     return HtmlExtract(
         text="\n".join(lines),
         title=title,
