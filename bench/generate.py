@@ -3,10 +3,11 @@ from a seed, for memory and speed benchmarks at sizes the shared corpus does not
 
     python bench/generate.py --n 126100 --out /tmp/ant-x4.jsonl.gz [--near-rate 0.02] [--seed 1]
 
-Each generated article takes an outlet's real article as its frame: its first and last lines stay
-where they were (that is where scraped boilerplate sits: credits, read-also boxes, sign-offs,
-disclaimers), and its middle lines are drawn from other articles of the same outlet, so every
-outlet keeps its own boilerplate and style while bodies are new. Dates are spread over
+Each generated article takes an outlet's real article as its frame: its short first and last lines
+stay where they were (that is where scraped boilerplate sits: credits, read-also labels, sign-offs,
+disclaimers), and its paragraphs are drawn from other articles of the same outlet, so every outlet
+keeps its own boilerplate and style while bodies are new (no two share a lead or a run of
+paragraphs unless one is an injected near copy). Dates are spread over
 `--days` days. With `--near-rate`, that share of articles are near copies of an earlier generated
 article (one line dropped, one sentence trimmed): the truth is written beside the output as
 `<out>.truth.jsonl` (copy id -> original id) for dedup recall at scale.
@@ -23,7 +24,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ant-2018.jsonl.gz"
-EDGE = 2   # lines kept in place at each end of the frame article
+EDGE = 2   # lines kept in place at each end of the frame article, when they are short
+SHORT_WORDS = 12   # a line this short at an edge is the outlet's furniture; longer ones are paragraphs
 
 
 def load(corpus: Path) -> dict[str, list[dict]]:
@@ -38,17 +40,23 @@ def load(corpus: Path) -> dict[str, list[dict]]:
     return by_outlet
 
 
+def _edge(lines: list[str]) -> bool:
+    """A short line: where scraped boilerplate sits (credits, labels, sign-offs), not a paragraph."""
+    return len(lines) > 0 and all(len(ln.split()) <= SHORT_WORDS for ln in lines)
+
+
 def remix(frame: dict, donors: list[dict], rng: random.Random) -> list[str]:
-    """The frame's edge lines around middle lines drawn from other articles of its outlet."""
+    """The frame's short edge lines (its boilerplate) around paragraphs drawn from other articles
+    of its outlet: the same outlet's furniture, a body no article had."""
     lines = frame["lines"]
-    head, tail = lines[:EDGE], lines[-EDGE:] if len(lines) > 2 * EDGE else []
+    head = [ln for ln in lines[:EDGE] if _edge([ln])]
+    tail = [ln for ln in lines[-EDGE:] if _edge([ln])] if len(lines) > 2 * EDGE else []
     middle_len = max(len(lines) - len(head) - len(tail), 1)
-    middle = []
+    middle: list[str] = []
     while len(middle) < middle_len:
         donor = rng.choice(donors)["lines"]
-        if len(donor) > 2 * EDGE:
-            start = rng.randrange(EDGE, len(donor) - EDGE)
-            middle += donor[start:start + rng.randint(1, 3)]
+        start = rng.randrange(len(donor))
+        middle += [ln for ln in donor[start:start + rng.randint(1, 2)] if not _edge([ln])]
     return head + middle[:middle_len] + tail
 
 
