@@ -33,9 +33,10 @@ OUT = REPO / "bench" / "out"
 CORPUS = REPO.parent / "shared" / "corpora" / "ant-2018.jsonl.gz"
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now (VmRSS) or at its peak so far (VmHWM), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -53,7 +54,7 @@ def steps_once(corpus: Path) -> dict:
     from tasks.read import discover_files
     from tasks.validate import validate_tables
 
-    out: dict = {"steps": {}, "rss_mb": {}}
+    out: dict = {"steps": {}, "rss_mb": {}, "peak_mb": {}}
     with tempfile.TemporaryDirectory() as d:
         ctx = p.RunContext(p.new_run_id(datetime.now(timezone.utc)), Path(d), get_settings(data_dir=d), DedupSettings())
         ledger = RunLedger(ctx.staging)
@@ -64,6 +65,7 @@ def steps_once(corpus: Path) -> dict:
             value = fn()
             out["steps"][name] = time.perf_counter() - t
             out["rss_mb"][name] = rss_mb()
+            out["peak_mb"][name] = rss_mb("VmHWM")
             return value
 
         files, _ = discover_files([corpus])
@@ -129,9 +131,10 @@ def main() -> None:
         runs = [steps_once(args.corpus) for _ in range(args.repeat)]
         results["steps"] = runs
         print(f"\n## Steps on {args.corpus.name} (in process, median of {args.repeat})\n")
-        print("| step | median s | RSS after (MB) |\n| --- | ---: | ---: |")
+        print("| step | median s | RSS after (MB) | peak so far (MB) |\n| --- | ---: | ---: | ---: |")
         for name in runs[0]["steps"]:
-            print(f"| {name} | {statistics.median(r['steps'][name] for r in runs):.2f} | {statistics.median(r['rss_mb'][name] for r in runs):.0f} |")
+            print(f"| {name} | {statistics.median(r['steps'][name] for r in runs):.2f} | "
+                  f"{statistics.median(r['rss_mb'][name] for r in runs):.0f} | {statistics.median(r['peak_mb'][name] for r in runs):.0f} |")
         print("\n| stage (summed over partitions) | median s |\n| --- | ---: |")
         for name in runs[0]["stages"]:
             print(f"| {name} | {statistics.median(r['stages'][name] for r in runs):.2f} |")

@@ -16,6 +16,7 @@ DIR/staging/<run_id>/ (tasks/ledger.py).
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,26 @@ class RunContext:
         return Staging(Path(self.data_dir).resolve() / "staging" / self.run_id)
 
 
+def release_memory() -> None:
+    """Hand the memory a finished partition or step freed back to the system: Arrow's allocator and
+    glibc's keep freed pages for reuse, which a run that streams batch after batch does not need,
+    and which would otherwise raise the floor under the next step's peak."""
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: nothing to trim
+        pass
+
+
+# DuckDB's working memory for the run's SQL over staged files (assemble, gate projections, report):
+# bounded, so a bigger run spills to disk rather than raising the process's peak.
+DUCKDB_MEMORY = "256MB"
+
+
+def scratch_duckdb() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"memory_limit": DUCKDB_MEMORY})
+
+
 def new_run_id(now: datetime) -> str:
     import uuid
 
@@ -93,6 +114,8 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
             name = f"p{n:05d}"
             ctx.staging.write("records", name, records)
             names.append(name)
+        del records, bad
+        release_memory()
     ledger.merge(part)
     return names
 
@@ -137,6 +160,8 @@ def first_pass(name: str, ctx: RunContext) -> PartLedger:
     batch = per_record_stages(batch, ctx, led, seq_base=int(name.lstrip("p")) * PARTITION_ROWS)
     ctx.staging.write("observed", name, batch, keep_empty=True)
     ctx.staging.path("records", name).unlink()
+    del batch
+    release_memory()
     return led
 
 
@@ -165,6 +190,8 @@ def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
     batch = after_decision_stages(pq.read_table(ctx.staging.path("observed", name)), ctx, learned, led)
     ctx.staging.write("articles", name, batch)
     ctx.staging.path("observed", name).unlink()
+    del batch
+    release_memory()
     return led
 
 
@@ -233,6 +260,7 @@ class Clusters:
 
 def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int = 5) -> Clusters:
     """Dedup once over the run's fingerprints plus the warehouse's canonicals."""
+    release_memory()
     files = ctx.staging.files("fingerprints")
     fps = pq.read_table(files) if files else FINGERPRINTS.empty_table()
     staged: dict[str, Path] = {}
@@ -273,7 +301,7 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
     if articles and "clusters" in clusters.staged:
         out["articles"] = _write_articles(ctx, articles, clusters.staged["clusters"])
         out.update({k: v for k, v in clusters.staged.items() if k not in ("clusters",)})
-    con = duckdb.connect()
+    con = scratch_duckdb()
     try:
         con.execute("SET preserve_insertion_order = false")
         published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
@@ -358,7 +386,7 @@ _GATE_SQL = {
 
 def gate_tables(staged: dict[str, Path]) -> dict[str, pa.Table]:
     """Column projections of the run's staged tables, for the validation gate."""
-    con = duckdb.connect()
+    con = scratch_duckdb()
     try:
         out = {}
         for name, path in staged.items():
@@ -373,7 +401,7 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
     """The spans removed most often in this run, for the run report."""
     if "boilerplate" not in staged:
         return []
-    con = duckdb.connect()
+    con = scratch_duckdb()
     try:
         return [{"text": t, "category": c, "times": n, "total": total, "distinct": distinct} for t, c, n, total, distinct in con.execute(f"""
             WITH spans AS (SELECT trim(regexp_replace(text, '\\s+', ' ', 'g')) AS text, category

@@ -57,6 +57,7 @@ from tasks.clean import is_headline, is_subheading
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 REPEATED = ("learned.repeated", "repeated")
+DECIDE_MEMORY = "256MB"   # DuckDB's working memory for the run-wide decision
 LINKED_TITLE = ("learned.linked_title", "related")
 LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
@@ -262,7 +263,9 @@ def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str
     learned = Learned()
     if not cfg.enabled or (run_lines.num_rows == 0 if isinstance(run_lines, pa.Table) else not run_lines):
         return learned
-    con = duckdb.connect()
+    # the counts are hash aggregates over every line of the run and its history: bounded, they spill
+    # to disk instead of growing with the history
+    con = duckdb.connect(config={"memory_limit": DECIDE_MEMORY})
     try:
         lake = _lake(data_dir) if data_dir is not None else None
         if lake is not None:   # the lake's views: only published runs' rows count
