@@ -381,20 +381,47 @@ _GATE_SQL = {
     "boilerplate": "SELECT article_id, rule, category, left(text, 64) AS text FROM {src}",
     "quarantine": "SELECT source_uri, source_id, article_id, stage, reason, left(raw_payload, 64) AS raw_payload FROM {src}",
     "signatures": "SELECT article_id, minhash_config FROM {src}",
+    "lines": "SELECT outlet, line_hash, story_hash, line_no, line_count FROM {src}",
 }
+# Columns with a few distinct values, handed to the gate dictionary-encoded (pandas categoricals:
+# a code per row instead of a Python string per row).
+_GATE_CATEGORIES = ("outlet", "rule", "category", "method", "stage", "minhash_config")
 
 
-def gate_tables(staged: dict[str, Path]) -> dict[str, pa.Table]:
-    """Column projections of the run's staged tables, for the validation gate."""
-    con = scratch_duckdb()
-    try:
-        out = {}
-        for name, path in staged.items():
+class GateTables(dict):
+    """Column projections of the run's staged tables, for the validation gate, each read when the
+    gate asks for it and let go after, so one projection is in memory at a time."""
+
+    def __init__(self, staged: dict[str, Path]) -> None:
+        super().__init__({name: path for name, path in staged.items() if name in PUBLISHED})
+
+    def get(self, name: str, default=None):
+        path = super().get(name)
+        if path is None:
+            return default
+        con = scratch_duckdb()
+        try:
             sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=f"read_parquet('{_sql_path(path)}')")
-            out[name] = con.sql(sql).to_arrow_table()
-        return out
-    finally:
-        con.close()
+            table = con.sql(sql).to_arrow_table()
+        finally:
+            con.close()
+        for column in _GATE_CATEGORIES:
+            if column in table.column_names:
+                table = table.set_column(table.schema.get_field_index(column), column, table[column].dictionary_encode())
+        return table
+
+    def __getitem__(self, name: str):
+        return self.get(name)
+
+    def values(self):
+        return [self.get(name) for name in self]
+
+    def items(self):
+        return [(name, self.get(name)) for name in self]
+
+
+def gate_tables(staged: dict[str, Path]) -> GateTables:
+    return GateTables(staged)
 
 
 def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
