@@ -48,6 +48,7 @@ from tasks.arabic import normalize_display, normalize_search  # noqa: E402
 from tasks.clean import clean_text, default_rules  # noqa: E402
 from tasks.dates import parse_date  # noqa: E402
 from tasks.learned import decide, line_rows, remove_learned  # noqa: E402
+from tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpora"
 CORPORA = {"egynews2013": SHARED / "egynews2013.jsonl.gz", "antjawhara": SHARED / "antjawhara.jsonl.gz",
@@ -105,9 +106,13 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
     schema = pa.schema([("article_id", pa.string()), ("outlet", pa.string()), ("title", pa.string()), ("body", pa.string()),
                         ("published_at", pa.timestamp("us", tz="UTC")), ("source_uri", pa.string())])
     table = pa.Table.from_pylist(rows, schema=schema)
+    # the three steps as the streaming run calls them: observe (per batch), decide (over everything), apply
     run = line_rows(table, cfg, "heldout")
+    edges = edge_rows(table, cfg, "heldout")
     learned = decide(run.table, cfg)
     articles, removed, _ = remove_learned(table, run, learned, "heldout", cfg)
+    articles, by_template, _ = remove_templates(articles, decide_templates(edges, cfg), "heldout", cfg)
+    removed = pa.concat_tables([removed, by_template])
     bodies = {a: (b or "").split("\n") for a, b in zip(articles["article_id"].to_pylist(), articles["body"].to_pylist())}
     return bodies, removed
 

@@ -166,6 +166,7 @@ LINES = pa.schema(
         # outlet whose runs often hold its own stories' titles links to stories there); null in rows
         # written before this column
         ("in_link_run", pa.bool_()),
+        ("source", pa.string()),          # input file (or night) of the story: recurrence without dates (issue 11)
     ]
 )
 

@@ -1,0 +1,243 @@
+"""Learned line templates: per outlet, a fixed piece at the edge of its bodies followed by text that varies.
+
+Whole repeated lines are `tasks/learned.py`'s job. Some outlets glue their boilerplate to a line that is
+different in every story: a credit before the first paragraph ("<outlet> - <city>: <paragraph>"), a share
+prompt before it, a link back at the end ("<label> <outlet>: <headline>"), a tag list after the last
+paragraph ("... <label>: tag1 tag2 tag3"). The fixed part is found from recurrence alone, per outlet:
+
+* **observe** (`edge_rows`, per batch): for each distinct story, the hashes of the first line's and the last
+  line's prefixes that end at a separator (":", "-", "|"; at most ``template_max_words`` words), and of
+  the last line's labels (one to three words ending in ":" with text before them). One small row each, no text.
+* **decide** (`decide_templates`, over all observed rows + history): a prefix or label is a template where it
+  is in at least ``template_min_stories`` stories from at least ``min_sources`` input files (or nights), and
+  the lines it sits in vary (distinct lines at least ``template_min_variety`` of its stories): a line that is
+  the same everywhere is a whole template line, left to `learned.repeated`.
+* **apply** (`remove_templates`, per batch): the longest template prefix of the first line is cut and the
+  paragraph kept; the last line's template prefix goes with the line when what follows is a headline (a link
+  back), else only the prefix; a template label in the last line is cut with everything after it (the tags).
+  Recorded as rule ``learned.template``; category by what the removed text is (tags, share, agency) if that
+  shows, else ``repeated``. A prefix that is speech ("وقال:"), verse or a quote is never cut.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from akhbar.settings import LearnedSettings
+from schemas.tables import BOILERPLATE, QUARANTINE
+from tasks.arabic import normalize_search
+from tasks.base import quarantine_row
+from tasks.clean import is_headline
+from tasks.learned import _hash64, is_verse_or_quote
+
+RULE = "learned.template"
+# The observed rows (small, hashed): the lead stores them as a lake table beside `lines` (see the report).
+EDGES = pa.schema([
+    ("outlet", pa.string()),
+    ("story_hash", pa.int64()),
+    ("source", pa.string()),     # input file or night
+    ("edge", pa.string()),       # first_prefix | last_prefix | last_label
+    ("k", pa.int32()),           # words in the fixed part
+    ("key_hash", pa.int64()),    # blake2b-64 of the fixed part, search-normalized
+    ("line_hash", pa.int64()),   # blake2b-64 of the whole line: does the rest vary?
+    ("run_id", pa.string()),
+])
+_SEPARATOR_END = re.compile(r"[:：|\-–—_]$")
+_SEPARATOR = frozenset({"-", "–", "—", ":", "|", "_", "--"})
+# Speech and lead-ins that open many paragraphs without being boilerplate.
+_SPEECH = re.compile(r"^[وف]?(?:قال|قالت|أضاف|أضافت|اضاف|تابع|تابعت|أكد|أكدت|اكد|أوضح|أوضحت|يقول|تقول|أشار|سأل|يسأل|أجاب|ردا|رداً"
+                     r"|مضيفا|مضيفاً|مشيرا|مشيراً|قائلا|قائلاً|متابعا|متابعاً|مؤكدا|مؤكداً|موضحا|موضحاً|لافتا|لافتاً|مشددا|مشدداً|معتبرا|معتبراً)")
+_CATEGORY = (
+    (re.compile(r"كلمات|الكلمات|وسوم|الوسوم|تاجز|tags|Tags|هاشتاج|هاشتاغ"), "tags"),
+    (re.compile(r"شارك|تابع|اضغط|إضغط|انقر|حمّل|حمل\s+تطبيق|اشترك"), "share"),
+    (re.compile(r"[أا]\s*ش\s*[أا]|رويترز|[أا]\s*ف\s*ب|وكالة|وكالات|الأناضول"), "agency"),
+)
+
+
+def _norm_key(words: list[str]) -> int | None:
+    norm = normalize_search(" ".join(words))
+    return _hash64(norm) if norm else None
+
+
+def _prefix_ends(words: list[str], most: int) -> list[int]:
+    """Word counts k (1..most, leaving at least one word after) where words[:k] ends at a separator."""
+    ends = []
+    for k in range(1, min(most, len(words) - 1) + 1):
+        if _SEPARATOR_END.search(words[k - 1]) or words[k - 1] in _SEPARATOR:
+            ends.append(k)
+    return ends
+
+
+_SENTENCE_END = re.compile(r"[.!؟?]$")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _labels(words: list[str]) -> list[tuple[int, int]]:
+    """(end, n): a label of n words (1-3, with letters) ending at words[end] with ":", glued after the last
+    paragraph's final sentence (the word before it ends in ". ! ؟"): "... الجلسة. الوسوم: ...". A colon after a
+    comma ("..., مضيفا: ...") or inside a schedule line opens a quote or a value, not a tag list."""
+    out = []
+    for j in range(1, len(words) - 1):
+        if words[j].endswith((":", "：")):
+            for n in range(1, 4):
+                start = j - n + 1
+                if start >= 1 and _SENTENCE_END.search(words[start - 1]) and _LETTERS.search(" ".join(words[start:j + 1])):
+                    out.append((j, n))
+    return out
+
+
+def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> pa.Table:
+    """Observe: the hashed prefixes and labels of each distinct story's first and last lines (EDGES rows)."""
+    out: dict[str, list] = {name: [] for name in EDGES.names}
+    seen: set[tuple[str, int]] = set()
+    sources = cleaned["source_uri"].to_pylist() if "source_uri" in cleaned.column_names else [None] * cleaned.num_rows
+    for body, outlet, source in zip(cleaned["body"].to_pylist(), cleaned["outlet"].to_pylist(), sources):
+        lines = (body or "").split("\n")
+        story = _hash64(" ".join(normalize_search(ln) for ln in lines))
+        if (outlet, story) in seen:
+            continue
+        seen.add((outlet, story))
+        rows: list[tuple[str, int, int | None, int | None]] = []
+        first, last = lines[0].split(), lines[-1].split() if len(lines) > 1 else []
+        for edge, words in (("first_prefix", first), ("last_prefix", last)):
+            if words:
+                line_key = _norm_key(words)
+                rows += [(edge, k, _norm_key(words[:k]), line_key) for k in _prefix_ends(words, cfg.template_max_words)]
+        if last:
+            line_key = _norm_key(last)
+            rows += [("last_label", n, _norm_key(last[j - n + 1:j + 1]), line_key) for j, n in _labels(last)]
+        for edge, k, key, line_key in rows:
+            if key is None:
+                continue
+            out["outlet"].append(outlet)
+            out["story_hash"].append(story)
+            out["source"].append(source)
+            out["edge"].append(edge)
+            out["k"].append(k)
+            out["key_hash"].append(key)
+            out["line_hash"].append(line_key)
+            out["run_id"].append(run_id)
+    return pa.table(out, schema=EDGES)
+
+
+@dataclass
+class Templates:
+    """Per outlet: (edge, k) -> template key hashes."""
+
+    keys: dict[str, dict[tuple[str, int], set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+
+_DECIDE_SQL = """
+WITH keys AS (SELECT DISTINCT outlet, edge, k, key_hash FROM run_edges),
+everything AS (
+    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash FROM run_edges
+    UNION ALL
+    SELECT outlet, story_hash, coalesce(source, run_id), edge, k, key_hash, line_hash
+    FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash)
+)
+SELECT outlet, edge, k, key_hash, count(DISTINCT story_hash) AS stories, count(DISTINCT src) AS sources,
+       count(DISTINCT line_hash) AS variants
+FROM everything
+GROUP BY ALL
+HAVING count(DISTINCT story_hash) >= $min_stories
+"""
+
+
+def decide_templates(run_edges: pa.Table, cfg: LearnedSettings, history: pa.Table | None = None) -> Templates:
+    """Decide: which prefixes and labels are templates, per outlet, from this run's rows plus the history's."""
+    found = Templates()
+    if not cfg.enabled or not run_edges.num_rows:
+        return found
+    con = duckdb.connect()
+    try:
+        con.register("run_edges", run_edges)
+        con.register("history_edges", history if history is not None else EDGES.empty_table())
+        rows = con.execute(_DECIDE_SQL, {"min_stories": cfg.template_min_stories}).fetchall()
+    finally:
+        con.close()
+    for outlet, edge, k, key, stories, sources, variants in rows:
+        if sources >= cfg.min_sources and variants >= cfg.template_min_variety * stories:
+            found.keys[outlet][(edge, k)].add(key)
+    return found
+
+
+def _category(text: str) -> str:
+    return next((cat for regex, cat in _CATEGORY if regex.search(text)), "repeated")
+
+
+_DIACRITICS = re.compile(r"[\u064B-\u0652\u0670]")
+
+
+def _cuttable(fixed: str) -> bool:
+    return not (_SPEECH.match(_DIACRITICS.sub("", fixed)) or is_verse_or_quote(fixed))
+
+
+def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: LearnedSettings) -> tuple[str, list[str]]:
+    """Apply to one body: returns the new body and the removed pieces."""
+    lines = body.split("\n")
+    removed: list[str] = []
+
+    def longest_prefix(words: list[str], edge: str) -> int:
+        for k in reversed(_prefix_ends(words, cfg.template_max_words)):
+            if _norm_key(words[:k]) in keys.get((edge, k), ()) and _cuttable(" ".join(words[:k])):
+                return k
+        return 0
+
+    words = lines[0].split()
+    k = longest_prefix(words, "first_prefix")
+    if k:
+        removed.append(" ".join(words[:k]))
+        lines[0] = " ".join(words[k:])
+    if len(lines) > 1:
+        words = lines[-1].split()
+        k = longest_prefix(words, "last_prefix")
+        # a link back names a label and the outlet (two words at least) before the headline; one word before a
+        # colon in a last line is a list's lead-in ("البرنامج: ...") as often
+        if k >= 2:
+            rest = " ".join(words[k:])
+            if is_headline(rest):      # a link back: the label and the headline it points to
+                removed.append(lines[-1])
+                lines[-1] = ""
+            else:
+                removed.append(" ".join(words[:k]))
+                lines[-1] = rest
+        words = lines[-1].split()
+        for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
+            start = j - n + 1
+            if _norm_key(words[start:j + 1]) in keys.get(("last_label", n), ()) and _cuttable(" ".join(words[start:j + 1])):
+                removed.append(" ".join(words[start:]))
+                lines[-1] = " ".join(words[:start])
+                break
+    return "\n".join(line for line in lines if line.strip()), removed
+
+
+def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: LearnedSettings
+                     ) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Apply to a batch. Returns (articles, boilerplate rows, quarantine rows for bodies left empty)."""
+    import pyarrow.compute as pc
+
+    ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    new_bodies, removed, empty = [], [], []
+    for article_id, outlet, body in zip(ids, outlets, bodies):
+        keys = templates.keys.get(outlet)
+        if not keys or not body:
+            new_bodies.append(body)
+            continue
+        new, gone = strip_templates(body, keys, cfg)
+        removed += [{"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
+                    for text in gone]
+        if gone and not new.strip():
+            empty.append(article_id)
+        new_bodies.append(new if gone else body)
+    articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
+    bad = []
+    if empty:
+        gone_mask = pc.is_in(articles["article_id"], value_set=pa.array(empty, pa.string()))
+        bad = [quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned templates)")
+               for r in cleaned.filter(gone_mask).to_pylist()]
+        articles = articles.filter(pc.invert(gone_mask))
+    return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), pa.Table.from_pylist(bad, schema=QUARANTINE)
