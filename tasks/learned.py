@@ -85,7 +85,7 @@ _SENTENCE_OPENER = re.compile(
 # تعالى", "صدق الله العظيم"), verse (hemistichs split by asterisks or a wide gap), a line that is all quotation,
 # and a letter's salutation or closing formula.
 _SCRIPTURE = re.compile(r"[﴿﴾]|(?:^|\s)(?:قال|يقول)\s+(?:الله\s+)?(?:تعالى|سبحانه)|صدق\s+الله\s+العظيم|(?:^|\s)بسم\s+الله\s+الرحمن\s+الرحيم")
-_VERSE = re.compile(r"\S\s*(?:\*+|…{2,}|\.{4,})\s*\S|\S\s{3,}\S")
+_VERSE = re.compile(r"[^\W\d_]\s+\*+\s+[^\W\d_]|[^\W\d_]\s*(?:…{2,}|\.{4,})\s*[^\W\d_]|\S\s{3,}\S")   # not "** جميع ..."
 _ALL_QUOTED = re.compile(r'^\s*(?:«[^«»]+»|"[^"]+"|“[^“”]+”)\s*[.!؟?]?\s*$')
 _SALUTATION = re.compile(r"^(?:و?السلام\s+عليكم|وعليكم\s+السلام|و?تفضلوا\s+(?:بقبول|مني)|مع\s+(?:خالص|فائق|أطيب)\s+(?:التحية|التحيات|الاحترام|التقدير)"
                          r"|و?الله\s+(?:من\s+وراء\s+القصد|الموفق|ولي\s+التوفيق|المستعان)|(?:حفظ|رحم)\s+الله|اللهم\s)")
@@ -456,7 +456,7 @@ def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_
     from tasks.templates import decide_templates, edge_rows, remove_templates
 
     run = line_rows(cleaned, cfg, run_id)
-    edges = edge_rows(cleaned, cfg, run_id)
+    edges = edge_rows(cleaned, cfg, run_id, run.stories)
     learned = decide(run.table, cfg, data_dir, history)
     articles, removed, bad = remove_learned(cleaned, run, learned, run_id, cfg)
     articles, by_template, bad_t = remove_templates(articles, decide_templates(edges, cfg, edge_history), run_id, cfg)

@@ -13,8 +13,8 @@ paragraph ("... <label>: tag1 tag2 tag3"). The fixed part is found from recurren
   the lines it sits in vary (distinct lines at least ``template_min_variety`` of its stories): a line that is
   the same everywhere is a whole template line, left to `learned.repeated`.
 * **apply** (`remove_templates`, per batch): the longest template prefix of the first line is cut and the
-  paragraph kept; the last line's template prefix goes with the line when what follows is a headline (a link
-  back), else only the prefix; a template label in the last line is cut with everything after it (the tags).
+  paragraph kept; the last line goes when it opens with a template prefix (two words at least) and what follows
+  is a headline (a link back); a template label in the last line is cut with everything after it (the tags).
   Recorded as rule ``learned.template``; category by what the removed text is (tags, share, agency) if that
   shows, else ``repeated``. A prefix that is speech ("وقال:"), verse or a quote is never cut.
 """
@@ -48,9 +48,12 @@ EDGES = pa.schema([
 ])
 _SEPARATOR_END = re.compile(r"[:：|\-–—_]$")
 _SEPARATOR = frozenset({"-", "–", "—", ":", "|", "_", "--"})
-# Speech and lead-ins that open many paragraphs without being boilerplate.
-_SPEECH = re.compile(r"^[وف]?(?:قال|قالت|أضاف|أضافت|اضاف|تابع|تابعت|أكد|أكدت|اكد|أوضح|أوضحت|يقول|تقول|أشار|سأل|يسأل|أجاب|ردا|رداً"
-                     r"|مضيفا|مضيفاً|مشيرا|مشيراً|قائلا|قائلاً|متابعا|متابعاً|مؤكدا|مؤكداً|موضحا|موضحاً|لافتا|لافتاً|مشددا|مشدداً|معتبرا|معتبراً)(?![\w])")
+# Speech, lead-ins and phrases that open many paragraphs without being boilerplate, matched on the
+# search-normalized text (hamza and diacritics folded): "وقال:", "وزاد البيان:", "واوضح:", "مضيفا:", and a
+# prefix opening with a preposition ("في الصحف اليوم:" heads a press review): a credit names an outlet or a place.
+_SPEECH = re.compile(r"^[وف]?(?:قال|قالت|اضاف|اضافت|تابع|تابعت|اكد|اكدت|اوضح|اوضحت|يقول|تقول|اشار|اشارت|سال|يسال|اجاب|اجابت|رد|ردت|زاد|زادت"
+                     r"|واصل|واصلت|اختتم|ختم|اردف|استطرد|استدرك|تسال|تساءل|لفت|نقل|ذكر|ذكرت|كتب|كتبت|علق|علقت|بين|بينت"
+                     r"|مضيفا|مشيرا|قائلا|متابعا|موكدا|مؤكدا|موضحا|لافتا|مشددا|معتبرا|ردا|في|من|على|عن|الى|مع|بعد|قبل|منذ|خلال)(?!\w)")
 _CATEGORY = (
     (re.compile(r"كلمات|الكلمات|وسوم|الوسوم|تاجز|tags|Tags|هاشتاج|هاشتاغ"), "tags"),
     (re.compile(r"شارك|تابع|اضغط|إضغط|انقر|حمّل|حمل\s+تطبيق|اشترك"), "share"),
@@ -73,16 +76,20 @@ def _prefix_ends(words: list[str], most: int) -> list[int]:
 
 
 _SENTENCE_END = re.compile(r"[.!؟?]$")
+TAGS_MAX_WORDS = 15
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 def _labels(words: list[str]) -> list[tuple[int, int]]:
     """(end, n): a label of n words (1-3, with letters) ending at words[end] with ":", glued after the last
-    paragraph's final sentence (the word before it ends in ". ! ؟"): "... الجلسة. الوسوم: ...". A colon after a
-    comma ("..., مضيفا: ...") or inside a schedule line opens a quote or a value, not a tag list."""
+    paragraph's final sentence (the word before it ends in ". ! ؟"): "... الجلسة. الوسوم: ...", and followed by
+    what tags look like: a few words (at most TAGS_MAX_WORDS) with no sentence in them. A colon after a comma
+    ("..., مضيفا: ...") or inside a schedule line, or one opening a quoted sentence ("... الفوز. وواصل: ... ."),
+    is not a tag list."""
     out = []
     for j in range(1, len(words) - 1):
-        if words[j].endswith((":", "：")):
+        tail = words[j + 1:]
+        if words[j].endswith((":", "：")) and len(tail) <= TAGS_MAX_WORDS and not any(_SENTENCE_END.search(w) for w in tail):
             for n in range(1, 4):
                 start = j - n + 1
                 if start >= 1 and _SENTENCE_END.search(words[start - 1]) and _LETTERS.search(" ".join(words[start:j + 1])):
@@ -90,14 +97,17 @@ def _labels(words: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> pa.Table:
-    """Observe: the hashed prefixes and labels of each distinct story's first and last lines (EDGES rows)."""
+def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories: list[int] | None = None) -> pa.Table:
+    """Observe: the hashed prefixes and labels of each distinct story's first and last lines (EDGES rows).
+    `stories`: the articles' story hashes if already known (`learned.line_rows(...).stories`), else computed."""
     out: dict[str, list] = {name: [] for name in EDGES.names}
     seen: set[tuple[str, int]] = set()
     sources = cleaned["source_uri"].to_pylist() if "source_uri" in cleaned.column_names else [None] * cleaned.num_rows
-    for body, outlet, source in zip(cleaned["body"].to_pylist(), cleaned["outlet"].to_pylist(), sources):
+    known = stories if stories is not None else [None] * cleaned.num_rows
+    for body, outlet, source, story in zip(cleaned["body"].to_pylist(), cleaned["outlet"].to_pylist(), sources, known):
         lines = (body or "").split("\n")
-        story = _hash64(" ".join(normalize_search(ln) for ln in lines))
+        if story is None:
+            story = _hash64(" ".join(normalize_search(ln) for ln in lines))
         if (outlet, story) in seen:
             continue
         seen.add((outlet, story))
@@ -173,7 +183,7 @@ _DIACRITICS = re.compile(r"[\u064B-\u0652\u0670]")
 
 
 def _cuttable(fixed: str) -> bool:
-    return not (_SPEECH.match(_DIACRITICS.sub("", fixed)) or is_verse_or_quote(fixed))
+    return not (_SPEECH.match(normalize_search(_DIACRITICS.sub("", fixed))) or is_verse_or_quote(fixed))
 
 
 def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: LearnedSettings) -> tuple[str, list[str]]:
@@ -197,14 +207,9 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
         k = longest_prefix(words, "last_prefix")
         # a link back names a label and the outlet (two words at least) before the headline; one word before a
         # colon in a last line is a list's lead-in ("البرنامج: ...") as often
-        if k >= 2:
-            rest = " ".join(words[k:])
-            if is_headline(rest):      # a link back: the label and the headline it points to
-                removed.append(lines[-1])
-                lines[-1] = ""
-            else:
-                removed.append(" ".join(words[:k]))
-                lines[-1] = rest
+        if k >= 2 and is_headline(" ".join(words[k:])):   # a link back: the label and the headline it points to
+            removed.append(lines[-1])
+            lines[-1] = ""
         words = lines[-1].split()
         for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
             start = j - n + 1
@@ -220,6 +225,8 @@ def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: 
     """Apply to a batch. Returns (articles, boilerplate rows, quarantine rows for bodies left empty)."""
     import pyarrow.compute as pc
 
+    if not templates.keys:
+        return cleaned, BOILERPLATE.empty_table(), QUARANTINE.empty_table()
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
     new_bodies, removed, empty = [], [], []
     for article_id, outlet, body in zip(ids, outlets, bodies):

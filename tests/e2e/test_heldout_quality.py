@@ -62,5 +62,5 @@ def test_overall_figures(per_outlet):
     body = sum(s["body"] for s in per_outlet.values())
     kept = sum(s["body_kept"] for s in per_outlet.values())
     assert articles == 120 and body == 524
-    assert left <= 8            # measured 8 of 120 (0.067); the target is 1%: not reached (El-Dostor captions)
+    assert left <= 7            # measured 7 of 120 (0.058); the target is 1%: not reached (El-Dostor captions)
     assert kept == body         # measured 524 of 524
