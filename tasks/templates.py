@@ -17,6 +17,12 @@ paragraph ("... <label>: tag1 tag2 tag3"). The fixed part is found from recurren
   is a headline (a link back); a template label in the last line is cut with everything after it (the tags).
   Recorded as rule ``learned.template``; category by what the removed text is (tags, share, agency) if that
   shows, else ``repeated``. A prefix that is speech ("وقال:"), verse or a quote is never cut.
+
+The same three steps learn a **first-line slot** (rule ``learned.first_line_slot``): some outlets put a label
+of their own above the first paragraph, different in each story (a reporter's name, an image caption: "مروة
+على", "البلاك بلوك"), too rare one by one to recur. Each story adds one row saying whether its first line has
+that shape (SLOT_MAX_WORDS words at most, headline-shaped, above a paragraph); where at least
+``slot_min_share`` of an outlet's stories (``slot_min_stories`` or more) have it, such first lines go.
 """
 from __future__ import annotations
 
@@ -35,12 +41,14 @@ from tasks.clean import is_headline
 from tasks.learned import _hash64, is_verse_or_quote
 
 RULE = "learned.template"
+SLOT_RULE = "learned.first_line_slot"
+SLOT_MAX_WORDS = 4
 # The observed rows (small, hashed): the lead stores them as a lake table beside `lines` (see the report).
 EDGES = pa.schema([
     ("outlet", pa.string()),
     ("story_hash", pa.int64()),
     ("source", pa.string()),     # input file or night
-    ("edge", pa.string()),       # first_prefix | last_prefix | last_label
+    ("edge", pa.string()),       # first_prefix | last_prefix | last_label | first_slot (k: 1 label-shaped, 0 not)
     ("k", pa.int32()),           # words in the fixed part
     ("key_hash", pa.int64()),    # blake2b-64 of the fixed part, search-normalized
     ("line_hash", pa.int64()),   # blake2b-64 of the whole line: does the rest vary?
@@ -120,6 +128,8 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
         if last:
             line_key = _norm_key(last)
             rows += [("last_label", n, _norm_key(last[j - n + 1:j + 1]), line_key) for j, n in _labels(last)]
+            first_key = _norm_key(first)
+            rows.append(("first_slot", int(slot_shaped(lines)), first_key, first_key))
         for edge, k, key, line_key in rows:
             if key is None:
                 continue
@@ -134,11 +144,20 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
     return pa.table(out, schema=EDGES)
 
 
+def slot_shaped(lines: list[str]) -> bool:
+    """The first line is a short label above a paragraph: a name or a caption, not a sentence or a lead-in."""
+    first = lines[0]
+    return (len(lines) >= 2 and len(first.split()) <= SLOT_MAX_WORDS and is_headline(first) and not is_headline(lines[1])
+            and _LETTERS.search(first) is not None   # not a lone "و" left from a broken sentence
+            and not is_verse_or_quote(first))
+
+
 @dataclass
 class Templates:
-    """Per outlet: (edge, k) -> template key hashes."""
+    """Per outlet: (edge, k) -> template key hashes; and the outlets with a first-line slot -> (stories, share)."""
 
     keys: dict[str, dict[tuple[str, int], set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    slots: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 _DECIDE_SQL = """
@@ -153,7 +172,18 @@ SELECT outlet, edge, k, key_hash, count(DISTINCT story_hash) AS stories, count(D
        count(DISTINCT line_hash) AS variants
 FROM everything
 GROUP BY ALL
-HAVING count(DISTINCT story_hash) >= $min_stories
+HAVING count(DISTINCT story_hash) >= $min_stories AND edge <> 'first_slot'
+"""
+_SLOT_SQL = """
+WITH outlets AS (SELECT DISTINCT outlet FROM run_edges),
+everything AS (
+    SELECT outlet, story_hash, k FROM run_edges WHERE edge = 'first_slot'
+    UNION ALL
+    SELECT outlet, story_hash, k FROM history_edges SEMI JOIN outlets USING (outlet) WHERE edge = 'first_slot'
+)
+SELECT outlet, count(DISTINCT story_hash) AS stories, count(DISTINCT story_hash) FILTER (WHERE k = 1) AS labelled
+FROM everything
+GROUP BY ALL
 """
 
 
@@ -167,8 +197,12 @@ def decide_templates(run_edges: pa.Table, cfg: LearnedSettings, history: pa.Tabl
         con.register("run_edges", run_edges)
         con.register("history_edges", history if history is not None else EDGES.empty_table())
         rows = con.execute(_DECIDE_SQL, {"min_stories": cfg.template_min_stories}).fetchall()
+        slots = con.execute(_SLOT_SQL).fetchall()
     finally:
         con.close()
+    for outlet, stories, labelled in slots:
+        if stories >= cfg.slot_min_stories and labelled >= cfg.slot_min_share * stories:
+            found.slots[outlet] = (stories, labelled / stories)
     for outlet, edge, k, key, stories, sources, variants in rows:
         if sources >= cfg.min_sources and variants >= cfg.template_min_variety * stories:
             found.keys[outlet][(edge, k)].add(key)
@@ -225,18 +259,23 @@ def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: 
     """Apply to a batch. Returns (articles, boilerplate rows, quarantine rows for bodies left empty)."""
     import pyarrow.compute as pc
 
-    if not templates.keys:
+    if not templates.keys and not templates.slots:
         return cleaned, BOILERPLATE.empty_table(), QUARANTINE.empty_table()
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
     new_bodies, removed, empty = [], [], []
     for article_id, outlet, body in zip(ids, outlets, bodies):
         keys = templates.keys.get(outlet)
-        if not keys or not body:
+        if not body or not (keys or outlet in templates.slots):
             new_bodies.append(body)
             continue
-        new, gone = strip_templates(body, keys, cfg)
-        removed += [{"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
-                    for text in gone]
+        slot = []
+        if outlet in templates.slots and slot_shaped(body.split("\n")):
+            first, body = body.split("\n", 1)
+            slot = [{"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}]
+        new, gone = strip_templates(body, keys, cfg) if keys else (body, [])
+        removed += slot + [{"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
+                           for text in gone]
+        gone = gone or [r["text"] for r in slot]
         if gone and not new.strip():
             empty.append(article_id)
         new_bodies.append(new if gone else body)

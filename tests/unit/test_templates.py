@@ -180,3 +180,29 @@ def test_a_place_agency_line_and_script_junk_go_and_fixture_lists_stay():
     c = clean_text(raw, title="برنامج الجولة المقبلة")
     assert c.body.split("\n") == raw.split("\n")[1:5]
     assert (c.dateline, c.agency) == ("المدينة", "أ ش أ")
+
+
+# ----------------------------------------------------------------------------- first-line slot
+
+def test_an_outlet_that_puts_a_short_label_above_most_first_paragraphs_loses_it():
+    names = ["سامر يوسف", "منى خليل", "أرشيف الموقع", "هالة فؤاد", "علي حسن", "ريم سالم"]
+    rows = []
+    for i in range(60):
+        lines = story(i % 12)
+        lines = [lines[0].replace("اليوم", f"اليوم {i}"), *lines[1:]]    # sixty distinct stories
+        if i % 3:                                           # two in three stories open with a label
+            lines = [names[i % 6], *lines]
+        rows.append((f"a{i}", "nakheel", lines, None, f"/l/part-{i % 3}.json"))
+    t = table(rows)
+    found = decide_templates(edge_rows(t, CFG), CFG)
+    assert "nakheel" in found.slots and found.slots["nakheel"][0] == 60
+    articles, removed, _ = remove_templates(t, found, "r1", CFG)
+    got = dict(zip(articles["article_id"].to_pylist(), articles["body"].to_pylist()))
+    assert got["a1"].split("\n")[0].startswith("افتتحت") and got["a0"] == t["body"][0].as_py()
+    assert set(removed["rule"].to_pylist()) == {"learned.first_line_slot"} and removed.num_rows == 40
+
+
+def test_an_outlet_whose_stories_rarely_open_with_a_label_keeps_them():
+    rows = [(f"a{i}", "furat", ([" مقتطفات"] if i % 10 == 0 else []) + story(i % 12), None, f"/l/{i % 3}.json")
+            for i in range(60)]
+    assert not decide_templates(edge_rows(table(rows), CFG), CFG).slots
