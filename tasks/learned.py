@@ -301,9 +301,15 @@ def decide(run_lines: pa.Table, cfg: LearnedSettings, data_dir: str | Path | Non
             con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
         else:
             con.register("history_lines", history if history is not None else LINES.empty_table())
+        # a history written before the `source` column has none: its rows count by their run (night)
+        if "source" not in {row[0] for row in con.execute("DESCRIBE history_lines").fetchall()}:
+            con.execute("CREATE TEMP VIEW history_lines_all AS SELECT *, NULL::VARCHAR AS source FROM history_lines")
+            stats_sql, link_sql = (q.replace("history_lines", "history_lines_all") for q in (_STATS_SQL, _LINK_SQL))
+        else:
+            stats_sql, link_sql = _STATS_SQL, _LINK_SQL
         con.register("run_lines", run_lines)
-        stats = con.execute(_STATS_SQL).fetchall()
-        links = con.execute(_LINK_SQL).fetchall()
+        stats = con.execute(stats_sql).fetchall()
+        links = con.execute(link_sql).fetchall()
     finally:
         con.close()
     for outlet, key, stories, days, leads, others, edge, titled, undated, sources in stats:

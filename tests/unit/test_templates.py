@@ -206,3 +206,13 @@ def test_an_outlet_whose_stories_rarely_open_with_a_label_keeps_them():
     rows = [(f"a{i}", "furat", ([" مقتطفات"] if i % 10 == 0 else []) + story(i % 12), None, f"/l/{i % 3}.json")
             for i in range(60)]
     assert not decide_templates(edge_rows(table(rows), CFG), CFG).slots
+
+
+def test_a_history_written_before_the_source_column_still_counts():
+    from tasks.learned import decide, line_rows
+
+    old_history = line_rows(table([(f"h{i}", "nakheel", story(i) + [SIGNOFF], None, None) for i in range(4, 8)]), CFG).table
+    old_history = old_history.drop_columns(["source"])          # rows from before the column
+    night = table([(f"a{i}", "nakheel", story(i) + [SIGNOFF], None, f"/landing/part-{i}.json") for i in range(4)])
+    learned = decide(line_rows(night, CFG, "r2").table, CFG, history=old_history)
+    assert learned.repeated["nakheel"]        # 8 undated stories: 4 files tonight + the history's night
