@@ -135,7 +135,6 @@ def test_templates_need_enough_stories_files_and_a_varying_rest():
 
 
 def test_speech_openers_are_never_cut_as_templates():
-    keys = {("first_prefix", 1): set()}
     t = table([(f"a{i}", "nakheel", [f"وقال: {story(i)[0]}", *story(i)[1:]], None, f"/l/part-{i % 3}.json") for i in range(9)])
     found = decide_templates(edge_rows(t, CFG), CFG)
     keys = found.keys["nakheel"]
