@@ -72,6 +72,21 @@ class LearnedSettings(BaseSettings):
     # In such an outlet, a lone headline this many words long between two paragraphs, the second going on
     # from the first, is a link too (shorter lone headlines are mostly subheadings).
     lone_link_min_words: int = Field(default=8, ge=1)
+    # Records without a date (archives whose date key is unknown): a template line needs min_stories undated
+    # stories from at least this many distinct input files or nights instead of min_days days.
+    min_sources: int = Field(default=3, ge=1)
+    # Learned line templates (tasks/templates.py): a fixed prefix of the first or last line, or a label in the
+    # last line, in at least this many stories from min_sources files, of at most template_max_words words,
+    # followed by text that varies (distinct lines / stories at least template_min_variety).
+    template_min_stories: int = Field(default=8, ge=2)
+    template_max_words: int = Field(default=8, ge=1)
+    template_min_variety: float = Field(default=0.8, ge=0, le=1)
+    # An outlet whose first body line is a short label (a reporter's name, an image caption: at most 4 words,
+    # headline-shaped, above a paragraph) in at least this share of its stories, over at least slot_min_stories
+    # stories, has a caption/byline slot there: such first lines go. Measured: Akhbar El-Yom 0.40, El-Dostor
+    # 0.47, El-Fagr 0.37; every other outlet of the shared corpora 0.10 or less (Al-Ahram's column subtitles).
+    slot_min_share: float = Field(default=0.25, ge=0, le=1)
+    slot_min_stories: int = Field(default=50, ge=1)
 
 
 class Settings(BaseSettings):

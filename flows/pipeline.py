@@ -35,7 +35,8 @@ from tasks.clean import clean_stage
 from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature_table
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
-from tasks.learned import Learned, apply_stage, decide, observe_stage
+from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
+from tasks.templates import decide_templates
 from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
 from tasks.read import LandingFile, ReadLimits, read_partitions
@@ -168,7 +169,8 @@ def first_pass(name: str, ctx: RunContext) -> PartLedger:
 def decide_step(ctx: RunContext) -> Learned:
     """Learned boilerplate, decided once for the run: this run's staged line hashes plus the lake's
     history (a full refresh counts this run's lines only)."""
-    return decide(ctx.staging.files("lines"), ctx.settings.learned, None if ctx.full_refresh else ctx.data_dir)
+    return decide_run(ctx.staging.files("lines"), ctx.staging.files("edges"), ctx.settings.learned,
+                      None if ctx.full_refresh else ctx.data_dir)
 
 
 _checkers: dict[int, RowChecker] = {}
@@ -216,6 +218,7 @@ def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bo
     observed = per_record_stages(records, ctx, led, rules=rules)
     started = time.perf_counter()
     learned = decide(led.table("lines"), ctx.settings.learned, history=history)
+    learned.templates = decide_templates(led.table("edges"), ctx.settings.learned)
     decide_seconds = time.perf_counter() - started
     articles = after_decision_stages(observed, ctx, learned, led, check_rows)
     return MemoryRun(articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts), decide_seconds, observed)
@@ -305,7 +308,7 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
     try:
         con.execute("SET preserve_insertion_order = false")
         published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
-        for name in ("boilerplate", "quarantine", "lines"):
+        for name in ("boilerplate", "quarantine", "lines", "edges"):
             files = st.files(name)
             if not files or (name != "quarantine" and published is None):
                 continue
@@ -335,6 +338,8 @@ def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -
         return f"SELECT {cols} FROM {src}"
     if name == "boilerplate":   # an article dropped after its spans were staged takes its spans with it
         return f"SELECT {cols} FROM {src} WHERE article_id IN (SELECT article_id FROM {published})"
+    if name == "edges":   # published stories only, each observation once
+        return f"SELECT DISTINCT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published})"
     # lines: a story met in several partitions counts once (its first article's rows), published stories only
     return (f"SELECT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published}) "
             f"QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)")

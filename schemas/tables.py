@@ -206,6 +206,19 @@ MANIFEST = pa.schema(
     ]
 )
 
+# Learned line templates (tasks/templates.py): the hashed prefixes and labels of each published
+# story's first and last lines, so later nights count a template over the whole history.
+EDGES = pa.schema([
+    ("outlet", pa.string()),
+    ("story_hash", pa.int64()),
+    ("source", pa.string()),     # input file or night
+    ("edge", pa.string()),       # first_prefix | last_prefix | last_label | first_slot (k: 1 label-shaped, 0 not)
+    ("k", pa.int32()),           # words in the fixed part
+    ("key_hash", pa.int64()),    # blake2b-64 of the fixed part, search-normalized
+    ("line_hash", pa.int64()),   # blake2b-64 of the whole line: does the rest vary?
+    ("run_id", pa.string()),
+])
+
 # Input paths a run did not read, each with its reason (hidden, symlink out of the landing folder,
 # not a regular file, unreadable, unsupported type, empty): every path is read or listed here.
 SKIPPED = pa.schema(
@@ -233,6 +246,7 @@ LINES = pa.schema(
         # outlet whose runs often hold its own stories' titles links to stories there); null in rows
         # written before this column
         ("in_link_run", pa.bool_()),
+        ("source", pa.string()),          # input file (or night) of the story: recurrence without dates (issue 11)
     ]
 )
 
@@ -249,5 +263,6 @@ PUBLISHED = {
     "manifest": MANIFEST,
     "lines": LINES,
     "skipped": SKIPPED,
+    "edges": EDGES,
 }
 

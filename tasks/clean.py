@@ -21,7 +21,8 @@ from tasks.dates import parse_date
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
-FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline"}
+# Fields a rule can fill; "credit" reads the match as a credit line (parse_credit: author, dateline, agency).
+FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline", "credit"}
 BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
 # A link to a story is its full headline: of 732 lines in the shared corpus's BBC bodies matched as
 # another BBC story's title (4 words or more), 5 have 4 words; of 1,492 unmatched headline-shaped
@@ -325,7 +326,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
             if rule.action == "strip_span" and rule.where == "head" and not _dateline_is_a_place(m):
                 continue  # "كما يقول المثل: ..." is the story's own lead-in, not where it was filed
             end_seen = end_seen or rule.end_marker
-            _take_fields(out, rule, m)
+            _take_fields(out, rule, m, outlet)
             if rule.action == "strip_span":
                 rest = (line[: m.start()].rstrip(" -–—") + " " + line[m.end():]).strip()
                 out.removed.append((rule.id, rule.category, m.group(0).strip()))
@@ -509,13 +510,18 @@ def _fill_credit(out: Cleaned, credit: Credit) -> None:
     out.published_at = out.published_at or credit.published_at
 
 
-def _take_fields(out: Cleaned, rule: Rule, m: re.Match) -> None:
+def _take_fields(out: Cleaned, rule: Rule, m: re.Match, outlet: str | None = None) -> None:
     for group, target in rule.fields:
         value = m.groupdict().get(group)
         if not value or not value.strip():
             continue
         value = value.strip(" \t:：-–—()")
-        if target == "keywords":
+        if target == "credit":   # which side is the place, the person, the agency: the credit parser decides
+            credit = parse_credit(value, outlet)
+            for name in ("author", "dateline", "agency"):
+                if getattr(out, name) is None and getattr(credit, name):
+                    setattr(out, name, getattr(credit, name))
+        elif target == "keywords":
             tags = split_keywords(value)
             if len(tags) == 1 and len(tags[0].split()) >= 4:   # no separator at all: cut later, by the text
                 out.space_tags.append(tags[0])

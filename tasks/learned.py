@@ -8,11 +8,13 @@ hash of their normalized text first, so a story the site files under three secti
 corpus does this) counts once. These lines are removed:
 
 * ``learned.repeated`` (category ``repeated``): a template line. It recurs in at least
-  ``min_stories`` stories published on at least ``min_days`` different days, sits near the top or
+  ``min_stories`` stories published on at least ``min_days`` different days (records without a date:
+  ``min_stories`` undated stories from at least ``min_sources`` input files or nights), sits near the top or
   the bottom of the body (median distance from the nearer edge at most ``max_edge`` lines), and is
   at most ``max_words`` words long. A background paragraph or a quote that several follow-up stories
   share fails the day spread (they run within a few days), and a columnist's recurring lead-in
-  ("... يسأل:") stays with the line it introduces.
+  ("... يسأل:") stays with the line it introduces. Quoted scripture, verse, a fully quoted line and a
+  letter's salutation are never template lines, however often a writer closes with them (`is_verse_or_quote`).
 * ``learned.leaked_lead`` (category ``related``): the first line of one of the outlet's stories
   that also turns up, not first, in at least ``min_leaks`` other stories: a site's "latest news"
   box scraped along with the article (the corpus's CNN pages end with the leads of four or five
@@ -80,6 +82,36 @@ _SENTENCE_OPENER = re.compile(
     r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت|هو|هي|هم|هناك)\b)")
 
 
+# Text a writer may close every piece with that is still the piece's own: scripture (ornate brackets, "قال
+# تعالى", "صدق الله العظيم"), verse (hemistichs split by asterisks or a wide gap), a line that is all quotation,
+# and a letter's salutation or closing formula.
+_SCRIPTURE = re.compile(r"[﴿﴾]|(?:^|\s)(?:قال|يقول)\s+(?:الله\s+)?(?:تعالى|سبحانه)|صدق\s+الله\s+العظيم|(?:^|\s)بسم\s+الله\s+الرحمن\s+الرحيم")
+_VERSE = re.compile(r"[^\W\d_]\s+\*+\s+[^\W\d_]|[^\W\d_]\s*(?:…{2,}|\.{4,})\s*[^\W\d_]|\S\s{3,}\S")   # not "** جميع ..."
+_ALL_QUOTED = re.compile(r'^\s*(?:«[^«»]+»|"[^"]+"|“[^“”]+”)\s*[.!؟?]?\s*$')
+_SALUTATION = re.compile(r"^(?:و?السلام\s+عليكم|وعليكم\s+السلام|و?تفضلوا\s+(?:بقبول|مني)|مع\s+(?:خالص|فائق|أطيب)\s+(?:التحية|التحيات|الاحترام|التقدير)"
+                         r"|و?الله\s+(?:من\s+وراء\s+القصد|الموفق|ولي\s+التوفيق|المستعان)|(?:حفظ|رحم)\s+الله|اللهم\s)")
+
+
+def is_verse_or_quote(line: str) -> bool:
+    """Scripture, verse, a fully quoted line or a salutation: content however often it recurs."""
+    return bool(_SCRIPTURE.search(line) or _VERSE.search(line) or _ALL_QUOTED.match(line) or _SALUTATION.match(line.strip()))
+
+
+# A site that breaks a sentence around a link leaves the pieces on lines of their own ("وقال، في" /
+# "حسابه على «تويتر»" / "، الثلاثاء: ..."): such a piece recurs in hundreds of stories and is still the
+# sentence's middle. It ends or follows a line ending in a particle, the next line opens with punctuation,
+# or it is a bare number.
+_PARTICLE_END = re.compile(r"(?:^|\s)(?:[وف]?(?:في|على|من|إلى|الى|عن|عبر|خلال|أن|إن|ان|مع|بين|حول|منذ|ب|ل|لـ|بـ)|المادة|رقم)$")
+_OPENS_WITH_PUNCT = re.compile(r"^[،,.:؛;)»”]")
+
+
+def inside_sentence(previous: str | None, line: str, following: str | None) -> bool:
+    """The line is a piece of a sentence the site broke across lines (around a link), not a line of its own."""
+    # (the first line may end in a name that is also a particle: "مروة على")
+    return bool((previous and following and _PARTICLE_END.search(line)) or (previous and _PARTICLE_END.search(previous))
+                or (following and _OPENS_WITH_PUNCT.match(following)) or line.strip().isdigit())
+
+
 def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
@@ -93,6 +125,17 @@ class Learned:
     titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))   # title key -> stories
     # outlets whose runs of headlines are link boxes -> (run lines, of them known titles)
     link_outlets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # template lines learned from undated stories (spread over input files, not days) -> their stories: a long
+    # one (a series' shared lead, a police story's closing formula) needs UNDATED_LONG_FACTOR times the stories
+    undated: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    templates: object = None   # tasks.templates.Templates: learned line templates (prefixes, labels, first-line slots)
+
+
+# Without dates, a sentence several stories of one series share (a police desk's lead, "وتم اتخاذ كافة
+# الإجراءات ...") spreads over input files as easily as a sign-off does; days would have told them apart.
+# A learned line longer than UNDATED_LONG_WORDS words needs UNDATED_LONG_FACTOR x min_stories undated stories.
+UNDATED_LONG_WORDS = 12
+UNDATED_LONG_FACTOR = 3
 
 
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
@@ -160,11 +203,12 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
     story_per_article: list[int] = []
     seen_story: set[tuple[str, int]] = set()
     bodies = cleaned["body"].to_pylist()
+    sources = cleaned["source_uri"].to_pylist() if "source_uri" in cleaned.column_names else [None] * cleaned.num_rows
     outlets = cleaned["outlet"].to_pylist()
     published = cleaned["published_at"].to_pylist()
     titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * cleaned.num_rows
     title_keys: list[int | None] = []
-    for body, outlet, when, title in zip(bodies, outlets, published, titles):
+    for body, outlet, when, title, source in zip(bodies, outlets, published, titles, sources):
         lines = (body or "").split("\n")
         keys: list[int | None] = []
         norms = [normalize_search(ln) for ln in lines]
@@ -199,15 +243,16 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
             out["line_count"].append(len(lines))
             out["run_id"].append(run_id)
             out["in_link_run"].append(i in in_run)
+            out["source"].append(source)
     return RunLines(pa.table(out, schema=LINES), keys_per_article, story_per_article, title_keys, runs_per_article)
 
 
 _STATS_SQL = """
 WITH keys AS (SELECT DISTINCT outlet, line_hash FROM run_lines),
 everything AS (
-    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count FROM run_lines
+    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count, coalesce(source, run_id) AS src FROM run_lines
     UNION ALL
-    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count
+    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count, coalesce(source, run_id)
     FROM history_lines SEMI JOIN keys USING (outlet, line_hash)
 )
 SELECT outlet, line_hash,
@@ -216,7 +261,9 @@ SELECT outlet, line_hash,
        count(DISTINCT story_hash) FILTER (WHERE line_no = 0) AS lead_stories,
        count(DISTINCT story_hash) FILTER (WHERE line_no > 0) AS other_stories,
        median(least(line_no, line_count - 1 - line_no)) FILTER (WHERE line_no >= 0) AS edge,
-       count(DISTINCT story_hash) FILTER (WHERE line_no = -1) AS title_stories
+       count(DISTINCT story_hash) FILTER (WHERE line_no = -1) AS title_stories,
+       count(DISTINCT story_hash) FILTER (WHERE line_no >= 0 AND published_day IS NULL) AS undated,
+       count(DISTINCT src) FILTER (WHERE line_no >= 0) AS sources
 FROM everything
 GROUP BY ALL
 HAVING count(DISTINCT story_hash) >= 2   -- every kind needs two stories (a linked title: its own + one more)
@@ -273,14 +320,24 @@ def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str
             con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
         else:
             con.register("history_lines", history if history is not None else LINES.empty_table())
+        # a history written before the `source` column has none: its rows count by their run (night)
+        if "source" not in {row[0] for row in con.execute("DESCRIBE history_lines").fetchall()}:
+            con.execute("CREATE TEMP VIEW history_lines_all AS SELECT *, NULL::VARCHAR AS source FROM history_lines")
+            stats_sql, link_sql = (q.replace("history_lines", "history_lines_all") for q in (_STATS_SQL, _LINK_SQL))
+        else:
+            stats_sql, link_sql = _STATS_SQL, _LINK_SQL
         _register_run_lines(con, run_lines)
-        stats = con.execute(_STATS_SQL).fetchall()
-        links = con.execute(_LINK_SQL).fetchall()
+        stats = con.execute(stats_sql).fetchall()
+        links = con.execute(link_sql).fetchall()
     finally:
         con.close()
-    for outlet, key, stories, days, leads, others, edge, titled in stats:
-        if stories >= cfg.min_stories and days >= cfg.min_days and edge is not None and edge <= cfg.max_edge:
+    for outlet, key, stories, days, leads, others, edge, titled, undated, sources in stats:
+        # where dates exist the day spread decides; undated stories need the spread over input files instead
+        spread = days >= cfg.min_days or (undated >= cfg.min_stories and sources >= cfg.min_sources)
+        if stories >= cfg.min_stories and spread and edge is not None and edge <= cfg.max_edge:
             learned.repeated[outlet].add(key)
+            if days < cfg.min_days:
+                learned.undated[outlet][key] = undated
         elif leads >= 1 and others >= cfg.min_leaks:
             learned.leaked[outlet].add(key)
         if titled and others:
@@ -322,8 +379,19 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
             new_bodies.append(body)
             continue
         repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
+        undated = learned.undated.get(outlet, {})
         lines = body.split("\n")
-        hits: list[tuple[str, str] | None] = [REPEATED if k is not None and k in repeated else None for k in keys]
+
+        def template_line(i: int, k: int | None, line: str) -> bool:
+            if k is None or k not in repeated or is_verse_or_quote(line):
+                return False
+            if inside_sentence(lines[i - 1] if i else None, line, lines[i + 1] if i + 1 < len(lines) else None):
+                return False
+            return not (k in undated and line.count(" ") >= UNDATED_LONG_WORDS
+                        and undated[k] < UNDATED_LONG_FACTOR * cfg.min_stories)
+
+        hits: list[tuple[str, str] | None] = [REPEATED if template_line(i, k, line) else None
+                                              for i, (k, line) in enumerate(zip(keys, lines))]
         # another story's headline among the paragraphs: a link to it ("related" box of the page)
         for i in range(1, len(lines)):
             k = keys[i]
@@ -392,6 +460,7 @@ class LearnedResult:
     lines: pa.Table           # this run's `lines` rows (all stories; `lines_for` keeps the published ones)
     stories: dict[str, int]   # article_id -> story hash
     learned: Learned
+    edges: pa.Table | None = None   # this run's template observations (tasks/templates.EDGES rows)
 
     def lines_for(self, article_ids: list[str]) -> pa.Table:
         """The `lines` rows of the stories these (published) articles tell."""
@@ -402,12 +471,17 @@ class LearnedResult:
 
 
 def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_dir: str | Path | None = None,
-                     history: pa.Table | None = None) -> LearnedResult:
-    """The whole step on one run's cleaned articles."""
+                     history: pa.Table | None = None, edge_history: pa.Table | None = None) -> LearnedResult:
+    """The whole step on one run's cleaned articles: template lines, leaked leads and links
+    (`remove_learned`), then line templates on what is left (`tasks.templates`; `edge_history`: the
+    template observations of earlier runs)."""
     run = line_rows(cleaned, cfg, run_id)
+    edges = edge_rows(cleaned, cfg, run_id, run.stories)
     learned = decide(run.table, cfg, data_dir, history)
     articles, removed, bad = remove_learned(cleaned, run, learned, run_id, cfg)
-    return LearnedResult(articles, removed, bad, run.table, dict(zip(cleaned["article_id"].to_pylist(), run.stories)), learned)
+    articles, by_template, bad_t = remove_templates(articles, decide_templates(edges, cfg, edge_history, data_dir), run_id, cfg)
+    return LearnedResult(articles, pa.concat_tables([removed, by_template]), pa.concat_tables([bad, bad_t]), run.table,
+                         dict(zip(cleaned["article_id"].to_pylist(), run.stories)), learned, edges)
 
 
 # ----------------------------------------------------------------------------- stages
@@ -429,6 +503,7 @@ def observe_stage(batch: pa.Table, cfg: LearnedSettings, run_id: str, seq_base: 
             .append_column("link_runs", pa.array(flat_runs, pa.list_(pa.int32()))))
     result = StageResult(kept.select(OBSERVED.names))
     result.tables["lines"] = lines
+    result.tables["edges"] = edge_rows(batch, cfg, run_id, run.stories)
     result.counts.update(lines_observed=lines.num_rows)
     return result
 
@@ -439,6 +514,21 @@ def apply_stage(batch: pa.Table, learned: Learned, cfg: LearnedSettings, run_id:
     run = RunLines(LINES.empty_table(), batch["line_keys"].to_pylist(), batch["story_hash"].to_pylist(),
                    batch["title_key"].to_pylist(), runs)
     articles, removed, bad = remove_learned(batch, run, learned, run_id, cfg)
+    if learned.templates is not None:
+        articles, by_template, bad_t = remove_templates(articles, learned.templates, run_id, cfg)
+        removed, bad = pa.concat_tables([removed, by_template]), pa.concat_tables([bad, bad_t])
     result = StageResult(articles, removed, bad)
     result.counts.update(learned_lines_removed=removed.num_rows)
     return result
+
+
+def decide_run(lines: pa.Table | list[Path], edges: pa.Table | list[Path], cfg: LearnedSettings,
+               data_dir: str | Path | None = None) -> Learned:
+    """The run-wide decision: template lines, leaked leads and link boxes from the line hashes, line
+    templates from the edge hashes, each over this run plus the lake's history under `data_dir`."""
+    learned = decide(lines, cfg, data_dir)
+    learned.templates = decide_templates(edges, cfg, data_dir=data_dir)
+    return learned
+
+
+from tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402  (templates reads this module's helpers)

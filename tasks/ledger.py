@@ -148,7 +148,9 @@ class MemoryLedger(PartLedger):
         parts = self.kept.get(kind)
         if parts:
             return pa.concat_tables(parts, promote_options="default")
-        return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES}[kind].empty_table()
+        from schemas.tables import EDGES
+
+        return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES, "edges": EDGES}[kind].empty_table()
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,7 @@ CREATE OR REPLACE VIEW lines AS
 -- Input paths a run did not read, with the reason (every path is read or listed here).
 CREATE OR REPLACE VIEW skipped AS
     SELECT * FROM read_parquet('{lake}/skipped/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
+
+-- Hashed prefixes and labels of published stories' edge lines (learned line templates, tasks/templates.py).
+CREATE OR REPLACE VIEW edges AS
+    SELECT * FROM read_parquet('{lake}/edges/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

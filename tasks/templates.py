@@ -1,0 +1,295 @@
+"""Learned line templates: per outlet, a fixed piece at the edge of its bodies followed by text that varies.
+
+Whole repeated lines are `tasks/learned.py`'s job. Some outlets glue their boilerplate to a line that is
+different in every story: a credit before the first paragraph ("<outlet> - <city>: <paragraph>"), a share
+prompt before it, a link back at the end ("<label> <outlet>: <headline>"), a tag list after the last
+paragraph ("... <label>: tag1 tag2 tag3"). The fixed part is found from recurrence alone, per outlet:
+
+* **observe** (`edge_rows`, per batch): for each distinct story, the hashes of the first line's and the last
+  line's prefixes that end at a separator (":", "-", "|"; at most ``template_max_words`` words), and of
+  the last line's labels (one to three words ending in ":" with text before them). One small row each, no text.
+* **decide** (`decide_templates`, over all observed rows + history): a prefix or label is a template where it
+  is in at least ``template_min_stories`` stories from at least ``min_sources`` input files (or nights), and
+  the lines it sits in vary (distinct lines at least ``template_min_variety`` of its stories): a line that is
+  the same everywhere is a whole template line, left to `learned.repeated`.
+* **apply** (`remove_templates`, per batch): the longest template prefix of the first line is cut and the
+  paragraph kept; the last line goes when it opens with a template prefix (two words at least) and what follows
+  is a headline (a link back); a template label in the last line is cut with everything after it (the tags).
+  Recorded as rule ``learned.template``; category by what the removed text is (tags, share, agency) if that
+  shows, else ``repeated``. A prefix that is speech ("وقال:"), verse or a quote is never cut.
+
+The same three steps learn a **first-line slot** (rule ``learned.first_line_slot``): some outlets put a label
+of their own above the first paragraph, different in each story (a reporter's name, an image caption: "مروة
+على", "البلاك بلوك"), too rare one by one to recur. Each story adds one row saying whether its first line has
+that shape (SLOT_MAX_WORDS words at most, headline-shaped, above a paragraph); where at least
+``slot_min_share`` of an outlet's stories (``slot_min_stories`` or more) have it, such first lines go.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from akhbar.settings import LearnedSettings
+from schemas.tables import BOILERPLATE, QUARANTINE
+from tasks.arabic import normalize_search
+from tasks.base import quarantine_row
+from schemas.tables import EDGES
+from tasks.publish import create_table_views
+from tasks.clean import is_headline
+from tasks.learned import _hash64, is_verse_or_quote
+
+RULE = "learned.template"
+SLOT_RULE = "learned.first_line_slot"
+SLOT_MAX_WORDS = 4
+_SEPARATOR_END = re.compile(r"[:：|\-–—_]$")
+_SEPARATOR = frozenset({"-", "–", "—", ":", "|", "_", "--"})
+# Speech, lead-ins and phrases that open many paragraphs without being boilerplate, matched on the
+# search-normalized text (hamza and diacritics folded): "وقال:", "وزاد البيان:", "واوضح:", "مضيفا:", and a
+# prefix opening with a preposition ("في الصحف اليوم:" heads a press review): a credit names an outlet or a place.
+_SPEECH = re.compile(r"^[وف]?(?:قال|قالت|اضاف|اضافت|تابع|تابعت|اكد|اكدت|اوضح|اوضحت|يقول|تقول|اشار|اشارت|سال|يسال|اجاب|اجابت|رد|ردت|زاد|زادت"
+                     r"|واصل|واصلت|اختتم|ختم|اردف|استطرد|استدرك|تسال|تساءل|لفت|نقل|ذكر|ذكرت|كتب|كتبت|علق|علقت|بين|بينت"
+                     r"|مضيفا|مشيرا|قائلا|متابعا|موكدا|مؤكدا|موضحا|لافتا|مشددا|معتبرا|ردا|في|من|على|عن|الى|مع|بعد|قبل|منذ|خلال)(?!\w)")
+_CATEGORY = (
+    (re.compile(r"كلمات|الكلمات|وسوم|الوسوم|تاجز|tags|Tags|هاشتاج|هاشتاغ"), "tags"),
+    (re.compile(r"شارك|تابع|اضغط|إضغط|انقر|حمّل|حمل\s+تطبيق|اشترك"), "share"),
+    (re.compile(r"[أا]\s*ش\s*[أا]|رويترز|[أا]\s*ف\s*ب|وكالة|وكالات|الأناضول"), "agency"),
+)
+
+
+def _norm_key(words: list[str]) -> int | None:
+    norm = normalize_search(" ".join(words))
+    return _hash64(norm) if norm else None
+
+
+def _prefix_ends(words: list[str], most: int) -> list[int]:
+    """Word counts k (1..most, leaving at least one word after) where words[:k] ends at a separator."""
+    ends = []
+    for k in range(1, min(most, len(words) - 1) + 1):
+        if _SEPARATOR_END.search(words[k - 1]) or words[k - 1] in _SEPARATOR:
+            ends.append(k)
+    return ends
+
+
+_SENTENCE_END = re.compile(r"[.!؟?]$")
+TAGS_MAX_WORDS = 15
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _labels(words: list[str]) -> list[tuple[int, int]]:
+    """(end, n): a label of n words (1-3, with letters) ending at words[end] with ":", glued after the last
+    paragraph's final sentence (the word before it ends in ". ! ؟"): "... الجلسة. الوسوم: ...", and followed by
+    what tags look like: a few words (at most TAGS_MAX_WORDS) with no sentence in them. A colon after a comma
+    ("..., مضيفا: ...") or inside a schedule line, or one opening a quoted sentence ("... الفوز. وواصل: ... ."),
+    is not a tag list."""
+    out = []
+    for j in range(1, len(words) - 1):
+        tail = words[j + 1:]
+        if words[j].endswith((":", "：")) and len(tail) <= TAGS_MAX_WORDS and not any(_SENTENCE_END.search(w) for w in tail):
+            for n in range(1, 4):
+                start = j - n + 1
+                if start >= 1 and _SENTENCE_END.search(words[start - 1]) and _LETTERS.search(" ".join(words[start:j + 1])):
+                    out.append((j, n))
+    return out
+
+
+def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories: list[int] | None = None) -> pa.Table:
+    """Observe: the hashed prefixes and labels of each distinct story's first and last lines (EDGES rows).
+    `stories`: the articles' story hashes if already known (`learned.line_rows(...).stories`), else computed."""
+    out: dict[str, list] = {name: [] for name in EDGES.names}
+    seen: set[tuple[str, int]] = set()
+    sources = cleaned["source_uri"].to_pylist() if "source_uri" in cleaned.column_names else [None] * cleaned.num_rows
+    known = stories if stories is not None else [None] * cleaned.num_rows
+    for body, outlet, source, story in zip(cleaned["body"].to_pylist(), cleaned["outlet"].to_pylist(), sources, known):
+        lines = (body or "").split("\n")
+        if story is None:
+            story = _hash64(" ".join(normalize_search(ln) for ln in lines))
+        if (outlet, story) in seen:
+            continue
+        seen.add((outlet, story))
+        rows: list[tuple[str, int, int | None, int | None]] = []
+        first, last = lines[0].split(), lines[-1].split() if len(lines) > 1 else []
+        for edge, words in (("first_prefix", first), ("last_prefix", last)):
+            if words:
+                line_key = _norm_key(words)
+                rows += [(edge, k, _norm_key(words[:k]), line_key) for k in _prefix_ends(words, cfg.template_max_words)]
+        if last:
+            line_key = _norm_key(last)
+            rows += [("last_label", n, _norm_key(last[j - n + 1:j + 1]), line_key) for j, n in _labels(last)]
+            first_key = _norm_key(first)
+            rows.append(("first_slot", int(slot_shaped(lines)), first_key, first_key))
+        for edge, k, key, line_key in rows:
+            if key is None:
+                continue
+            out["outlet"].append(outlet)
+            out["story_hash"].append(story)
+            out["source"].append(source)
+            out["edge"].append(edge)
+            out["k"].append(k)
+            out["key_hash"].append(key)
+            out["line_hash"].append(line_key)
+            out["run_id"].append(run_id)
+    return pa.table(out, schema=EDGES)
+
+
+def slot_shaped(lines: list[str]) -> bool:
+    """The first line is a short label above a paragraph: a name or a caption, not a sentence or a lead-in."""
+    first = lines[0]
+    return (len(lines) >= 2 and len(first.split()) <= SLOT_MAX_WORDS and is_headline(first) and not is_headline(lines[1])
+            and _LETTERS.search(first) is not None   # not a lone "و" left from a broken sentence
+            and not is_verse_or_quote(first))
+
+
+@dataclass
+class Templates:
+    """Per outlet: (edge, k) -> template key hashes; and the outlets with a first-line slot -> (stories, share)."""
+
+    keys: dict[str, dict[tuple[str, int], set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    slots: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+_DECIDE_SQL = """
+WITH keys AS (SELECT DISTINCT outlet, edge, k, key_hash FROM run_edges),
+everything AS (
+    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash FROM run_edges
+    UNION ALL
+    SELECT outlet, story_hash, coalesce(source, run_id), edge, k, key_hash, line_hash
+    FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash)
+)
+SELECT outlet, edge, k, key_hash, count(DISTINCT story_hash) AS stories, count(DISTINCT src) AS sources,
+       count(DISTINCT line_hash) AS variants
+FROM everything
+GROUP BY ALL
+HAVING count(DISTINCT story_hash) >= $min_stories AND edge <> 'first_slot'
+"""
+_SLOT_SQL = """
+WITH outlets AS (SELECT DISTINCT outlet FROM run_edges),
+everything AS (
+    SELECT outlet, story_hash, k FROM run_edges WHERE edge = 'first_slot'
+    UNION ALL
+    SELECT outlet, story_hash, k FROM history_edges SEMI JOIN outlets USING (outlet) WHERE edge = 'first_slot'
+)
+SELECT outlet, count(DISTINCT story_hash) AS stories, count(DISTINCT story_hash) FILTER (WHERE k = 1) AS labelled
+FROM everything
+GROUP BY ALL
+"""
+
+
+def decide_templates(run_edges: pa.Table | list[Path], cfg: LearnedSettings, history: pa.Table | None = None,
+                     data_dir: str | Path | None = None) -> Templates:
+    """Decide: which prefixes and labels are templates, per outlet, from this run's rows (a table, or
+    the partitions' staged files) plus the history's (the lake's `edges` under `data_dir`, or a table)."""
+    from tasks.learned import DECIDE_MEMORY, _lake
+
+    found = Templates()
+    if not cfg.enabled or (run_edges.num_rows == 0 if isinstance(run_edges, pa.Table) else not run_edges):
+        return found
+    con = duckdb.connect(config={"memory_limit": DECIDE_MEMORY})
+    try:
+        if isinstance(run_edges, pa.Table):
+            con.register("run_edges", run_edges)
+        else:
+            files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in run_edges)
+            con.execute(f"CREATE VIEW run_edges AS SELECT * FROM read_parquet([{files}])")
+        lake = _lake(data_dir) if data_dir is not None else None
+        if lake is not None:   # only published runs' rows count
+            create_table_views(con, lake)
+            con.execute("CREATE VIEW history_edges AS SELECT * FROM edges")
+        else:
+            con.register("history_edges", history if history is not None else EDGES.empty_table())
+        rows = con.execute(_DECIDE_SQL, {"min_stories": cfg.template_min_stories}).fetchall()
+        slots = con.execute(_SLOT_SQL).fetchall()
+    finally:
+        con.close()
+    for outlet, stories, labelled in slots:
+        if stories >= cfg.slot_min_stories and labelled >= cfg.slot_min_share * stories:
+            found.slots[outlet] = (stories, labelled / stories)
+    for outlet, edge, k, key, stories, sources, variants in rows:
+        if sources >= cfg.min_sources and variants >= cfg.template_min_variety * stories:
+            found.keys[outlet][(edge, k)].add(key)
+    return found
+
+
+def _category(text: str) -> str:
+    return next((cat for regex, cat in _CATEGORY if regex.search(text)), "repeated")
+
+
+_DIACRITICS = re.compile(r"[\u064B-\u0652\u0670]")
+
+
+def _cuttable(fixed: str) -> bool:
+    return not (_SPEECH.match(normalize_search(_DIACRITICS.sub("", fixed))) or is_verse_or_quote(fixed))
+
+
+def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: LearnedSettings) -> tuple[str, list[str]]:
+    """Apply to one body: returns the new body and the removed pieces."""
+    lines = body.split("\n")
+    removed: list[str] = []
+
+    def longest_prefix(words: list[str], edge: str) -> int:
+        for k in reversed(_prefix_ends(words, cfg.template_max_words)):
+            if _norm_key(words[:k]) in keys.get((edge, k), ()) and _cuttable(" ".join(words[:k])):
+                return k
+        return 0
+
+    words = lines[0].split()
+    k = longest_prefix(words, "first_prefix")
+    if k:
+        removed.append(" ".join(words[:k]))
+        lines[0] = " ".join(words[k:])
+    if len(lines) > 1:
+        words = lines[-1].split()
+        k = longest_prefix(words, "last_prefix")
+        # a link back names a label and the outlet (two words at least) before the headline; one word before a
+        # colon in a last line is a list's lead-in ("البرنامج: ...") as often
+        if k >= 2 and is_headline(" ".join(words[k:])):   # a link back: the label and the headline it points to
+            removed.append(lines[-1])
+            lines[-1] = ""
+        words = lines[-1].split()
+        for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
+            start = j - n + 1
+            if _norm_key(words[start:j + 1]) in keys.get(("last_label", n), ()) and _cuttable(" ".join(words[start:j + 1])):
+                removed.append(" ".join(words[start:]))
+                lines[-1] = " ".join(words[:start])
+                break
+    return "\n".join(line for line in lines if line.strip()), removed
+
+
+def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: LearnedSettings
+                     ) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Apply to a batch. Returns (articles, boilerplate rows, quarantine rows for bodies left empty)."""
+    import pyarrow.compute as pc
+
+    if not templates.keys and not templates.slots:
+        return cleaned, BOILERPLATE.empty_table(), QUARANTINE.empty_table()
+    ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    new_bodies, removed, empty = [], [], []
+    for article_id, outlet, body in zip(ids, outlets, bodies):
+        keys = templates.keys.get(outlet)
+        if not body or not (keys or outlet in templates.slots):
+            new_bodies.append(body)
+            continue
+        slot = []
+        if outlet in templates.slots and slot_shaped(body.split("\n")):
+            first, body = body.split("\n", 1)
+            slot = [{"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}]
+        new, gone = strip_templates(body, keys, cfg) if keys else (body, [])
+        removed += slot + [{"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
+                           for text in gone]
+        gone = gone or [r["text"] for r in slot]
+        if gone and not new.strip():
+            empty.append(article_id)
+        new_bodies.append(new if gone else body)
+    articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
+    bad = []
+    if empty:
+        gone_mask = pc.is_in(articles["article_id"], value_set=pa.array(empty, pa.string()))
+        bad = [quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned templates)")
+               for r in cleaned.filter(gone_mask).to_pylist()]
+        articles = articles.filter(pc.invert(gone_mask))
+    return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), pa.Table.from_pylist(bad, schema=QUARANTINE)
