@@ -627,6 +627,163 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
     return sources, distractors
 
 
+# ----------------------------------------------------------------------------- whole corpora (cluster review)
+
+SHARED = REPO.parent / "shared" / "corpora"
+CORPORA = {"egynews2013": SHARED / "egynews2013.jsonl.gz", "ant-2018": CORPUS, "antjawhara": SHARED / "antjawhara.jsonl.gz"}
+SIZE_BUCKETS = ((2, 2), (3, 4), (5, 9), (10, 14), (15, 10**9))
+
+
+def _published(value: str | None):
+    """The corpus's publication time as an aware datetime (egynews2013: local time, no zone; ant-2018:
+    RFC 2822; antjawhara: ISO with zone or dd/mm/yyyy), None when unreadable."""
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    for parse in (lambda v: datetime.fromisoformat(v), parsedate_to_datetime, lambda v: datetime.strptime(v, "%d/%m/%Y")):
+        try:
+            d = parse(value)
+        except (ValueError, TypeError):
+            continue
+        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return None
+
+
+@dataclass
+class CorpusRows:
+    """A whole corpus as dedup sees it: one entry per article with text (search-normalized body)."""
+    name: str
+    ids: list[str]
+    outlets: list[str]
+    titles: list[str]
+    published: list
+    norms: list[str]
+
+
+def load_corpus_rows(name: str, limit: int | None = None) -> CorpusRows:
+    """Bodies normalized with normalize_search and nothing else (no cleaning: boilerplate that
+    outlets share, such as agency credits, stays, which makes the test harder, not easier).
+    egynews2013 keeps its title as the first line of `text`: it is dropped."""
+    from tasks.arabic import normalize_search
+
+    out = CorpusRows(name, [], [], [], [], [])
+    with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            text = r.get("text") or ""
+            if name == "egynews2013":
+                text = text.split("\n", 1)[1] if "\n" in text else ""
+            norm = normalize_search(text)
+            if len(norm.split()) < 20:
+                continue
+            out.ids.append(r["id"])
+            out.outlets.append(r.get("outlet") or r.get("source") or "")
+            out.titles.append(r.get("title") or "")
+            out.published.append(_published(r.get("published")))
+            out.norms.append(norm)
+            if limit and len(out.ids) >= limit:
+                break
+    return out
+
+
+def corpus_fingerprints(rows: CorpusRows, cfg=None, batch: int = 2000):
+    """The fingerprint matrix, computed per batch as the streaming run does."""
+    import numpy as np
+
+    from tasks.dedup import DedupSettings, fingerprints
+
+    cfg = cfg or DedupSettings()
+    return np.vstack([fingerprints(rows.norms[s:s + batch], cfg) for s in range(0, len(rows.norms), batch)])
+
+
+def fingerprint_table(rows: CorpusRows, keep=None):
+    """What dedup is given in the streaming run: ids, hashes, dates, sizes, outlets, titles; no text."""
+    import pyarrow as pa
+
+    from tasks.normalize import content_hash
+
+    idx = range(len(rows.ids)) if keep is None else keep
+    return pa.table({
+        "article_id": pa.array([rows.ids[i] for i in idx], pa.string()),
+        "content_hash": pa.array([content_hash(rows.norms[i]) for i in idx], pa.string()),
+        "published_at": pa.array([rows.published[i] for i in idx], pa.timestamp("us", tz="UTC")),
+        "word_count": pa.array([len(rows.norms[i].split()) for i in idx], pa.int64()),
+        "outlet": pa.array([rows.outlets[i] for i in idx], pa.string()),
+        "title": pa.array([rows.titles[i] for i in idx], pa.string()),
+    })
+
+
+def corpus_clusters(rows: CorpusRows, sig, cfg=None, keep=None) -> list[str]:
+    """cluster_id per row of `keep` (all rows by default) from one dedup_articles call over the
+    fingerprint table (empty history)."""
+    from tasks.dedup import DedupHistory, dedup_articles
+
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    out, _, _ = dedup_articles(fingerprint_table(rows, keep), DedupHistory.empty(cfg), "corpus-eval", cfg, sig=sig[keep])
+    return out["cluster_id"].to_pylist()
+
+
+def shingle_set(norm: str, k: int = 5) -> set[int]:
+    words = norm.split()
+    return {hash(" ".join(words[i:i + k])) for i in range(max(len(words) - k + 1, 1))}
+
+
+def containment(a: set, b: set) -> float:
+    """Share of the shorter text's 5-grams found in the other."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small & big) / max(len(small), 1)
+
+
+def bucket_of(size: int) -> str:
+    for lo, hi in SIZE_BUCKETS:
+        if lo <= size <= hi:
+            return f"{lo}" if lo == hi else (f"{lo}+" if hi > 10**8 else f"{lo}-{hi}")
+    return "1"
+
+
+def cluster_pair_precision(rows: CorpusRows, clusters: list[str], keep=None, copy_min: float = 0.5) -> dict:
+    """Pair precision by containment, overall and per cluster-size bucket: a pair of one cluster
+    is a copy when half of the shorter text's word 5-grams are in the other. Also each cluster's
+    own precision (the worst clusters first)."""
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    members = defaultdict(list)
+    for i, c in zip(keep, clusters):
+        members[c].append(i)
+    shingles_of: dict[int, set] = {}
+    buckets = defaultdict(lambda: [0, 0])
+    per_cluster = []
+    for c, ids in members.items():
+        if len(ids) < 2:
+            continue
+        for i in ids:
+            if i not in shingles_of:
+                shingles_of[i] = shingle_set(rows.norms[i])
+        good = total = 0
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                good += containment(shingles_of[ids[x]], shingles_of[ids[y]]) >= copy_min
+                total += 1
+        b = buckets[bucket_of(len(ids))]
+        b[0] += good
+        b[1] += total
+        per_cluster.append({"cluster": c, "size": len(ids), "precision": round(good / total, 4)})
+    allg, allt = sum(v[0] for v in buckets.values()), sum(v[1] for v in buckets.values())
+    out = {"overall": {"pairs": allt, "precision": round(allg / allt, 4) if allt else 1.0},
+           "buckets": {k: {"pairs": v[1], "precision": round(v[0] / v[1], 4)} for k, v in sorted(buckets.items(), key=lambda kv: int(kv[0].split("-")[0].rstrip("+")))},
+           "clusters": sorted(per_cluster, key=lambda c: (-c["size"]))}
+    return out
+
+
+def outlet_part(outlet: str) -> str:
+    """Outlets split in two by the parity of the sha1 of their name: settings are tuned on
+    'tune' outlets and reported on 'held' ones."""
+    import hashlib
+
+    return PARTS[int(hashlib.sha1(outlet.encode()).hexdigest(), 16) % 2]
+
+
 # ----------------------------------------------------------------------------- CLI
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:

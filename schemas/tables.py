@@ -135,6 +135,9 @@ SIGNATURES = pa.schema(
         ("band_keys", pa.list_(pa.uint64())),
         ("lead_config", pa.string()),  # lead-hash fingerprint (null in rows written before the lead check)
         ("lead", pa.list_(pa.uint32())),  # hashes of the 3-word shingles of the body's first words, in order
+        # discriminator slots (tasks/dedup.py discriminator_slots): (context, value) hashes of the
+        # numbers, dates, places of the body's first words, sorted; config after "+" in lead_config
+        ("slots", pa.list_(pa.uint32())),
         ("run_id", pa.string()),
     ]
 )

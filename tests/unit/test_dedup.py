@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.dedup import (DedupHistory, DedupSettings, dedup_articles, fingerprints, lead_hashes, lead_overlap,
-                         signature_table, verified)
+                         signature_table, split_fingerprints, verified)
 from tasks.normalize import content_hash, normalize_batch
 from tasks.arabic import normalize_search
 
@@ -88,7 +88,8 @@ def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not(
                                art("copy", copy, datetime(2025, 3, 2, tzinfo=timezone.utc)),
                                art("other", OTHER + " " + SENTENCES[0])]))
     out, dups, sig = dedup_articles(t, DedupHistory.empty(), "r1")
-    assert sig.shape == (3, 128 + DedupSettings().head_len)     # MinHash signature, then lead hashes
+    cfg = DedupSettings()
+    assert sig.shape == (3, 128 + cfg.head_len + cfg.slots)    # MinHash signature, lead hashes, discriminator slots
     assert [(d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()] == [("copy", "orig", "near")]
     assert 0.3 <= dups["similarity"][0].as_py() < 1.0
     assert {r["article_id"]: r["is_canonical"] for r in out.to_pylist()} == {"orig": True, "copy": False, "other": True}
@@ -97,7 +98,8 @@ def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not(
 def test_near_copy_of_a_story_from_an_earlier_night_joins_its_cluster():
     cfg = DedupSettings()
     hist = fingerprints([normalize_search(" ".join(SENTENCES))], cfg)
-    history = DedupHistory({}, ["old"], ["cluster-old"], hist[:, :cfg.num_perm], np.array([True]), leads=hist[:, cfg.num_perm:])
+    body, lead, slots = split_fingerprints(hist, cfg)
+    history = DedupHistory({}, ["old"], ["cluster-old"], body, np.array([True]), leads=lead, slots=slots)
     t = normalize_batch(table([art("new", " ".join(SENTENCES[1:]))]))
     out, dups, _ = dedup_articles(t, history, "r2")
     assert out.to_pylist()[0]["cluster_id"] == "cluster-old" and not out.to_pylist()[0]["is_canonical"]
@@ -144,7 +146,7 @@ def test_lead_check_joins_a_rewritten_copy_and_keeps_a_follow_up_apart():
     cfg = DedupSettings()
     t = _norm_rows(WIRE, WIRE_COPY, FOLLOW_UP)
     fp = fingerprints(t["body_norm"].to_pylist(), cfg)
-    body, lead = fp[:, :cfg.num_perm], fp[:, cfg.num_perm:]
+    body, lead, _ = split_fingerprints(fp, cfg)
     # the copy's body alone is well under the threshold (lead reworded, paragraph dropped and added) ...
     ok, sims = verified(body[[0, 0]], body[[1, 2]], None, None, cfg)
     assert list(ok) == [False, False] and 0.4 < sims[0] < cfg.threshold and 0.4 < sims[1] < cfg.threshold
@@ -176,7 +178,8 @@ def test_short_bodies_get_no_lead_check():
     b = "حلقة جديدة من برنامج مرايا تناقش فيها الكاتبة قضايا المجتمع والثقافة والإعلام في العالم العربي وتتناول هذه المرة أزمة الصحافة الورقية وتراجع القراءة"
     t = _norm_rows([a], [b])
     fp = fingerprints(t["body_norm"].to_pylist(), cfg)
-    assert lead_overlap(fp[0, cfg.num_perm:], fp[1, cfg.num_perm:], cfg)[0] == 0.0
+    _, lead, _ = split_fingerprints(fp, cfg)
+    assert lead_overlap(lead[0], lead[1], cfg)[0] == 0.0
     out, dups, _ = dedup_articles(t, DedupHistory.empty(), "r1")
     assert dups.num_rows == 0
 
@@ -188,7 +191,8 @@ def test_lead_check_across_nights_uses_the_persisted_lead():
     old = _norm_rows(WIRE)
     fp = fingerprints(old["body_norm"].to_pylist(), cfg)
     rows = signature_table(old.select(["article_id"]), fp, "r0", cfg).to_pylist()
-    assert rows[0]["lead_config"] == cfg.lead_fingerprint and 0 < len(rows[0]["lead"]) <= cfg.head_len
+    assert rows[0]["lead_config"] == cfg.lead_fingerprint + "+" + cfg.slot_fingerprint
+    assert 0 < len(rows[0]["lead"]) <= cfg.head_len
     lead = np.zeros((1, cfg.head_len), dtype=np.uint32)
     lead[0, :len(rows[0]["lead"])] = rows[0]["lead"]
     sig = np.array([rows[0]["signature"]], dtype=np.uint32)
