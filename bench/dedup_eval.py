@@ -784,6 +784,97 @@ def outlet_part(outlet: str) -> str:
     return PARTS[int(hashlib.sha1(outlet.encode()).hexdigest(), 16) % 2]
 
 
+CORPUS_LABELS = REPO / "tests" / "data" / "dedup_corpus_labels.json"
+
+
+def score_labelled_pairs(rows: CorpusRows, clusters: list[str], pairs: list[dict], keep=None) -> dict:
+    """Precision and recall of 'same cluster' on labelled corpus pairs (duplicate / distinct), over
+    the pairs whose two articles were deduplicated (`keep`)."""
+    index = {rid: i for i, rid in enumerate(rows.ids)}
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    cluster_of = dict(zip(keep, clusters))
+    tp = fp = fn = tn = 0
+    wrong = []
+    for p in pairs:
+        a, b = index.get(p["a"]), index.get(p["b"])
+        if a not in cluster_of or b not in cluster_of:
+            continue
+        joined = cluster_of[a] == cluster_of[b]
+        dup = p["label"] == "duplicate"
+        tp += joined and dup
+        fp += joined and not dup
+        fn += dup and not joined
+        tn += not dup and not joined
+        if joined != dup:
+            wrong.append((p["a"], p["b"], p["label"], p.get("note", "")))
+    return {"pairs": tp + fp + fn + tn, "duplicates": tp + fn, "distinct": fp + tn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "wrong": wrong}
+
+
+def corpus_recall(rows: CorpusRows, sig, clusters: list[str], keep=None, min_jaccard: float = 0.8, cfg=None) -> dict:
+    """Share of the pairs whose word 5-gram Jaccard (exact, from the texts) is >= `min_jaccard`
+    that end in one cluster; pairs are drawn from LSH candidates with estimated Jaccard >= 0.7."""
+    from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard
+
+    cfg = cfg or DedupSettings()
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    body = sig[keep, : cfg.num_perm]
+    pairs = candidate_pairs(band_keys(body, cfg), cfg)
+    pairs = pairs[jaccard(body[pairs[:, 0]], body[pairs[:, 1]]) >= 0.7]
+    found = total = 0
+    for x, y in pairs:
+        a, b = shingle_set(rows.norms[keep[x]]), shingle_set(rows.norms[keep[y]])
+        if len(a & b) / max(len(a | b), 1) >= min_jaccard:
+            total += 1
+            found += clusters[x] == clusters[y]
+    return {"pairs": total, "found": found, "recall": round(found / total, 4) if total else 1.0}
+
+
+def largest_clusters(rows: CorpusRows, clusters: list[str], keep=None, top: int = 20) -> list[dict]:
+    """The `top` largest clusters: ids, outlets, dates and titles, for a person to read."""
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    members = defaultdict(list)
+    for i, c in zip(keep, clusters):
+        members[c].append(i)
+    big = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    return [{"cluster": c, "size": len(ids), "members": [
+        {"id": rows.ids[i], "outlet": rows.outlets[i], "published": str(rows.published[i]), "title": rows.titles[i]}
+        for i in sorted(ids, key=lambda i: (rows.published[i] is None, rows.published[i] or 0))]} for c, ids in big]
+
+
+def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path | None = None) -> dict:
+    """Copy level on whole corpora: pair precision by containment per cluster-size bucket and
+    recall of high-Jaccard pairs, on all outlets and on the held-out outlets alone (deduplicated
+    on their own), the labelled corpus pairs, and the largest clusters (written to `review`)."""
+    labelled = load_labels(CORPUS_LABELS)
+    out = {}
+    for name in names:
+        t = time.perf_counter()
+        rows = load_corpus_rows(name)
+        sig = corpus_fingerprints(rows, cfg)
+        t_fp = time.perf_counter() - t
+        res = {"articles": len(rows.ids), "seconds_fingerprints": round(t_fp, 1)}
+        for part in ("all", "held"):
+            keep = [i for i, o in enumerate(rows.outlets) if part == "all" or outlet_part(o) == "held"]
+            if not keep:
+                continue
+            t = time.perf_counter()
+            clusters = corpus_clusters(rows, sig, cfg, keep)
+            r = {"articles": len(keep), "seconds_dedup": round(time.perf_counter() - t, 1)}
+            prec = cluster_pair_precision(rows, clusters, keep)
+            r["pair_precision"] = {"overall": prec["overall"], "buckets": prec["buckets"],
+                                   "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95]}
+            r["recall_j08"] = corpus_recall(rows, sig, clusters, keep, cfg=cfg)
+            if labelled.get("corpus") == name:
+                r["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
+            if part == "all":
+                r["largest"] = largest_clusters(rows, clusters, keep)
+            res[part] = r
+        out[name] = res
+    return out
+
+
 # ----------------------------------------------------------------------------- CLI
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:

@@ -72,6 +72,10 @@ class DedupSettings:
     member_min_jaccard: float = 0.3
     # Slots are compared only where the two texts are aligned: leads overlapping at least this much
     slot_min_lead_overlap: float = 0.2
+    # Near copies of one text are published within this many hours of each other (egynews2013
+    # labelled copies: at most 17 h apart; sessions of one court case, daily tallies: 20 h to
+    # weeks). Exact copies and articles with no date are not held to it.
+    near_window_hours: float = 48.0
 
     @property
     def fingerprint(self) -> str:
@@ -435,9 +439,14 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
     pool = np.concatenate([body[reps], history.signatures[signed]]) if len(signed) else body[reps]
     pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
     pairs = pairs[pairs[:, 0] < len(reps)]            # history-history pairs were settled on earlier nights
+    # publication times by node (NaN: unknown), for the near-copy time window
+    hist_published = history.published if len(history.published) == h else [None] * h
+    when = np.array([d.timestamp() if d is not None else np.nan for d in [r["published_at"] for r in rows] + list(hist_published)])
     neighbours: dict[int, list[tuple[int, float]]] = {}
     if len(pairs):
         x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
+        apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600      # NaN (a date unknown): False
+        x, y, pairs = x[~apart], y[~apart], pairs[~apart]
         ok, sims = verified(pool[pairs[:, 0]], pool[pairs[:, 1]], None if lead is None else node_lead[x],
                             None if lead is None else node_lead[y], cfg,
                             None if slots is None else node_slots[x], None if slots is None else node_slots[y])
@@ -458,6 +467,8 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
         counts it contradicts."""
         group = members[centre]
         if len(group) > 1 and float(jaccard(node_body[i], node_body[group[1:]]).min()) < cfg.member_min_jaccard:
+            return True
+        if (np.abs(when[i] - when[group]) > cfg.near_window_hours * 3600).any():
             return True
         return slots is not None and bool(contradicting(node_slots[i], node_slots[group], None if lead is None else node_lead[i],
                                                         None if lead is None else node_lead[group], cfg).any())

@@ -143,9 +143,19 @@ def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
     while i < n:
         w = words[i]
         if _NUMBER.match(w) or _PREFIXED_NUMBER.match(w):
-            digits = w if _NUMBER.match(w) else _PREFIXED_NUMBER.match(w).group(1)
-            out.append((i, i + 1, "n:" + (digits.lstrip("0").replace("ر", ".") or "0")))
-            i += 1
+            # A decimal is typed "3.811" (split into "3 811" by normalization) or, right to left,
+            # "811ر3": the value is the set of its digit groups, so both spellings agree.
+            groups = (w if _NUMBER.match(w) else _PREFIXED_NUMBER.match(w).group(1)).split("ر")
+            end = i + 1
+            if len(groups) == 1 and end < n and _NUMBER.match(words[end]) and "ر" not in words[end]:
+                groups.append(words[end])
+                end += 1
+            out.append((i, end, "n:" + "|".join(sorted(g.lstrip("0") or "0" for g in groups))))
+            i = end
+            continue
+        if w in _CARDINALS and i + 1 < n and words[i + 1] in ("عشر", "عشره"):   # اربعه عشر = 14
+            out.append((i, i + 2, f"n:{_CARDINALS[w] + 10}"))
+            i += 2
             continue
         found = None
         heads = [h for h in _stems(w) if h in firsts]
