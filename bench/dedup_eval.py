@@ -875,6 +875,35 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
     return out
 
 
+STORY_LABELS = REPO / "tests" / "data" / "dedup_story_labels.json"
+
+
+def score_story_pairs(rows: CorpusRows, stories: list[str], pairs: list[dict], part: str | None = None) -> dict:
+    """Precision and recall of 'same story' on labelled pairs; `part`: only pairs whose two
+    outlets are both in that part ("tune" / "held"), or None for all."""
+    index = {rid: i for i, rid in enumerate(rows.ids)}
+    tp = fp = fn = tn = 0
+    wrong = []
+    for p in pairs:
+        a, b = index[p["a"]], index[p["b"]]
+        if part and not (outlet_part(rows.outlets[a]) == part and outlet_part(rows.outlets[b]) == part):
+            continue
+        joined, same = stories[a] == stories[b], p["label"] == "same_story"
+        tp, fp, fn, tn = tp + (joined and same), fp + (joined and not same), fn + (same and not joined), tn + (not same and not joined)
+        if joined != same:
+            wrong.append((p["a"], p["b"], p["label"], p["note"]))
+    return {"pairs": tp + fp + fn + tn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "wrong": wrong}
+
+
+def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=None) -> list[str]:
+    from tasks.dedup import group_stories
+
+    table = fingerprint_table(rows).append_column("cluster_id", pa_array(clusters))
+    return group_stories(table, sig, cfg, scfg)
+
+
 # ----------------------------------------------------------------------------- CLI
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:

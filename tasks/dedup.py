@@ -575,3 +575,105 @@ def dedup(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSett
                       "copies, %d canonical changes", out.num_rows, methods.count("exact"), methods.count("near"),
                       len(set(out["cluster_id"].to_pylist()) & set(history.clusters)), len(changes))
     return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
+
+
+# ----------------------------------------------------------------------------- story level
+
+@dataclass(frozen=True)
+class StorySettings:
+    """The looser grouping beside copies: reports of one event across outlets (rewrites with
+    their own words), blocked by time as news-clustering systems do."""
+
+    window_hours: float = 48.0       # two reports of one event are published within this of each other
+    min_title_words: int = 2         # candidates share at least this many title words ...
+    max_title_df: int = 200          # ... none of them in more than this many titles of the batch
+    title_overlap: float = 0.5       # share of the shorter title's words found in the other
+    lead_overlap: float = 0.15       # shingles of one lead found in the other's opening
+    body_jaccard: float = 0.05       # estimated body Jaccard, an alternative to the lead overlap
+    title_alone: float = 0.7         # titles this close link without shared text (rewrites in own words)
+
+
+def title_words(titles: list[str | None]) -> list[frozenset[str]]:
+    """Search-normalized title words of three letters or more (particles and clitic-only words
+    carry no event)."""
+    from tasks.arabic import normalize_search
+
+    return [frozenset(w for w in normalize_search(t or "").split() if len(w) >= 3) for t in titles]
+
+
+def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
+                scfg: StorySettings | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (i, j) of articles that may report one event, and their scores
+    (title overlap, lead overlap, body Jaccard, slots contradict): pairs sharing
+    `min_title_words` title words that are rare in the batch, published within `window_hours`."""
+    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
+    words = title_words(articles["title"].to_pylist())
+    when = np.array([d.timestamp() if d is not None else np.nan for d in articles["published_at"].to_pylist()])
+    postings: dict[str, list[int]] = {}
+    for i, ws in enumerate(words):
+        for w in ws:
+            postings.setdefault(w, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for ids in postings.values():
+        if 1 < len(ids) <= scfg.max_title_df:
+            for x in range(len(ids)):
+                for y in range(x + 1, len(ids)):
+                    key = (ids[x], ids[y])
+                    shared[key] = shared.get(key, 0) + 1
+    pairs = np.array([k for k, c in shared.items() if c >= scfg.min_title_words], dtype=np.int64).reshape(-1, 2)
+    if len(pairs):
+        apart = np.abs(when[pairs[:, 0]] - when[pairs[:, 1]]) > scfg.window_hours * 3600
+        pairs = pairs[~apart]
+    if not len(pairs):
+        return pairs, np.zeros((0, 4))
+    a, b = pairs[:, 0], pairs[:, 1]
+    title = np.array([len(words[x] & words[y]) / max(min(len(words[x]), len(words[y])), 1) for x, y in pairs])
+    body, lead, slots = split_fingerprints(sig, cfg)
+    lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
+    sims = jaccard(body[a], body[b])
+    clash = contradicting(slots[a], slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg) \
+        if slots is not None else np.zeros(len(pairs), dtype=bool)
+    return pairs, np.column_stack([title, lead_ov, sims, clash])
+
+
+def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
+                  scfg: StorySettings | None = None) -> list[str]:
+    """story_id per article (the article_id of the story's earliest article): copies (same
+    cluster_id, when the table has one) are one story; two articles are linked when their titles
+    share most words and their openings share text (lead or body), within the time window, and
+    their discriminators (place, day, count) do not contradict. Grouped star-wise as copies are
+    (the article with most links is a centre and takes its linked articles), so a run of
+    follow-ups does not chain a week of coverage into one story."""
+    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
+    n = articles.num_rows
+    ids = articles["article_id"].to_pylist()
+    clusters = articles["cluster_id"].to_pylist() if "cluster_id" in articles.column_names else ids
+    pairs, scores = story_edges(articles, sig, cfg, scfg)
+    linked = (((scores[:, 0] >= scfg.title_overlap) & ((scores[:, 1] >= scfg.lead_overlap) | (scores[:, 2] >= scfg.body_jaccard)))
+              | (scores[:, 0] >= scfg.title_alone)) & (scores[:, 3] == 0) if len(pairs) else np.zeros(0, dtype=bool)
+    # units: copy clusters; an edge between two articles links their clusters
+    unit_of = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
+    unit = np.array([unit_of[c] for c in clusters], dtype=np.int64)
+    neighbours: dict[int, set[int]] = {}
+    for x, y in pairs[linked]:
+        u, v = int(unit[x]), int(unit[y])
+        if u != v:
+            neighbours.setdefault(u, set()).add(v)
+            neighbours.setdefault(v, set()).add(u)
+    centre_of: dict[int, int] = {}
+    for c in sorted(neighbours, key=lambda u: (-len(neighbours[u]), u)):
+        if c in centre_of:
+            continue
+        centre_of[c] = c
+        for v in sorted(neighbours[c]):
+            centre_of.setdefault(v, c)
+    when = [d if d is not None else _FAR_FUTURE for d in articles["published_at"].to_pylist()]
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(centre_of.get(int(unit[i]), int(unit[i])), []).append(i)
+    story = [""] * n
+    for group in members.values():
+        first = ids[min(group, key=lambda i: (when[i], ids[i]))]
+        for i in group:
+            story[i] = first
+    return story

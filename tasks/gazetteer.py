@@ -48,7 +48,7 @@ _MIN_FOREIGN_POPULATION = 300_000
 # What kind of thing a value names: only values of one kind contradict each other (a country
 # against a country, a weekday against a weekday; "the court in Iraq" vs "the court on Tuesday"
 # is no contradiction, nor "North Korea" vs "Pyongyang").
-KINDS = {"n": "number", "ord": "number", "cc": "country", "geo": "city", "mon": "month", "day": "day"}
+KINDS = {"n": "number", "ord": "ordinal", "cc": "country", "geo": "city", "mon": "month", "day": "day"}
 
 
 def kind(value: str) -> str:
