@@ -662,7 +662,7 @@ class CorpusRows:
     norms: list[str]
 
 
-def load_corpus_rows(name: str, limit: int | None = None) -> CorpusRows:
+def load_corpus_rows(name: str, limit: int | None = None, only: set[str] | None = None) -> CorpusRows:
     """Bodies normalized with normalize_search and nothing else (no cleaning: boilerplate that
     outlets share, such as agency credits, stays, which makes the test harder, not easier).
     egynews2013 keeps its title as the first line of `text`: it is dropped."""
@@ -672,6 +672,8 @@ def load_corpus_rows(name: str, limit: int | None = None) -> CorpusRows:
     with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
+            if only is not None and r["id"] not in only:
+                continue
             text = r.get("text") or ""
             if name == "egynews2013":
                 text = text.split("\n", 1)[1] if "\n" in text else ""
@@ -847,7 +849,9 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
     """Copy level on whole corpora: pair precision by containment per cluster-size bucket and
     recall of high-Jaccard pairs, on all outlets and on the held-out outlets alone (deduplicated
     on their own), the labelled corpus pairs, and the largest clusters (written to `review`)."""
-    labelled = load_labels(CORPUS_LABELS)
+    from tasks.dedup import group_stories
+
+    labelled, stories_labelled = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
     out = {}
     for name in names:
         t = time.perf_counter()
@@ -868,6 +872,11 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
             r["recall_j08"] = corpus_recall(rows, sig, clusters, keep, cfg=cfg)
             if labelled.get("corpus") == name:
                 r["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
+            if stories_labelled.get("corpus") == name and part == "all":
+                stories = group_stories(fingerprint_table(rows, keep).append_column("cluster_id", pa_array(clusters)), sig[keep], cfg)
+                r["stories"] = {"all": score_story_pairs(rows, stories, stories_labelled["pairs"]),
+                                "held": score_story_pairs(rows, stories, stories_labelled["pairs"], "held"),
+                                "largest": [(n, s) for s, n in Counter(stories).most_common(5)]}
             if part == "all":
                 r["largest"] = largest_clusters(rows, clusters, keep)
             res[part] = r
@@ -904,6 +913,22 @@ def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=No
     return group_stories(table, sig, cfg, scfg)
 
 
+def labelled_corpus_scores(cfg=None, scfg=None) -> dict:
+    """Copy and story level on the labelled egynews2013 pairs alone (their articles deduplicated
+    and grouped on their own: seconds, for the test suite; the whole-corpus run is --corpora)."""
+    from tasks.dedup import group_stories
+
+    copies, stories = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
+    wanted = {p[k] for lab in (copies, stories) for p in lab["pairs"] for k in ("a", "b")}
+    sub = load_corpus_rows("egynews2013", only=wanted)
+    sig = corpus_fingerprints(sub, cfg)
+    clusters = corpus_clusters(sub, sig, cfg)
+    grouped = group_stories(fingerprint_table(sub).append_column("cluster_id", pa_array(clusters)), sig, cfg, scfg)
+    return {"copies": score_labelled_pairs(sub, clusters, copies["pairs"]),
+            "stories": score_story_pairs(sub, grouped, stories["pairs"]),
+            "stories_held": score_story_pairs(sub, grouped, stories["pairs"], "held")}
+
+
 # ----------------------------------------------------------------------------- CLI
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:
@@ -913,6 +938,26 @@ def _table_row(name: str, s: dict, seconds: float | None) -> str:
     cells.append(f"{s['labelled_negatives']['joined']}/{s['labelled_negatives']['pairs']}")
     cells.append(f"{seconds:.1f}" if seconds is not None else "")
     return "| " + " | ".join(cells) + " |"
+
+
+def print_corpora(res: dict) -> None:
+    print("| corpus | outlets | articles | pair precision (containment) | 2 | 3-4 | 5-9 | 10-14 | 15+ | recall J>=0.8 | labelled P / R (pairs) | stories P / R (pairs) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, r in res.items():
+        for part in ("all", "held"):
+            if part not in r:
+                continue
+            x = r[part]
+            b = x["pair_precision"]["buckets"]
+            cells = [name, "all" if part == "all" else "held-out only", str(x["articles"]),
+                     f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})"]
+            cells += [f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–" for k in ("2", "3-4", "5-9", "10-14", "15+")]
+            cells.append(f"{x['recall_j08']['recall']:.3f} ({x['recall_j08']['pairs']})")
+            lab = x.get("labelled")
+            cells.append(f"{lab['precision']:.3f} / {lab['recall']:.3f} ({lab['pairs']})" if lab else "")
+            st = x.get("stories", {}).get("all")
+            cells.append(f"{st['precision']:.3f} / {st['recall']:.3f} ({st['pairs']})" if st else "")
+            print("| " + " | ".join(cells) + " |")
 
 
 def pa_array(values: list[str]):
@@ -932,11 +977,21 @@ def main() -> None:
     ap.add_argument("--split", action="store_true",
                     help="also score akhbar on the tuning and held-out halves (each deduplicated on its own)")
     ap.add_argument("--grid", action="store_true", help="rank the GRID of settings on the tuning half only")
+    ap.add_argument("--corpora", nargs="*", metavar="NAME",
+                    help="copy and story level on whole corpora (egynews2013, ant-2018, antjawhara): pair precision by "
+                         "containment per cluster size, recall of J>=0.8 pairs, held-out outlets, labelled corpus pairs, "
+                         "the 20 largest clusters (with --json)")
     ap.add_argument("--select", action="store_true", help="recompute variant sources and distractors and print them as JSON")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--verbose", action="store_true", help="list missed positives and false pairs")
     args = ap.parse_args()
 
+    if args.corpora is not None:
+        res = evaluate_corpora(tuple(args.corpora) or ("egynews2013", "ant-2018"))
+        print_corpora(res)
+        if args.json:
+            Path(args.json).write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
+        return
     t0 = time.perf_counter()
     corpus = load_corpus(args.corpus)
     labels = load_labels(args.labels)

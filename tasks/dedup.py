@@ -591,6 +591,7 @@ class StorySettings:
     lead_overlap: float = 0.15       # shingles of one lead found in the other's opening
     body_jaccard: float = 0.05       # estimated body Jaccard, an alternative to the lead overlap
     title_alone: float = 0.7         # titles this close link without shared text (rewrites in own words)
+    star_merge: float = 0.15         # share of linked pairs across two stars that makes them one story
 
 
 def title_words(titles: list[str | None]) -> list[frozenset[str]]:
@@ -667,10 +668,25 @@ def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None
         centre_of[c] = c
         for v in sorted(neighbours[c]):
             centre_of.setdefault(v, c)
+    # Two stars whose members are mostly linked to each other (at least `star_merge` of the
+    # pairs across them) are one story split by the order centres were taken in.
+    size = {}
+    for u, c in centre_of.items():
+        size[c] = size.get(c, 0) + 1
+    across: dict[tuple[int, int], int] = {}
+    for u, vs in neighbours.items():
+        for v in vs:
+            cu, cv = centre_of[u], centre_of[v]
+            if cu < cv:
+                across[(cu, cv)] = across.get((cu, cv), 0) + 1
+    merged = UnionFind(len(unit_of))
+    for (cu, cv), links in sorted(across.items(), key=lambda kv: -kv[1] / (size[kv[0][0]] * size[kv[0][1]])):
+        if links >= scfg.star_merge * size[cu] * size[cv]:
+            merged.union(cu, cv)
     when = [d if d is not None else _FAR_FUTURE for d in articles["published_at"].to_pylist()]
     members: dict[int, list[int]] = {}
     for i in range(n):
-        members.setdefault(centre_of.get(int(unit[i]), int(unit[i])), []).append(i)
+        members.setdefault(merged.find(centre_of.get(int(unit[i]), int(unit[i]))), []).append(i)
     story = [""] * n
     for group in members.values():
         first = ids[min(group, key=lambda i: (when[i], ids[i]))]
