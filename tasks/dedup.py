@@ -90,7 +90,7 @@ class DedupSettings:
     @property
     def slot_fingerprint(self) -> str:
         """Discriminator slots made from another window or table version do not compare."""
-        return f"slots-v2-w{self.slot_words}-n{self.slots}"
+        return f"slots-v3-w{self.slot_words}-n{self.slots}"
 
     @property
     def head_len(self) -> int:
@@ -188,6 +188,9 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
         for start, end, value in found:
             if start >= cfg.slot_words:
                 break
+            if kind(value) == "court":   # one slot for the whole opening: what the court did
+                row.append(_slot("", value, "court")) if _slot("", value, "court") not in row else None
+                continue
             before = [words[j] for j in range(start - 1, -1, -1) if not taken[j]][:2]
             after = next((words[j] for j in range(end, len(words)) if not taken[j]), "")
             if len(before) < 2 or start < 2:
@@ -632,8 +635,12 @@ def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None =
     body, lead, slots = split_fingerprints(sig, cfg)
     lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
     sims = jaccard(body[a], body[b])
-    clash = contradicting(slots[a], slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg) \
-        if slots is not None else np.zeros(len(pairs), dtype=bool)
+    if slots is not None:   # what a court did differs between the preview and the outcome of one hearing: not a veto here
+        court = np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT)
+        story_slots = np.where((slots >> _CONTEXT_SHIFT) == court, 0, slots).astype(np.uint32)
+        clash = contradicting(story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg)
+    else:
+        clash = np.zeros(len(pairs), dtype=bool)
     return pairs, np.column_stack([title, lead_ov, sims, clash])
 
 

@@ -36,6 +36,14 @@ _ORDINALS = {
     "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6, "السابع": 7, "السابعه": 7, "الثامن": 8, "الثامنه": 8,
     "التاسع": 9, "التاسعه": 9, "العاشر": 10, "العاشره": 10,
 }
+# What a court did, or is about to do: the sessions of one case are reported in one formula
+# ("قررت محكمة جنايات القاهرة برئاسة ... تأجيل / حجز / تأييد ...") and differ in this word
+# alone. Search-normalized forms, with their clitic forms found by _stems.
+_COURT = {
+    "adjourn": "تاجيل اجلت ارجات ارجاء", "reserve": "حجز حجزت", "acquit": "براءه برات",
+    "sentence": "حبس السجن المشدد عاقبت معاقبه الاعدام", "uphold": "تاييد ايدت", "annul": "الغاء الغت بطلان",
+    "reject": "رفض رفضت", "accept": "قبول قبلت", "release": "اخلاء", "hear": "تنظر تستانف تواصل النطق",
+}
 # Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
 # dialect) count only next to a number ("7 مارس", "مارس 2013").
 _AMBIGUOUS_MONTHS = {"مارس", "اب", "ماي"}
@@ -48,7 +56,7 @@ _MIN_FOREIGN_POPULATION = 300_000
 # What kind of thing a value names: only values of one kind contradict each other (a country
 # against a country, a weekday against a weekday; "the court in Iraq" vs "the court on Tuesday"
 # is no contradiction, nor "North Korea" vs "Pyongyang").
-KINDS = {"n": "number", "ord": "ordinal", "cc": "country", "geo": "city", "mon": "month", "day": "day"}
+KINDS = {"n": "number", "ord": "ordinal", "cc": "country", "geo": "city", "mon": "month", "day": "day", "court": "court"}
 
 
 def kind(value: str) -> str:
@@ -108,6 +116,9 @@ def names() -> dict[tuple[str, ...], str]:
             add(_norm(name), f"mon:{month}", overwrite=True)
     for day, name in ar.days["format"]["wide"].items():     # over towns named for a market day (الخميس)
         add(_norm(name), f"day:{day}", overwrite=True)
+    for decision, words in _COURT.items():
+        for word in words.split():
+            add((word,), f"court:{decision}", overwrite=True)
     for word, n in _CARDINALS.items():
         add((word,), f"n:{n}", overwrite=True)
     for word, n in _ORDINALS.items():
