@@ -90,7 +90,7 @@ class DedupSettings:
     @property
     def slot_fingerprint(self) -> str:
         """Discriminator slots made from another window or table version do not compare."""
-        return f"slots-v3-w{self.slot_words}-n{self.slots}"
+        return f"slots-v4-w{self.slot_words}-n{self.slots}"
 
     @property
     def head_len(self) -> int:

@@ -40,9 +40,10 @@ _ORDINALS = {
 # ("قررت محكمة جنايات القاهرة برئاسة ... تأجيل / حجز / تأييد ...") and differ in this word
 # alone. Search-normalized forms, with their clitic forms found by _stems.
 _COURT = {
-    "adjourn": "تاجيل اجلت ارجات ارجاء", "reserve": "حجز حجزت", "acquit": "براءه برات",
-    "sentence": "حبس السجن المشدد عاقبت معاقبه الاعدام", "uphold": "تاييد ايدت", "annul": "الغاء الغت بطلان",
-    "reject": "رفض رفضت", "accept": "قبول قبلت", "release": "اخلاء", "hear": "تنظر تستانف تواصل النطق",
+    "adjourn": "تاجيل بتاجيل اجلت ارجات ارجاء", "reserve": "حجز بحجز حجزت", "acquit": "براءه ببراءه برات",
+    "sentence": "حبس بحبس الحبس بالحبس السجن بالسجن المشدد عاقبت معاقبه بمعاقبه الاعدام بالاعدام",
+    "uphold": "تاييد بتاييد ايدت", "annul": "الغاء بالغاء الغت بطلان ببطلان", "reject": "رفض برفض رفضت",
+    "accept": "قبول بقبول قبلت", "release": "اخلاء باخلاء", "hear": "تنظر تستانف تواصل تصدر النطق",
 }
 # Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
 # dialect) count only next to a number ("7 مارس", "مارس 2013").
