@@ -5,7 +5,11 @@
 * near: MinHash (rensa) over word n-gram shingles, LSH banding for candidates, every candidate
   pair verified before it joins: its estimated body Jaccard reaches `threshold`, or it reaches
   the lower `lead_min_jaccard` and the two leads (first words) are found in each other's opening
-  (`lead_threshold`); clusters by union-find.
+  (`lead_threshold`); its discriminators (numbers, dates, places, ordinals, court decisions, keyed
+  by context) do not contradict; the two are published within `near_window_hours`. Stories are
+  stars, never chains: a copy is verified against its story's centre and overlaps every member.
+
+Beside copies, `group_stories` links reports of one event across outlets (the story level).
 
 Both run within the batch and against the warehouse's history (signatures persist in the lake).
 Canonical: earliest published, then longest body, then smallest article_id; a story's canonical

@@ -300,3 +300,23 @@ def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
     t = pa.Table.from_pylist([{"article_id": f"s{i}", "title": titles[i], "published_at": d} for i in range(3)])
     stories = group_stories(t, fingerprints(norms, cfg), cfg)
     assert stories[0] == stories[1] != stories[2]
+
+
+def test_discriminators_across_nights_come_back_from_the_signature_rows():
+    """Night 1 published the 4th flight; night 2 brings the 5th (same text but the ordinal) and a
+    reprint of the 4th. The slots persisted in SIGNATURES keep the 5th out of the 4th's story."""
+    cfg = DedupSettings()
+    old = normalize_batch(table([art("f4", FLIGHT.format(nth="الرابعة"))]))
+    row = signature_table(old.select(["article_id"]), fingerprints(old["body_norm"].to_pylist(), cfg), "r0", cfg).to_pylist()[0]
+    assert row["lead_config"].split("+") == [cfg.lead_fingerprint, cfg.slot_fingerprint] and 0 < len(row["slots"]) <= cfg.slots
+
+    def padded(values, width):
+        out = np.zeros((1, width), dtype=np.uint32)
+        out[0, :len(values)] = values
+        return out
+    history = DedupHistory({}, ["f4"], ["cluster-f4"], np.array([row["signature"]], dtype=np.uint32), np.array([True]),
+                           leads=padded(row["lead"], cfg.head_len), slots=padded(row["slots"], cfg.slots))
+    new = normalize_batch(table([art("f5", FLIGHT.format(nth="الخامسة")), art("f4-reprint", "العريش - أ ش أ: " + FLIGHT.format(nth="الرابعة"))]))
+    out, dups, _ = dedup_articles(new, history, "r1")
+    clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
+    assert clusters == {"f5": "f5", "f4-reprint": "cluster-f4"}
