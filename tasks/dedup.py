@@ -192,8 +192,10 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
         for start, end, value in found:
             if start >= cfg.slot_words:
                 break
-            if kind(value) == "court":   # one slot for the whole opening: what the court did
-                row.append(_slot("", value, "court")) if _slot("", value, "court") not in row else None
+            if kind(value) == "court":   # one context for the whole opening: what the court did
+                slot = _slot("", value, "court")
+                if slot not in row:
+                    row.append(slot)
                 continue
             before = [words[j] for j in range(start - 1, -1, -1) if not taken[j]][:2]
             after = next((words[j] for j in range(end, len(words)) if not taken[j]), "")

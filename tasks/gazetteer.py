@@ -48,8 +48,7 @@ _COURT = {
 # Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
 # dialect) count only next to a number ("7 مارس", "مارس 2013").
 _AMBIGUOUS_MONTHS = {"مارس", "اب", "ماي"}
-# Last words shared by several country names ("المتحده", "الجنوبيه") never stand for one country.
-_MIN_NAME_LETTERS = 4
+_MIN_NAME_LETTERS = 4                                 # shorter names are mostly common words (تلا, طما)
 # Arab League members, Iran, Turkey and Israel (whose towns Arabic news names): every city of 15,000+
 _ARAB_WORLD = set("DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE YE IR TR IL".split())
 _MIN_FOREIGN_POPULATION = 300_000
@@ -108,7 +107,9 @@ def names() -> dict[tuple[str, ...], str]:
             add(key, f"cc:{code}", overwrite=True)
         if len(key) > 1 and key[-1].startswith("ال"):
             last_words.setdefault(key[-1], set()).add(code)
-    for word, codes in last_words.items():    # "السعوديه" for the Kingdom of Saudi Arabia
+    # a country's last word stands for it when no other name ends so ("السعوديه"); shared last
+    # words ("المتحده", "الجنوبيه") never do
+    for word, codes in last_words.items():
         if len(codes) == 1 and (word,) not in table:
             add((word,), f"cc:{next(iter(codes))}")
 
