@@ -627,6 +627,308 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
     return sources, distractors
 
 
+# ----------------------------------------------------------------------------- whole corpora (cluster review)
+
+SHARED = REPO.parent / "shared" / "corpora"
+CORPORA = {"egynews2013": SHARED / "egynews2013.jsonl.gz", "ant-2018": CORPUS, "antjawhara": SHARED / "antjawhara.jsonl.gz"}
+SIZE_BUCKETS = ((2, 2), (3, 4), (5, 9), (10, 14), (15, 10**9))
+
+
+def _published(value: str | None):
+    """The corpus's publication time as an aware datetime (egynews2013: local time, no zone; ant-2018:
+    RFC 2822; antjawhara: ISO with zone or dd/mm/yyyy), None when unreadable."""
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    for parse in (lambda v: datetime.fromisoformat(v), parsedate_to_datetime, lambda v: datetime.strptime(v, "%d/%m/%Y")):
+        try:
+            d = parse(value)
+        except (ValueError, TypeError):
+            continue
+        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return None
+
+
+@dataclass
+class CorpusRows:
+    """A whole corpus as dedup sees it: one entry per article with text (search-normalized body)."""
+    name: str
+    ids: list[str]
+    outlets: list[str]
+    titles: list[str]
+    published: list
+    norms: list[str]
+
+
+def load_corpus_rows(name: str, limit: int | None = None, only: set[str] | None = None) -> CorpusRows:
+    """Bodies normalized with normalize_search and nothing else (no cleaning: boilerplate that
+    outlets share, such as agency credits, stays, which makes the test harder, not easier).
+    egynews2013 keeps its title as the first line of `text`: it is dropped."""
+    from tasks.arabic import normalize_search
+
+    out = CorpusRows(name, [], [], [], [], [])
+    with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if only is not None and r["id"] not in only:
+                continue
+            text = r.get("text") or ""
+            if name == "egynews2013":
+                text = text.split("\n", 1)[1] if "\n" in text else ""
+            norm = normalize_search(text)
+            if len(norm.split()) < 20:
+                continue
+            out.ids.append(r["id"])
+            out.outlets.append(r.get("outlet") or r.get("source") or "")
+            out.titles.append(r.get("title") or "")
+            out.published.append(_published(r.get("published")))
+            out.norms.append(norm)
+            if limit and len(out.ids) >= limit:
+                break
+    return out
+
+
+def corpus_fingerprints(rows: CorpusRows, cfg=None, batch: int = 2000):
+    """The fingerprint matrix, computed per batch as the streaming run does."""
+    import numpy as np
+
+    from tasks.dedup import DedupSettings, fingerprints
+
+    cfg = cfg or DedupSettings()
+    return np.vstack([fingerprints(rows.norms[s:s + batch], cfg) for s in range(0, len(rows.norms), batch)])
+
+
+def fingerprint_table(rows: CorpusRows, keep=None):
+    """What dedup is given in the streaming run: ids, hashes, dates, sizes, outlets, titles; no text."""
+    import pyarrow as pa
+
+    from tasks.normalize import content_hash
+
+    idx = range(len(rows.ids)) if keep is None else keep
+    return pa.table({
+        "article_id": pa.array([rows.ids[i] for i in idx], pa.string()),
+        "content_hash": pa.array([content_hash(rows.norms[i]) for i in idx], pa.string()),
+        "published_at": pa.array([rows.published[i] for i in idx], pa.timestamp("us", tz="UTC")),
+        "word_count": pa.array([len(rows.norms[i].split()) for i in idx], pa.int64()),
+        "outlet": pa.array([rows.outlets[i] for i in idx], pa.string()),
+        "title": pa.array([rows.titles[i] for i in idx], pa.string()),
+    })
+
+
+def corpus_clusters(rows: CorpusRows, sig, cfg=None, keep=None) -> list[str]:
+    """cluster_id per row of `keep` (all rows by default) from one dedup_articles call over the
+    fingerprint table (empty history)."""
+    from tasks.dedup import DedupHistory, dedup_articles
+
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    out, _, _ = dedup_articles(fingerprint_table(rows, keep), DedupHistory.empty(cfg), "corpus-eval", cfg, sig=sig[keep])
+    return out["cluster_id"].to_pylist()
+
+
+def shingle_set(norm: str, k: int = 5) -> set[int]:
+    words = norm.split()
+    return {hash(" ".join(words[i:i + k])) for i in range(max(len(words) - k + 1, 1))}
+
+
+def containment(a: set, b: set) -> float:
+    """Share of the shorter text's 5-grams found in the other."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small & big) / max(len(small), 1)
+
+
+def bucket_of(size: int) -> str:
+    for lo, hi in SIZE_BUCKETS:
+        if lo <= size <= hi:
+            return f"{lo}" if lo == hi else (f"{lo}+" if hi > 10**8 else f"{lo}-{hi}")
+    return "1"
+
+
+def cluster_pair_precision(rows: CorpusRows, clusters: list[str], keep=None, copy_min: float = 0.5) -> dict:
+    """Pair precision by containment, overall and per cluster-size bucket: a pair of one cluster
+    is a copy when half of the shorter text's word 5-grams are in the other. Also each cluster's
+    own precision (the worst clusters first)."""
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    members = defaultdict(list)
+    for i, c in zip(keep, clusters):
+        members[c].append(i)
+    shingles_of: dict[int, set] = {}
+    buckets = defaultdict(lambda: [0, 0])
+    per_cluster = []
+    for c, ids in members.items():
+        if len(ids) < 2:
+            continue
+        for i in ids:
+            if i not in shingles_of:
+                shingles_of[i] = shingle_set(rows.norms[i])
+        good = total = 0
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                good += containment(shingles_of[ids[x]], shingles_of[ids[y]]) >= copy_min
+                total += 1
+        b = buckets[bucket_of(len(ids))]
+        b[0] += good
+        b[1] += total
+        per_cluster.append({"cluster": c, "size": len(ids), "precision": round(good / total, 4)})
+    allg, allt = sum(v[0] for v in buckets.values()), sum(v[1] for v in buckets.values())
+    out = {"overall": {"pairs": allt, "precision": round(allg / allt, 4) if allt else 1.0},
+           "buckets": {k: {"pairs": v[1], "precision": round(v[0] / v[1], 4)} for k, v in sorted(buckets.items(), key=lambda kv: int(kv[0].split("-")[0].rstrip("+")))},
+           "clusters": sorted(per_cluster, key=lambda c: (-c["size"]))}
+    return out
+
+
+def outlet_part(outlet: str) -> str:
+    """Outlets split in two by the parity of the sha1 of their name: settings are tuned on
+    'tune' outlets and reported on 'held' ones."""
+    import hashlib
+
+    return PARTS[int(hashlib.sha1(outlet.encode()).hexdigest(), 16) % 2]
+
+
+CORPUS_LABELS = REPO / "tests" / "data" / "dedup_corpus_labels.json"
+
+
+def score_labelled_pairs(rows: CorpusRows, clusters: list[str], pairs: list[dict], keep=None) -> dict:
+    """Precision and recall of 'same cluster' on labelled corpus pairs (duplicate / distinct), over
+    the pairs whose two articles were deduplicated (`keep`)."""
+    index = {rid: i for i, rid in enumerate(rows.ids)}
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    cluster_of = dict(zip(keep, clusters))
+    tp = fp = fn = tn = 0
+    wrong = []
+    for p in pairs:
+        a, b = index.get(p["a"]), index.get(p["b"])
+        if a not in cluster_of or b not in cluster_of:
+            continue
+        joined = cluster_of[a] == cluster_of[b]
+        dup = p["label"] == "duplicate"
+        tp += joined and dup
+        fp += joined and not dup
+        fn += dup and not joined
+        tn += not dup and not joined
+        if joined != dup:
+            wrong.append((p["a"], p["b"], p["label"], p.get("note", "")))
+    return {"pairs": tp + fp + fn + tn, "duplicates": tp + fn, "distinct": fp + tn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "wrong": wrong}
+
+
+def corpus_recall(rows: CorpusRows, sig, clusters: list[str], keep=None, min_jaccard: float = 0.8, cfg=None) -> dict:
+    """Share of the pairs whose word 5-gram Jaccard (exact, from the texts) is >= `min_jaccard`
+    that end in one cluster; pairs are drawn from LSH candidates with estimated Jaccard >= 0.7."""
+    from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard
+
+    cfg = cfg or DedupSettings()
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    body = sig[keep, : cfg.num_perm]
+    pairs = candidate_pairs(band_keys(body, cfg), cfg)
+    pairs = pairs[jaccard(body[pairs[:, 0]], body[pairs[:, 1]]) >= 0.7]
+    found = total = 0
+    for x, y in pairs:
+        a, b = shingle_set(rows.norms[keep[x]]), shingle_set(rows.norms[keep[y]])
+        if len(a & b) / max(len(a | b), 1) >= min_jaccard:
+            total += 1
+            found += clusters[x] == clusters[y]
+    return {"pairs": total, "found": found, "recall": round(found / total, 4) if total else 1.0}
+
+
+def largest_clusters(rows: CorpusRows, clusters: list[str], keep=None, top: int = 20) -> list[dict]:
+    """The `top` largest clusters: ids, outlets, dates and titles, for a person to read."""
+    keep = list(range(len(rows.ids))) if keep is None else list(keep)
+    members = defaultdict(list)
+    for i, c in zip(keep, clusters):
+        members[c].append(i)
+    big = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    return [{"cluster": c, "size": len(ids), "members": [
+        {"id": rows.ids[i], "outlet": rows.outlets[i], "published": str(rows.published[i]), "title": rows.titles[i]}
+        for i in sorted(ids, key=lambda i: (rows.published[i] is None, rows.published[i] or 0))]} for c, ids in big]
+
+
+def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path | None = None) -> dict:
+    """Copy level on whole corpora: pair precision by containment per cluster-size bucket and
+    recall of high-Jaccard pairs, on all outlets and on the held-out outlets alone (deduplicated
+    on their own), the labelled corpus pairs, and the largest clusters (written to `review`)."""
+    from tasks.dedup import group_stories
+
+    labelled, stories_labelled = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
+    out = {}
+    for name in names:
+        t = time.perf_counter()
+        rows = load_corpus_rows(name)
+        sig = corpus_fingerprints(rows, cfg)
+        t_fp = time.perf_counter() - t
+        res = {"articles": len(rows.ids), "seconds_fingerprints": round(t_fp, 1)}
+        for part in ("all", "held"):
+            keep = [i for i, o in enumerate(rows.outlets) if part == "all" or outlet_part(o) == "held"]
+            if not keep:
+                continue
+            t = time.perf_counter()
+            clusters = corpus_clusters(rows, sig, cfg, keep)
+            r = {"articles": len(keep), "seconds_dedup": round(time.perf_counter() - t, 1)}
+            prec = cluster_pair_precision(rows, clusters, keep)
+            r["pair_precision"] = {"overall": prec["overall"], "buckets": prec["buckets"],
+                                   "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95]}
+            r["recall_j08"] = corpus_recall(rows, sig, clusters, keep, cfg=cfg)
+            if labelled.get("corpus") == name:
+                r["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
+            if stories_labelled.get("corpus") == name and part == "all":
+                stories = group_stories(fingerprint_table(rows, keep).append_column("cluster_id", pa_array(clusters)), sig[keep], cfg)
+                r["stories"] = {"all": score_story_pairs(rows, stories, stories_labelled["pairs"]),
+                                "held": score_story_pairs(rows, stories, stories_labelled["pairs"], "held"),
+                                "largest": [(n, s) for s, n in Counter(stories).most_common(5)]}
+            if part == "all":
+                r["largest"] = largest_clusters(rows, clusters, keep)
+            res[part] = r
+        out[name] = res
+    return out
+
+
+STORY_LABELS = REPO / "tests" / "data" / "dedup_story_labels.json"
+
+
+def score_story_pairs(rows: CorpusRows, stories: list[str], pairs: list[dict], part: str | None = None) -> dict:
+    """Precision and recall of 'same story' on labelled pairs; `part`: only pairs whose two
+    outlets are both in that part ("tune" / "held"), or None for all."""
+    index = {rid: i for i, rid in enumerate(rows.ids)}
+    tp = fp = fn = tn = 0
+    wrong = []
+    for p in pairs:
+        a, b = index[p["a"]], index[p["b"]]
+        if part and not (outlet_part(rows.outlets[a]) == part and outlet_part(rows.outlets[b]) == part):
+            continue
+        joined, same = stories[a] == stories[b], p["label"] == "same_story"
+        tp, fp, fn, tn = tp + (joined and same), fp + (joined and not same), fn + (same and not joined), tn + (not same and not joined)
+        if joined != same:
+            wrong.append((p["a"], p["b"], p["label"], p["note"]))
+    return {"pairs": tp + fp + fn + tn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "wrong": wrong}
+
+
+def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=None) -> list[str]:
+    from tasks.dedup import group_stories
+
+    table = fingerprint_table(rows).append_column("cluster_id", pa_array(clusters))
+    return group_stories(table, sig, cfg, scfg)
+
+
+def labelled_corpus_scores(cfg=None, scfg=None) -> dict:
+    """Copy and story level on the labelled egynews2013 pairs alone (their articles deduplicated
+    and grouped on their own: seconds, for the test suite; the whole-corpus run is --corpora)."""
+    from tasks.dedup import group_stories
+
+    copies, stories = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
+    wanted = {p[k] for lab in (copies, stories) for p in lab["pairs"] for k in ("a", "b")}
+    sub = load_corpus_rows("egynews2013", only=wanted)
+    sig = corpus_fingerprints(sub, cfg)
+    clusters = corpus_clusters(sub, sig, cfg)
+    grouped = group_stories(fingerprint_table(sub).append_column("cluster_id", pa_array(clusters)), sig, cfg, scfg)
+    return {"copies": score_labelled_pairs(sub, clusters, copies["pairs"]),
+            "stories": score_story_pairs(sub, grouped, stories["pairs"]),
+            "stories_held": score_story_pairs(sub, grouped, stories["pairs"], "held")}
+
+
 # ----------------------------------------------------------------------------- CLI
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:
@@ -636,6 +938,26 @@ def _table_row(name: str, s: dict, seconds: float | None) -> str:
     cells.append(f"{s['labelled_negatives']['joined']}/{s['labelled_negatives']['pairs']}")
     cells.append(f"{seconds:.1f}" if seconds is not None else "")
     return "| " + " | ".join(cells) + " |"
+
+
+def print_corpora(res: dict) -> None:
+    print("| corpus | outlets | articles | pair precision (containment) | 2 | 3-4 | 5-9 | 10-14 | 15+ | recall J>=0.8 | labelled P / R (pairs) | stories P / R (pairs) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, r in res.items():
+        for part in ("all", "held"):
+            if part not in r:
+                continue
+            x = r[part]
+            b = x["pair_precision"]["buckets"]
+            cells = [name, "all" if part == "all" else "held-out only", str(x["articles"]),
+                     f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})"]
+            cells += [f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–" for k in ("2", "3-4", "5-9", "10-14", "15+")]
+            cells.append(f"{x['recall_j08']['recall']:.3f} ({x['recall_j08']['pairs']})")
+            lab = x.get("labelled")
+            cells.append(f"{lab['precision']:.3f} / {lab['recall']:.3f} ({lab['pairs']})" if lab else "")
+            st = x.get("stories", {}).get("all")
+            cells.append(f"{st['precision']:.3f} / {st['recall']:.3f} ({st['pairs']})" if st else "")
+            print("| " + " | ".join(cells) + " |")
 
 
 def pa_array(values: list[str]):
@@ -655,11 +977,21 @@ def main() -> None:
     ap.add_argument("--split", action="store_true",
                     help="also score akhbar on the tuning and held-out halves (each deduplicated on its own)")
     ap.add_argument("--grid", action="store_true", help="rank the GRID of settings on the tuning half only")
+    ap.add_argument("--corpora", nargs="*", metavar="NAME",
+                    help="copy and story level on whole corpora (egynews2013, ant-2018, antjawhara): pair precision by "
+                         "containment per cluster size, recall of J>=0.8 pairs, held-out outlets, labelled corpus pairs, "
+                         "the 20 largest clusters (with --json)")
     ap.add_argument("--select", action="store_true", help="recompute variant sources and distractors and print them as JSON")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--verbose", action="store_true", help="list missed positives and false pairs")
     args = ap.parse_args()
 
+    if args.corpora is not None:
+        res = evaluate_corpora(tuple(args.corpora) or ("egynews2013", "ant-2018"))
+        print_corpora(res)
+        if args.json:
+            Path(args.json).write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
+        return
     t0 = time.perf_counter()
     corpus = load_corpus(args.corpus)
     labels = load_labels(args.labels)

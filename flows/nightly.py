@@ -139,7 +139,8 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(gate.gate_failures))
         summary = {"run_id": ctx.run_id, **ledger.summary(), "data_docs": gate.docs_index}
         report = RunReport(summary, dict(ledger.by_outlet), p.top_boilerplate(staged), clusters.largest, validation,
-                           params.data_dir, published=not params.dry_run, mappings=ledger.mappings)
+                           params.data_dir, published=not params.dry_run, mappings=ledger.mappings,
+                           largest_stories=clusters.largest_stories)
         if params.dry_run:
             run_logger().info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
             publish_run_report(report)

@@ -32,7 +32,7 @@ from akhbar.settings import LearnedSettings, Settings
 from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED
 from tasks.base import StageResult, run_logger
 from tasks.clean import clean_stage
-from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, signature_table
+from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, group_stories, signature_table
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
 from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
@@ -258,7 +258,8 @@ class Clusters:
     """The one clustering's outcome, staged: file paths and what the report lists."""
 
     staged: dict[str, Path]
-    largest: list[dict]
+    largest: list[dict]                   # the largest copy clusters (one text)
+    largest_stories: list[dict] = field(default_factory=list)   # the largest story groups (one event)
 
 
 def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int = 5) -> Clusters:
@@ -272,14 +273,20 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
     clustered, dups, sig, changes = cluster_run(fps, history.dedup, ctx.run_id, ctx.dedup)
     ledger.count_clusters(clustered, dups)
     ledger.counts["canonical_changes"] = changes.num_rows
+    story_ids = group_stories(clustered, sig, ctx.dedup)
+    stories = pa.table({"article_id": clustered["article_id"], "story_id": pa.array(story_ids, pa.string()),
+                        "run_id": pa.array([ctx.run_id] * clustered.num_rows, pa.string())})
+    ledger.counts["stories"] = len(set(story_ids))
     st = ctx.staging
     staged["clusters"] = st.write("work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"]))
     staged["signatures"] = st.write("work", "signatures", signature_table(clustered, sig, ctx.run_id, ctx.dedup))
-    for name, table in (("duplicates", dups), ("canonical_changes", changes)):
+    for name, table in (("duplicates", dups), ("canonical_changes", changes), ("stories", stories)):
         path = st.write("work", name, table)
         if path:
             staged[name] = path
-    return Clusters(staged, largest_clusters(clustered, top))
+    return Clusters(staged, largest_clusters(clustered, top),
+                    largest_clusters(clustered.set_column(clustered.schema.get_field_index("cluster_id"), "cluster_id",
+                                                          stories["story_id"]), top))
 
 
 def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:

@@ -33,11 +33,12 @@ class RunReport:
     summary: dict                         # the run's counters (tasks/ledger.py: RunLedger.summary)
     by_outlet: dict[str, Counter]         # per outlet: published, articles_clean, duplicates_*, boilerplate_*
     top_boilerplate: list[dict]           # text, category, times (and total, distinct over the run)
-    largest_clusters: list[dict]          # cluster_id, size, members (title, outlet, is_canonical)
+    largest_clusters: list[dict]          # cluster_id, size, members (title, outlet, is_canonical): copies of one text
     validation: pa.Table | None
     data_dir: str
     published: bool = True
     mappings: dict[str, str] = field(default_factory=dict)   # JSON input file -> its field mapping
+    largest_stories: list[dict] = field(default_factory=list)   # the same shape: articles reporting one event
 
 
 def publish_run_report(report: RunReport) -> None:
@@ -115,6 +116,8 @@ def report_markdown(report: RunReport) -> str:
         *_validation_section(report.validation),
         *_boilerplate_section(report.top_boilerplate),
         *_clusters_section(report.largest_clusters),
+        *_clusters_section(report.largest_stories, "Largest stories (copies and rewrites of one event)",
+                           "No story was reported by more than one article in this run."),
         *_paths_section(report.data_dir, summary.get("data_docs"), report.published),
     ]
     return "\n".join(lines) + "\n"
@@ -163,10 +166,11 @@ def _boilerplate_section(top: list[dict]) -> list[str]:
     return out + [""]
 
 
-def _clusters_section(largest: list[dict]) -> list[str]:
-    out = ["## Largest duplicate clusters", ""]
+def _clusters_section(largest: list[dict], heading: str = "Largest duplicate clusters (copies of one text)",
+                      none: str = "No story has more than one copy in this run.") -> list[str]:
+    out = [f"## {heading}", ""]
     if not largest:
-        return out + ["No story has more than one copy in this run.", ""]
+        return out + [none, ""]
     out += ["| articles | cluster | canonical title | other titles | outlets |", "| ---: | --- | --- | --- | --- |"]
     for cluster in largest:
         rows = sorted(cluster["members"], key=lambda r: not r["is_canonical"])

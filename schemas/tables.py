@@ -191,6 +191,9 @@ SIGNATURES = pa.schema(
         ("band_keys", pa.list_(pa.uint64())),
         ("lead_config", pa.string()),  # lead-hash fingerprint (null in rows written before the lead check)
         ("lead", pa.list_(pa.uint32())),  # hashes of the 3-word shingles of the body's first words, in order
+        # discriminator slots (tasks/dedup.py discriminator_slots): (context, value) hashes of the
+        # numbers, dates, places of the body's first words, sorted; config after "+" in lead_config
+        ("slots", pa.list_(pa.uint32())),
         ("run_id", pa.string()),
     ]
 )
@@ -205,6 +208,15 @@ MANIFEST = pa.schema(
         ("run_id", pa.string()),
     ]
 )
+
+# The story level beside the copy level (tasks/dedup.py: group_stories): articles that report the
+# same event, copies or rewrites across outlets within a time window. `duplicates`/`articles_unique`
+# keep meaning copies of one text.
+STORIES = pa.schema([
+    ("article_id", pa.string()),
+    ("story_id", pa.string()),        # the article_id of the story's earliest article in its run
+    ("run_id", pa.string()),
+])
 
 # Learned line templates (tasks/templates.py): the hashed prefixes and labels of each published
 # story's first and last lines, so later nights count a template over the whole history.
@@ -264,5 +276,6 @@ PUBLISHED = {
     "lines": LINES,
     "skipped": SKIPPED,
     "edges": EDGES,
+    "stories": STORIES,
 }
 

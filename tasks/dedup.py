@@ -5,7 +5,11 @@
 * near: MinHash (rensa) over word n-gram shingles, LSH banding for candidates, every candidate
   pair verified before it joins: its estimated body Jaccard reaches `threshold`, or it reaches
   the lower `lead_min_jaccard` and the two leads (first words) are found in each other's opening
-  (`lead_threshold`); clusters by union-find.
+  (`lead_threshold`); its discriminators (numbers, dates, places, ordinals, court decisions, keyed
+  by context) do not contradict; the two are published within `near_window_hours`. Stories are
+  stars, never chains: a copy is verified against its story's centre and overlaps every member.
+
+Beside copies, `group_stories` links reports of one event across outlets (the story level).
 
 Both run within the batch and against the warehouse's history (signatures persist in the lake).
 Canonical: earliest published, then longest body, then smallest article_id; a story's canonical
@@ -56,9 +60,26 @@ class DedupSettings:
     lead_shingle: int = 3
     seed: int = 1
     max_bucket: int = 200        # buckets larger than this (templated stubs) are paired star-wise
-    # "any": union-find, a copy verified against any member of the story joins; "canonical": only
-    # one verified against the canonical. See BENCHMARKS.md.
-    link: str = "any"
+    # Discriminating tokens (tasks/gazetteer.py: numbers, dates, weekdays, months, countries,
+    # cities, ordinals) of the first `slot_words` words, each keyed by its context (the two words
+    # before it that are not themselves discriminators): up to `slots` (context, value) hashes per
+    # body. Two bodies that fill one context with different values ("رئيس جمهوريه" + السنغال /
+    # الهند; "وصول الطائره" + الرابعه / الخامسه) are two stories of one formula, however much
+    # text they share: more than `max_conflicts` such contexts (`max_number_conflicts` for counts)
+    # and the pair is not a copy.
+    slot_words: int = 60
+    slots: int = 24
+    max_conflicts: int = 0
+    max_number_conflicts: int = 1
+    # A copy is verified against its story's centre, and shares at least this estimated body
+    # Jaccard with every other member: copies of one text overlap each other, not only the centre.
+    member_min_jaccard: float = 0.3
+    # Slots are compared only where the two texts are aligned: leads overlapping at least this much
+    slot_min_lead_overlap: float = 0.2
+    # Near copies of one text are published within this many hours of each other (egynews2013
+    # labelled copies: at most 17 h apart; sessions of one court case, daily tallies: 20 h to
+    # weeks). Exact copies and articles with no date are not held to it.
+    near_window_hours: float = 48.0
 
     @property
     def fingerprint(self) -> str:
@@ -69,6 +90,11 @@ class DedupSettings:
     def lead_fingerprint(self) -> str:
         """Lead hashes made with another shingle size or window do not compare."""
         return f"crc32-w{self.lead_shingle}-h{self.head_words}"
+
+    @property
+    def slot_fingerprint(self) -> str:
+        """Discriminator slots made from another window or table version do not compare."""
+        return f"slots-v4-w{self.slot_words}-n{self.slots}"
 
     @property
     def head_len(self) -> int:
@@ -132,16 +158,111 @@ def lead_hashes(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     return out
 
 
+# A slot: 21 bits of context hash, 1 bit "the value is a number", 10 bits of value hash (a value
+# collision only hides a conflict; 21 bits keep unrelated contexts from meeting by chance).
+_VALUE_BITS = 10
+_NUMBER_BIT = np.uint32(1 << _VALUE_BITS)
+_CONTEXT_SHIFT = _VALUE_BITS + 1
+_CONTEXT_MASK = (1 << (32 - _CONTEXT_SHIFT)) - 1
+
+
+def _slot(context: str, value: str, kind: str) -> int:
+    ctx = zlib.crc32(f"{kind}|{context}".encode()) & _CONTEXT_MASK
+    slot = (ctx << _CONTEXT_SHIFT) | (int(kind == "number") << _VALUE_BITS) | (zlib.crc32(value.encode()) & ((1 << _VALUE_BITS) - 1))
+    return slot or 1
+
+
+def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
+    """(n, slots) uint32: for each body, the discriminating tokens of its first `slot_words` words
+    (tasks.gazetteer), each hashed with its context: its kind (number, country, city, month,
+    weekday), the two nearest words before it and the nearest word after it that are not
+    discriminators. A token with fewer than two words before it (a dateline such as "القاهره - ا
+    ش ا" opening the body) has no context and is left out: outlets change the datelines of a copy.
+    The first `slots` distinct slots in text order, sorted; 0 pads."""
+    from tasks.gazetteer import discriminators, kind
+
+    out = np.zeros((len(norms), cfg.slots), dtype=np.uint32)
+    for r, norm in enumerate(norms):
+        words = norm.split(maxsplit=cfg.slot_words + 1)[: cfg.slot_words + 1]
+        found = discriminators(words)
+        taken = np.zeros(len(words), dtype=bool)
+        for start, end, _ in found:
+            taken[start:end] = True
+        row: list[int] = []
+        for start, end, value in found:
+            if start >= cfg.slot_words:
+                break
+            if kind(value) == "court":   # one context for the whole opening: what the court did
+                slot = _slot("", value, "court")
+                if slot not in row:
+                    row.append(slot)
+                continue
+            before = [words[j] for j in range(start - 1, -1, -1) if not taken[j]][:2]
+            after = next((words[j] for j in range(end, len(words)) if not taken[j]), "")
+            if len(before) < 2 or start < 2:
+                continue
+            slot = _slot(f"{before[1]} {before[0]} _ {after}", value, kind(value))
+            if slot not in row:
+                row.append(slot)
+            if len(row) == cfg.slots:
+                break
+        out[r, : len(row)] = sorted(row)
+    return out
+
+
+def slot_conflicts(a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """For slot rows a[i], b[i] (broadcastable): (conflicts in names and dates, conflicts in
+    numbers). A conflict: a slot of a fills a context that b also fills, with a value b lacks,
+    while b fills that context with a value a lacks (a template sentence with another country,
+    day or count). A context one text lacks is no conflict: a trimmed or extended copy, a
+    dateline dropped, a date added."""
+    a, b = np.broadcast_arrays(np.atleast_2d(a), np.atleast_2d(b))
+    other = np.zeros(len(a), dtype=np.int64)
+    numbers = np.zeros(len(a), dtype=np.int64)
+    for s in range(0, len(a), chunk):
+        x, y = a[s:s + chunk], b[s:s + chunk]
+        cx, cy = x >> _CONTEXT_SHIFT, y >> _CONTEXT_SHIFT
+        same_ctx = (cx[:, :, None] == cy[:, None, :]) & (x[:, :, None] != 0) & (y[:, None, :] != 0)
+        same = (x[:, :, None] == y[:, None, :]) & (x[:, :, None] != 0)
+        x_alone = same_ctx.any(axis=2) & ~same.any(axis=2)     # x's value in a shared context, not in y
+        y_alone = same_ctx.any(axis=1) & ~same.any(axis=1)
+        conflict = x_alone & (same_ctx & y_alone[:, None, :]).any(axis=2)
+        is_number = (x & _NUMBER_BIT) != 0
+        other[s:s + chunk] = (conflict & ~is_number).sum(axis=1)
+        numbers[s:s + chunk] = (conflict & is_number).sum(axis=1)
+    return other, numbers
+
+
+def slots_agree(a: np.ndarray, b: np.ndarray, cfg: DedupSettings) -> np.ndarray:
+    """Whether slot rows a[i], b[i] can be copies of one text: no more than `max_conflicts`
+    conflicting names or dates and no more than `max_number_conflicts` conflicting numbers (one
+    revised count, a death toll updated between two versions, is tolerated)."""
+    other, numbers = slot_conflicts(a, b)
+    return (other <= cfg.max_conflicts) & (numbers <= cfg.max_number_conflicts)
+
+
 def fingerprints(norms: list[str], cfg: DedupSettings) -> np.ndarray:
-    """What dedup keeps of each body: (n, num_perm + head_len) uint32, the MinHash signature then
-    the lead hashes (one array, so a caller can filter rows of both at once)."""
-    return np.hstack([signatures(norms, cfg), lead_hashes(norms, cfg)])
+    """What dedup keeps of each body: (n, num_perm + head_len + slots) uint32, the MinHash
+    signature, the lead hashes, then the discriminator slots (one array, so a caller can filter
+    rows of all three at once, and dedup never needs the text)."""
+    return np.hstack([signatures(norms, cfg), lead_hashes(norms, cfg), discriminator_slots(norms, cfg)])
 
 
-def lead_overlap(a: np.ndarray, b: np.ndarray, cfg: DedupSettings, chunk: int = 2048) -> np.ndarray:
+def split_fingerprints(sig: np.ndarray, cfg: DedupSettings) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(MinHash signatures, lead hashes or None, discriminator slots or None) of a fingerprint
+    matrix: bare signatures, signatures + leads (older callers), or all three."""
+    p, hl = cfg.num_perm, cfg.head_len
+    body = sig[:, :p]
+    lead = sig[:, p:p + hl] if sig.shape[1] >= p + hl else None
+    slots = sig[:, p + hl:p + hl + cfg.slots] if sig.shape[1] == p + hl + cfg.slots else None
+    return body, lead, slots
+
+
+def lead_overlap(a: np.ndarray, b: np.ndarray, cfg: DedupSettings, chunk: int = 2048, short: float = 0.0) -> np.ndarray:
     """For lead-hash rows a[i], b[i] (broadcastable): the smaller of the two shares of a lead's
-    shingles found among the other body's first `head_words` words. 0 when either body is no
-    longer than its lead (then the lead is the body and says nothing more than the body Jaccard)."""
+    shingles found among the other body's first `head_words` words. `short` (0) when either body
+    is no longer than its lead (then the lead is the body and says nothing more than the body
+    Jaccard)."""
     a, b = np.broadcast_arrays(np.atleast_2d(a), np.atleast_2d(b))
     n, ln = len(a), cfg.lead_len
     out = np.zeros(n)
@@ -153,14 +274,15 @@ def lead_overlap(a: np.ndarray, b: np.ndarray, cfg: DedupSettings, chunk: int = 
             found = ((lead[:, :, None] == head[:, None, :]).any(axis=2) & valid).sum(axis=1)
             shares.append(found / np.maximum(valid.sum(axis=1), 1))
         long_enough = (x[:, ln] != 0) & (y[:, ln] != 0)
-        out[s:s + chunk] = np.where(long_enough, np.minimum(*shares), 0.0)
+        out[s:s + chunk] = np.where(long_enough, np.minimum(*shares), short)
     return out
 
 
 def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarray | None,
-             cfg: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
-    """(joins, estimated body Jaccard) for signature rows sa[i], sb[i] and lead rows la[i], lb[i]
-    (None: no lead known, the body alone decides)."""
+             cfg: DedupSettings, da: np.ndarray | None = None, db: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(joins, estimated body Jaccard) for signature rows sa[i], sb[i], lead rows la[i], lb[i]
+    (None: no lead known, the body alone decides) and discriminator slots da[i], db[i] (None: not
+    known; a pair whose slots conflict never joins, whatever the body and lead say)."""
     sims = np.atleast_1d(jaccard(sa, sb))
     ok = sims >= cfg.threshold
     if la is not None and lb is not None:
@@ -169,7 +291,25 @@ def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarr
             rows = (len(sims), np.shape(la)[-1])   # a single lead row stands for every pair
             idx = np.flatnonzero(maybe)
             ok[idx] = lead_overlap(np.broadcast_to(la, rows)[idx], np.broadcast_to(lb, rows)[idx], cfg) >= cfg.lead_threshold
+    if da is not None and db is not None and ok.any():
+        idx = np.flatnonzero(ok)
+        pick = lambda m: None if m is None else np.broadcast_to(m, (len(sims), np.shape(m)[-1]))[idx]  # noqa: E731
+        ok[idx] = ~contradicting(pick(da), pick(db), pick(la), pick(lb), cfg)
     return ok, sims
+
+
+def contradicting(da: np.ndarray, db: np.ndarray, la: np.ndarray | None, lb: np.ndarray | None,
+                  cfg: DedupSettings) -> np.ndarray:
+    """Whether the discriminator slots da[i], db[i] contradict each other where the two texts
+    are aligned: their leads overlap (`slot_min_lead_overlap`), or one is no longer than its lead.
+    A copy with its paragraphs reordered brings other paragraphs into the window, whose dates
+    and counts say nothing against it; a template sentence keeps its place at the top."""
+    bad = ~slots_agree(da, db, cfg)
+    if la is not None and lb is not None and bad.any():
+        idx = np.flatnonzero(bad)
+        a, b = np.broadcast_arrays(np.atleast_2d(la), np.atleast_2d(lb))
+        bad[idx] = lead_overlap(a[idx], b[idx], cfg, short=1.0) >= cfg.slot_min_lead_overlap
+    return bad
 
 
 def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
@@ -235,25 +375,41 @@ class DedupHistory:
     signatures: np.ndarray                                  # ... their signatures (len(ids), num_perm) ...
     has_signature: np.ndarray                               # ... whether one was stored (same config) ...
     published: list = field(default_factory=list)          # ... when they were published (None: unknown) ...
-    leads: np.ndarray | None = None                         # ... and their lead hashes (len(ids), head_len); a row
+    leads: np.ndarray | None = None                         # ... their lead hashes (len(ids), head_len); a row
                                                             # of zeros (or None for all): none stored, the body decides
+    slots: np.ndarray | None = None                         # ... and their discriminator slots (len(ids), slots); a
+                                                            # row of zeros (or None for all): none stored, no conflict check
 
     @classmethod
     def empty(cls, cfg: DedupSettings | None = None) -> "DedupHistory":
         cfg = cfg or DedupSettings()
         return cls({}, [], [], np.zeros((0, cfg.num_perm), dtype=np.uint32), np.zeros(0, dtype=bool),
-                   leads=np.zeros((0, cfg.head_len), dtype=np.uint32))
+                   leads=np.zeros((0, cfg.head_len), dtype=np.uint32), slots=np.zeros((0, cfg.slots), dtype=np.uint32))
 
 
 def canonical_order(row: dict) -> tuple:
     return (row["published_at"] or _FAR_FUTURE, -(row["word_count"] or 0), row["article_id"])
 
 
+def _history_rows(stored: np.ndarray | None, h: int, width: int) -> np.ndarray:
+    """The history's lead or slot rows, zeros where none was stored."""
+    if stored is not None and stored.shape == (h, width):
+        return stored
+    return np.zeros((h, width), dtype=np.uint32)
+
+
 def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
                    sig: np.ndarray | None = None, changes: list[dict] | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
     """Set cluster_id and is_canonical; return (articles, duplicates, fingerprints of the batch).
 
-    `sig`: the batch's `fingerprints` (or bare MinHash signatures: then no lead check).
+    `articles` needs article_id, content_hash, published_at and word_count (body_norm only when
+    `sig` is not given). `sig`: the batch's `fingerprints` (bare MinHash signatures: no lead check,
+    no discriminator check; signatures + leads: no discriminator check).
+
+    No chaining: bodies are taken in canonical order (earliest, then longest); each joins the
+    story of a canonical it is verified against (the best one, when several), provided its
+    discriminators conflict with no member already in that story; otherwise it starts a story of
+    its own. A copy of a copy that is not itself close to the canonical is not pulled in.
 
     A story's canonical from an earlier night stays canonical unless a copy published earlier
     arrives; then that copy takes over, the old canonical becomes its duplicate, and the change is
@@ -263,100 +419,128 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
     n, h = len(rows), len(history.ids)
     if sig is None:
         sig = fingerprints([r["body_norm"] for r in rows], cfg)
-    body = sig[:, : cfg.num_perm]
-    lead = sig[:, cfg.num_perm:] if sig.shape[1] == cfg.num_perm + cfg.head_len else None
-    hist_lead = None   # the history canonicals' lead hashes (zeros where none is stored), when the batch has leads
-    if lead is not None:
-        stored = history.leads is not None and history.leads.shape == (h, cfg.head_len)
-        hist_lead = history.leads if stored else np.zeros((h, cfg.head_len), dtype=np.uint32)
-    uf = UnionFind(n + h)                     # nodes 0..n-1: this batch; n..n+h-1: history canonicals
-    hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
+    body, lead, slots = split_fingerprints(sig, cfg)
+    hist_lead = _history_rows(history.leads, h, cfg.head_len) if lead is not None else None
+    hist_slots = _history_rows(history.slots, h, cfg.slots) if slots is not None else None
+    # rows by node: 0..n-1 this batch, n..n+h-1 the history canonicals
+    node_lead = None if lead is None else np.concatenate([lead, hist_lead])
+    node_slots = None if slots is None else np.concatenate([slots, hist_slots])
 
     # exact: same content hash within the batch, or as a canonical already published
+    hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
     first_by_hash: dict[str, int] = {}
-    for i, r in enumerate(rows):
+    exact_of: dict[int, int] = {}            # batch row -> node whose body it equals (its hash rep or a history canonical)
+    order = sorted(range(n), key=lambda i: canonical_order(rows[i]))
+    for i in order:                           # a hash's representative is its first in canonical order
+        r = rows[i]
         hsh = r["content_hash"]
         if hsh in history.canonical_by_hash and history.canonical_by_hash[hsh][0] in hist_index:
-            uf.union(i, hist_index[history.canonical_by_hash[hsh][0]])
+            exact_of[i] = hist_index[history.canonical_by_hash[hsh][0]]
         elif hsh in first_by_hash:
-            uf.union(i, first_by_hash[hsh])
+            exact_of[i] = first_by_hash[hsh]
         else:
             first_by_hash[hsh] = i
 
     # near: LSH candidates among this batch's distinct bodies and the history canonicals, verified
     reps = sorted(first_by_hash.values())
     signed = np.flatnonzero(history.has_signature) if h else np.zeros(0, dtype=np.int64)
+    node_of = np.array(reps + [n + int(k) for k in signed], dtype=np.int64)
     pool = np.concatenate([body[reps], history.signatures[signed]]) if len(signed) else body[reps]
-    pool_lead = None
-    if lead is not None:
-        pool_lead = np.concatenate([lead[reps], hist_lead[signed]]) if len(signed) else lead[reps]
-    node_of = reps + [n + int(k) for k in signed]
     pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
+    pairs = pairs[pairs[:, 0] < len(reps)]            # history-history pairs were settled on earlier nights
+    # publication times by node (NaN: unknown), for the near-copy time window
+    hist_published = history.published if len(history.published) == h else [None] * h
+    when = np.array([d.timestamp() if d is not None else np.nan for d in [r["published_at"] for r in rows] + list(hist_published)])
+    neighbours: dict[int, list[tuple[int, float]]] = {}
     if len(pairs):
-        pairs = pairs[pairs[:, 0] < len(reps)]            # history-history pairs were settled on earlier nights
-        a, b = pairs[:, 0], pairs[:, 1]
-        ok, _ = verified(pool[a], pool[b], None if pool_lead is None else pool_lead[a],
-                         None if pool_lead is None else pool_lead[b], cfg)
-        for x, y in pairs[ok]:
-            uf.union(node_of[x], node_of[y])
+        x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
+        apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600      # NaN (a date unknown): False
+        x, y, pairs = x[~apart], y[~apart], pairs[~apart]
+        ok, sims = verified(pool[pairs[:, 0]], pool[pairs[:, 1]], None if lead is None else node_lead[x],
+                            None if lead is None else node_lead[y], cfg,
+                            None if slots is None else node_slots[x], None if slots is None else node_slots[y])
+        for a, b, sim in zip(x[ok], y[ok], sims[ok]):
+            neighbours.setdefault(int(a), []).append((int(b), float(sim)))
+            neighbours.setdefault(int(b), []).append((int(a), float(sim)))
 
-    # One canonical per component; a history canonical in the component keeps its place. With
-    # link="canonical" a copy joins only if it is itself within the threshold of the canonical, and
-    # the rest are clustered again among themselves.
-    components: dict[int, list[int]] = {}
-    for node in range(n + h):
-        components.setdefault(uf.find(node), []).append(node)
+    # Stories, without chaining: every member is verified against its story's centre and
+    # contradicts no member already there. A body verified against a canonical from an earlier
+    # night joins the best such story. The rest are grouped star-wise: the body with the most
+    # verified copies still unplaced is a centre (ties: canonical order) and takes its unplaced
+    # copies. Degree, not date, picks the centre, so the version every other one was copied from
+    # (or trimmed to) sits in the middle, and a copy of a copy is never pulled in through it.
+    node_body = np.concatenate([body, history.signatures])
+
+    def contradicts(i: int, centre: int) -> bool:
+        """A member of the story the body shares too little text with, or whose names, dates or
+        counts it contradicts."""
+        group = members[centre]
+        if len(group) > 1 and float(jaccard(node_body[i], node_body[group[1:]]).min()) < cfg.member_min_jaccard:
+            return True
+        if (np.abs(when[i] - when[group]) > cfg.near_window_hours * 3600).any():
+            return True
+        return slots is not None and bool(contradicting(node_slots[i], node_slots[group], None if lead is None else node_lead[i],
+                                                        None if lead is None else node_lead[group], cfg).any())
+
+    centre_of: dict[int, int] = {n + k: n + k for k in range(h)}   # node -> its story's centre node
+    members: dict[int, list[int]] = {n + k: [n + k] for k in range(h)}
+    distinct = [i for i in order if i not in exact_of]
+    for i in distinct:
+        for j, _ in sorted((e for e in neighbours.get(i, ()) if e[0] >= n), key=lambda e: -e[1]):
+            if not contradicts(i, j):
+                centre_of[i] = j
+                members[j].append(i)
+                break
+    rank = {i: r for r, i in enumerate(order)}
+    degree = {i: sum(j < n and j not in centre_of for j, _ in neighbours.get(i, ())) for i in distinct if i not in centre_of}
+    for c in sorted(degree, key=lambda i: (-degree[i], rank[i])):
+        if c in centre_of:
+            continue
+        centre_of[c], members[c] = c, [c]
+        for j, _ in sorted(neighbours.get(c, ()), key=lambda e: -e[1]):
+            if j < n and j not in centre_of and not contradicts(j, c):
+                centre_of[j] = c
+                members[c].append(j)
+    for i, target in exact_of.items():           # an exact copy follows the body it equals
+        centre_of[i] = centre_of[target]
+
+    # One canonical per story; a history canonical keeps its place unless an earlier copy arrives.
+    stories: dict[int, list[int]] = {}
+    for i in range(n):
+        stories.setdefault(centre_of[i], []).append(i)
     dups = []
-    for members in components.values():
-        remaining = [m for m in members if m < n]
-        old = [m - n for m in members if m >= n]
-        while remaining:
-            if old:
-                k = max(old, key=lambda k: float(jaccard(body[remaining], history.signatures[k]).max()))
-                old = []
-                canon_id, cluster_id, canon_sig, canon_hash, canon_node = history.ids[k], history.clusters[k], history.signatures[k], None, None
-                canon_lead = hist_lead[k] if lead is not None else None
-                old_hash = {hh for hh, (aid, _) in history.canonical_by_hash.items() if aid == canon_id}
-            else:
-                canon_node = min(remaining, key=lambda i: canonical_order(rows[i]))
-                canon_id = cluster_id = rows[canon_node]["article_id"]
-                canon_sig, canon_hash, old_hash = body[canon_node], rows[canon_node]["content_hash"], set()
-                canon_lead = lead[canon_node] if lead is not None else None
-            oks, sims = verified(body[remaining], canon_sig, None if lead is None else lead[remaining], canon_lead, cfg)
-            joined, rest = [], []
-            for i, ok, sim in zip(remaining, oks, sims):
-                exact = rows[i]["content_hash"] == canon_hash or rows[i]["content_hash"] in old_hash
-                if i == canon_node or exact or ok or cfg.link == "any":
-                    joined.append((i, exact, float(sim)))
-                else:
-                    rest.append(i)
-            if not joined:  # nothing close enough to the old canonical: cluster the rest anew
-                remaining = rest
-                continue
-            if canon_node is None:  # the story is already in the warehouse: does an earlier copy arrive?
-                old_published = history.published[k] if history.published else None
-                earlier = [j for j in joined if rows[j[0]]["published_at"] is not None
-                           and (old_published is None or rows[j[0]]["published_at"] < old_published)]
-                if earlier:
-                    new_i, new_exact, new_sim = min(earlier, key=lambda j: canonical_order(rows[j[0]]))
-                    old_id, canon_node = canon_id, new_i
-                    canon_id, new_sig = rows[new_i]["article_id"], body[new_i]
-                    dups.append({"article_id": old_id, "canonical_id": canon_id,
-                                 "similarity": 1.0 if new_exact else round(float(jaccard(new_sig, canon_sig)), 4),
-                                 "method": "exact" if new_exact else "near", "run_id": run_id})
-                    if changes is not None:
-                        changes.append({"cluster_id": cluster_id, "old_canonical_id": old_id, "new_canonical_id": canon_id,
-                                        "reason": "an earlier-published copy arrived", "run_id": run_id})
-                    joined = [(i, exact if new_exact else rows[i]["content_hash"] == rows[new_i]["content_hash"],
-                               float(jaccard(body[i], new_sig))) for i, exact, _ in joined]
-            for i, exact, sim in joined:
-                r = rows[i]
-                r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
-                if i != canon_node:
-                    dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
-                                 "similarity": 1.0 if exact else round(sim, 4),
-                                 "method": "exact" if exact else "near", "run_id": run_id})
-            remaining = rest
+    for centre, batch_members in stories.items():
+        if centre >= n:
+            k = centre - n
+            canon_id, cluster_id, canon_node = history.ids[k], history.clusters[k], None
+            canon_hashes = {hh for hh, (aid, _) in history.canonical_by_hash.items() if aid == canon_id}
+            canon_sig = history.signatures[k]
+            old_published = history.published[k] if history.published else None
+            earlier = [i for i in batch_members if rows[i]["published_at"] is not None
+                       and (old_published is None or rows[i]["published_at"] < old_published)]
+            if earlier:
+                new_i = min(earlier, key=lambda i: canonical_order(rows[i]))
+                new_exact = rows[new_i]["content_hash"] in canon_hashes
+                old_id, canon_node, canon_id = canon_id, new_i, rows[new_i]["article_id"]
+                dups.append({"article_id": old_id, "canonical_id": canon_id,
+                             "similarity": 1.0 if new_exact else round(float(jaccard(body[new_i], canon_sig)), 4),
+                             "method": "exact" if new_exact else "near", "run_id": run_id})
+                if changes is not None:
+                    changes.append({"cluster_id": cluster_id, "old_canonical_id": old_id, "new_canonical_id": canon_id,
+                                    "reason": "an earlier-published copy arrived", "run_id": run_id})
+                canon_hashes, canon_sig = {rows[new_i]["content_hash"]}, body[new_i]
+        else:
+            canon_node = min(batch_members, key=rank.__getitem__)     # earliest, then longest
+            canon_id = cluster_id = rows[canon_node]["article_id"]
+            canon_hashes, canon_sig = {rows[canon_node]["content_hash"]}, body[canon_node]
+        for i in batch_members:
+            r = rows[i]
+            r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
+            if i != canon_node:
+                exact = r["content_hash"] in canon_hashes
+                dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
+                             "similarity": 1.0 if exact else round(float(jaccard(body[i], canon_sig)), 4),
+                             "method": "exact" if exact else "near", "run_id": run_id})
 
     out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
     out = out.append_column("cluster_id", pa.array([r["cluster_id"] for r in rows], pa.string()))
@@ -365,25 +549,25 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
 
 
 def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: DedupSettings | None = None) -> pa.Table:
-    """The SIGNATURES rows of a batch (same row order as `articles`)."""
+    """The SIGNATURES rows of a batch (same row order as `articles`). `lead_config` names the
+    lead-hash config, then, after "+", the discriminator-slot config when the row has slots
+    ("crc32-w3-h150+slots-v1-w120-n24"); rows written before the slots hold the first part only."""
     from schemas.tables import SIGNATURES
 
     cfg = cfg or DedupSettings()
-    body = sig[:, : cfg.num_perm]
+    body, lead, slots = split_fingerprints(sig, cfg)
     keys = band_keys(body, cfg)
-    if sig.shape[1] == cfg.num_perm + cfg.head_len:   # lead hashes without their zero padding
-        lead = sig[:, cfg.num_perm:]
-        lead_col = pa.array([row[: int(np.count_nonzero(row))] for row in lead], pa.list_(pa.uint32()))
-        lead_cfg = pa.array([cfg.lead_fingerprint] * len(sig), pa.string())
-    else:
-        lead_col, lead_cfg = pa.nulls(len(sig), pa.list_(pa.uint32())), pa.nulls(len(sig), pa.string())
+    unpadded = lambda m: pa.array([row[: int(np.count_nonzero(row))] for row in m], pa.list_(pa.uint32()))  # noqa: E731
+    none = pa.nulls(len(sig), pa.list_(pa.uint32()))
+    config = None if lead is None else cfg.lead_fingerprint + ("" if slots is None else "+" + cfg.slot_fingerprint)
     return pa.Table.from_pydict({
         "article_id": articles["article_id"],
         "minhash_config": pa.array([cfg.fingerprint] * len(sig), pa.string()),
         "signature": pa.array(list(body), pa.list_(pa.uint32())),
         "band_keys": pa.array(list(keys), pa.list_(pa.uint64())),
-        "lead_config": lead_cfg,
-        "lead": lead_col,
+        "lead_config": pa.array([config] * len(sig), pa.string()),
+        "lead": none if lead is None else unpadded(lead),     # lead hashes without their zero padding
+        "slots": none if slots is None else unpadded(slots),  # discriminator slots, sorted, no padding
         "run_id": pa.array([run_id] * len(sig), pa.string()),
     }, schema=SIGNATURES)
 
@@ -427,3 +611,125 @@ def cluster_run(fingerprints_: pa.Table, history: DedupHistory, run_id: str, cfg
     sig = fingerprint_matrix(fingerprints_)
     out, dups, sig = dedup_articles(fingerprints_.drop_columns(["fingerprint"]), history, run_id, cfg, sig=sig, changes=changes)
     return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
+
+
+# ----------------------------------------------------------------------------- story level
+
+@dataclass(frozen=True)
+class StorySettings:
+    """The looser grouping beside copies: reports of one event across outlets (rewrites with
+    their own words), blocked by time as news-clustering systems do."""
+
+    window_hours: float = 48.0       # two reports of one event are published within this of each other
+    min_title_words: int = 2         # candidates share at least this many title words ...
+    max_title_df: int = 200          # ... none of them in more than this many titles of the batch
+    title_overlap: float = 0.5       # share of the shorter title's words found in the other
+    lead_overlap: float = 0.15       # shingles of one lead found in the other's opening
+    body_jaccard: float = 0.05       # estimated body Jaccard, an alternative to the lead overlap
+    title_alone: float = 0.7         # titles this close link without shared text (rewrites in own words)
+    star_merge: float = 0.15         # share of linked pairs across two stars that makes them one story
+
+
+def title_words(titles: list[str | None]) -> list[frozenset[str]]:
+    """Search-normalized title words of three letters or more (particles and clitic-only words
+    carry no event)."""
+    from tasks.arabic import normalize_search
+
+    return [frozenset(w for w in normalize_search(t or "").split() if len(w) >= 3) for t in titles]
+
+
+def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
+                scfg: StorySettings | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (i, j) of articles that may report one event, and their scores
+    (title overlap, lead overlap, body Jaccard, slots contradict): pairs sharing
+    `min_title_words` title words that are rare in the batch, published within `window_hours`."""
+    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
+    words = title_words(articles["title"].to_pylist())
+    when = np.array([d.timestamp() if d is not None else np.nan for d in articles["published_at"].to_pylist()])
+    postings: dict[str, list[int]] = {}
+    for i, ws in enumerate(words):
+        for w in ws:
+            postings.setdefault(w, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for ids in postings.values():
+        if 1 < len(ids) <= scfg.max_title_df:
+            for x in range(len(ids)):
+                for y in range(x + 1, len(ids)):
+                    key = (ids[x], ids[y])
+                    shared[key] = shared.get(key, 0) + 1
+    pairs = np.array([k for k, c in shared.items() if c >= scfg.min_title_words], dtype=np.int64).reshape(-1, 2)
+    if len(pairs):
+        apart = np.abs(when[pairs[:, 0]] - when[pairs[:, 1]]) > scfg.window_hours * 3600
+        pairs = pairs[~apart]
+    if not len(pairs):
+        return pairs, np.zeros((0, 4))
+    a, b = pairs[:, 0], pairs[:, 1]
+    title = np.array([len(words[x] & words[y]) / max(min(len(words[x]), len(words[y])), 1) for x, y in pairs])
+    body, lead, slots = split_fingerprints(sig, cfg)
+    lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
+    sims = jaccard(body[a], body[b])
+    if slots is not None:   # what a court did differs between the preview and the outcome of one hearing: not a veto here
+        court = np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT)
+        story_slots = np.where((slots >> _CONTEXT_SHIFT) == court, 0, slots).astype(np.uint32)
+        clash = contradicting(story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg)
+    else:
+        clash = np.zeros(len(pairs), dtype=bool)
+    return pairs, np.column_stack([title, lead_ov, sims, clash])
+
+
+def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
+                  scfg: StorySettings | None = None) -> list[str]:
+    """story_id per article (the article_id of the story's earliest article): copies (same
+    cluster_id, when the table has one) are one story; two articles are linked when their titles
+    share most words and their openings share text (lead or body), within the time window, and
+    their discriminators (place, day, count) do not contradict. Grouped star-wise as copies are
+    (the article with most links is a centre and takes its linked articles), so a run of
+    follow-ups does not chain a week of coverage into one story."""
+    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
+    n = articles.num_rows
+    ids = articles["article_id"].to_pylist()
+    clusters = articles["cluster_id"].to_pylist() if "cluster_id" in articles.column_names else ids
+    pairs, scores = story_edges(articles, sig, cfg, scfg)
+    linked = (((scores[:, 0] >= scfg.title_overlap) & ((scores[:, 1] >= scfg.lead_overlap) | (scores[:, 2] >= scfg.body_jaccard)))
+              | (scores[:, 0] >= scfg.title_alone)) & (scores[:, 3] == 0) if len(pairs) else np.zeros(0, dtype=bool)
+    # units: copy clusters; an edge between two articles links their clusters
+    unit_of = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
+    unit = np.array([unit_of[c] for c in clusters], dtype=np.int64)
+    neighbours: dict[int, set[int]] = {}
+    for x, y in pairs[linked]:
+        u, v = int(unit[x]), int(unit[y])
+        if u != v:
+            neighbours.setdefault(u, set()).add(v)
+            neighbours.setdefault(v, set()).add(u)
+    centre_of: dict[int, int] = {}
+    for c in sorted(neighbours, key=lambda u: (-len(neighbours[u]), u)):
+        if c in centre_of:
+            continue
+        centre_of[c] = c
+        for v in sorted(neighbours[c]):
+            centre_of.setdefault(v, c)
+    # Two stars whose members are mostly linked to each other (at least `star_merge` of the
+    # pairs across them) are one story split by the order centres were taken in.
+    size = {}
+    for u, c in centre_of.items():
+        size[c] = size.get(c, 0) + 1
+    across: dict[tuple[int, int], int] = {}
+    for u, vs in neighbours.items():
+        for v in vs:
+            cu, cv = centre_of[u], centre_of[v]
+            if cu < cv:
+                across[(cu, cv)] = across.get((cu, cv), 0) + 1
+    merged = UnionFind(len(unit_of))
+    for (cu, cv), links in sorted(across.items(), key=lambda kv: -kv[1] / (size[kv[0][0]] * size[kv[0][1]])):
+        if links >= scfg.star_merge * size[cu] * size[cv]:
+            merged.union(cu, cv)
+    when = [d if d is not None else _FAR_FUTURE for d in articles["published_at"].to_pylist()]
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(merged.find(centre_of.get(int(unit[i]), int(unit[i]))), []).append(i)
+    story = [""] * n
+    for group in members.values():
+        first = ids[min(group, key=lambda i: (when[i], ids[i]))]
+        for i in group:
+            story[i] = first
+    return story

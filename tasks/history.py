@@ -44,16 +44,23 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
             "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}
         h.known_quarantine = {r[0] for r in con.execute(
             "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine").fetchall()}
-        # lead hashes: only in rows written since the lead check (a lake of older files has no such
-        # column); a canonical without them is matched on its body alone
-        has_lead = "lead" in {r[0] for r in con.execute("DESCRIBE signatures").fetchall()}
-        lead_sql = "CASE WHEN lead_config = $lead_cfg THEN lead END" if has_lead else "NULL::UINTEGER[]"
+        # lead hashes and discriminator slots: only in rows written since each was added (a lake of
+        # older files has no such column); a canonical without them is matched on its body alone.
+        # lead_config is "<lead fingerprint>+<slot fingerprint>": each part must match to compare.
+        columns = {r[0] for r in con.execute("DESCRIBE signatures").fetchall()}
+        lead_sql = ("CASE WHEN split_part(lead_config, '+', 1) = $lead_cfg THEN lead END" if "lead" in columns
+                    else "NULL::UINTEGER[]")
+        slots_sql = ("CASE WHEN split_part(lead_config, '+', 2) = $slot_cfg THEN slots END" if "slots" in columns
+                     else "NULL::UINTEGER[]")
+        params = {"cfg": cfg.fingerprint}
+        params.update({"lead_cfg": cfg.lead_fingerprint} if "lead" in columns else {})
+        params.update({"slot_cfg": cfg.slot_fingerprint} if "slots" in columns else {})
         canonical = con.sql(f"""
-            SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature, s.lead
+            SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature, s.lead, s.slots
             FROM articles a
-            LEFT JOIN (SELECT article_id, signature, {lead_sql} AS lead FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
-            WHERE a.is_canonical ORDER BY a.article_id""",
-            params={"cfg": cfg.fingerprint, **({"lead_cfg": cfg.lead_fingerprint} if has_lead else {})}).to_arrow_table()
+            LEFT JOIN (SELECT article_id, signature, {lead_sql} AS lead, {slots_sql} AS slots
+                       FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
+            WHERE a.is_canonical ORDER BY a.article_id""", params=params).to_arrow_table()
         h.manifest = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
             "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path").fetchall()}
     finally:
@@ -61,10 +68,8 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     ids = canonical["article_id"].to_pylist()
     sigs = canonical["signature"].to_pylist()
     zero = [0] * cfg.num_perm
-    leads = np.zeros((len(ids), cfg.head_len), dtype=np.uint32)
-    for i, lead in enumerate(canonical["lead"].to_pylist()):
-        if lead:
-            leads[i, : min(len(lead), cfg.head_len)] = lead[: cfg.head_len]
+    leads = _padded(canonical["lead"].to_pylist(), cfg.head_len)
+    slots = _padded(canonical["slots"].to_pylist(), cfg.slots)
     h.dedup = DedupHistory(
         canonical_by_hash=dict(zip(canonical["content_hash"].to_pylist(), zip(ids, canonical["cluster_id"].to_pylist()))),
         ids=ids,
@@ -73,5 +78,15 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
         has_signature=np.array([s is not None for s in sigs], dtype=bool),
         published=canonical["published_at"].to_pylist(),
         leads=leads,
+        slots=slots,
     )
     return h
+
+
+def _padded(rows: list, width: int) -> np.ndarray:
+    """Rows of uint32 hashes (None: none stored) as a zero-padded (len(rows), width) matrix."""
+    out = np.zeros((len(rows), width), dtype=np.uint32)
+    for i, row in enumerate(rows):
+        if row:
+            out[i, : min(len(row), width)] = row[:width]
+    return out

@@ -208,7 +208,7 @@ class RunLedger:
 
     def summary(self) -> dict:
         order = ("files", "paths_skipped", "records_read", "already_in_warehouse", "articles_clean", "duplicates_exact", "duplicates_near",
-                 "canonical_changes", "quarantined", "outside_scope", "boilerplate_spans")
+                 "canonical_changes", "stories", "quarantined", "outside_scope", "boilerplate_spans")
         out = {k: self.counts[k] for k in order}
         out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_", "skipped_")) and v})
         return out

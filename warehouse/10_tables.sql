@@ -69,3 +69,7 @@ CREATE OR REPLACE VIEW skipped AS
 -- Hashed prefixes and labels of published stories' edge lines (learned line templates, tasks/templates.py).
 CREATE OR REPLACE VIEW edges AS
     SELECT * FROM read_parquet('{lake}/edges/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);
+
+-- Which story each article reports (copies and cross-outlet rewrites of one event): the story level.
+CREATE OR REPLACE VIEW stories AS
+    SELECT * FROM read_parquet('{lake}/stories/*.parquet', union_by_name = true) WHERE run_id IN (SELECT run_id FROM runs);

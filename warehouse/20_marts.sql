@@ -54,3 +54,21 @@ CREATE OR REPLACE VIEW learned_lines AS
     )
     SELECT row_number() OVER (PARTITION BY outlet ORDER BY articles DESC, text) AS rank, *
     FROM per_line ORDER BY outlet, rank;
+
+-- One row per story (the story level: copies and rewrites of one event across outlets), with how
+-- many articles and distinct texts (copy clusters) report it, from which outlets, and when.
+CREATE OR REPLACE VIEW story_summary AS
+    WITH members AS (
+        SELECT s.story_id, a.article_id, a.outlet, a.cluster_id, a.title, a.published_at, a.is_canonical
+        FROM stories s JOIN articles a USING (article_id)
+    )
+    SELECT story_id,
+           count(*)                              AS articles,
+           count(DISTINCT cluster_id)            AS texts,
+           count(DISTINCT outlet)                AS outlets,
+           min(published_at)                     AS first_published,
+           arg_min(title, published_at)          AS first_title,
+           list(DISTINCT outlet ORDER BY outlet) AS outlet_list
+    FROM members
+    GROUP BY story_id
+    ORDER BY articles DESC, story_id;

