@@ -30,6 +30,8 @@ from schemas.tables import DUPLICATES
 from tasks.base import StageResult
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+# Candidate pairs verified at a time: each pair copies two signature, lead and slot rows (~2.4 KB).
+VERIFY_CHUNK = 20_000
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -328,25 +330,27 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
-    """Pairs (i, j), i < j, that share a band key in any band."""
-    out = []
+    """Pairs (i, j), i < j, that share a band key in any band. Pairs are kept as one int64 code
+    (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
     n = len(keys)
+    found = np.zeros(0, dtype=np.int64)
     for b in range(keys.shape[1]):
         col = keys[:, b]
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         sizes = np.diff(np.r_[starts, n])
+        band = []
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-            members = np.sort(order[start:start + size])
+            members = np.sort(order[start:start + size]).astype(np.int64)
             if size <= cfg.max_bucket:
                 ii, jj = np.triu_indices(size, k=1)
-                out.append(np.stack([members[ii], members[jj]], axis=1))
+                band.append(members[ii] * n + members[jj])
             else:
-                out.append(np.stack([np.full(size - 1, members[0]), members[1:]], axis=1))
-    if not out:
-        return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(out), axis=0)
+                band.append(members[0] * n + members[1:])
+        if band:
+            found = np.union1d(found, np.concatenate(band))
+    return np.stack([found // n, found % n], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
 
 
 class UnionFind:
@@ -456,9 +460,13 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
         x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
         apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600      # NaN (a date unknown): False
         x, y, pairs = x[~apart], y[~apart], pairs[~apart]
-        ok, sims = verified(pool[pairs[:, 0]], pool[pairs[:, 1]], None if lead is None else node_lead[x],
-                            None if lead is None else node_lead[y], cfg,
-                            None if slots is None else node_slots[x], None if slots is None else node_slots[y])
+        ok, sims = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs))
+        for c in range(0, len(pairs), VERIFY_CHUNK):   # in chunks: the pairs' rows are copied to compare them
+            part = slice(c, c + VERIFY_CHUNK)
+            ok[part], sims[part] = verified(pool[pairs[part, 0]], pool[pairs[part, 1]],
+                                            None if lead is None else node_lead[x[part]], None if lead is None else node_lead[y[part]],
+                                            cfg, None if slots is None else node_slots[x[part]],
+                                            None if slots is None else node_slots[y[part]])
         for a, b, sim in zip(x[ok], y[ok], sims[ok]):
             neighbours.setdefault(int(a), []).append((int(b), float(sim)))
             neighbours.setdefault(int(b), []).append((int(a), float(sim)))
@@ -557,19 +565,31 @@ def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: Dedup
     cfg = cfg or DedupSettings()
     body, lead, slots = split_fingerprints(sig, cfg)
     keys = band_keys(body, cfg)
-    unpadded = lambda m: pa.array([row[: int(np.count_nonzero(row))] for row in m], pa.list_(pa.uint32()))  # noqa: E731
     none = pa.nulls(len(sig), pa.list_(pa.uint32()))
     config = None if lead is None else cfg.lead_fingerprint + ("" if slots is None else "+" + cfg.slot_fingerprint)
     return pa.Table.from_pydict({
         "article_id": articles["article_id"],
         "minhash_config": pa.array([cfg.fingerprint] * len(sig), pa.string()),
-        "signature": pa.array(list(body), pa.list_(pa.uint32())),
-        "band_keys": pa.array(list(keys), pa.list_(pa.uint64())),
+        "signature": _list_column(body),
+        "band_keys": _list_column(keys),
         "lead_config": pa.array([config] * len(sig), pa.string()),
-        "lead": none if lead is None else unpadded(lead),     # lead hashes without their zero padding
-        "slots": none if slots is None else unpadded(slots),  # discriminator slots, sorted, no padding
+        "lead": none if lead is None else _unpadded(lead),     # lead hashes without their zero padding
+        "slots": none if slots is None else _unpadded(slots),  # discriminator slots, sorted, no padding
         "run_id": pa.array([run_id] * len(sig), pa.string()),
     }, schema=SIGNATURES)
+
+
+def _list_column(matrix: np.ndarray) -> pa.Array:
+    """A (n, k) matrix as an Arrow list column, without a Python object per row."""
+    n, k = matrix.shape
+    return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * k), pa.array(np.ascontiguousarray(matrix).ravel()))
+
+
+def _unpadded(matrix: np.ndarray) -> pa.Array:
+    """Rows of hashes padded with trailing zeros, as a list column of their hashes only."""
+    filled = matrix != 0
+    offsets = np.concatenate([[0], np.cumsum(filled.sum(axis=1))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(matrix[filled]))
 
 
 # ----------------------------------------------------------------------------- stages
