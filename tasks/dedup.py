@@ -670,17 +670,22 @@ def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None =
     for i, ws in enumerate(words):
         for w in ws:
             postings.setdefault(w, []).append(i)
-    shared: dict[tuple[int, int], int] = {}
+    # every (pair, shared rare title word) within the window, as one int64 code per occurrence: a
+    # pair's count of codes is its count of shared words (a dict of pairs costs ~25x the memory)
+    n = len(words)
+    codes = []
     for ids in postings.values():
         if 1 < len(ids) <= scfg.max_title_df:
-            for x in range(len(ids)):
-                for y in range(x + 1, len(ids)):
-                    key = (ids[x], ids[y])
-                    shared[key] = shared.get(key, 0) + 1
-    pairs = np.array([k for k, c in shared.items() if c >= scfg.min_title_words], dtype=np.int64).reshape(-1, 2)
-    if len(pairs):
-        apart = np.abs(when[pairs[:, 0]] - when[pairs[:, 1]]) > scfg.window_hours * 3600
-        pairs = pairs[~apart]
+            ids = np.asarray(ids, dtype=np.int64)
+            ii, jj = np.triu_indices(len(ids), k=1)
+            a, b = ids[ii], ids[jj]
+            near = ~(np.abs(when[a] - when[b]) > scfg.window_hours * 3600)   # an unknown date (NaN) stays a candidate
+            codes.append(a[near] * n + b[near])
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    if codes:
+        found, counts = np.unique(np.concatenate(codes), return_counts=True)
+        found = found[counts >= scfg.min_title_words]
+        pairs = np.stack([found // n, found % n], axis=1)
     if not len(pairs):
         return pairs, np.zeros((0, 4))
     a, b = pairs[:, 0], pairs[:, 1]
