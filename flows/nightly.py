@@ -122,6 +122,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
     try:
         history = history_task(params.data_dir, params.full_refresh)
         files, skipped, manifest = discover(params.inputs, ctx.run_id, history.manifest)
+        skipped = p.not_listed_before(skipped, history)
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
         parts = read_task(files, ctx, history, ledger)

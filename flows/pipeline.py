@@ -121,6 +121,15 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
     return names
 
 
+def not_listed_before(skipped: pa.Table, history: History) -> pa.Table:
+    """Skipped paths an earlier night already listed (same path, reason and size) are not listed again."""
+    if not history.skipped or not skipped.num_rows:
+        return skipped
+    keep = [(path, reason, size) not in history.skipped for path, reason, size in
+            zip(skipped["path"].to_pylist(), skipped["reason"].to_pylist(), skipped["size"].to_pylist())]
+    return skipped.filter(pa.array(keep, pa.bool_()))
+
+
 def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLedger) -> tuple[pa.Table, pa.Table]:
     """Records already published or quarantined on an earlier night add nothing."""
     if history.known_ids and records.num_rows:

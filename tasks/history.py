@@ -28,6 +28,7 @@ class History:
     known_quarantine: set[str] = field(default_factory=set)   # quarantine_key() of every quarantined record
     dedup: DedupHistory = field(default_factory=DedupHistory.empty)
     manifest: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256)
+    skipped: set[tuple[str, str, int | None]] = field(default_factory=set)     # (path, reason, size) already listed
 
 
 def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
@@ -61,6 +62,8 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
             LEFT JOIN (SELECT article_id, signature, {lead_sql} AS lead, {slots_sql} AS slots
                        FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
             WHERE a.is_canonical ORDER BY a.article_id""", params=params).to_arrow_table()
+        if "skipped" in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            h.skipped = {(r[0], r[1], r[2]) for r in con.execute("SELECT DISTINCT path, reason, size FROM skipped").fetchall()}
         h.manifest = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
             "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path").fetchall()}
     finally:

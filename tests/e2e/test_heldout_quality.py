@@ -24,11 +24,13 @@ pytestmark = pytest.mark.slow
 # outlet: (labelled articles, most with boilerplate left, least body lines kept share). Measured 2026-12-01.
 # El-Dostor, El-Fagr and Akhbar El-Yom carry a second sample (seed 12) read after the first-line slot
 # (tasks/templates.py) was built: what is left there are El-Dostor's five-word image captions and a caption
-# repeating the headline, two El-Fagr reporters joined by a dash, and one Al-Ahram "place reporter:" line
-# whose dash (a tatweel) display normalization removed.
+# repeating the headline, and two El-Fagr reporter lines (two reporters joined by a dash, and a bare name).
+# Measured with the credit reader of tasks/clean.py merged in (2026-12-01): the Al-Ahram "place reporter:"
+# line is now read as a credit (1 -> 0), while El-Fagr's first-line slot is learned from fewer stories
+# because credit lines now leave the head before the learned step sees it (1 -> 2); 6 of 150 in all, as before.
 FLOORS = {
-    "Alahram.Newspaper": (10, 1, 1.0), "El.Dostor.News": (20, 4, 1.0), "ElWatanNews": (10, 0, 1.0), "Jawhara FM": (10, 0, 1.0),
-    "Tahrir.News.Official": (10, 0, 1.0), "akhbarelyomgate": (20, 0, 1.0), "almasryalyoum": (10, 0, 1.0), "elfagr": (20, 1, 1.0),
+    "Alahram.Newspaper": (10, 0, 1.0), "El.Dostor.News": (20, 4, 1.0), "ElWatanNews": (10, 0, 1.0), "Jawhara FM": (10, 0, 1.0),
+    "Tahrir.News.Official": (10, 0, 1.0), "akhbarelyomgate": (20, 0, 1.0), "almasryalyoum": (10, 0, 1.0), "elfagr": (20, 2, 1.0),
     "fjp": (10, 0, 1.0), "masrawy": (10, 0, 1.0), "officialyoum77": (10, 0, 1.0), "shorouknews": (10, 0, 1.0),
 }
 
