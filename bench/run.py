@@ -135,6 +135,7 @@ def main() -> None:
         for name in runs[0]["steps"]:
             print(f"| {name} | {statistics.median(r['steps'][name] for r in runs):.2f} | "
                   f"{statistics.median(r['rss_mb'][name] for r in runs):.0f} | {statistics.median(r['peak_mb'][name] for r in runs):.0f} |")
+        print(f"\nWhere the records went (the ledger): {json.dumps(runs[0]['summary'], ensure_ascii=False)}")
         print("\n| stage (summed over partitions) | median s |\n| --- | ---: |")
         for name in runs[0]["stages"]:
             print(f"| {name} | {statistics.median(r['stages'][name] for r in runs):.2f} |")

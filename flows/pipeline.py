@@ -79,8 +79,14 @@ def release_memory() -> None:
 DUCKDB_MEMORY = "256MB"
 
 
-def scratch_duckdb() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"memory_limit": DUCKDB_MEMORY})
+def scratch_duckdb(spill_to: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with bounded working memory; it spills to `spill_to` (an in-memory
+    database has nowhere to spill otherwise)."""
+    config = {"memory_limit": DUCKDB_MEMORY}
+    if spill_to is not None:
+        spill_to.mkdir(parents=True, exist_ok=True)
+        config["temp_directory"] = str(spill_to)
+    return duckdb.connect(config=config)
 
 
 def new_run_id(now: datetime) -> str:
@@ -320,7 +326,7 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
     if articles and "clusters" in clusters.staged:
         out["articles"] = _write_articles(ctx, articles, clusters.staged["clusters"])
         out.update({k: v for k, v in clusters.staged.items() if k not in ("clusters",)})
-    con = scratch_duckdb()
+    con = scratch_duckdb(st.root / "spill")
     try:
         con.execute("SET preserve_insertion_order = false")
         published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
@@ -446,13 +452,14 @@ def gate_tables(staged: dict[str, Path]) -> GateTables:
 
 
 def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
-    """The spans removed most often in this run, for the run report."""
+    """The spans removed most often in this run, for the run report (spans told apart by their
+    first 300 characters: a read-also block that swallowed a whole article is one long span)."""
     if "boilerplate" not in staged:
         return []
-    con = scratch_duckdb()
+    con = scratch_duckdb(staged["boilerplate"].parent / "spill")
     try:
         return [{"text": t, "category": c, "times": n, "total": total, "distinct": distinct} for t, c, n, total, distinct in con.execute(f"""
-            WITH spans AS (SELECT trim(regexp_replace(text, '\\s+', ' ', 'g')) AS text, category
+            WITH spans AS (SELECT trim(regexp_replace(left(text, 300), '\\s+', ' ', 'g')) AS text, category
                            FROM read_parquet('{_sql_path(staged['boilerplate'])}')),
                  per_text AS (SELECT text, mode(category) AS category, count(*) AS n FROM spans GROUP BY text)
             SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()]

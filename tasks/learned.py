@@ -60,6 +60,14 @@ from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 REPEATED = ("learned.repeated", "repeated")
 DECIDE_MEMORY = "256MB"   # DuckDB's working memory for the run-wide decision
+
+
+def decide_config(staged: list[Path] | None) -> dict:
+    """DuckDB settings for a run-wide decision: bounded memory, spilling beside the staged files."""
+    config = {"memory_limit": DECIDE_MEMORY}
+    if staged:
+        config["temp_directory"] = str(Path(staged[0]).parent.parent / "spill")
+    return config
 LINKED_TITLE = ("learned.linked_title", "related")
 LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
@@ -312,7 +320,7 @@ def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str
         return learned
     # the counts are hash aggregates over every line of the run and its history: bounded, they spill
     # to disk instead of growing with the history
-    con = duckdb.connect(config={"memory_limit": DECIDE_MEMORY})
+    con = duckdb.connect(config=decide_config(run_lines if isinstance(run_lines, list) else None))
     try:
         lake = _lake(data_dir) if data_dir is not None else None
         if lake is not None:   # the lake's views: only published runs' rows count

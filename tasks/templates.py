@@ -184,12 +184,12 @@ def decide_templates(run_edges: pa.Table | list[Path], cfg: LearnedSettings, his
                      data_dir: str | Path | None = None) -> Templates:
     """Decide: which prefixes and labels are templates, per outlet, from this run's rows (a table, or
     the partitions' staged files) plus the history's (the lake's `edges` under `data_dir`, or a table)."""
-    from tasks.learned import DECIDE_MEMORY, _lake
+    from tasks.learned import _lake, decide_config
 
     found = Templates()
     if not cfg.enabled or (run_edges.num_rows == 0 if isinstance(run_edges, pa.Table) else not run_edges):
         return found
-    con = duckdb.connect(config={"memory_limit": DECIDE_MEMORY})
+    con = duckdb.connect(config=decide_config(run_edges if isinstance(run_edges, list) else None))
     try:
         if isinstance(run_edges, pa.Table):
             con.register("run_edges", run_edges)
