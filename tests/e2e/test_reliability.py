@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conftest import REPO, SAMPLES
+from test_flow import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
@@ -34,14 +34,6 @@ def start(*args: str, env: dict) -> subprocess.Popen:
     base.pop("PREFECT_API_URL", None)
     return subprocess.Popen([sys.executable, "-m", "akhbar.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**base, **env}, cwd=REPO)
-
-
-def query(data: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def record(i: int, **extra) -> str:
