@@ -37,7 +37,6 @@ RECORD = pa.schema(
         ("raw_payload", pa.string()),     # the record exactly as read, up to a bound (for quarantine)
     ]
 )
-RAW = RECORD  # the name the read stage's tests know
 
 # extract: an HTML page becomes text (its metadata fills the record's empty fields).
 PAGE = grow(RECORD, [("text", pa.string())], consumed=("content", "content_is_html"))

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from schemas.tables import BOILERPLATE, EDGES, LINES, QUARANTINE
 from tasks.base import StageResult
 
 # Staging files are read back once or twice within the run: fast compression, not the lake's.
@@ -96,7 +96,7 @@ class PartLedger:
                 reasons.append(f"{stage} failed: {type(exc).__name__}: {str(exc)[:300]}")
         merged = StageResult(
             pa.concat_tables([r.kept for r in results]) if results else batch.slice(0, 0),
-            pa.concat_tables([r.removed for r in results]) if results else StageResult(batch).removed,
+            pa.concat_tables([r.removed for r in results]) if results else BOILERPLATE.empty_table(),
             pa.concat_tables([r.quarantined for r in results]
                              + [quarantine_rows(batch, failed, reasons, self.staging.root.name, QUARANTINE_STAGE.get(stage, "clean"))]))
         for r in results:
@@ -143,13 +143,9 @@ class MemoryLedger(PartLedger):
         self.staging = _MemoryStaging(self.kept, staging.root)
 
     def table(self, kind: str) -> pa.Table:
-        from schemas.tables import BOILERPLATE, LINES, QUARANTINE
-
         parts = self.kept.get(kind)
         if parts:
             return pa.concat_tables(parts, promote_options="default")
-        from schemas.tables import EDGES
-
         return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES, "edges": EDGES}[kind].empty_table()
 
 
@@ -216,8 +212,3 @@ class RunLedger:
     def stage_seconds(self) -> dict[str, float]:
         """Seconds spent in each stage over the run's partitions."""
         return {k.removeprefix("seconds_"): round(v, 3) for k, v in self.counts.items() if k.startswith("seconds_")}
-
-
-def drop_ids(table: pa.Table, ids: pa.Array) -> pa.Table:
-    """`table` without the rows of these article ids."""
-    return table.filter(pc.invert(pc.is_in(table["article_id"], value_set=ids))) if len(ids) else table

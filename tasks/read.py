@@ -214,8 +214,9 @@ class ReadLimits:
     max_record_bytes: int = 16 << 20
 
 
-def _stub(uri: str, reason: str, payload: str | None, source_id: str | None = None) -> tuple[None, dict]:
-    return None, {"source_uri": uri, "source_id": source_id, "reason": reason, "raw_payload": payload}
+def _bad(uri: str, reason: str, payload: str | None, source_id: str | None = None) -> dict:
+    """A quarantine stub: what read knows of a record it cannot go on with."""
+    return {"source_uri": uri, "source_id": source_id, "reason": reason, "raw_payload": payload}
 
 
 def _open(lf: LandingFile):
@@ -238,7 +239,7 @@ def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = Re
     try:
         stream = _open(lf)
     except OSError as exc:
-        yield _stub(uri, f"cannot read file: {exc}", None)
+        yield None, _bad(uri, f"cannot read file: {exc}", None)
         return
     with stream:
         if lf.format in ("txt", "html"):
@@ -288,10 +289,10 @@ def _row_of(item: tuple, lf: LandingFile, mapping: FieldMapping) -> tuple[dict |
                 if isinstance(value, str):
                     value.encode("utf-8")
     except UnicodeEncodeError:
-        return _stub(uri, "record holds an unpaired UTF-16 surrogate escape (e.g. \\ud800): its text cannot be stored", payload)
+        return None, _bad(uri, "record holds an unpaired UTF-16 surrogate escape (e.g. \\ud800): its text cannot be stored", payload)
     except (ValueError, TypeError, RecursionError) as exc:
         src = rec.get("id") if isinstance(rec, dict) else None
-        return _stub(uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None)
+        return None, _bad(uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None)
     row["encoding"] = encoding
     return row, None
 
@@ -301,15 +302,15 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     try:
         data = stream.read(limits.max_record_bytes + 1)
     except (OSError, EOFError) as exc:
-        return _stub(uri, f"cannot read file: {exc}", None)
+        return None, _bad(uri, f"cannot read file: {exc}", None)
     if len(data) > limits.max_record_bytes:
-        return _stub(uri, f"file is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
+        return None, _bad(uri, f"file is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
     try:
         text, encoding = decode_text(data)
     except DecodeError as exc:
-        return _stub(uri, str(exc), data[:100_000].decode("latin-1"))
+        return None, _bad(uri, str(exc), data[:100_000].decode("latin-1"))
     if not text.strip():
-        return _stub(uri, "empty file", text)
+        return None, _bad(uri, "empty file", text)
     outlet = lf.outlet_hint
     return {
         "record_key": record_key(outlet, None, None, text, lf.path.name),
@@ -337,7 +338,7 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
         try:
             line = stream.readline(limits.max_record_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:   # a cut or corrupt gzip: what came before stands
-            yield "stub", _stub(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)[1]
+            yield "stub", _bad(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)
             return
         if not line:
             return
@@ -347,8 +348,8 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
                 size = len(line) + _skip_line(stream)
             except (OSError, EOFError, zlib.error):
                 size = len(line)
-            yield "stub", _stub(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
-                                line[:100_000].decode("utf-8", "replace"))[1]
+            yield "stub", _bad(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
+                                line[:100_000].decode("utf-8", "replace"))
             continue
         line = line.rstrip(b"\n")   # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
@@ -356,7 +357,7 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
         try:   # per line: one windows-1256 line in a UTF-8 feed costs nothing to its neighbours
             text, encoding = decode_text(line, check_lost=False)
         except DecodeError as exc:
-            yield "stub", _stub(f"{uri}#L{n}", str(exc), line.decode("latin-1"))[1]
+            yield "stub", _bad(f"{uri}#L{n}", str(exc), line.decode("latin-1"))
             continue
         yield _parse_json(text, f"{uri}#L{n}", encoding)
 
@@ -372,23 +373,23 @@ def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             return
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error, RecursionError) as exc:
             if n >= 0:   # items before the fault stand; the rest of the file is one quarantine row
-                yield "stub", _stub(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)[1]
+                yield "stub", _bad(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
                 return
             stream.seek(0)   # not UTF-8 or not parsable as a stream: read it whole below
     data = stream.read(limits.max_record_bytes + 1)
     if len(data) > limits.max_record_bytes:
-        yield "stub", _stub(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
-                            data[:100_000].decode("utf-8", "replace"))[1]
+        yield "stub", _bad(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
+                            data[:100_000].decode("utf-8", "replace"))
         return
     try:
         text, encoding = decode_text(data, check_lost=False)
     except DecodeError as exc:
-        yield "stub", _stub(uri, str(exc), data[:100_000].decode("latin-1"))[1]
+        yield "stub", _bad(uri, str(exc), data[:100_000].decode("latin-1"))
         return
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        yield "stub", _stub(uri, f"malformed JSON: {exc}", text)[1]
+        yield "stub", _bad(uri, f"malformed JSON: {exc}", text)
         return
     if isinstance(doc, list):
         for n, rec in enumerate(doc):
@@ -401,7 +402,7 @@ def _json_item(rec: Any, uri: str, encoding: str = "utf-8") -> tuple:
     try:
         payload = json.dumps(rec, ensure_ascii=False)
     except (ValueError, RecursionError) as exc:
-        return "stub", _stub(uri, f"JSON record cannot be stored: {type(exc).__name__}", None)[1]
+        return "stub", _bad(uri, f"JSON record cannot be stored: {type(exc).__name__}", None)
     return "object", rec, uri, payload, encoding
 
 
@@ -409,9 +410,9 @@ def _parse_json(line: str, uri: str, encoding: str = "utf-8") -> tuple:
     try:
         return "object", json.loads(line), uri, line, encoding
     except json.JSONDecodeError as exc:
-        return "stub", _stub(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)[1]
+        return "stub", _bad(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)
     except RecursionError:
-        return "stub", _stub(uri, "malformed JSON line: nested too deeply", line)[1]
+        return "stub", _bad(uri, "malformed JSON line: nested too deeply", line)
 
 
 def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | None = None, batch_size: int = 2000,
