@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run summary test test-fast bench bench-dedup clean-data clean serve stop
+.PHONY: install run summary test test-fast lint format bench bench-dedup clean-data clean serve stop
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ summary: install
 	$(BIN)/akhbar summary --data-dir $(DATA)
 
 # The whole suite, slow end-to-end tests included (CI runs this).
-test: install
+test: install lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# The formatter and linter (ruff; settings in pyproject.toml). `make test` runs the check first.
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Unit tests only, for the edit-test loop.
 test-fast: install

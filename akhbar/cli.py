@@ -1,10 +1,11 @@
 """`akhbar` command line: run the nightly flow once, query the warehouse, print a run summary."""
+
 from __future__ import annotations
 
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,14 +27,28 @@ def run(
     inputs: Annotated[list[Path], typer.Option("--input", "-i", help="Landing file or folder (repeatable).")],
     data_dir: DataDir = Path("data"),
     batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Records per Arrow batch.")] = 2000,
-    field: Annotated[Optional[list[str]], typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate but do not publish.")] = False,
-    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild the warehouse from the landing area.")] = False,
-    since: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this date.")] = None,
-    until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or before this date.")] = None,
-    outlet: Annotated[Optional[list[str]], typer.Option("--outlet", help="Only this outlet (repeatable).")] = None,
-    dedup_threshold: Annotated[float, typer.Option(min=0.5, max=1.0, help=(
-        "Estimated body Jaccard at which a copy joins on the body alone (lower copies need the lead check)."))] = 0.9,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the warehouse from the landing area.")
+    ] = False,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this date.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or before this date.")
+    ] = None,
+    outlet: Annotated[list[str] | None, typer.Option("--outlet", help="Only this outlet (repeatable).")] = None,
+    dedup_threshold: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            max=1.0,
+            help=("Estimated body Jaccard at which a copy joins on the body alone (lower copies need the lead check)."),
+        ),
+    ] = 0.9,
 ) -> None:
     """Run the nightly flow once over INPUTS; exit 0 on success, non-zero with a one-line reason."""
     missing = [str(p) for p in inputs if not p.exists()]
@@ -52,9 +67,18 @@ def run(
     from flows.params import RunParameters
 
     try:
-        params = RunParameters(inputs=[str(p) for p in inputs], data_dir=str(data_dir), batch_size=batch_size,
-                               dry_run=dry_run, full_refresh=full_refresh, fields=overrides, since=since.date() if since else None, until=until.date() if until else None, outlets=outlet or [],
-                               dedup_threshold=dedup_threshold)
+        params = RunParameters(
+            inputs=[str(p) for p in inputs],
+            data_dir=str(data_dir),
+            batch_size=batch_size,
+            dry_run=dry_run,
+            full_refresh=full_refresh,
+            fields=overrides,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            outlets=outlet or [],
+            dedup_threshold=dedup_threshold,
+        )
     except ValueError as exc:
         _fail(f"bad parameters: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}", 2)
     try:
@@ -98,8 +122,7 @@ SUMMARY_QUERIES = {
     "Boilerplate removed per category": "SELECT * FROM boilerplate_summary",
     "Duplicates found": "SELECT method, count(*) AS duplicates FROM duplicates GROUP BY method ORDER BY method",
     "Quarantine": "SELECT stage, reason, count(*) AS records FROM quarantine GROUP BY stage, reason ORDER BY records DESC, stage",
-    "Learned boilerplate (top 3 lines per outlet)":
-        "SELECT outlet, rule, articles, left(text, 70) AS text FROM learned_lines WHERE rank <= 3",
+    "Learned boilerplate (top 3 lines per outlet)": "SELECT outlet, rule, articles, left(text, 70) AS text FROM learned_lines WHERE rank <= 3",
     "Where every record went": "SELECT * FROM record_accounting",
 }
 
@@ -131,22 +154,38 @@ def repair(data_dir: DataDir = Path("data")) -> None:
 
 @app.command()
 def serve(
-    data_dir: Annotated[Path, typer.Option("--data-dir", "-d", help="Data directory; the server keeps its database, logs and pids in DIR/serve/.")] = Path("data/nightly"),
-    port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port of the API and UI on 127.0.0.1 [default: AKHBAR_SERVE_PORT or 4200].")] = None,
-    timezone: Annotated[Optional[str], typer.Option(help="Time zone of the nightly 02:00 schedule [default: AKHBAR_TIMEZONE or UTC].")] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir", "-d", help="Data directory; the server keeps its database, logs and pids in DIR/serve/."
+        ),
+    ] = Path("data/nightly"),
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=65535, help="Port of the API and UI on 127.0.0.1 [default: AKHBAR_SERVE_PORT or 4200]."
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of the nightly 02:00 schedule [default: AKHBAR_TIMEZONE or UTC].")
+    ] = None,
 ) -> None:
     """Start a local Prefect server, deploy prefect.yaml (nightly, reprocess), start a worker, print the UI address."""
     try:
         stack = local_server.start(data_dir, port=port, timezone=timezone, echo=typer.echo)
     except local_server.ServeError as exc:
         _fail(f"serve failed: {exc}\n(whatever did start keeps running: `akhbar stop --data-dir {data_dir}` stops it)")
-    typer.echo(f"\nPrefect UI: {stack.ui_url}  (deployments: {stack.ui_url}/deployments)\n"
-               f"Stop with `make stop` or `akhbar stop --data-dir {data_dir}`.")
+    typer.echo(
+        f"\nPrefect UI: {stack.ui_url}  (deployments: {stack.ui_url}/deployments)\n"
+        f"Stop with `make stop` or `akhbar stop --data-dir {data_dir}`."
+    )
 
 
 @app.command()
 def stop(
-    data_dir: Annotated[Path, typer.Option("--data-dir", "-d", help="Data directory `akhbar serve` was started with.")] = Path("data/nightly"),
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", "-d", help="Data directory `akhbar serve` was started with.")
+    ] = Path("data/nightly"),
 ) -> None:
     """Stop the worker (SIGINT) and then the server that `akhbar serve` started; nothing to stop is fine."""
     local_server.stop(data_dir, echo=typer.echo)

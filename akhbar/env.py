@@ -1,5 +1,6 @@
 """Process environment for Prefect, set before Prefect is imported: no telemetry, and a
 PREFECT_HOME inside the data dir unless the user points at a server or a home of their own."""
+
 from __future__ import annotations
 
 import os
@@ -10,6 +11,6 @@ def prepare_prefect_env(data_dir: str | Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_HOME", str((Path(data_dir).resolve() / ".prefect")))
+    os.environ.setdefault("PREFECT_HOME", str(Path(data_dir).resolve() / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ the worker (SIGINT) and then the server. Everything they write lives in `<data-d
 Both processes run in sessions of their own, so closing the terminal does not stop them, and `stop`
 can find what they left (a flow run the worker started) by process group.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,15 +22,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent   # holds prefect.yaml; flow runs start here
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # holds prefect.yaml; flow runs start here
 WORK_POOL = "akhbar-process"
 HOST = "127.0.0.1"
 PREFECT = [sys.executable, "-m", "prefect"]
@@ -57,7 +58,7 @@ class Stack:
     """The local server, its worker and where they keep their state."""
 
     data_dir: Path
-    port: int = 0   # 0: not known (stop needs only the pid files)
+    port: int = 0  # 0: not known (stop needs only the pid files)
 
     @property
     def serve_dir(self) -> Path:
@@ -102,8 +103,14 @@ class Stack:
         return None
 
 
-def start(data_dir: str | Path, port: int | None = None, timezone: str | None = None,
-          extra_env: dict[str, str] | None = None, timeout: float = 180, echo: Echo = print) -> Stack:
+def start(
+    data_dir: str | Path,
+    port: int | None = None,
+    timezone: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 180,
+    echo: Echo = print,
+) -> Stack:
     """Start (or reuse) the server and worker for `data_dir` and deploy prefect.yaml; return when the
     worker is polling the pool. Raises ServeError, with the tail of the failing log, on failure."""
     settings = ServeSettings()
@@ -111,7 +118,9 @@ def start(data_dir: str | Path, port: int | None = None, timezone: str | None = 
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ServeError(f"unknown time zone {timezone!r} (AKHBAR_TIMEZONE wants an IANA name such as UTC or Asia/Riyadh)") from None
+        raise ServeError(
+            f"unknown time zone {timezone!r} (AKHBAR_TIMEZONE wants an IANA name such as UTC or Asia/Riyadh)"
+        ) from None
     stack = Stack(Path(data_dir).resolve(), port or settings.serve_port)
     running = stack.pid("server") is not None
     if running:  # reuse it, on the port it was started with
@@ -138,8 +147,12 @@ def start(data_dir: str | Path, port: int | None = None, timezone: str | None = 
     if stack.pid("worker") is None:
         since = time.time()
         echo(f"starting a worker on the {WORK_POOL} pool (log: {stack.log_file('worker')})")
-        pid = _spawn(stack, "worker", [*PREFECT, "worker", "start", "--pool", WORK_POOL, "--type", "process"],
-                     {**env, "AKHBAR_PROJECT_DIR": str(PROJECT_DIR)})   # prefect.yaml's pull step: runs start in the checkout
+        pid = _spawn(
+            stack,
+            "worker",
+            [*PREFECT, "worker", "start", "--pool", WORK_POOL, "--type", "process"],
+            {**env, "AKHBAR_PROJECT_DIR": str(PROJECT_DIR)},
+        )  # prefect.yaml's pull step: runs start in the checkout
         _wait_worker(stack, pid, since, deadline)
     else:
         echo("the worker is already running")
@@ -156,7 +169,9 @@ def stop(data_dir: str | Path, timeout: float = 60, echo: Echo = print) -> None:
         if pid is None:
             echo(f"{name}: not running")
             continue
-        _terminate([pid], first, timeout, on_kill=lambda: echo(f"{name}: still running after {timeout:.0f} s, killing it"))
+        _terminate(
+            [pid], first, timeout, on_kill=lambda: echo(f"{name}: still running after {timeout:.0f} s, killing it")
+        )
         _stop_group(pid, timeout)
         stack.pid_file(name).unlink(missing_ok=True)
         echo(f"{name}: stopped (pid {pid})")
@@ -164,16 +179,18 @@ def stop(data_dir: str | Path, timeout: float = 60, echo: Echo = print) -> None:
 
 def _environment(stack: Stack, timezone: str, extra_env: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "GX_ANALYTICS_ENABLED": "false",
-        "PREFECT_HOME": str(stack.serve_dir / "home"),
-        "PREFECT_API_URL": stack.api_url,
-        "PREFECT_UI_URL": stack.ui_url,
-        "AKHBAR_TIMEZONE": timezone,   # prefect.yaml's nightly schedule, read by `prefect deploy`
-        **(extra_env or {}),
-    })
+    env.update(
+        {
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "GX_ANALYTICS_ENABLED": "false",
+            "PREFECT_HOME": str(stack.serve_dir / "home"),
+            "PREFECT_API_URL": stack.api_url,
+            "PREFECT_UI_URL": stack.ui_url,
+            "AKHBAR_TIMEZONE": timezone,  # prefect.yaml's nightly schedule, read by `prefect deploy`
+            **(extra_env or {}),
+        }
+    )
     # Only the worker gets it (see start): set at deploy time, `prefect deploy` would bake the path
     # into the deployment instead of leaving the placeholder for the worker's environment.
     env.pop("AKHBAR_PROJECT_DIR", None)
@@ -188,17 +205,28 @@ def _spawn(stack: Stack, name: str, cmd: list[str], env: dict[str, str]) -> int:
         # with threads, which the subprocess docs warn can deadlock).
         cmd = [cmd[0], "-c", _RESET_SIGINT_AND_EXEC, *cmd[1:]]
     with open(stack.log_file(name), "ab") as log:
-        log.write(f"\n==> {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(a for a in cmd[1:] if a != _RESET_SIGINT_AND_EXEC)}\n".encode())
+        log.write(
+            f"\n==> {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(a for a in cmd[1:] if a != _RESET_SIGINT_AND_EXEC)}\n".encode()
+        )
         log.flush()
-        proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     _CHILDREN[proc.pid] = proc
     stack.pid_file(name).write_text(f"{proc.pid}\n")
     return proc.pid
 
 
-_RESET_SIGINT_AND_EXEC = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                          "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+_RESET_SIGINT_AND_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 # Processes this process started: their exit status is known here (and reaped) once they end.
 _CHILDREN: dict[int, subprocess.Popen] = {}
 
@@ -219,8 +247,15 @@ def _how_it_ended(pid: int | None) -> str:
 def _prefect(stack: Stack, args: list[str], env: dict[str, str], log_name: str) -> None:
     log = stack.log_file(log_name)
     with open(log, "wb") as out:
-        done = subprocess.run([*PREFECT, *args], cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL,
-                              stdout=out, stderr=subprocess.STDOUT, timeout=300)
+        done = subprocess.run(
+            [*PREFECT, *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+        )
     if done.returncode:
         raise ServeError(f"`prefect {' '.join(args)}` failed (exit {done.returncode}):\n{_tail(log)}")
 
@@ -228,8 +263,9 @@ def _prefect(stack: Stack, args: list[str], env: dict[str, str], log_name: str) 
 def _api(stack: Stack, method: str, path: str, body: dict | None = None):
     """JSON from the server's REST API; None on 404."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(stack.api_url + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        stack.api_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read() or b"null")
@@ -242,15 +278,18 @@ def _api(stack: Stack, method: str, path: str, body: dict | None = None):
 def _wait_healthy(stack: Stack, pid: int | None, deadline: float) -> None:
     while time.monotonic() < deadline:
         if pid is None or not _alive(pid):
-            raise ServeError(f"the Prefect server exited during start-up ({_how_it_ended(pid)}):\n"
-                             f"{_tail(stack.log_file('server'))}")
+            raise ServeError(
+                f"the Prefect server exited during start-up ({_how_it_ended(pid)}):\n{_tail(stack.log_file('server'))}"
+            )
         try:
             if _api(stack, "GET", "/health") is True:
                 return
         except (OSError, urllib.error.URLError, ValueError):
             pass
         time.sleep(0.5)
-    raise ServeError(f"the Prefect server on {stack.ui_url} was not healthy in time:\n{_tail(stack.log_file('server'))}")
+    raise ServeError(
+        f"the Prefect server on {stack.ui_url} was not healthy in time:\n{_tail(stack.log_file('server'))}"
+    )
 
 
 def _wait_worker(stack: Stack, pid: int, since: float, deadline: float) -> None:
@@ -259,8 +298,9 @@ def _wait_worker(stack: Stack, pid: int, since: float, deadline: float) -> None:
 
     while time.monotonic() < deadline:
         if not _alive(pid):
-            raise ServeError(f"the worker exited during start-up ({_how_it_ended(pid)}):\n"
-                             f"{_tail(stack.log_file('worker'))}")
+            raise ServeError(
+                f"the worker exited during start-up ({_how_it_ended(pid)}):\n{_tail(stack.log_file('worker'))}"
+            )
         workers = _api(stack, "POST", f"/work_pools/{WORK_POOL}/workers/filter", {}) or []
         for w in workers:
             beat = w.get("last_heartbeat_time")
@@ -286,7 +326,7 @@ def _proc_stat(pid: int) -> list[str] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return raw[raw.rfind(")") + 2:].split()
+    return raw[raw.rfind(")") + 2 :].split()
 
 
 def _alive(pid: int) -> bool:

@@ -1,4 +1,5 @@
 """Run settings: one pydantic-settings object, overridable by AKHBAR_* environment variables."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,16 @@ class FieldMap(BaseSettings):
     title: list[str] = ["title", "headline", "heading"]
     url: list[str] = ["url", "link", "href", "canonical_url", "source_url"]
     id: list[str] = ["id", "_id", "doc_id", "article_id", "guid", "uid"]
-    published: list[str] = ["published_at", "published", "date", "pub_date", "datePublished", "publish_date", "created_at", "time"]
+    published: list[str] = [
+        "published_at",
+        "published",
+        "date",
+        "pub_date",
+        "datePublished",
+        "publish_date",
+        "created_at",
+        "time",
+    ]
     author: list[str] = ["author", "authors", "byline", "writer"]
     outlet: list[str] = ["outlet", "source", "site", "site_name", "publisher", "source_name", "domain"]
     category: list[str] = ["category", "section", "categories"]

@@ -27,6 +27,7 @@ Figures (all lines compared after `normalize_display`, which is what the cleaner
     python bench/cleaning_eval.py --id ce-012 --verbose
     python bench/cleaning_eval.py --json bench/out/cleaning_eval.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,11 +64,11 @@ class ArticleResult:
     format: str
     expected: list[str]
     output: list[str]
-    kept: int                       # expected body lines found in the output
-    body_out: int                   # output lines that are expected body lines
-    boilerplate: int                # boilerplate lines listed
+    kept: int  # expected body lines found in the output
+    body_out: int  # output lines that are expected body lines
+    boilerplate: int  # boilerplate lines listed
     boilerplate_gone: int
-    leftover: list[str]             # output lines that are not body
+    leftover: list[str]  # output lines that are not body
     field_ok: dict[str, bool]
     field_got: dict = field(default_factory=dict)
     field_want: dict = field(default_factory=dict)
@@ -86,6 +87,7 @@ class ArticleResult:
 
 
 # ----------------------------------------------------------------------------- running
+
 
 def run_article(article: dict, rules=None) -> Output:
     """The cleaner's output for one article, as the pipeline would store it."""
@@ -149,9 +151,19 @@ def score_article(article: dict, out: Output) -> ArticleResult:
         field_ok[f] = w == g
         got[f], exp[f] = g, w
     return ArticleResult(
-        id=article["id"], style=article["outlet_style"], format=article["format"], expected=expected,
-        output=output, kept=kept, body_out=body_out, boilerplate=bp_total, boilerplate_gone=bp_gone,
-        leftover=leftover, field_ok=field_ok, field_got=got, field_want=exp,
+        id=article["id"],
+        style=article["outlet_style"],
+        format=article["format"],
+        expected=expected,
+        output=output,
+        kept=kept,
+        body_out=body_out,
+        boilerplate=bp_total,
+        boilerplate_gone=bp_gone,
+        leftover=leftover,
+        field_ok=field_ok,
+        field_got=got,
+        field_want=exp,
     )
 
 
@@ -193,9 +205,12 @@ def evaluate(articles: list[dict], rules=None) -> tuple[dict, list[ArticleResult
 
 # ----------------------------------------------------------------------------- report
 
+
 def print_table(fig: dict) -> None:
-    print(f"cleaning evaluation: {fig['articles']} articles, {fig['expected_body_lines']} expected body lines, "
-          f"{fig['boilerplate_lines']} boilerplate lines")
+    print(
+        f"cleaning evaluation: {fig['articles']} articles, {fig['expected_body_lines']} expected body lines, "
+        f"{fig['boilerplate_lines']} boilerplate lines"
+    )
     rows = [
         ("body lines kept", fig["body_retention"]),
         ("boilerplate lines removed (recall)", fig["boilerplate_recall"]),
@@ -211,8 +226,10 @@ def print_table(fig: dict) -> None:
     head = f"  {'style':<22} {'n':>3} {'kept':>6} {'recall':>6} {'prec':>6} {'left':>6} {'exact':>6}"
     print(head)
     for s, f in fig["by_style"].items():
-        print(f"  {s:<22} {f['articles']:>3} {f['body_retention']:6.3f} {f['boilerplate_recall']:6.3f} "
-              f"{f['precision']:6.3f} {f['boilerplate_left_share']:6.3f} {f['exact_body_share']:6.3f}")
+        print(
+            f"  {s:<22} {f['articles']:>3} {f['body_retention']:6.3f} {f['boilerplate_recall']:6.3f} "
+            f"{f['precision']:6.3f} {f['boilerplate_left_share']:6.3f} {f['exact_body_share']:6.3f}"
+        )
 
 
 def print_failure(r: ArticleResult) -> None:

@@ -8,6 +8,7 @@ come out as they were read (same body hash).
     python bench/cleaning_review.py --n 50 --seed review-2026-11-23-second     # the second reading's
     python bench/cleaning_review.py --n 50 --seed review-2026-11-23 --hashes   # ids and body hashes
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from akhbar.settings import LearnedSettings  # noqa: E402
 from bench.learned_eval import extract_corpus  # noqa: E402
-from tasks.arabic import normalize_display  # noqa: E402
 from flows.pipeline import run_in_memory, scratch_context  # noqa: E402
+from tasks.arabic import normalize_display  # noqa: E402
 from tasks.clean import untag_inline_hashtags  # noqa: E402
 
 
@@ -68,13 +69,15 @@ def main() -> int:
         row = rows[a]
         kept = set(row["body"].split("\n"))
         print(f"\n### {a} | {row['outlet']} | title: {row['title']}")
-        print(f"    author={row['author']} date={row['published_at']} agency={row['agency']} dateline={row['dateline']} "
-              f"credit={row['source_credit']} keywords={row['keywords']}")
+        print(
+            f"    author={row['author']} date={row['published_at']} agency={row['agency']} dateline={row['dateline']} "
+            f"credit={row['source_credit']} keywords={row['keywords']}"
+        )
         for line in normalize_display(texts[a] or "").split("\n"):
             line = line.strip()
             if not line:
                 continue
-            if untag_inline_hashtags(line) in kept:   # kept (tag links turned back into words)
+            if untag_inline_hashtags(line) in kept:  # kept (tag links turned back into words)
                 print("     ", untag_inline_hashtags(line)[:150])
             else:
                 rules = [r["rule"] for r in gone[a] if line in r["text"] or r["text"] in line]

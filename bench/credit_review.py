@@ -11,6 +11,7 @@ Verdicts and the expected author/dateline/agency are kept in `tests/data/credit_
     python bench/credit_review.py --show          # every sampled article: head lines and what akhbar read
     python bench/credit_review.py --show --repo /work/main   # the same with another checkout's cleaner
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,8 @@ FIELDS = ("author", "dateline", "agency")
 
 _CREDIT_SHAPE = re.compile(
     r"^(?:كتب|كتبت|إعداد|اعداد|ترجمة|بقلم|تحرير)\b|أ\s*\.?\s*ش\s*\.?\s*أ|رويترز|[اأ]\s*ف\s*ب|الأناضول|د\s*ب\s*أ|وكالات"
-    r"|^\S+(?:\s+\S+){0,2}\s*[-–—ـ_:]\s*\S+(?:\s+\S+){0,3}\s*:?$")
+    r"|^\S+(?:\s+\S+){0,2}\s*[-–—ـ_:]\s*\S+(?:\s+\S+){0,3}\s*:?$"
+)
 
 
 def head_lines(record: dict) -> list[str]:
@@ -67,11 +69,12 @@ def sample(corpora: Path = CORPORA) -> list[dict]:
 def read_credit(record: dict) -> dict:
     """What akhbar reads: the cleaner on the text, the record's own credit and outlet merged in."""
     from tasks.clean import article_fields, clean_text
+
     outlet = record.get("outlet_name") or record.get("outlet")
     try:
         c = clean_text(record["text"] or "", title=record.get("title"), outlet=outlet)
         fields = article_fields(c, record.get("published"), record.get("author") or None, outlet=outlet)
-    except TypeError:   # an older cleaner without the outlet argument
+    except TypeError:  # an older cleaner without the outlet argument
         c = clean_text(record["text"] or "", title=record.get("title"))
         fields = article_fields(c, record.get("published"), record.get("author") or None)
     return {f: fields[f] for f in FIELDS}
@@ -79,6 +82,7 @@ def read_credit(record: dict) -> dict:
 
 def _same(a: str | None, b: str | None) -> bool:
     from tasks.arabic import normalize_search
+
     return normalize_search(a or "") == normalize_search(b or "")
 
 

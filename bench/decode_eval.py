@@ -14,6 +14,7 @@
     python bench/decode_eval.py                # N=500
     python bench/decode_eval.py --n 200 --skip-lost-scan
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def short(text: str, limit: int = 200) -> str:
 
 def legacy_archives(texts: list[str], label: str) -> None:
     print(f"## legacy archives ({len(texts)} egynews2013 texts per page, {label}, files under {OUT / label})")
-    print("page        | '?' written | before: correct / quarantined / wrong | after: correct / quarantined / wrong | after: how")
+    print(
+        "page        | '?' written | before: correct / quarantined / wrong | after: correct / quarantined / wrong | after: how"
+    )
     right, wrong = [], []
     for enc in LEGACY_ARABIC:
         folder = OUT / label / enc
@@ -96,12 +99,18 @@ def legacy_archives(texts: list[str], label: str) -> None:
         fmt = lambda c: f"{c['correct']:>4} / {c['quarantined']:>4} / {c['wrong']:>4}"  # noqa: E731
         print(f"{enc:<11} | {replaced:>11} | {fmt(before):>37} | {fmt(after):>36} | {dict(hows.most_common(4))}")
     right.sort()
-    print(f"arabic_share, right page: min {right[0]:.3f}, 1st pct {right[len(right) // 100]:.3f}, median {right[len(right) // 2]:.3f}")
+    print(
+        f"arabic_share, right page: min {right[0]:.3f}, 1st pct {right[len(right) // 100]:.3f}, median {right[len(right) // 2]:.3f}"
+    )
     worst: dict[tuple[str, str], list[float]] = {}
     for score, enc, other in wrong:
         worst.setdefault((enc, other), []).append(score)
-    print("arabic_share, wrong page (strict decode succeeded, text differs): " + "; ".join(
-        f"{enc} read as {other}: max {max(v):.3f} (n={len(v)})" for (enc, other), v in sorted(worst.items())))
+    print(
+        "arabic_share, wrong page (strict decode succeeded, text differs): "
+        + "; ".join(
+            f"{enc} read as {other}: max {max(v):.3f} (n={len(v)})" for (enc, other), v in sorted(worst.items())
+        )
+    )
 
 
 def damaged_archives(texts: list[str]) -> None:
@@ -112,7 +121,8 @@ def damaged_archives(texts: list[str]) -> None:
         "mojibake via windows-1256": lambda t: t.encode("utf-8").decode("cp1256").encode("utf-8"),
         "mojibake via latin-1": lambda t: t.encode("utf-8").decode("latin-1").encode("utf-8"),
         "mojibake via cp1252 (browser)": lambda t: "".join(
-            bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in t.encode("utf-8")).encode("utf-8"),
+            bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in t.encode("utf-8")
+        ).encode("utf-8"),
     }
     for kind, damage in kinds.items():
         old = sum(decode_before(damage(t))[0] == t for t in texts)
@@ -134,26 +144,34 @@ def damaged_archives(texts: list[str]) -> None:
             decode_bytes(b)
         except DecodeError as exc:
             refused[str(exc).split(":")[0]] += 1
-    print(f"Arabic written as '?' (ASCII): accepted as text {old} -> {len(lost) - sum(refused.values())}; refused: {dict(refused)}")
+    print(
+        f"Arabic written as '?' (ASCII): accepted as text {old} -> {len(lost) - sum(refused.values())}; refused: {dict(refused)}"
+    )
 
 
 def random_scores(n: int = 200) -> None:
     rng = random.Random("decode-eval-random")
-    best = max(max(arabic_share(rng.randbytes(2000).decode(enc)) for enc in ("cp1256", "cp720", "mac_arabic"))
-               for _ in range(n))
+    best = max(
+        max(arabic_share(rng.randbytes(2000).decode(enc)) for enc in ("cp1256", "cp720", "mac_arabic"))
+        for _ in range(n)
+    )
     refused = 0
     for _ in range(n):
         try:
             decode_bytes(rng.randbytes(2000))
         except DecodeError:
             refused += 1
-    print(f"## random bytes: best arabic_share of any legacy reading over {n} x 2,000 bytes: {best:.3f}; refused: {refused}/{n}")
+    print(
+        f"## random bytes: best arabic_share of any legacy reading over {n} x 2,000 bytes: {best:.3f}; refused: {refused}/{n}"
+    )
 
 
 def lost_scores(texts: list[str], scan: bool) -> None:
     print("## lost at the source")
     lost = sorted(lost_share(t.encode("ascii", errors="replace").decode("ascii")) for t in texts)
-    print(f"egynews texts with every non-ASCII character written as '?': min {lost[0]:.3f}, median {lost[len(lost) // 2]:.3f}")
+    print(
+        f"egynews texts with every non-ASCII character written as '?': min {lost[0]:.3f}, median {lost[len(lost) // 2]:.3f}"
+    )
     lost = sorted(lost_share(t.encode("iso8859_6", errors="replace").decode("iso8859_6")) for t in texts)
     print(f"egynews texts written in ISO-8859-6 ('?' for what it lacks): max {lost[-1]:.3f}")
     if not scan:
@@ -168,8 +186,10 @@ def lost_scores(texts: list[str], scan: bool) -> None:
                         shares.append((lost_share(rec[key]), key, rec.get("id")))
                 n += 1
         shares.sort(reverse=True)
-        print(f"{name}: {n} records, lost_share of text/title: max {shares[0][0]:.3f} ({shares[0][1]} of {shares[0][2]}), "
-              f"above 0.05: {sum(s > 0.05 for s, _, _ in shares)}")
+        print(
+            f"{name}: {n} records, lost_share of text/title: max {shares[0][0]:.3f} ({shares[0][1]} of {shares[0][2]}), "
+            f"above 0.05: {sum(s > 0.05 for s, _, _ in shares)}"
+        )
 
 
 def read_lines(name: str) -> list[bytes]:
@@ -191,11 +211,15 @@ def real_corpus() -> None:
                 continue
             same += new.text == old and new.encoding == "utf-8"
             hows[new.how] += 1
-        print(f"{name}: {len(lines)} lines: identical text and utf-8: {same}; how: {dict(hows)}; refused: {dict(refused)}")
+        print(
+            f"{name}: {len(lines)} lines: identical text and utf-8: {same}; how: {dict(hows)}; refused: {dict(refused)}"
+        )
     lines = read_lines("ant-2018")
-    for label, fn in (("before (tasks/read.py)", lambda b: decode_before(b)),
-                      ("after, check_lost=False", lambda b: decode_bytes(b, check_lost=False)),
-                      ("after, check_lost=True", lambda b: decode_bytes(b))):
+    for label, fn in (
+        ("before (tasks/read.py)", lambda b: decode_before(b)),
+        ("after, check_lost=False", lambda b: decode_bytes(b, check_lost=False)),
+        ("after, check_lost=True", lambda b: decode_bytes(b)),
+    ):
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()

@@ -29,6 +29,7 @@ known, split by how they could have been linked: *exact* when both normalized bo
     python bench/dedup_eval.py --grid             # the settings grid, on the tuning half only
     python bench/dedup_eval.py --select           # recompute variant sources and distractors (slow)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,12 +64,13 @@ VARIANT_KINDS = NEAR_KINDS + EXACT_KINDS
 
 # ----------------------------------------------------------------------------- data
 
+
 @dataclass
 class Doc:
     id: str
-    text: str                   # what the pipeline would read (raw, or a generated variant)
+    text: str  # what the pipeline would read (raw, or a generated variant)
     title: str | None
-    origin: str                 # labelled | exact_copy | source | variant | distractor
+    origin: str  # labelled | exact_copy | source | variant | distractor
 
 
 @dataclass
@@ -76,9 +78,9 @@ class Pair:
     a: str
     b: str
     duplicate: bool
-    category: str               # labelled | variant | exact_copy
-    method: str | None          # expected method for positives: exact | near
-    kind: str                   # labelled | exact_copy | one of VARIANT_KINDS
+    category: str  # labelled | variant | exact_copy
+    method: str | None  # expected method for positives: exact | near
+    kind: str  # labelled | exact_copy | one of VARIANT_KINDS
     note: str = ""
 
 
@@ -86,7 +88,7 @@ class Pair:
 class EvalSet:
     docs: list[Doc]
     pairs: list[Pair]
-    groups: dict[str, int] = field(default_factory=dict)   # doc id -> gold group (closure of positives)
+    groups: dict[str, int] = field(default_factory=dict)  # doc id -> gold group (closure of positives)
 
     def counts(self) -> dict[str, int]:
         c = Counter()
@@ -194,7 +196,7 @@ def _punctuation(body: str, rng: random.Random) -> str:
         if c in swaps and not prev.isdigit() and not nxt.isdigit() and r < 0.6:
             out.append(swaps[c])
         elif c in "،," and nxt == " " and not prev.isdigit() and r < 0.8:
-            continue                                  # dropped comma
+            continue  # dropped comma
         elif c == " " and prev.isalpha() and nxt.isalpha() and r < 0.03:
             out.append(rng.choice(["، ", " - ", ": ", " … "]))  # added punctuation between words
         elif c == '"' and r < 0.7:
@@ -204,7 +206,9 @@ def _punctuation(body: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-def make_variants(src: dict, base: str, rng: random.Random, donor_sentence: str, other_title: str) -> list[tuple[str, str, str, str | None]]:
+def make_variants(
+    src: dict, base: str, rng: random.Random, donor_sentence: str, other_title: str
+) -> list[tuple[str, str, str, str | None]]:
     """(kind, expected method, text, title) for one source article; `base` is its cleaned body."""
     title = src.get("title") or None
     paras = paragraphs(base)
@@ -218,8 +222,7 @@ def make_variants(src: dict, base: str, rng: random.Random, donor_sentence: str,
         ("headline_changed", "exact", base, other_title),
         ("boilerplate_ad", "exact", "[ad_1]\n" + base + "\n[ad_2]", title),
         ("boilerplate_source", "exact", base + "\nالمصدر: " + rng.choice(_OUTLET_CREDITS), title),
-        ("boilerplate_read_also", "exact",
-         "\n".join(paras[:1] + ["اقرأ أيضاً: " + other_title] + paras[1:]), title),
+        ("boilerplate_read_also", "exact", "\n".join(paras[:1] + ["اقرأ أيضاً: " + other_title] + paras[1:]), title),
         ("boilerplate_share", "exact", base + "\nشارك المقال\nتابعونا على فيسبوك وتويتر", title),
     ]
     assert tuple(k for k, *_ in out) == VARIANT_KINDS
@@ -227,6 +230,7 @@ def make_variants(src: dict, base: str, rng: random.Random, donor_sentence: str,
 
 
 # ----------------------------------------------------------------------------- evaluation set
+
 
 def same_url_groups(corpus: dict[str, dict]) -> list[list[str]]:
     by_url = defaultdict(list)
@@ -236,8 +240,13 @@ def same_url_groups(corpus: dict[str, dict]) -> list[list[str]]:
     return [sorted(ids) for ids in by_url.values() if len(ids) > 1]
 
 
-def build_eval_set(corpus: dict[str, dict], labels: dict, n_sources: int | None = None,
-                   n_distractors: int | None = None, seed: int = SEED) -> EvalSet:
+def build_eval_set(
+    corpus: dict[str, dict],
+    labels: dict,
+    n_sources: int | None = None,
+    n_distractors: int | None = None,
+    seed: int = SEED,
+) -> EvalSet:
     docs: dict[str, Doc] = {}
     pairs: list[Pair] = []
 
@@ -259,8 +268,16 @@ def build_eval_set(corpus: dict[str, dict], labels: dict, n_sources: int | None 
             # the same URL scraped twice: identical text is an exact copy; text revised between the
             # scrapes (typo fixes, a word changed, a paragraph added) is a near copy
             same = corpus[ids[0]]["text"] == corpus[ids[k]]["text"]
-            pairs.append(Pair(ids[0], ids[k], True, "exact_copy", "exact" if same else "near",
-                              "exact_copy" if same else "same_url_revised"))
+            pairs.append(
+                Pair(
+                    ids[0],
+                    ids[k],
+                    True,
+                    "exact_copy",
+                    "exact" if same else "near",
+                    "exact_copy" if same else "same_url_revised",
+                )
+            )
 
     sources = labels["variant_sources"]["ids"][:n_sources]
     distractors = labels["distractors"]["ids"][:n_distractors]
@@ -360,8 +377,12 @@ def evaluate_parts(es: EvalSet, table, cfg=None) -> dict[str, dict]:
     return out
 
 
-GRID = {"threshold": (0.8, 0.85, 0.9, 0.95), "lead_min_jaccard": (0.2, 0.3, 0.4),
-        "lead_threshold": (0.3, 0.4, 0.5, 0.6, 0.7), "bands_rows": ((42, 3), (64, 2))}
+GRID = {
+    "threshold": (0.8, 0.85, 0.9, 0.95),
+    "lead_min_jaccard": (0.2, 0.3, 0.4),
+    "lead_threshold": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "bands_rows": ((42, 3), (64, 2)),
+}
 
 
 def grid_search(es: EvalSet, table, target_precision: float = 0.99) -> list[dict]:
@@ -377,15 +398,33 @@ def grid_search(es: EvalSet, table, target_precision: float = 0.99) -> list[dict
     for thr, lmin, lthr, (b, r) in itertools.product(*GRID.values()):
         cfg = DedupSettings(threshold=thr, lead_min_jaccard=lmin, lead_threshold=lthr, bands=b, rows=r)
         s, _ = evaluate_akhbar(sub, t, cfg)
-        res.append({"threshold": thr, "lead_min_jaccard": lmin, "lead_threshold": lthr, "bands": b, "rows": r,
-                    **{f"{m}_{k}": s[m][k] for m in ("near", "overall", "labelled") for k in ("precision", "recall", "f1")},
-                    "negatives_joined": s["labelled_negatives"]["joined"]})
-    res.sort(key=lambda x: (x["near_precision"] < target_precision, -x["near_recall"], x["negatives_joined"],
-                            -x["threshold"], -x["lead_threshold"], -x["lead_min_jaccard"], x["bands"]))
+        res.append(
+            {
+                "threshold": thr,
+                "lead_min_jaccard": lmin,
+                "lead_threshold": lthr,
+                "bands": b,
+                "rows": r,
+                **{f"{m}_{k}": s[m][k] for m in ("near", "overall", "labelled") for k in ("precision", "recall", "f1")},
+                "negatives_joined": s["labelled_negatives"]["joined"],
+            }
+        )
+    res.sort(
+        key=lambda x: (
+            x["near_precision"] < target_precision,
+            -x["near_recall"],
+            x["negatives_joined"],
+            -x["threshold"],
+            -x["lead_threshold"],
+            -x["lead_min_jaccard"],
+            x["bands"],
+        )
+    )
     return res
 
 
 # ----------------------------------------------------------------------------- systems
+
 
 def prepare(es: EvalSet):
     """Clean and normalize every document as the pipeline does; returns the normalized Arrow table."""
@@ -492,6 +531,7 @@ def datasketch_clusters(table, threshold: float = 0.8, num_perm: int = 128, shin
 
 # ----------------------------------------------------------------------------- scoring
 
+
 def score(es: EvalSet, clusters: dict[str, str], hashes: dict[str, str]) -> dict:
     """Pairwise scores: a pair is predicted a duplicate iff both documents are in one cluster.
 
@@ -549,9 +589,15 @@ def score(es: EvalSet, clusters: dict[str, str], hashes: dict[str, str]) -> dict
         n = sum(fn.values()) if m is None else fn[m]
         p = t / (t + f) if t + f else 1.0
         r = t / (t + n) if t + n else 1.0
-        out[m or "overall"] = {"precision": round(p, 4), "recall": round(r, 4),
-                               "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-                               "positives": t + n, "tp": t, "fn": n, "fp": f}
+        out[m or "overall"] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "positives": t + n,
+            "tp": t,
+            "fn": n,
+            "fp": f,
+        }
     neg = [p for p in es.pairs if not p.duplicate]
     joined = sum(clusters[p.a] == clusters[p.b] for p in neg)
     out["labelled_negatives"] = {"pairs": len(neg), "joined": joined}
@@ -559,10 +605,19 @@ def score(es: EvalSet, clusters: dict[str, str], hashes: dict[str, str]) -> dict
     found, pos, _ = by_kind.get("labelled_near", [0, 0, 0])
     p = found / (found + joined) if found + joined else 1.0
     r = found / pos if pos else 1.0
-    out["labelled"] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-                       "positives": pos, "tp": found, "fn": pos - found, "fp": joined}
-    out["by_kind"] = {k: {"found": v[0], "pairs": v[1], "recall": round(v[0] / v[1], 4), "same_hash": v[2]}
-                      for k, v in sorted(by_kind.items())}
+    out["labelled"] = {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "positives": pos,
+        "tp": found,
+        "fn": pos - found,
+        "fp": joined,
+    }
+    out["by_kind"] = {
+        k: {"found": v[0], "pairs": v[1], "recall": round(v[0] / v[1], 4), "same_hash": v[2]}
+        for k, v in sorted(by_kind.items())
+    }
     out["false_pairs"] = false_pairs
     out["unknown_pairs"] = unknown
     out["missed"] = missed
@@ -579,8 +634,15 @@ def evaluate_akhbar(es: EvalSet, table=None, cfg=None) -> tuple[dict, float]:
 
 # ----------------------------------------------------------------------------- selection recipe
 
-def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_distractors: int = 2000,
-               seed: int = SEED, partner_jaccard: float = 0.25) -> tuple[list[str], list[str]]:
+
+def select_ids(
+    corpus: dict[str, dict],
+    labels: dict,
+    n_sources: int = 150,
+    n_distractors: int = 2000,
+    seed: int = SEED,
+    partner_jaccard: float = 0.25,
+) -> tuple[list[str], list[str]]:
     """The recipe behind `variant_sources` and `distractors` in the labels file.
 
     A corpus article is *solitary* if it has text, its URL is not shared, and no other article
@@ -590,7 +652,6 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
     articles of >= 20 words; variant sources: `n_sources` others with >= 8 sentences, >= 2
     paragraphs, 120-1200 words and a body that cleaning leaves unchanged when run again. Both are
     drawn with random.Random(seed)."""
-    import numpy as np
 
     from tasks.arabic import normalize_search
     from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard, signatures
@@ -609,8 +670,11 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
         if s >= partner_jaccard and corpus[ids[a]]["url"] != corpus[ids[b]]["url"]:
             partnered.update((ids[a], ids[b]))
     seen = Counter(norms)
-    solitary = sorted(rid for rid, n in zip(ids, norms)
-                      if rid not in partnered and rid not in shared_url and rid not in labelled and seen[n] == 1 and n)
+    solitary = sorted(
+        rid
+        for rid, n in zip(ids, norms)
+        if rid not in partnered and rid not in shared_url and rid not in labelled and seen[n] == 1 and n
+    )
     rng = random.Random(seed)
     order = solitary[:]
     rng.shuffle(order)
@@ -618,8 +682,12 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
     def good_source(rid: str) -> bool:
         b = bodies[rid]
         words = len(b.split())
-        return (sentence_count(b) >= 8 and len(paragraphs(b)) >= 2 and 120 <= words <= 1200
-                and clean_body(b, corpus[rid].get("title")) == b)
+        return (
+            sentence_count(b) >= 8
+            and len(paragraphs(b)) >= 2
+            and 120 <= words <= 1200
+            and clean_body(b, corpus[rid].get("title")) == b
+        )
 
     sources = [rid for rid in order if good_source(rid)][:n_sources]
     chosen = set(sources)
@@ -630,7 +698,11 @@ def select_ids(corpus: dict[str, dict], labels: dict, n_sources: int = 150, n_di
 # ----------------------------------------------------------------------------- whole corpora (cluster review)
 
 SHARED = REPO.parent / "shared" / "corpora"
-CORPORA = {"egynews2013": SHARED / "egynews2013.jsonl.gz", "ant-2018": CORPUS, "antjawhara": SHARED / "antjawhara.jsonl.gz"}
+CORPORA = {
+    "egynews2013": SHARED / "egynews2013.jsonl.gz",
+    "ant-2018": CORPUS,
+    "antjawhara": SHARED / "antjawhara.jsonl.gz",
+}
 SIZE_BUCKETS = ((2, 2), (3, 4), (5, 9), (10, 14), (15, 10**9))
 
 
@@ -642,7 +714,11 @@ def _published(value: str | None):
 
     if not value:
         return None
-    for parse in (lambda v: datetime.fromisoformat(v), parsedate_to_datetime, lambda v: datetime.strptime(v, "%d/%m/%Y")):
+    for parse in (
+        lambda v: datetime.fromisoformat(v),
+        parsedate_to_datetime,
+        lambda v: datetime.strptime(v, "%d/%m/%Y"),
+    ):
         try:
             d = parse(value)
         except (ValueError, TypeError):
@@ -654,6 +730,7 @@ def _published(value: str | None):
 @dataclass
 class CorpusRows:
     """A whole corpus as dedup sees it: one entry per article with text (search-normalized body)."""
+
     name: str
     ids: list[str]
     outlets: list[str]
@@ -697,7 +774,7 @@ def corpus_fingerprints(rows: CorpusRows, cfg=None, batch: int = 2000):
     from tasks.dedup import DedupSettings, fingerprints
 
     cfg = cfg or DedupSettings()
-    return np.vstack([fingerprints(rows.norms[s:s + batch], cfg) for s in range(0, len(rows.norms), batch)])
+    return np.vstack([fingerprints(rows.norms[s : s + batch], cfg) for s in range(0, len(rows.norms), batch)])
 
 
 def fingerprint_table(rows: CorpusRows, keep=None):
@@ -707,14 +784,16 @@ def fingerprint_table(rows: CorpusRows, keep=None):
     from tasks.normalize import content_hash
 
     idx = range(len(rows.ids)) if keep is None else keep
-    return pa.table({
-        "article_id": pa.array([rows.ids[i] for i in idx], pa.string()),
-        "content_hash": pa.array([content_hash(rows.norms[i]) for i in idx], pa.string()),
-        "published_at": pa.array([rows.published[i] for i in idx], pa.timestamp("us", tz="UTC")),
-        "word_count": pa.array([len(rows.norms[i].split()) for i in idx], pa.int64()),
-        "outlet": pa.array([rows.outlets[i] for i in idx], pa.string()),
-        "title": pa.array([rows.titles[i] for i in idx], pa.string()),
-    })
+    return pa.table(
+        {
+            "article_id": pa.array([rows.ids[i] for i in idx], pa.string()),
+            "content_hash": pa.array([content_hash(rows.norms[i]) for i in idx], pa.string()),
+            "published_at": pa.array([rows.published[i] for i in idx], pa.timestamp("us", tz="UTC")),
+            "word_count": pa.array([len(rows.norms[i].split()) for i in idx], pa.int64()),
+            "outlet": pa.array([rows.outlets[i] for i in idx], pa.string()),
+            "title": pa.array([rows.titles[i] for i in idx], pa.string()),
+        }
+    )
 
 
 def corpus_clusters(rows: CorpusRows, sig, cfg=None, keep=None) -> list[str]:
@@ -723,13 +802,15 @@ def corpus_clusters(rows: CorpusRows, sig, cfg=None, keep=None) -> list[str]:
     from tasks.dedup import DedupHistory, dedup_articles
 
     keep = list(range(len(rows.ids))) if keep is None else list(keep)
-    out, _, _ = dedup_articles(fingerprint_table(rows, keep), DedupHistory.empty(cfg), "corpus-eval", cfg, sig=sig[keep])
+    out, _, _ = dedup_articles(
+        fingerprint_table(rows, keep), DedupHistory.empty(cfg), "corpus-eval", cfg, sig=sig[keep]
+    )
     return out["cluster_id"].to_pylist()
 
 
 def shingle_set(norm: str, k: int = 5) -> set[int]:
     words = norm.split()
-    return {hash(" ".join(words[i:i + k])) for i in range(max(len(words) - k + 1, 1))}
+    return {hash(" ".join(words[i : i + k])) for i in range(max(len(words) - k + 1, 1))}
 
 
 def containment(a: set, b: set) -> float:
@@ -772,9 +853,14 @@ def cluster_pair_precision(rows: CorpusRows, clusters: list[str], keep=None, cop
         b[1] += total
         per_cluster.append({"cluster": c, "size": len(ids), "precision": round(good / total, 4)})
     allg, allt = sum(v[0] for v in buckets.values()), sum(v[1] for v in buckets.values())
-    out = {"overall": {"pairs": allt, "precision": round(allg / allt, 4) if allt else 1.0},
-           "buckets": {k: {"pairs": v[1], "precision": round(v[0] / v[1], 4)} for k, v in sorted(buckets.items(), key=lambda kv: int(kv[0].split("-")[0].rstrip("+")))},
-           "clusters": sorted(per_cluster, key=lambda c: (-c["size"]))}
+    out = {
+        "overall": {"pairs": allt, "precision": round(allg / allt, 4) if allt else 1.0},
+        "buckets": {
+            k: {"pairs": v[1], "precision": round(v[0] / v[1], 4)}
+            for k, v in sorted(buckets.items(), key=lambda kv: int(kv[0].split("-")[0].rstrip("+")))
+        },
+        "clusters": sorted(per_cluster, key=lambda c: -c["size"]),
+    }
     return out
 
 
@@ -809,9 +895,17 @@ def score_labelled_pairs(rows: CorpusRows, clusters: list[str], pairs: list[dict
         tn += not dup and not joined
         if joined != dup:
             wrong.append((p["a"], p["b"], p["label"], p.get("note", "")))
-    return {"pairs": tp + fp + fn + tn, "duplicates": tp + fn, "distinct": fp + tn, "tp": tp, "fp": fp, "fn": fn,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
-            "wrong": wrong}
+    return {
+        "pairs": tp + fp + fn + tn,
+        "duplicates": tp + fn,
+        "distinct": fp + tn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+        "wrong": wrong,
+    }
 
 
 def corpus_recall(rows: CorpusRows, sig, clusters: list[str], keep=None, min_jaccard: float = 0.8, cfg=None) -> dict:
@@ -840,9 +934,22 @@ def largest_clusters(rows: CorpusRows, clusters: list[str], keep=None, top: int 
     for i, c in zip(keep, clusters):
         members[c].append(i)
     big = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
-    return [{"cluster": c, "size": len(ids), "members": [
-        {"id": rows.ids[i], "outlet": rows.outlets[i], "published": str(rows.published[i]), "title": rows.titles[i]}
-        for i in sorted(ids, key=lambda i: (rows.published[i] is None, rows.published[i] or 0))]} for c, ids in big]
+    return [
+        {
+            "cluster": c,
+            "size": len(ids),
+            "members": [
+                {
+                    "id": rows.ids[i],
+                    "outlet": rows.outlets[i],
+                    "published": str(rows.published[i]),
+                    "title": rows.titles[i],
+                }
+                for i in sorted(ids, key=lambda i: (rows.published[i] is None, rows.published[i] or 0))
+            ],
+        }
+        for c, ids in big
+    ]
 
 
 def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path | None = None) -> dict:
@@ -867,16 +974,23 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
             clusters = corpus_clusters(rows, sig, cfg, keep)
             r = {"articles": len(keep), "seconds_dedup": round(time.perf_counter() - t, 1)}
             prec = cluster_pair_precision(rows, clusters, keep)
-            r["pair_precision"] = {"overall": prec["overall"], "buckets": prec["buckets"],
-                                   "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95]}
+            r["pair_precision"] = {
+                "overall": prec["overall"],
+                "buckets": prec["buckets"],
+                "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95],
+            }
             r["recall_j08"] = corpus_recall(rows, sig, clusters, keep, cfg=cfg)
             if labelled.get("corpus") == name:
                 r["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
             if stories_labelled.get("corpus") == name and part == "all":
-                stories = group_stories(fingerprint_table(rows, keep).append_column("cluster_id", pa_array(clusters)), sig[keep], cfg)
-                r["stories"] = {"all": score_story_pairs(rows, stories, stories_labelled["pairs"]),
-                                "held": score_story_pairs(rows, stories, stories_labelled["pairs"], "held"),
-                                "largest": [(n, s) for s, n in Counter(stories).most_common(5)]}
+                stories = group_stories(
+                    fingerprint_table(rows, keep).append_column("cluster_id", pa_array(clusters)), sig[keep], cfg
+                )
+                r["stories"] = {
+                    "all": score_story_pairs(rows, stories, stories_labelled["pairs"]),
+                    "held": score_story_pairs(rows, stories, stories_labelled["pairs"], "held"),
+                    "largest": [(n, s) for s, n in Counter(stories).most_common(5)],
+                }
             if part == "all":
                 r["largest"] = largest_clusters(rows, clusters, keep)
             res[part] = r
@@ -898,12 +1012,23 @@ def score_story_pairs(rows: CorpusRows, stories: list[str], pairs: list[dict], p
         if part and not (outlet_part(rows.outlets[a]) == part and outlet_part(rows.outlets[b]) == part):
             continue
         joined, same = stories[a] == stories[b], p["label"] == "same_story"
-        tp, fp, fn, tn = tp + (joined and same), fp + (joined and not same), fn + (same and not joined), tn + (not same and not joined)
+        tp, fp, fn, tn = (
+            tp + (joined and same),
+            fp + (joined and not same),
+            fn + (same and not joined),
+            tn + (not same and not joined),
+        )
         if joined != same:
             wrong.append((p["a"], p["b"], p["label"], p["note"]))
-    return {"pairs": tp + fp + fn + tn, "tp": tp, "fp": fp, "fn": fn,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
-            "wrong": wrong}
+    return {
+        "pairs": tp + fp + fn + tn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+        "wrong": wrong,
+    }
 
 
 def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=None) -> list[str]:
@@ -924,12 +1049,15 @@ def labelled_corpus_scores(cfg=None, scfg=None) -> dict:
     sig = corpus_fingerprints(sub, cfg)
     clusters = corpus_clusters(sub, sig, cfg)
     grouped = group_stories(fingerprint_table(sub).append_column("cluster_id", pa_array(clusters)), sig, cfg, scfg)
-    return {"copies": score_labelled_pairs(sub, clusters, copies["pairs"]),
-            "stories": score_story_pairs(sub, grouped, stories["pairs"]),
-            "stories_held": score_story_pairs(sub, grouped, stories["pairs"], "held")}
+    return {
+        "copies": score_labelled_pairs(sub, clusters, copies["pairs"]),
+        "stories": score_story_pairs(sub, grouped, stories["pairs"]),
+        "stories_held": score_story_pairs(sub, grouped, stories["pairs"], "held"),
+    }
 
 
 # ----------------------------------------------------------------------------- CLI
+
 
 def _table_row(name: str, s: dict, seconds: float | None) -> str:
     cells = [name]
@@ -941,7 +1069,9 @@ def _table_row(name: str, s: dict, seconds: float | None) -> str:
 
 
 def print_corpora(res: dict) -> None:
-    print("| corpus | outlets | articles | pair precision (containment) | 2 | 3-4 | 5-9 | 10-14 | 15+ | recall J>=0.8 | labelled P / R (pairs) | stories P / R (pairs) |")
+    print(
+        "| corpus | outlets | articles | pair precision (containment) | 2 | 3-4 | 5-9 | 10-14 | 15+ | recall J>=0.8 | labelled P / R (pairs) | stories P / R (pairs) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in res.items():
         for part in ("all", "held"):
@@ -949,9 +1079,16 @@ def print_corpora(res: dict) -> None:
                 continue
             x = r[part]
             b = x["pair_precision"]["buckets"]
-            cells = [name, "all" if part == "all" else "held-out only", str(x["articles"]),
-                     f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})"]
-            cells += [f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–" for k in ("2", "3-4", "5-9", "10-14", "15+")]
+            cells = [
+                name,
+                "all" if part == "all" else "held-out only",
+                str(x["articles"]),
+                f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})",
+            ]
+            cells += [
+                f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–"
+                for k in ("2", "3-4", "5-9", "10-14", "15+")
+            ]
             cells.append(f"{x['recall_j08']['recall']:.3f} ({x['recall_j08']['pairs']})")
             lab = x.get("labelled")
             cells.append(f"{lab['precision']:.3f} / {lab['recall']:.3f} ({lab['pairs']})" if lab else "")
@@ -972,16 +1109,28 @@ def main() -> None:
     ap.add_argument("--labels", default=str(LABELS))
     ap.add_argument("--reference", choices=["datatrove", "datasketch", "none"], default="datatrove")
     ap.add_argument("--sweep", action="store_true", help="also run akhbar at other thresholds / band layouts")
-    ap.add_argument("--per-kind", action="store_true",
-                    help="also run akhbar on each near kind alone (sources + that kind's variants + distractors)")
-    ap.add_argument("--split", action="store_true",
-                    help="also score akhbar on the tuning and held-out halves (each deduplicated on its own)")
+    ap.add_argument(
+        "--per-kind",
+        action="store_true",
+        help="also run akhbar on each near kind alone (sources + that kind's variants + distractors)",
+    )
+    ap.add_argument(
+        "--split",
+        action="store_true",
+        help="also score akhbar on the tuning and held-out halves (each deduplicated on its own)",
+    )
     ap.add_argument("--grid", action="store_true", help="rank the GRID of settings on the tuning half only")
-    ap.add_argument("--corpora", nargs="*", metavar="NAME",
-                    help="copy and story level on whole corpora (egynews2013, ant-2018, antjawhara): pair precision by "
-                         "containment per cluster size, recall of J>=0.8 pairs, held-out outlets, labelled corpus pairs, "
-                         "the 20 largest clusters (with --json)")
-    ap.add_argument("--select", action="store_true", help="recompute variant sources and distractors and print them as JSON")
+    ap.add_argument(
+        "--corpora",
+        nargs="*",
+        metavar="NAME",
+        help="copy and story level on whole corpora (egynews2013, ant-2018, antjawhara): pair precision by "
+        "containment per cluster size, recall of J>=0.8 pairs, held-out outlets, labelled corpus pairs, "
+        "the 20 largest clusters (with --json)",
+    )
+    ap.add_argument(
+        "--select", action="store_true", help="recompute variant sources and distractors and print them as JSON"
+    )
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--verbose", action="store_true", help="list missed positives and false pairs")
     args = ap.parse_args()
@@ -1004,7 +1153,10 @@ def main() -> None:
     t = time.perf_counter()
     table = prepare(es)
     t_prepare = time.perf_counter() - t
-    results: dict = {"counts": es.counts(), "seconds": {"load+build": round(t_build, 2), "clean+normalize": round(t_prepare, 2)}}
+    results: dict = {
+        "counts": es.counts(),
+        "seconds": {"load+build": round(t_build, 2), "clean+normalize": round(t_prepare, 2)},
+    }
 
     from tasks.dedup import DedupSettings
 
@@ -1047,10 +1199,17 @@ def main() -> None:
 
     if args.sweep:
         results["sweep"] = {}
-        no_lead = 2.0   # a lead overlap never reaches it: the body threshold alone (the previous method)
-        for bands, rows_, thr, lead in [(20, 6, 0.8, no_lead), (20, 6, 0.9, no_lead), (20, 6, 0.7, no_lead),
-                                        (32, 4, 0.5, no_lead), (64, 2, 0.85, 0.4), (64, 2, 0.9, 0.3),
-                                        (64, 2, 0.9, 0.5), (42, 3, 0.9, 0.4)]:
+        no_lead = 2.0  # a lead overlap never reaches it: the body threshold alone (the previous method)
+        for bands, rows_, thr, lead in [
+            (20, 6, 0.8, no_lead),
+            (20, 6, 0.9, no_lead),
+            (20, 6, 0.7, no_lead),
+            (32, 4, 0.5, no_lead),
+            (64, 2, 0.85, 0.4),
+            (64, 2, 0.9, 0.3),
+            (64, 2, 0.9, 0.5),
+            (42, 3, 0.9, 0.4),
+        ]:
             cfg = DedupSettings(bands=bands, rows=rows_, threshold=thr, lead_threshold=lead)
             s, sec = evaluate_akhbar(es, table, cfg)
             label = f"{thr}; {'no lead check' if lead == no_lead else f'lead {cfg.lead_min_jaccard}/{lead}'}; {bands}x{rows_}"
@@ -1067,10 +1226,14 @@ def main() -> None:
             sub.groups = gold_groups(sub)
             s, _ = evaluate_akhbar(sub, rows_of(table, keep))
             results["per_kind"][kind] = s["by_kind"][kind]
-        print("\nakhbar, each near kind alone:", {k: f"{v['found']}/{v['pairs']}" for k, v in results["per_kind"].items()})
+        print(
+            "\nakhbar, each near kind alone:", {k: f"{v['found']}/{v['pairs']}" for k, v in results["per_kind"].items()}
+        )
 
     print("\nEvaluation set:", json.dumps(results["counts"], indent=1))
-    print("\n| system | exact P / R / F1 | near P / R / F1 | overall P / R / F1 | labelled pairs only P / R / F1 | labelled negatives joined | dedup s |")
+    print(
+        "\n| system | exact P / R / F1 | near P / R / F1 | overall P / R / F1 | labelled pairs only P / R / F1 | labelled negatives joined | dedup s |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     print("\nakhbar recall by kind (found/pairs, same hash):")

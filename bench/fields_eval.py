@@ -10,6 +10,7 @@ and every key renamed to an opaque k0, k1, ... (only values can tell then).
     python bench/fields_eval.py
     python bench/fields_eval.py --limit 5000     # the first 5,000 records of each corpus
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,9 @@ def compare(label: str, recs: list[dict], fields: FieldMap) -> None:
     new = [mapping.extract(r) for r in recs]
     print(f"### {label}: {len(recs)} records; infer_mapping on {SAMPLE}: {ms:.0f} ms")
     print(f"mapping: {mapping.describe()}")
-    cells = [f"{n} {filled(old, n):.1%} -> {filled(new, n):.1%}" for n in DESCRIBE_ORDER
-             if filled(old, n) or filled(new, n)]
+    cells = [
+        f"{n} {filled(old, n):.1%} -> {filled(new, n):.1%}" for n in DESCRIBE_ORDER if filled(old, n) or filled(new, n)
+    ]
     print("filled before -> after: " + "; ".join(cells))
     print(f"published parses: {parsed(old):.1%} -> {parsed(new):.1%}")
     same = sum(all(o[n] == nw[n] for n in DESCRIBE_ORDER) for o, nw in zip(old, new))
@@ -83,7 +85,9 @@ def main() -> None:
         for key in ("pub_ts", "article_date", "when"):
             compare(f"'published' renamed {key!r}", rename(recs, {"published": key}), FieldMap())
         opaque = {k: f"k{i}" for i, k in enumerate(recs[0])}
-        compare(f"every key renamed ({', '.join(f'{k}={v}' for k, v in opaque.items())})", rename(recs, opaque), FieldMap())
+        compare(
+            f"every key renamed ({', '.join(f'{k}={v}' for k, v in opaque.items())})", rename(recs, opaque), FieldMap()
+        )
         print()
 
 

@@ -12,6 +12,7 @@ paragraphs unless one is an injected near copy). Dates are spread over
 article (one line dropped, one sentence trimmed): the truth is written beside the output as
 `<out>.truth.jsonl` (copy id -> original id) for dedup recall at scale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ant-2018.jsonl.gz"
-EDGE = 2   # lines kept in place at each end of the frame article, when they are short
-SHORT_WORDS = 12   # a line this short at an edge is the outlet's furniture; longer ones are paragraphs
+EDGE = 2  # lines kept in place at each end of the frame article, when they are short
+SHORT_WORDS = 12  # a line this short at an edge is the outlet's furniture; longer ones are paragraphs
 
 
 def load(corpus: Path) -> dict[str, list[dict]]:
@@ -56,7 +57,7 @@ def remix(frame: dict, donors: list[dict], rng: random.Random) -> list[str]:
     while len(middle) < middle_len:
         donor = rng.choice(donors)["lines"]
         start = rng.randrange(len(donor))
-        middle += [ln for ln in donor[start:start + rng.randint(1, 2)] if not _edge([ln])]
+        middle += [ln for ln in donor[start : start + rng.randint(1, 2)] if not _edge([ln])]
     return head + middle[:middle_len] + tail
 
 
@@ -77,7 +78,7 @@ def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, ne
     outlets = sorted(by_outlet)
     weights = [len(by_outlet[o]) for o in outlets]
     start = datetime(2018, 1, 1, tzinfo=timezone.utc)
-    made: list[tuple[str, list[str], str]] = []   # recent originals a copy may take (id, lines, outlet)
+    made: list[tuple[str, list[str], str]] = []  # recent originals a copy may take (id, lines, outlet)
     truth = out.with_name(out.name + ".truth.jsonl")
     copies = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as f, truth.open("w", encoding="utf-8") as t:
@@ -96,11 +97,22 @@ def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, ne
                 if len(made) > 5000:
                     made.pop(rng.randrange(len(made)))
             published = start + timedelta(days=rng.randrange(days), seconds=rng.randrange(86400))
-            f.write(json.dumps({
-                "id": doc_id, "url": f"{frame.get('url') or ''}?g={k}", "source": outlet, "category": frame.get("category"),
-                "title": frame.get("title"), "published": format_datetime(published), "author": frame.get("author"),
-                "text": "\n".join(lines),
-            }, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": doc_id,
+                        "url": f"{frame.get('url') or ''}?g={k}",
+                        "source": outlet,
+                        "category": frame.get("category"),
+                        "title": frame.get("title"),
+                        "published": format_datetime(published),
+                        "author": frame.get("author"),
+                        "text": "\n".join(lines),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return {"articles": n, "near_copies": copies, "out": str(out), "truth": str(truth)}
 
 

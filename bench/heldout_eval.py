@@ -26,6 +26,7 @@ Figures per outlet:
     python bench/heldout_eval.py --sample OUTLET --n 10 --seed 11   # print a sample to label (line numbers)
     python bench/heldout_eval.py --removed OUTLET --n 40             # learned removals in an outlet, to read
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,11 @@ from tasks.learned import decide, line_rows, remove_learned  # noqa: E402
 from tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpora"
-CORPORA = {"egynews2013": SHARED / "egynews2013.jsonl.gz", "antjawhara": SHARED / "antjawhara.jsonl.gz",
-           "ant-2018": SHARED / "ant-2018.jsonl.gz"}
+CORPORA = {
+    "egynews2013": SHARED / "egynews2013.jsonl.gz",
+    "antjawhara": SHARED / "antjawhara.jsonl.gz",
+    "ant-2018": SHARED / "ant-2018.jsonl.gz",
+}
 LABELS = REPO / "tests" / "data" / "heldout_labels.json"
 # Outlets whose articles were read while the generic rules were written (the rest were only read to label).
 TUNED = ("almasryalyoum", "ElWatanNews", "El.Dostor.News", "fjp", "masrawy")
@@ -66,8 +70,8 @@ class Record:
     title: str | None
     text: str
     published: str | None
-    source: str               # the input file or crawl batch the record came from (a "night")
-    title_line: bool          # the text's first line is the title
+    source: str  # the input file or crawl batch the record came from (a "night")
+    title_line: bool  # the text's first line is the title
 
 
 def read_corpus(name: str) -> list[Record]:
@@ -77,8 +81,17 @@ def read_corpus(name: str) -> list[Record]:
             r = json.loads(line)
             outlet = r.get("outlet") or r.get("source") or name
             source = f"{name}/{outlet}/{r.get('crawl_batch') or (r.get('published') or '')[:10]}"
-            out.append(Record(r["id"], outlet, r.get("title"), r.get("text") or "", r.get("published"), source,
-                              title_line=name == "egynews2013"))
+            out.append(
+                Record(
+                    r["id"],
+                    outlet,
+                    r.get("title"),
+                    r.get("text") or "",
+                    r.get("published"),
+                    source,
+                    title_line=name == "egynews2013",
+                )
+            )
     return out
 
 
@@ -100,11 +113,26 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
         c = clean_text(r.text, title=r.title, rules=rules)
         if not c.body.strip():
             continue
-        rows.append({"article_id": r.id, "outlet": r.outlet, "title": c.title, "body": c.body,
-                     "published_at": parse_date(r.published) if dates and r.published else None,
-                     "source_uri": r.source})
-    schema = pa.schema([("article_id", pa.string()), ("outlet", pa.string()), ("title", pa.string()), ("body", pa.string()),
-                        ("published_at", pa.timestamp("us", tz="UTC")), ("source_uri", pa.string())])
+        rows.append(
+            {
+                "article_id": r.id,
+                "outlet": r.outlet,
+                "title": c.title,
+                "body": c.body,
+                "published_at": parse_date(r.published) if dates and r.published else None,
+                "source_uri": r.source,
+            }
+        )
+    schema = pa.schema(
+        [
+            ("article_id", pa.string()),
+            ("outlet", pa.string()),
+            ("title", pa.string()),
+            ("body", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("source_uri", pa.string()),
+        ]
+    )
     table = pa.Table.from_pylist(rows, schema=schema)
     # the three steps as the streaming run calls them: observe (per batch), decide (over everything), apply
     run = line_rows(table, cfg, "heldout")
@@ -113,14 +141,20 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
     articles, removed, _ = remove_learned(table, run, learned, "heldout", cfg)
     articles, by_template, _ = remove_templates(articles, decide_templates(edges, cfg), "heldout", cfg)
     removed = pa.concat_tables([removed, by_template])
-    bodies = {a: (b or "").split("\n") for a, b in zip(articles["article_id"].to_pylist(), articles["body"].to_pylist())}
+    bodies = {
+        a: (b or "").split("\n") for a, b in zip(articles["article_id"].to_pylist(), articles["body"].to_pylist())
+    }
     return bodies, removed
 
 
 def sample(records: list[Record], n: int, seed: int) -> list[Record]:
     """Articles of moderate length (readable line by line), seeded."""
-    ok = [r for r in records if SAMPLE_MIN_LINES <= sum(1 for x in r.text.split("\n") if x.strip()) <= SAMPLE_MAX_LINES
-          and len(r.text) <= SAMPLE_MAX_CHARS]
+    ok = [
+        r
+        for r in records
+        if SAMPLE_MIN_LINES <= sum(1 for x in r.text.split("\n") if x.strip()) <= SAMPLE_MAX_LINES
+        and len(r.text) <= SAMPLE_MAX_CHARS
+    ]
     return random.Random(seed).sample(ok, min(n, len(ok)))
 
 
@@ -133,6 +167,7 @@ def print_raw(r: Record) -> None:
 
 
 # ----------------------------------------------------------------------------- scoring
+
 
 def _key(text: str) -> str:
     return normalize_search(normalize_display(text)).strip()
@@ -156,7 +191,7 @@ def _body_kept(part: str, out: list[str]) -> bool:
         return True
     words = k.split()
     if len(words) >= 6:
-        core = " ".join(words[len(words) // 5: len(words) - len(words) // 5])
+        core = " ".join(words[len(words) // 5 : len(words) - len(words) // 5])
         return any(core in o for o in out)
     return False
 
@@ -243,8 +278,13 @@ def main() -> int:
     args = ap.parse_args()
 
     if args.sample:
-        corpus = "antjawhara" if args.sample == "Jawhara FM" else "ant-2018" if args.sample in (
-            "alarabia", "BBC", "CNN", "france24", "skynews") else "egynews2013"
+        corpus = (
+            "antjawhara"
+            if args.sample == "Jawhara FM"
+            else "ant-2018"
+            if args.sample in ("alarabia", "BBC", "CNN", "france24", "skynews")
+            else "egynews2013"
+        )
         records = by_outlet([corpus])[args.sample]
         for r in sample(records, args.n, args.seed):
             print_raw(r)
@@ -274,17 +314,23 @@ def main() -> int:
         return 0
 
     per = evaluate(labels, args.dates)
-    print(f"Held-out cleaning, {'with' if args.dates else 'without'} record dates; labels: {LABELS.relative_to(REPO)}\n")
+    print(
+        f"Held-out cleaning, {'with' if args.dates else 'without'} record dates; labels: {LABELS.relative_to(REPO)}\n"
+    )
     print("| outlet | tuned on | articles | with boilerplate left | residual | body lines | kept | body kept |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     tot = defaultdict(int)
     for outlet, s in per.items():
         for k in ("articles", "with_left", "body", "body_kept"):
             tot[k] += s[k]
-        print(f"| {outlet} | {'yes' if outlet in TUNED else 'no'} | {s['articles']} | {s['with_left']} | "
-              f"{s['with_left'] / s['articles']:.3f} | {s['body']} | {s['body_kept']} | {s['body_kept'] / max(1, s['body']):.4f} |")
-    print(f"| all | | {tot['articles']} | {tot['with_left']} | {tot['with_left'] / max(1, tot['articles']):.3f} | "
-          f"{tot['body']} | {tot['body_kept']} | {tot['body_kept'] / max(1, tot['body']):.4f} |")
+        print(
+            f"| {outlet} | {'yes' if outlet in TUNED else 'no'} | {s['articles']} | {s['with_left']} | "
+            f"{s['with_left'] / s['articles']:.3f} | {s['body']} | {s['body_kept']} | {s['body_kept'] / max(1, s['body']):.4f} |"
+        )
+    print(
+        f"| all | | {tot['articles']} | {tot['with_left']} | {tot['with_left'] / max(1, tot['articles']):.3f} | "
+        f"{tot['body']} | {tot['body_kept']} | {tot['body_kept'] / max(1, tot['body']):.4f} |"
+    )
     print("\nArticles with boilerplate left (raw line numbers) or body lines lost:")
     for outlet, s in per.items():
         for a, d in s["details"].items():

@@ -12,6 +12,7 @@ tokens each extractor kept are shown apart. Title and date are checked against t
     python bench/html_eval.py
     python bench/html_eval.py --json bench/out/html_eval.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,7 @@ _ARABIC = re.compile(r"[\u0621-\u064A]")
 
 def tokens(text: str) -> Counter:
     from tasks.arabic import normalize_display
+
     return Counter(re.findall(r"\w+", normalize_display(text or "")))
 
 
@@ -59,6 +61,7 @@ def prf(pred: Counter, gold: Counter) -> tuple[float, float, float]:
 def akhbar(raw: bytes) -> dict:
     from tasks.clean import clean_text
     from tasks.html import extract_html
+
     page = extract_html(raw)
     c = clean_text(page.text, title=page.title)
     return {"text": c.body, "title": page.title, "published": page.published}
@@ -66,6 +69,7 @@ def akhbar(raw: bytes) -> dict:
 
 def trafilatura_out(raw: bytes) -> dict:
     import trafilatura
+
     html = raw.decode("utf-8", "replace")
     doc = trafilatura.bare_extraction(html, with_metadata=True)
     meta = doc.as_dict() if hasattr(doc, "as_dict") else (doc or {})
@@ -74,6 +78,7 @@ def trafilatura_out(raw: bytes) -> dict:
 
 def evaluate(gold_dir: Path = GOLD, with_trafilatura: bool = True) -> list[dict]:
     from tasks.dates import parse_date
+
     rows = []
     for page in sorted(gold_dir.glob("*.html")):
         stem = page.with_suffix("")
@@ -94,10 +99,16 @@ def evaluate(gold_dir: Path = GOLD, with_trafilatura: bool = True) -> list[dict]
             date_ok = None
             if meta.get("gold_published"):
                 got, want = parse_date(out["published"] or ""), parse_date(meta["gold_published"])
-                date_ok = got is not None and want is not None and got.date() == want.date()   # trafilatura gives days
-            row[name] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3),
-                         "widget_tokens_kept": kept_widget, "title_ok": title_ok, "date_ok": date_ok,
-                         "date_found": bool(out["published"])}
+                date_ok = got is not None and want is not None and got.date() == want.date()  # trafilatura gives days
+            row[name] = {
+                "precision": round(p, 3),
+                "recall": round(r, 3),
+                "f1": round(f, 3),
+                "widget_tokens_kept": kept_widget,
+                "title_ok": title_ok,
+                "date_ok": date_ok,
+                "date_found": bool(out["published"]),
+            }
         rows.append(row)
     return rows
 
@@ -107,13 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     rows = evaluate()
-    print(f"{'page':6} {'extractor':12} {'P':>6} {'R':>6} {'F1':>6} {'widget':>7} {'title':>6} {'date':>6} {'dated':>6}")
+    print(
+        f"{'page':6} {'extractor':12} {'P':>6} {'R':>6} {'F1':>6} {'widget':>7} {'title':>6} {'date':>6} {'dated':>6}"
+    )
     for row in rows:
         for name in ("akhbar", "trafilatura"):
             m = row.get(name)
             if m:
-                print(f"{row['page']:6} {name:12} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
-                      f"{m['widget_tokens_kept']:7d} {str(m['title_ok']):>6} {str(m['date_ok']):>6} {str(m['date_found']):>6}")
+                print(
+                    f"{row['page']:6} {name:12} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
+                    f"{m['widget_tokens_kept']:7d} {str(m['title_ok']):>6} {str(m['date_ok']):>6} {str(m['date_found']):>6}"
+                )
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -16,13 +16,13 @@ it takes.
     python bench/learned_eval.py --sample 50 --seed 3
     python bench/learned_eval.py --runs 40 --seed 6   # also 40 articles' link-run / lone-link removals in context
 """
+
 from __future__ import annotations
 
 import argparse
 import random
 import statistics
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -30,14 +30,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from akhbar.settings import LearnedSettings  # noqa: E402
-from tasks.arabic import normalize_search  # noqa: E402
 from flows.pipeline import run_in_memory, scratch_context  # noqa: E402
+from tasks.arabic import normalize_search  # noqa: E402
 from tasks.clean import RuleSet, default_rules  # noqa: E402
 from tasks.read import discover_files, read_landing  # noqa: E402
 
 # Rules written after reading this corpus: held out in part 2.
-CORPUS_RULES = ("disclaimer.opinion", "share.app_notice", "source.quoted_from", "agency.credit_line",
-                "disclaimer.cannot_verify", "disclaimer.partner")
+CORPUS_RULES = (
+    "disclaimer.opinion",
+    "share.app_notice",
+    "source.quoted_from",
+    "agency.credit_line",
+    "disclaimer.cannot_verify",
+    "disclaimer.partner",
+)
 
 
 def outlets_of(table) -> dict[str, str]:
@@ -71,10 +77,19 @@ def held_out(records, cfg: LearnedSettings) -> dict:
                 found_rule[r["rule"]] += key in got
     found = sum(min(n, got[k]) for k, n in target.items())
     outlet = outlets_of(records)
-    others = Counter((outlet[r["article_id"]], r["rule"], r["text"]) for r in learned
-                     if (r["article_id"], normalize_search(r["text"])) not in target)
-    return {"lines": sum(target.values()), "found": found, "recall": found / max(1, sum(target.values())),
-            "per_rule": per_rule, "found_rule": found_rule, "others": others}
+    others = Counter(
+        (outlet[r["article_id"]], r["rule"], r["text"])
+        for r in learned
+        if (r["article_id"], normalize_search(r["text"])) not in target
+    )
+    return {
+        "lines": sum(target.values()),
+        "found": found,
+        "recall": found / max(1, sum(target.values())),
+        "per_rule": per_rule,
+        "found_rule": found_rule,
+        "others": others,
+    }
 
 
 def print_link_runs(cleaned, removed: list[dict], n: int, seed: int) -> None:
@@ -101,7 +116,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sample", type=int, default=25)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--runs", type=int, default=0, help="print this many articles' link-run and lone-link removals in context")
+    ap.add_argument(
+        "--runs", type=int, default=0, help="print this many articles' link-run and lone-link removals in context"
+    )
     args = ap.parse_args()
     cfg = LearnedSettings()
 
@@ -112,24 +129,29 @@ def main() -> int:
     # plus the decision (the ledger's stage counters)
     times = []
     for _ in range(args.repeat):
-        t = time.perf_counter()
         result = run_in_memory(records, scratch_context(learned=cfg))
         times.append(result.counts["seconds_observe"] + result.counts["seconds_learned"] + result.decide_seconds)
     rows = [r for r in result.boilerplate.to_pylist() if r["rule"].startswith("learned.")]
     left_empty = sum(1 for r in result.quarantine.to_pylist() if "learned lines" in (r["reason"] or ""))
     cleaned = result.observed
-    print(f"## As shipped: {len(rows)} lines removed from {len({r['article_id'] for r in rows})} of {records.num_rows} articles, "
-          f"{left_empty} articles left empty")
+    print(
+        f"## As shipped: {len(rows)} lines removed from {len({r['article_id'] for r in rows})} of {records.num_rows} articles, "
+        f"{left_empty} articles left empty"
+    )
     print("\n| outlet | rule | lines removed | articles |\n|---|---|---:|---:|")
     per = Counter((outlet[r["article_id"]], r["rule"]) for r in rows)
     arts = {k: len({r["article_id"] for r in rows if (outlet[r["article_id"]], r["rule"]) == k}) for k in per}
     for (o, rule), n in sorted(per.items()):
         print(f"| {o} | {rule} | {n} | {arts[(o, rule)]} |")
     print("\nTemplate lines (learned.repeated):\n")
-    for (o, text), n in Counter((outlet[r["article_id"]], r["text"]) for r in rows if r["rule"] == "learned.repeated").most_common(10):
+    for (o, text), n in Counter(
+        (outlet[r["article_id"]], r["text"]) for r in rows if r["rule"] == "learned.repeated"
+    ).most_common(10):
         print(f"- {o}, {n} articles: {text[:110]}")
-    print("\nRuns of headlines between paragraphs, per outlet (this run): lines in runs, of them known titles;"
-          " taken for links where the share reaches link_min_share:\n")
+    print(
+        "\nRuns of headlines between paragraphs, per outlet (this run): lines in runs, of them known titles;"
+        " taken for links where the share reaches link_min_share:\n"
+    )
     for o, (n, known) in sorted(result.learned.link_outlets.items()):
         print(f"- {o}: {known} of {n} ({known / n:.2f})")
     if args.runs:
@@ -141,20 +163,26 @@ def main() -> int:
 
     # 2. corpus rules held out
     h = held_out(records, cfg)
-    print(f"\n## Corpus rules held out: the learned step removes {h['found']} of the {h['lines']} lines they remove "
-          f"(recall {h['recall']:.3f})\n")
+    print(
+        f"\n## Corpus rules held out: the learned step removes {h['found']} of the {h['lines']} lines they remove "
+        f"(recall {h['recall']:.3f})\n"
+    )
     print("| held-out rule | lines it removes | learned removes too |\n|---|---:|---:|")
     for rule in CORPUS_RULES:
         print(f"| {rule} | {h['per_rule'][rule]} | {h['found_rule'][rule]} |")
     others = h["others"]
-    print(f"\nRemoved beyond the held-out rules: {sum(others.values())} lines "
-          f"({sum(n for (o, rule, t), n in others.items() if rule == 'learned.leaked_lead')} in news boxes); the template lines:\n")
+    print(
+        f"\nRemoved beyond the held-out rules: {sum(others.values())} lines "
+        f"({sum(n for (o, rule, t), n in others.items() if rule == 'learned.leaked_lead')} in news boxes); the template lines:\n"
+    )
     for (o, rule, text), n in others.most_common():
         if rule == "learned.repeated":
             print(f"- {o}, {n}x: {text[:110]}")
 
-    print(f"\n## Time: learned step (observe + decide + apply) on {records.num_rows} records: median {statistics.median(times):.2f} s "
-          f"over {len(times)} runs ({', '.join(f'{t:.2f}' for t in times)})")
+    print(
+        f"\n## Time: learned step (observe + decide + apply) on {records.num_rows} records: median {statistics.median(times):.2f} s "
+        f"over {len(times)} runs ({', '.join(f'{t:.2f}' for t in times)})"
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ Prefect start-up included) at the corpus's size and at generated sizes, with its
 
 Prints markdown tables and writes bench/out/results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,11 +73,19 @@ def steps_once(corpus: Path) -> dict:
         parts = step("read (stream into partitions)", lambda: p.read_step(files, ctx, history, ledger))
         step("pass 1 (extract, clean, observe)", lambda: [ledger.merge(p.first_pass(n, ctx)) for n in parts])
         learned = step("learned decision (DuckDB over staged hashes)", lambda: p.decide_step(ctx))
-        step("pass 2 (learned, scope, normalize, row checks, fingerprints)", lambda: [ledger.merge(p.second_pass(n, ctx, learned)) for n in parts])
+        step(
+            "pass 2 (learned, scope, normalize, row checks, fingerprints)",
+            lambda: [ledger.merge(p.second_pass(n, ctx, learned)) for n in parts],
+        )
         clusters = step("dedup (one clustering over the fingerprints)", lambda: p.cluster_step(ctx, history, ledger))
-        staged = step("assemble (run tables from staging)", lambda: p.assemble(ctx, clusters, MANIFEST.empty_table(), SKIPPED.empty_table()))
-        step("gate (Great Expectations on projections, Data Docs)",
-             lambda: validate_tables(p.gate_tables(staged), ctx.settings, ctx.run_id, Path(d) / "reports"))
+        staged = step(
+            "assemble (run tables from staging)",
+            lambda: p.assemble(ctx, clusters, MANIFEST.empty_table(), SKIPPED.empty_table()),
+        )
+        step(
+            "gate (Great Expectations on projections, Data Docs)",
+            lambda: validate_tables(p.gate_tables(staged), ctx.settings, ctx.run_id, Path(d) / "reports"),
+        )
         out["stages"] = ledger.stage_seconds()
         out["summary"] = ledger.summary()
     return out
@@ -88,8 +97,14 @@ def whole_run(corpus: Path, code: Path) -> dict:
         env = {**os.environ, "PREFECT_HOME": os.path.join(d, ".prefect"), "PYTHONPATH": str(code)}
         env.pop("PREFECT_API_URL", None)
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "akhbar.cli", "run", "--input", str(corpus), "--data-dir", d],
-                                cwd=code, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "akhbar.cli", "run", "--input", str(corpus), "--data-dir", d],
+            cwd=code,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         stdout = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
@@ -133,8 +148,10 @@ def main() -> None:
         print(f"\n## Steps on {args.corpus.name} (in process, median of {args.repeat})\n")
         print("| step | median s | RSS after (MB) | peak so far (MB) |\n| --- | ---: | ---: | ---: |")
         for name in runs[0]["steps"]:
-            print(f"| {name} | {statistics.median(r['steps'][name] for r in runs):.2f} | "
-                  f"{statistics.median(r['rss_mb'][name] for r in runs):.0f} | {statistics.median(r['peak_mb'][name] for r in runs):.0f} |")
+            print(
+                f"| {name} | {statistics.median(r['steps'][name] for r in runs):.2f} | "
+                f"{statistics.median(r['rss_mb'][name] for r in runs):.0f} | {statistics.median(r['peak_mb'][name] for r in runs):.0f} |"
+            )
         print(f"\nWhere the records went (the ledger): {json.dumps(runs[0]['summary'], ensure_ascii=False)}")
         print("\n| stage (summed over partitions) | median s |\n| --- | ---: |")
         for name in runs[0]["stages"]:
@@ -149,14 +166,16 @@ def main() -> None:
             corpus = corpus_at(scale, args.corpus)
             per_code: dict[str, list[dict]] = {c: [] for c in codes}
             for _ in range(args.repeat):
-                for name, code in codes.items():   # alternate, so both meet the same machine state
+                for name, code in codes.items():  # alternate, so both meet the same machine state
                     per_code[name].append(whole_run(corpus, code))
             for name, runs in per_code.items():
                 results["whole_runs"][f"{name} x{scale}"] = runs
                 walls = ", ".join(f"{r['wall_s']:.1f}" for r in runs)
                 peaks = ", ".join(f"{r['peak_rss_mb']:.0f}" for r in runs)
-                print(f"| {name} | {runs[0]['articles']:,} | {median_of(runs, 'wall_s'):.1f} ({walls}) "
-                      f"| {median_of(runs, 'peak_rss_mb'):.0f} ({peaks}) |")
+                print(
+                    f"| {name} | {runs[0]['articles']:,} | {median_of(runs, 'wall_s'):.1f} ({walls}) "
+                    f"| {median_of(runs, 'peak_rss_mb'):.0f} ({peaks}) |"
+                )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
 

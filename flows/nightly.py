@@ -5,6 +5,7 @@ with the stage, the reason and its raw payload; a record already in the warehous
 run's scope is counted. The steps are flows/pipeline.py's; this file only makes them Prefect tasks
 (retries, logs, the run's place in the UI) and reads like the data flow.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,15 +37,20 @@ def history_task(data_dir: str, full_refresh: bool = False) -> History:
     (nothing, for a full refresh: everything is rebuilt from the landing area)."""
     removed = repair(data_dir)
     if removed:
-        run_logger().warning("repaired the lake: removed %d leftovers of an unfinished run: %s",
-                             len(removed), ", ".join(x.name for x in removed[:5]))
+        run_logger().warning(
+            "repaired the lake: removed %d leftovers of an unfinished run: %s",
+            len(removed),
+            ", ".join(x.name for x in removed[:5]),
+        )
     return History() if full_refresh else load_history(data_dir)
 
 
 @stage_task(name="read", retries=0)
 def read_task(files, ctx: p.RunContext, history: History, ledger: RunLedger) -> list[str]:
     parts = p.read_step(files, ctx, history, ledger)
-    run_logger().info("read: %d records from %d files into %d partitions", ledger.counts["records_read"], len(files), len(parts))
+    run_logger().info(
+        "read: %d records from %d files into %d partitions", ledger.counts["records_read"], len(files), len(parts)
+    )
     return parts
 
 
@@ -56,9 +62,12 @@ def first_pass_task(name: str, ctx: p.RunContext):
 @stage_task(name="learn-boilerplate", retries=0)
 def decide_task(ctx: p.RunContext):
     learned = p.decide_step(ctx)
-    run_logger().info("learn-boilerplate: %d template lines and %d leaked leads learned; runs of headlines taken for links in %s",
-                      sum(len(v) for v in learned.repeated.values()), sum(len(v) for v in learned.leaked.values()),
-                      ", ".join(sorted(learned.link_outlets)) or "no outlet")
+    run_logger().info(
+        "learn-boilerplate: %d template lines and %d leaked leads learned; runs of headlines taken for links in %s",
+        sum(len(v) for v in learned.repeated.values()),
+        sum(len(v) for v in learned.leaked.values()),
+        ", ".join(sorted(learned.link_outlets)) or "no outlet",
+    )
     return learned
 
 
@@ -71,8 +80,13 @@ def second_pass_task(name: str, ctx: p.RunContext, learned):
 def cluster_task(ctx: p.RunContext, history: History, ledger: RunLedger) -> p.Clusters:
     clusters = p.cluster_step(ctx, history, ledger)
     c = ledger.counts
-    run_logger().info("dedup: %d articles, %d exact and %d near duplicates, %d canonical changes", c["published"],
-                      c["duplicates_exact"], c["duplicates_near"], c["canonical_changes"])
+    run_logger().info(
+        "dedup: %d articles, %d exact and %d near duplicates, %d canonical changes",
+        c["published"],
+        c["duplicates_exact"],
+        c["duplicates_near"],
+        c["canonical_changes"],
+    )
     return clusters
 
 
@@ -83,8 +97,14 @@ def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
     prune_reports(docs.parent, ctx.settings.reports_keep)
     for r in outcome.results:
         if not r["success"]:
-            run_logger().warning("validation %s: %s %s on %s failed (%s unexpected)", r["severity"], r["suite"],
-                                 r["expectation"], r["column"], r["unexpected_count"])
+            run_logger().warning(
+                "validation %s: %s %s on %s failed (%s unexpected)",
+                r["severity"],
+                r["suite"],
+                r["expectation"],
+                r["column"],
+                r["unexpected_count"],
+            )
     return outcome
 
 
@@ -99,8 +119,13 @@ def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: boo
     try:
         build_views(Path(data_dir))
     except Exception as exc:
-        log.warning("run %s is published, but the warehouse views were not rebuilt (%s: %s); "
-                    "the next run or `akhbar repair` rebuilds them", run_id, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        log.warning(
+            "run %s is published, but the warehouse views were not rebuilt (%s: %s); "
+            "the next run or `akhbar repair` rebuilds them",
+            run_id,
+            type(exc).__name__,
+            str(exc).splitlines()[0] if str(exc) else "",
+        )
     return written
 
 
@@ -111,8 +136,16 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
     for name, key in params.fields.items():
         settings.fields.prefer(name, key)
-    ctx = p.RunContext(p.new_run_id(started), Path(params.data_dir), settings, DedupSettings(threshold=params.dedup_threshold),
-                       params.since, params.until, params.outlets, params.full_refresh)
+    ctx = p.RunContext(
+        p.new_run_id(started),
+        Path(params.data_dir),
+        settings,
+        DedupSettings(threshold=params.dedup_threshold),
+        params.since,
+        params.until,
+        params.outlets,
+        params.full_refresh,
+    )
     ledger = RunLedger(ctx.staging)
     with RunLock(ctx.data_dir, ctx.run_id, settings.lock_wait_seconds):
         return _run(params, ctx, ledger, started)
@@ -139,20 +172,33 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         if gate.gate_failures:
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(gate.gate_failures))
         summary = {"run_id": ctx.run_id, **ledger.summary(), "data_docs": gate.docs_index}
-        report = RunReport(summary, dict(ledger.by_outlet), p.top_boilerplate(staged), clusters.largest, validation,
-                           params.data_dir, published=not params.dry_run, mappings=ledger.mappings,
-                           largest_stories=clusters.largest_stories)
+        report = RunReport(
+            summary,
+            dict(ledger.by_outlet),
+            p.top_boilerplate(staged),
+            clusters.largest,
+            validation,
+            params.data_dir,
+            published=not params.dry_run,
+            mappings=ledger.mappings,
+            largest_stories=clusters.largest_stories,
+        )
         if params.dry_run:
             run_logger().info("dry run: validated, nothing published: %s", json.dumps(summary, ensure_ascii=False))
             publish_run_report(report)
             return summary
         if validation.num_rows:
             staged["validation_results"] = p.write_staged(ctx, "validation_results", validation)
-        staged["runs"] = p.write_staged(ctx, "runs", p.runs_row(ctx, str(flow_run.id) if flow_run.id else None, started,
-                                                              params.model_dump(mode="json"), summary))
+        staged["runs"] = p.write_staged(
+            ctx,
+            "runs",
+            p.runs_row(
+                ctx, str(flow_run.id) if flow_run.id else None, started, params.model_dump(mode="json"), summary
+            ),
+        )
         publish_task(params.data_dir, ctx.run_id, staged, params.full_refresh)
         run_logger().info("run %s published: %s", ctx.run_id, json.dumps(summary, ensure_ascii=False))
-        publish_run_report(report)   # never raises: a report is a view of the run, not a reason to fail it
+        publish_run_report(report)  # never raises: a report is a view of the run, not a reason to fail it
         return summary
     finally:
         shutil.rmtree(ctx.staging.root, ignore_errors=True)

@@ -14,6 +14,7 @@ scripts call the same functions, so they measure the pipeline that runs in produ
 partition names, small counters and the run context pass between steps; records live in
 DIR/staging/<run_id>/ (tasks/ledger.py).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -36,13 +37,13 @@ from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, group_sto
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
 from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
-from tasks.templates import decide_templates
 from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
 from tasks.read import LandingFile, ReadLimits, read_partitions
+from tasks.templates import decide_templates
 from tasks.validate import RowChecker, rows_stage
 
-PARTITION_ROWS = 1_000_000   # a partition never holds more records (seq numbers are part * this + row)
+PARTITION_ROWS = 1_000_000  # a partition never holds more records (seq numbers are part * this + row)
 
 
 @dataclass
@@ -70,7 +71,7 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc: nothing to trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
         pass
 
 
@@ -97,19 +98,24 @@ def new_run_id(now: datetime) -> str:
 
 # ----------------------------------------------------------------------------- read
 
+
 def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
     """Stream the landing files into raw partitions under staging; records the warehouse already
     holds (published or quarantined on an earlier night) are counted and go no further."""
     part = ledger.part("read")
     names: list[str] = []
     limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
+
     def heard(lf: LandingFile, mapping) -> None:
         ledger.mappings[str(lf.path)] = mapping.describe()
         log = run_logger()
         log.info("fields of %s: %s", lf.path, mapping.describe())
         if "published" in mapping.unmapped or "text" in mapping.unmapped:
-            log.warning("%s: no key holds %s (records will have none; `--field NAME=KEY` names it)", lf.path,
-                        " or ".join(f for f in ("text", "published") if f in mapping.unmapped))
+            log.warning(
+                "%s: no key holds %s (records will have none; `--field NAME=KEY` names it)",
+                lf.path,
+                " or ".join(f for f in ("text", "published") if f in mapping.unmapped),
+            )
 
     reading = read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard)
     for n, (records, bad) in enumerate(reading):
@@ -131,8 +137,12 @@ def not_listed_before(skipped: pa.Table, history: History) -> pa.Table:
     """Skipped paths an earlier night already listed (same path, reason and size) are not listed again."""
     if not history.skipped or not skipped.num_rows:
         return skipped
-    keep = [(path, reason, size) not in history.skipped for path, reason, size in
-            zip(skipped["path"].to_pylist(), skipped["reason"].to_pylist(), skipped["size"].to_pylist())]
+    keep = [
+        (path, reason, size) not in history.skipped
+        for path, reason, size in zip(
+            skipped["path"].to_pylist(), skipped["reason"].to_pylist(), skipped["size"].to_pylist()
+        )
+    ]
     return skipped.filter(pa.array(keep, pa.bool_()))
 
 
@@ -143,14 +153,20 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
         part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
         records = records.filter(pc.invert(known))
     if history.known_quarantine and bad.num_rows:
-        keep = pa.array([quarantine_key(u, p) not in history.known_quarantine
-                         for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())], pa.bool_())
+        keep = pa.array(
+            [
+                quarantine_key(u, p) not in history.known_quarantine
+                for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())
+            ],
+            pa.bool_(),
+        )
         part.counts["already_in_warehouse"] += bad.num_rows - int(pc.sum(keep).as_py() or 0)
         bad = bad.filter(keep)
     return records, bad
 
 
 # ----------------------------------------------------------------------------- the two passes
+
 
 def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_base: int = 0, rules=None) -> pa.Table:
     """Pass 1, the stages every record goes through alone: RECORD -> OBSERVED."""
@@ -159,7 +175,9 @@ def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_bas
     return led.run("observe", batch, observe_stage, ctx.settings.learned, ctx.run_id, seq_base)
 
 
-def after_decision_stages(batch: pa.Table, ctx: RunContext, learned: Learned, led: PartLedger, check_rows: bool = True) -> pa.Table:
+def after_decision_stages(
+    batch: pa.Table, ctx: RunContext, learned: Learned, led: PartLedger, check_rows: bool = True
+) -> pa.Table:
     """Pass 2, after the run-wide learned decision: OBSERVED -> ARTICLE, checked and fingerprinted."""
     batch = led.run("learned", batch, apply_stage, learned, ctx.settings.learned, ctx.run_id)
     batch = led.run("scope", batch, scope_stage, ctx)
@@ -184,8 +202,12 @@ def first_pass(name: str, ctx: RunContext) -> PartLedger:
 def decide_step(ctx: RunContext) -> Learned:
     """Learned boilerplate, decided once for the run: this run's staged line hashes plus the lake's
     history (a full refresh counts this run's lines only)."""
-    return decide_run(ctx.staging.files("lines"), ctx.staging.files("edges"), ctx.settings.learned,
-                      None if ctx.full_refresh else ctx.data_dir)
+    return decide_run(
+        ctx.staging.files("lines"),
+        ctx.staging.files("edges"),
+        ctx.settings.learned,
+        None if ctx.full_refresh else ctx.data_dir,
+    )
 
 
 _checkers: dict[int, RowChecker] = {}
@@ -222,11 +244,12 @@ class MemoryRun:
     learned: Learned
     counts: dict
     decide_seconds: float = 0.0
-    observed: pa.Table | None = None   # the bodies before learned boilerplate came out (to read removals in context)
+    observed: pa.Table | None = None  # the bodies before learned boilerplate came out (to read removals in context)
 
 
-def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bool = False,
-                  history: pa.Table | None = None) -> MemoryRun:
+def run_in_memory(
+    records: pa.Table, ctx: RunContext, rules=None, check_rows: bool = False, history: pa.Table | None = None
+) -> MemoryRun:
     """Both passes and the learned decision over `records` (RECORD rows) held in memory, with no
     staging and no warehouse: the stage list the nightly flow runs, for small inputs."""
     led = MemoryLedger(Staging(Path("/nonexistent")), "memory")
@@ -236,7 +259,9 @@ def run_in_memory(records: pa.Table, ctx: RunContext, rules=None, check_rows: bo
     learned.templates = decide_templates(led.table("edges"), ctx.settings.learned)
     decide_seconds = time.perf_counter() - started
     articles = after_decision_stages(observed, ctx, learned, led, check_rows)
-    return MemoryRun(articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts), decide_seconds, observed)
+    return MemoryRun(
+        articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts), decide_seconds, observed
+    )
 
 
 def scratch_context(learned: LearnedSettings | None = None, **settings) -> RunContext:
@@ -268,13 +293,14 @@ def scope_stage(batch: pa.Table, ctx: RunContext) -> StageResult:
 
 # ----------------------------------------------------------------------------- cluster
 
+
 @dataclass
 class Clusters:
     """The one clustering's outcome, staged: file paths and what the report lists."""
 
     staged: dict[str, Path]
-    largest: list[dict]                   # the largest copy clusters (one text)
-    largest_stories: list[dict] = field(default_factory=list)   # the largest story groups (one event)
+    largest: list[dict]  # the largest copy clusters (one text)
+    largest_stories: list[dict] = field(default_factory=list)  # the largest story groups (one event)
 
 
 def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int = 5) -> Clusters:
@@ -289,19 +315,30 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
     ledger.count_clusters(clustered, dups)
     ledger.counts["canonical_changes"] = changes.num_rows
     story_ids = group_stories(clustered, sig, ctx.dedup)
-    stories = pa.table({"article_id": clustered["article_id"], "story_id": pa.array(story_ids, pa.string()),
-                        "run_id": pa.array([ctx.run_id] * clustered.num_rows, pa.string())})
+    stories = pa.table(
+        {
+            "article_id": clustered["article_id"],
+            "story_id": pa.array(story_ids, pa.string()),
+            "run_id": pa.array([ctx.run_id] * clustered.num_rows, pa.string()),
+        }
+    )
     ledger.counts["stories"] = len(set(story_ids))
     st = ctx.staging
-    staged["clusters"] = st.write("work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"]))
+    staged["clusters"] = st.write(
+        "work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"])
+    )
     staged["signatures"] = st.write("work", "signatures", signature_table(clustered, sig, ctx.run_id, ctx.dedup))
     for name, table in (("duplicates", dups), ("canonical_changes", changes), ("stories", stories)):
         path = st.write("work", name, table)
         if path:
             staged[name] = path
-    return Clusters(staged, largest_clusters(clustered, top),
-                    largest_clusters(clustered.set_column(clustered.schema.get_field_index("cluster_id"), "cluster_id",
-                                                          stories["story_id"]), top))
+    return Clusters(
+        staged,
+        largest_clusters(clustered, top),
+        largest_clusters(
+            clustered.set_column(clustered.schema.get_field_index("cluster_id"), "cluster_id", stories["story_id"]), top
+        ),
+    )
 
 
 def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:
@@ -309,13 +346,23 @@ def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:
     sizes = pc.value_counts(clustered["cluster_id"]).to_pylist()
     largest = sorted((s for s in sizes if s["counts"] > 1), key=lambda s: (-s["counts"], s["values"]))[:top]
     wanted = pa.array([s["values"] for s in largest], pa.string())
-    members = clustered.filter(pc.is_in(clustered["cluster_id"], value_set=wanted)).select(
-        ["cluster_id", "title", "outlet", "is_canonical"]).to_pylist()
-    return [{"cluster_id": s["values"], "size": s["counts"],
-             "members": [m for m in members if m["cluster_id"] == s["values"]]} for s in largest]
+    members = (
+        clustered.filter(pc.is_in(clustered["cluster_id"], value_set=wanted))
+        .select(["cluster_id", "title", "outlet", "is_canonical"])
+        .to_pylist()
+    )
+    return [
+        {
+            "cluster_id": s["values"],
+            "size": s["counts"],
+            "members": [m for m in members if m["cluster_id"] == s["values"]],
+        }
+        for s in largest
+    ]
 
 
 # ----------------------------------------------------------------------------- assemble
+
 
 def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: pa.Table) -> dict[str, Path]:
     """The run's published tables as files in staging, each written in bounded memory: articles
@@ -358,13 +405,15 @@ def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -
     src = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "], union_by_name = true)"
     if name == "quarantine":
         return f"SELECT {cols} FROM {src}"
-    if name == "boilerplate":   # an article dropped after its spans were staged takes its spans with it
+    if name == "boilerplate":  # an article dropped after its spans were staged takes its spans with it
         return f"SELECT {cols} FROM {src} WHERE article_id IN (SELECT article_id FROM {published})"
-    if name == "edges":   # published stories only, each observation once
+    if name == "edges":  # published stories only, each observation once
         return f"SELECT DISTINCT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published})"
     # lines: a story met in several partitions counts once (its first article's rows), published stories only
-    return (f"SELECT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published}) "
-            f"QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)")
+    return (
+        f"SELECT {cols} FROM {src} WHERE story_hash IN (SELECT story_hash FROM {published}) "
+        f"QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)"
+    )
 
 
 def _write_articles(ctx: RunContext, parts: list[Path], clusters_path: Path) -> Path:
@@ -374,9 +423,11 @@ def _write_articles(ctx: RunContext, parts: list[Path], clusters_path: Path) -> 
         for part in parts:
             batch = pq.read_table(part)
             at = pc.index_in(batch["article_id"], value_set=clusters["article_id"])
-            batch = (batch.append_column("cluster_id", clusters["cluster_id"].take(at))
-                     .append_column("is_canonical", clusters["is_canonical"].take(at))
-                     .append_column("run_id", pa.array([ctx.run_id] * batch.num_rows, pa.string())))
+            batch = (
+                batch.append_column("cluster_id", clusters["cluster_id"].take(at))
+                .append_column("is_canonical", clusters["is_canonical"].take(at))
+                .append_column("run_id", pa.array([ctx.run_id] * batch.num_rows, pa.string()))
+            )
             writer.write_table(_conform(batch, "articles"))
     return path
 
@@ -404,7 +455,7 @@ def write_staged(ctx: RunContext, name: str, table: pa.Table) -> Path:
 # whether they are there).
 _GATE_SQL = {
     "articles": "SELECT article_id, outlet, title, published_at, keywords, word_count, arabic_ratio, content_hash, "
-                "cluster_id, is_canonical FROM {src}",
+    "cluster_id, is_canonical FROM {src}",
     "boilerplate": "SELECT article_id, rule, category, left(text, 64) AS text FROM {src}",
     "quarantine": "SELECT source_uri, source_id, article_id, stage, reason, left(raw_payload, 64) AS raw_payload FROM {src}",
     "signatures": "SELECT article_id, minhash_config FROM {src}",
@@ -434,7 +485,9 @@ class GateTables(dict):
             con.close()
         for column in _GATE_CATEGORIES:
             if column in table.column_names:
-                table = table.set_column(table.schema.get_field_index(column), column, table[column].dictionary_encode())
+                table = table.set_column(
+                    table.schema.get_field_index(column), column, table[column].dictionary_encode()
+                )
         return table
 
     def __getitem__(self, name: str):
@@ -458,11 +511,14 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
         return []
     con = scratch_duckdb(staged["boilerplate"].parent / "spill")
     try:
-        return [{"text": t, "category": c, "times": n, "total": total, "distinct": distinct} for t, c, n, total, distinct in con.execute(f"""
+        return [
+            {"text": t, "category": c, "times": n, "total": total, "distinct": distinct}
+            for t, c, n, total, distinct in con.execute(f"""
             WITH spans AS (SELECT trim(regexp_replace(left(text, 300), '\\s+', ' ', 'g')) AS text, category
                            FROM read_parquet('{_sql_path(staged['boilerplate'])}')),
                  per_text AS (SELECT text, mode(category) AS category, count(*) AS n FROM spans GROUP BY text)
-            SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()]
+            SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()
+        ]
     finally:
         con.close()
 
@@ -470,8 +526,17 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
 def runs_row(ctx: RunContext, flow_run_id: str | None, started: datetime, parameters: dict, counts: dict) -> pa.Table:
     from schemas.tables import RUNS
 
-    return pa.Table.from_pylist([{
-        "run_id": ctx.run_id, "flow_run_id": flow_run_id, "started_at": started, "finished_at": datetime.now(timezone.utc),
-        "status": "published", "parameters": json.dumps(parameters, ensure_ascii=False),
-        "counts": json.dumps(counts, ensure_ascii=False),
-    }], schema=RUNS)
+    return pa.Table.from_pylist(
+        [
+            {
+                "run_id": ctx.run_id,
+                "flow_run_id": flow_run_id,
+                "started_at": started,
+                "finished_at": datetime.now(timezone.utc),
+                "status": "published",
+                "parameters": json.dumps(parameters, ensure_ascii=False),
+                "counts": json.dumps(counts, ensure_ascii=False),
+            }
+        ],
+        schema=RUNS,
+    )

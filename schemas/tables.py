@@ -1,9 +1,11 @@
 """Arrow schemas of every table akhbar passes between stages or publishes. Declared once, here."""
+
 from __future__ import annotations
 
 import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
+
 
 def grow(base: pa.Schema, added: list[tuple[str, pa.DataType]], consumed: tuple[str, ...] = ()) -> pa.Schema:
     """The next phase of the record: `base` less the columns the stage consumed, plus what it added."""
@@ -18,23 +20,23 @@ def grow(base: pa.Schema, added: list[tuple[str, pa.DataType]], consumed: tuple[
 # read: one row per input record.
 RECORD = pa.schema(
     [
-        ("record_key", pa.string()),      # stable key of the input record (article_id is derived from it)
-        ("article_id", pa.string()),      # sha256(record_key)[:20]: the same record gets the same id every night
-        ("source_uri", pa.string()),      # file path, with #L<n> for a JSON-lines record or #<i> for a JSON array item
-        ("source_id", pa.string()),       # the input's own id, if any
-        ("format", pa.string()),          # txt | html | json
-        ("encoding", pa.string()),        # detected encoding of the file or line
-        ("outlet", pa.string()),          # from the record, else URL host, else folder name
-        ("outlet_from", pa.string()),     # field | url | page | folder
+        ("record_key", pa.string()),  # stable key of the input record (article_id is derived from it)
+        ("article_id", pa.string()),  # sha256(record_key)[:20]: the same record gets the same id every night
+        ("source_uri", pa.string()),  # file path, with #L<n> for a JSON-lines record or #<i> for a JSON array item
+        ("source_id", pa.string()),  # the input's own id, if any
+        ("format", pa.string()),  # txt | html | json
+        ("encoding", pa.string()),  # detected encoding of the file or line
+        ("outlet", pa.string()),  # from the record, else URL host, else folder name
+        ("outlet_from", pa.string()),  # field | url | page | folder
         ("url", pa.string()),
         ("title", pa.string()),
-        ("published_raw", pa.string()),   # the record's (or page's) own date, unparsed
-        ("author", pa.string()),          # the record's (or page's) credit line, unparsed
+        ("published_raw", pa.string()),  # the record's (or page's) own date, unparsed
+        ("author", pa.string()),  # the record's (or page's) credit line, unparsed
         ("category", pa.string()),
         ("keywords", pa.list_(pa.string())),
-        ("content", pa.string()),         # text or HTML to clean
+        ("content", pa.string()),  # text or HTML to clean
         ("content_is_html", pa.bool_()),
-        ("raw_payload", pa.string()),     # the record exactly as read, up to a bound (for quarantine)
+        ("raw_payload", pa.string()),  # the record exactly as read, up to a bound (for quarantine)
     ]
 )
 
@@ -42,30 +44,41 @@ RECORD = pa.schema(
 PAGE = grow(RECORD, [("text", pa.string())], consumed=("content", "content_is_html"))
 
 # clean: rules strip boilerplate from the text; metadata found in it becomes fields.
-CLEANED = grow(PAGE, [
-    ("body", pa.string()),
-    ("published_at", pa.timestamp("us", tz="UTC")),
-    ("source_credit", pa.string()),
-    ("agency", pa.string()),
-    ("dateline", pa.string()),
-], consumed=("text", "published_raw", "format", "encoding", "record_key"))
+CLEANED = grow(
+    PAGE,
+    [
+        ("body", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("source_credit", pa.string()),
+        ("agency", pa.string()),
+        ("dateline", pa.string()),
+    ],
+    consumed=("text", "published_raw", "format", "encoding", "record_key"),
+)
 
 # learned boilerplate, observe: what the run-wide decision counts (the `lines` rows, a side table)
 # and what applying it needs later, computed once per record (tasks/learned.py).
-OBSERVED = grow(CLEANED, [
-    ("line_keys", pa.list_(pa.int64())),       # per body line: blake2b-64 of its search form (null: too long)
-    ("title_key", pa.int64()),
-    ("story_hash", pa.int64()),                # blake2b-64 of the search-normalized body: exact copies count once
-    ("link_runs", pa.list_(pa.int32())),       # flattened (start, end) pairs of runs of headline-shaped lines
-])
+OBSERVED = grow(
+    CLEANED,
+    [
+        ("line_keys", pa.list_(pa.int64())),  # per body line: blake2b-64 of its search form (null: too long)
+        ("title_key", pa.int64()),
+        ("story_hash", pa.int64()),  # blake2b-64 of the search-normalized body: exact copies count once
+        ("link_runs", pa.list_(pa.int32())),  # flattened (start, end) pairs of runs of headline-shaped lines
+    ],
+)
 
 # normalize: the search form, counts and hash that dedup and validation read.
-ARTICLE = grow(OBSERVED, [
-    ("body_norm", pa.string()),
-    ("word_count", pa.int32()),
-    ("arabic_ratio", pa.float32()),
-    ("content_hash", pa.string()),
-], consumed=("line_keys", "title_key", "link_runs"))
+ARTICLE = grow(
+    OBSERVED,
+    [
+        ("body_norm", pa.string()),
+        ("word_count", pa.int32()),
+        ("arabic_ratio", pa.float32()),
+        ("content_hash", pa.string()),
+    ],
+    consumed=("line_keys", "title_key", "link_runs"),
+)
 
 
 # What a run publishes: `ARTICLE` less its working columns, plus dedup's cluster and the run id.
@@ -125,7 +138,7 @@ DUPLICATES = pa.schema(
         ("article_id", pa.string()),
         ("canonical_id", pa.string()),
         ("similarity", pa.float32()),
-        ("method", pa.string()),          # exact | near
+        ("method", pa.string()),  # exact | near
         ("run_id", pa.string()),
     ]
 )
@@ -150,8 +163,8 @@ RUNS = pa.schema(
         ("started_at", TS),
         ("finished_at", TS),
         ("status", pa.string()),
-        ("parameters", pa.string()),      # JSON
-        ("counts", pa.string()),          # JSON: counts per stage
+        ("parameters", pa.string()),  # JSON
+        ("counts", pa.string()),  # JSON: counts per stage
     ]
 )
 
@@ -203,7 +216,7 @@ MANIFEST = pa.schema(
         ("path", pa.string()),
         ("size", pa.int64()),
         ("mtime_ns", pa.int64()),
-        ("content_hash", pa.string()),    # sha256 of the file's bytes
+        ("content_hash", pa.string()),  # sha256 of the file's bytes
         ("run_id", pa.string()),
     ]
 )
@@ -211,24 +224,28 @@ MANIFEST = pa.schema(
 # The story level beside the copy level (tasks/dedup.py: group_stories): articles that report the
 # same event, copies or rewrites across outlets within a time window. `duplicates`/`articles_unique`
 # keep meaning copies of one text.
-STORIES = pa.schema([
-    ("article_id", pa.string()),
-    ("story_id", pa.string()),        # the article_id of the story's earliest article in its run
-    ("run_id", pa.string()),
-])
+STORIES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("story_id", pa.string()),  # the article_id of the story's earliest article in its run
+        ("run_id", pa.string()),
+    ]
+)
 
 # Learned line templates (tasks/templates.py): the hashed prefixes and labels of each published
 # story's first and last lines, so later nights count a template over the whole history.
-EDGES = pa.schema([
-    ("outlet", pa.string()),
-    ("story_hash", pa.int64()),
-    ("source", pa.string()),     # input file or night
-    ("edge", pa.string()),       # first_prefix | last_prefix | last_label | first_slot (k: 1 label-shaped, 0 not)
-    ("k", pa.int32()),           # words in the fixed part
-    ("key_hash", pa.int64()),    # blake2b-64 of the fixed part, search-normalized
-    ("line_hash", pa.int64()),   # blake2b-64 of the whole line: does the rest vary?
-    ("run_id", pa.string()),
-])
+EDGES = pa.schema(
+    [
+        ("outlet", pa.string()),
+        ("story_hash", pa.int64()),
+        ("source", pa.string()),  # input file or night
+        ("edge", pa.string()),  # first_prefix | last_prefix | last_label | first_slot (k: 1 label-shaped, 0 not)
+        ("k", pa.int32()),  # words in the fixed part
+        ("key_hash", pa.int64()),  # blake2b-64 of the fixed part, search-normalized
+        ("line_hash", pa.int64()),  # blake2b-64 of the whole line: does the rest vary?
+        ("run_id", pa.string()),
+    ]
+)
 
 # Input paths a run did not read, each with its reason (hidden, symlink out of the landing folder,
 # not a regular file, unreadable, unsupported type, empty): every path is read or listed here.
@@ -247,17 +264,17 @@ SKIPPED = pa.schema(
 LINES = pa.schema(
     [
         ("outlet", pa.string()),
-        ("line_hash", pa.int64()),        # blake2b-64 of the search-normalized line
-        ("story_hash", pa.int64()),       # blake2b-64 of the search-normalized body: exact copies count once
+        ("line_hash", pa.int64()),  # blake2b-64 of the search-normalized line
+        ("story_hash", pa.int64()),  # blake2b-64 of the search-normalized body: exact copies count once
         ("published_day", pa.date32()),
-        ("line_no", pa.int32()),          # 0: the first body line (the lead); -1: the story's title
+        ("line_no", pa.int32()),  # 0: the first body line (the lead); -1: the story's title
         ("line_count", pa.int32()),
         ("run_id", pa.string()),
         # the line is in a run of headline-shaped lines between paragraphs (tasks/learned.py: an
         # outlet whose runs often hold its own stories' titles links to stories there); null in rows
         # written before this column
         ("in_link_run", pa.bool_()),
-        ("source", pa.string()),          # input file (or night) of the story: recurrence without dates (issue 11)
+        ("source", pa.string()),  # input file (or night) of the story: recurrence without dates (issue 11)
     ]
 )
 
@@ -277,4 +294,3 @@ PUBLISHED = {
     "edges": EDGES,
     "stories": STORIES,
 }
-

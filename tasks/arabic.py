@@ -44,6 +44,7 @@ Ranges = list[tuple[int, int]]  # inclusive code-point ranges, sorted
 # Unicode character classes
 # ---------------------------------------------------------------------------
 
+
 def _category_ranges() -> dict[str, Ranges]:
     """Ranges per general category ("Lu", "Cf", ...) and major class ("L", ...)."""
     out: dict[str, Ranges] = {}
@@ -90,13 +91,11 @@ def _chars(s: str) -> Ranges:
 
 def _body(ranges: Ranges) -> str:
     """Character-class body (no brackets) for ``ranges``."""
-    return "".join(
-        f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges
-    )
+    return "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
 
 
 _BMP_MAX = 0xFFFF
-_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
 class _CharRun:
@@ -137,23 +136,23 @@ _ARABIC_BLOCKS: Ranges = [
 
 # Persian / Urdu look-alike letters -> Arabic letters.
 _PERSIAN_TO_ARABIC = {
-    "\u06A9": "\u0643",  # ک keheh            -> ك kaf
-    "\u06AA": "\u0643",  # ڪ swash kaf        -> ك
-    "\u06CC": "\u064A",  # ی farsi yeh        -> ي yeh
-    "\u06D0": "\u064A",  # ې e                -> ي
-    "\u06C0": "\u0629",  # ۀ heh with yeh     -> ة teh marbuta
-    "\u06C3": "\u0629",  # ۃ teh marbuta goal -> ة
-    "\u06D5": "\u0647",  # ە ae               -> ه heh
-    "\u06C1": "\u0647",  # ہ heh goal         -> ه
+    "\u06a9": "\u0643",  # ک keheh            -> ك kaf
+    "\u06aa": "\u0643",  # ڪ swash kaf        -> ك
+    "\u06cc": "\u064a",  # ی farsi yeh        -> ي yeh
+    "\u06d0": "\u064a",  # ې e                -> ي
+    "\u06c0": "\u0629",  # ۀ heh with yeh     -> ة teh marbuta
+    "\u06c3": "\u0629",  # ۃ teh marbuta goal -> ة
+    "\u06d5": "\u0647",  # ە ae               -> ه heh
+    "\u06c1": "\u0647",  # ہ heh goal         -> ه
 }
 
 # Invisible characters removed outright (all in the BMP).
 _REMOVE = (
-    [_TATWEEL, "\u00AD", "\u180E"]                        # tatweel, soft hyphen, Mongolian vowel sep.
-    + ["\u200B", "\u200C", "\u200D", "\u2060", "\uFEFF"]  # zero-width chars, BOM
-    + ["\u200E", "\u200F", "\u061C"]                      # LRM, RLM, ALM
-    + [chr(c) for c in range(0x202A, 0x202F)]             # LRE..RLO (embeddings/overrides)
-    + [chr(c) for c in range(0x2066, 0x206A)]             # LRI..PDI (isolates)
+    [_TATWEEL, "\u00ad", "\u180e"]  # tatweel, soft hyphen, Mongolian vowel sep.
+    + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # zero-width chars, BOM
+    + ["\u200e", "\u200f", "\u061c"]  # LRM, RLM, ALM
+    + [chr(c) for c in range(0x202A, 0x202F)]  # LRE..RLO (embeddings/overrides)
+    + [chr(c) for c in range(0x2066, 0x206A)]  # LRI..PDI (isolates)
     # other C0/C1 controls (tab, newlines, U+001C-001F, NEL are whitespace)
     + [chr(c) for c in range(0x00, 0x09)]
     + [chr(c) for c in range(0x0E, 0x1C)]
@@ -211,10 +210,10 @@ _BLANK_LINES_RE = re.compile("\n[ \n]+")  # "\n" + spaces/blank lines -> "\n"
 _OPENERS_RE = re.compile("([(«“]) ")  # "( x" -> "(x"
 _SPACE_PUNCT_RE = re.compile(
     " (?:"
-    "([)»”])"                         # 1: "x )"   -> "x)"
-    "|([،؛؟.,;:!?])(?!\\w)"           # 2: "x ، y" -> "x، y"  (mark not glued to a word)
-    "|([،؛؟])(?=\\w)"                 # 3: "قال ،إن" -> "قال، إن" (move the space)
-    "|([,;:!?])(?=[^\\W\\d_])"        # 4: "ok ,then" -> "ok, then" (letters only)
+    "([)»”])"  # 1: "x )"   -> "x)"
+    "|([،؛؟.,;:!?])(?!\\w)"  # 2: "x ، y" -> "x، y"  (mark not glued to a word)
+    "|([،؛؟])(?=\\w)"  # 3: "قال ،إن" -> "قال، إن" (move the space)
+    "|([,;:!?])(?=[^\\W\\d_])"  # 4: "ok ,then" -> "ok, then" (letters only)
     ")"
 )
 
@@ -268,10 +267,10 @@ _DIACRITICS: Ranges = [(0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x
 
 _SEARCH_FOLD: dict[int, str | None] = {cp: None for lo, hi in _DIACRITICS for cp in range(lo, hi + 1)}
 _SEARCH_FOLD.update({ord(c): "\u0627" for c in "\u0623\u0625\u0622\u0671\u0672\u0673"})  # أ إ آ ٱ ٲ ٳ -> ا
-_SEARCH_FOLD[0x0649] = "\u064A"  # ى -> ي
+_SEARCH_FOLD[0x0649] = "\u064a"  # ى -> ي
 _SEARCH_FOLD[0x0629] = "\u0647"  # ة -> ه
 _SEARCH_FOLD[0x0624] = "\u0648"  # ؤ -> و
-_SEARCH_FOLD[0x0626] = "\u064A"  # ئ -> ي
+_SEARCH_FOLD[0x0626] = "\u064a"  # ئ -> ي
 _SEARCH_FOLD.update({0x0660 + i: str(i) for i in range(10)})  # ٠-٩
 _SEARCH_FOLD.update({0x06F0 + i: str(i) for i in range(10)})  # ۰-۹
 

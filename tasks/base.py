@@ -6,6 +6,7 @@ A stage is a pure function `stage(batch, ctx) -> StageResult`: it takes an Arrow
 (the next phase), the spans it removed from them (BOILERPLATE rows), the records it could not go on
 with (QUARANTINE rows, raw payload included) and its counters. Nothing else passes between stages.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,7 @@ class StageResult:
     removed: pa.Table = field(default_factory=BOILERPLATE.empty_table)
     quarantined: pa.Table = field(default_factory=QUARANTINE.empty_table)
     counts: Counter = field(default_factory=Counter)
-    tables: dict[str, pa.Table] = field(default_factory=dict)   # a stage's own side tables (lines, fingerprints)
+    tables: dict[str, pa.Table] = field(default_factory=dict)  # a stage's own side tables (lines, fingerprints)
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
@@ -67,24 +68,42 @@ def quarantine_rows(batch: pa.Table, positions: list[int], reasons: list[str], r
     def col(name: str) -> pa.Array:
         return hit[name].combine_chunks() if name in hit.column_names else pa.nulls(n, pa.string())
 
-    return pa.Table.from_arrays([
-        col("source_uri"), col("source_id"), col("article_id"),
-        pa.array([stage] * n, pa.string()), pa.array(reasons, pa.string()), col("raw_payload"),
-        pa.array([run_id] * n, pa.string()), pa.array([datetime.now(timezone.utc)] * n, QUARANTINE.field("quarantined_at").type),
-    ], schema=QUARANTINE)
+    return pa.Table.from_arrays(
+        [
+            col("source_uri"),
+            col("source_id"),
+            col("article_id"),
+            pa.array([stage] * n, pa.string()),
+            pa.array(reasons, pa.string()),
+            col("raw_payload"),
+            pa.array([run_id] * n, pa.string()),
+            pa.array([datetime.now(timezone.utc)] * n, QUARANTINE.field("quarantined_at").type),
+        ],
+        schema=QUARANTINE,
+    )
 
 
 def drop_positions(batch: pa.Table, positions: list[int]) -> pa.Table:
     """`batch` without the rows at `positions`."""
     if not positions:
         return batch
-    return batch.filter(pc.invert(pc.is_in(pa.array(range(batch.num_rows), pa.int64()), pa.array(positions, pa.int64()))))
+    return batch.filter(
+        pc.invert(pc.is_in(pa.array(range(batch.num_rows), pa.int64()), pa.array(positions, pa.int64())))
+    )
 
 
-def boilerplate_rows(article_ids: list[str], rules: list[str], categories: list[str], texts: list[str],
-                     run_id: str) -> pa.Table:
+def boilerplate_rows(
+    article_ids: list[str], rules: list[str], categories: list[str], texts: list[str], run_id: str
+) -> pa.Table:
     """BOILERPLATE rows from parallel lists (one per removed span)."""
     n = len(article_ids)
-    return pa.Table.from_arrays([pa.array(article_ids, pa.string()), pa.array(rules, pa.string()),
-                                 pa.array(categories, pa.string()), pa.array(texts, pa.string()),
-                                 pa.array([run_id] * n, pa.string())], schema=BOILERPLATE)
+    return pa.Table.from_arrays(
+        [
+            pa.array(article_ids, pa.string()),
+            pa.array(rules, pa.string()),
+            pa.array(categories, pa.string()),
+            pa.array(texts, pa.string()),
+            pa.array([run_id] * n, pa.string()),
+        ],
+        schema=BOILERPLATE,
+    )

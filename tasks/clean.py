@@ -1,6 +1,7 @@
 """Clean stage: strip boilerplate line by line with the reviewed rules in
 `schemas/boilerplate_rules.yaml`, move metadata found in the text (date, tags, source credit,
 byline, dateline, agency) into fields, and record every removed span with its rule and category."""
+
 from __future__ import annotations
 
 import html
@@ -23,7 +24,7 @@ RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_r
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
 # Fields a rule can fill; "credit" reads the match as a credit line (parse_credit: author, dateline, agency).
 FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline", "credit"}
-BLOCK_MAX_LINES = 8     # most headline lines a read-also block swallows
+BLOCK_MAX_LINES = 8  # most headline lines a read-also block swallows
 # A link to a story is its full headline: of 732 lines in the shared corpus's BBC bodies matched as
 # another BBC story's title (4 words or more), 5 have 4 words; of 1,492 unmatched headline-shaped
 # lines standing alone between BBC paragraphs (mostly subheadings), 543 have 4 words or fewer. A line
@@ -48,7 +49,7 @@ class Rule:
     end_marker: bool = False
     fields: tuple[tuple[str, str], ...] = ()
     examples: tuple[str, ...] = ()
-    hints: tuple[str, ...] = ()   # a line must contain one of these to be worth a regex (cheap gate)
+    hints: tuple[str, ...] = ()  # a line must contain one of these to be worth a regex (cheap gate)
 
     def find(self, line: str) -> re.Match | None:
         if self.hints and not any(h in line for h in self.hints):
@@ -117,7 +118,9 @@ def marker_regex(rules: RuleSet | None = None) -> str:
 
 
 # Rules whose match inside a published body means cleaning failed (checked by validation).
-MARKER_RULES = frozenset({"ad.marker", "tags.keywords", "read_also.trailing", "related.similar", "newsletter.signup", "comment.prompt"})
+MARKER_RULES = frozenset(
+    {"ad.marker", "tags.keywords", "read_also.trailing", "related.similar", "newsletter.signup", "comment.prompt"}
+)
 
 
 @dataclass(slots=True)
@@ -127,7 +130,7 @@ class Cleaned:
     published_at: datetime | None = None
     author: str | None = None
     keywords: list[str] = field(default_factory=list)
-    space_tags: list[str] = field(default_factory=list)   # keywords read from a line of tags joined by spaces
+    space_tags: list[str] = field(default_factory=list)  # keywords read from a line of tags joined by spaces
     source_credit: str | None = None
     agency: str | None = None
     dateline: str | None = None
@@ -136,7 +139,9 @@ class Cleaned:
 
 def is_headline(line: str, max_words: int = 18) -> bool:
     """Short, and not ending like a sentence or a lead-in: the shape of a headline or a list item."""
-    if len(line) > 160 or line.endswith((".", ":", "،", ",", "؛", ";", "…")):   # cheap tests first: most lines are paragraphs
+    if len(line) > 160 or line.endswith(
+        (".", ":", "،", ",", "؛", ";", "…")
+    ):  # cheap tests first: most lines are paragraphs
         return False
     return 1 <= len(_WORD.findall(line)) <= max_words
 
@@ -144,13 +149,19 @@ def is_headline(line: str, max_words: int = 18) -> bool:
 def is_subheading(line: str, next_line: str | None) -> bool:
     """A short headline-shaped line directly above a paragraph: the paragraph's subheading, not the
     last of a run of links above it (links are full headlines, see SUBHEADING_MAX_WORDS)."""
-    return (next_line is not None and not is_headline(next_line)
-            and 1 <= len(_WORD.findall(line)) <= SUBHEADING_MAX_WORDS and is_headline(line))
+    return (
+        next_line is not None
+        and not is_headline(next_line)
+        and 1 <= len(_WORD.findall(line)) <= SUBHEADING_MAX_WORDS
+        and is_headline(line)
+    )
 
 
-_STOPWORDS = frozenset(normalize_search(
-    "على إلى الى عن بعد قبل مع منذ خلال حول بين عند التي الذي الذين هذا هذه ذلك تلك كما وقد قد لم لن ثم او أو أن إن كان كانت"
-).split())
+_STOPWORDS = frozenset(
+    normalize_search(
+        "على إلى الى عن بعد قبل مع منذ خلال حول بين عند التي الذي الذين هذا هذه ذلك تلك كما وقد قد لم لن ثم او أو أن إن كان كانت"
+    ).split()
+)
 
 
 _PREFIX = re.compile(r"^(?:[وف]?(?:بال|لل|كال|ال|ب|ل|ك))(?=\w{3})|^[وف](?=\w{3})")
@@ -185,7 +196,9 @@ def split_keywords(value: str) -> list[str]:
 # A site's tag links inside prose ("أكد #الرئيس_الفلبيني، رودريغو ..."): "#" before an Arabic word
 # that follows a space. A hashtag the text talks about stays: after "وسم"/"هاشتاغ", in quotes or
 # brackets (those are not after a bare space), e.g. 'أطلقوا وسم #مي_تو'.
-_INLINE_HASHTAG = re.compile(r"(?:(?<=\s)|^)#([\u0621-\u064A][\u0621-\u064A\u0660-\u0669\d]*(?:_+[\u0621-\u064A\u0660-\u0669\d]+)*)")
+_INLINE_HASHTAG = re.compile(
+    r"(?:(?<=\s)|^)#([\u0621-\u064A][\u0621-\u064A\u0660-\u0669\d]*(?:_+[\u0621-\u064A\u0660-\u0669\d]+)*)"
+)
 # Arabic words joined by underscores with no "#": a tag link whose "#" was lost (Arabic never joins
 # words so); the same exceptions as above keep a hashtag the text quotes or names.
 _JOINED_WORDS = re.compile(r"(?:(?<=\s)|^)([\u0621-\u064A]+(?:_+[\u0621-\u064A]+)+)(?=[\s.,،:؛!؟)]|$)")
@@ -271,10 +284,10 @@ def _repeated_phrase_ends(norms: list[str]) -> set[int]:
         starts: dict[tuple[str, ...], list[int]] = {}
         for i in range(len(norms) - n + 1):
             if not claimed.intersection(range(i, i + n)):
-                starts.setdefault(tuple(norms[i:i + n]), []).append(i)
-        for gram, at in starts.items():
+                starts.setdefault(tuple(norms[i : i + n]), []).append(i)
+        for at in starts.values():
             free = []
-            for i in at:   # occurrences that do not overlap each other
+            for i in at:  # occurrences that do not overlap each other
                 if not free or i >= free[-1] + n:
                     free.append(i)
             if len(free) >= 2:
@@ -288,8 +301,9 @@ def _same_text(a: str, b: str) -> bool:
     return normalize_search(a) == normalize_search(b)
 
 
-def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = None,
-               outlet: str | None = None) -> Cleaned:
+def clean_text(
+    text: str, *, title: str | None = None, rules: RuleSet | None = None, outlet: str | None = None
+) -> Cleaned:
     """Clean one article's text. `title` is the title the record already carries, if any; `outlet` the
     record's outlet (its name in a credit line is neither author nor dateline)."""
     rules = rules or default_rules()
@@ -304,8 +318,12 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
         i += 1
         words = line.count(" ") + 1
         title_candidate = not kept and i < len(lines) and is_headline(line, max_words=25)
-        if ((not kept or (len(kept) == 1 and is_headline(kept[0]))) and (credit := head_credit(line, outlet))
-                and credit.agency and not credit.author):
+        if (
+            (not kept or (len(kept) == 1 and is_headline(kept[0])))
+            and (credit := head_credit(line, outlet))
+            and credit.agency
+            and not credit.author
+        ):
             # a wire credit at the head ("أ ش أ", "القاهرة _أ ش أ") is read as one before any rule takes
             # it for something else (an editor's initials closing a story)
             out.removed.append(("credit.head_line", "byline", line))
@@ -328,12 +346,12 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
             end_seen = end_seen or rule.end_marker
             _take_fields(out, rule, m, outlet)
             if rule.action == "strip_span":
-                rest = (line[: m.start()].rstrip(" -–—") + " " + line[m.end():]).strip()
+                rest = (line[: m.start()].rstrip(" -–—") + " " + line[m.end() :]).strip()
                 out.removed.append((rule.id, rule.category, m.group(0).strip()))
                 if rest:
                     kept.append(rest)
             elif rule.action == "cut_rest":
-                out.removed.append((rule.id, rule.category, "\n".join(lines[i - 1:])))
+                out.removed.append((rule.id, rule.category, "\n".join(lines[i - 1 :])))
                 i = len(lines)
             elif rule.action == "drop_block":
                 block = [line]
@@ -344,9 +362,14 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
                     block.append(lines[i])
                     i += 1
                 if len(block) >= 3 and is_subheading(block[-1], lines[i] if i < len(lines) else None):
-                    block.pop()   # the list ends above the next paragraph's subheading, which stays
+                    block.pop()  # the list ends above the next paragraph's subheading, which stays
                     i -= 1
-                if len(block) == 2 and _READ_ALSO_LABEL.match(line) and i < len(lines) and introduces(block[1], lines[i]):
+                if (
+                    len(block) == 2
+                    and _READ_ALSO_LABEL.match(line)
+                    and i < len(lines)
+                    and introduces(block[1], lines[i])
+                ):
                     # "إقرأ أيضاً:", one headline, then that story's own lead restating it: a whole other
                     # article appended to this one (no source or tag line before it to mark the end)
                     block += lines[i:]
@@ -362,7 +385,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
     had_title = bool(out.title)
     if kept and had_title and _same_text(kept[0], out.title) and is_title_echo(kept):
         out.removed.append(("title.repeated", "title", kept.pop(0)))
-    _take_head_credit(out, kept, outlet, out.title)   # before a first line is taken for the headline: a credit is none
+    _take_head_credit(out, kept, outlet, out.title)  # before a first line is taken for the headline: a credit is none
     if kept and not had_title and len(kept) >= 2 and is_headline(kept[0], max_words=25):
         out.title = kept.pop(0)
         out.removed.append(("title.first_line", "title", out.title))
@@ -371,7 +394,7 @@ def clean_text(text: str, *, title: str | None = None, rules: RuleSet | None = N
         own_text = f"{out.title or ''}\n{out.body}"
         cut: list[str] = []
         for k in out.keywords:
-            for tag in (segment_space_tags(k, own_text) if k in out.space_tags else [k]):
+            for tag in segment_space_tags(k, own_text) if k in out.space_tags else [k]:
                 if tag not in cut:
                     cut.append(tag)
         out.keywords = cut
@@ -394,7 +417,8 @@ _VERSE_MAX_WORDS = 14
 # quotation the story opens with, not a repeated headline.
 _POINTS_BACK = re.compile(
     r"^[وف]?(?:(?:ب|كانت\s+)?(?:هذه|تلك)\s+(?:ال)?(?:كلمات|عبارة|عبارات|جملة|كلمة|أبيات|الأبيات|المقولة)|بهذا\s+(?:التصريح|القول|البيت)"
-    r"|هكذا|قالها|قالتها|كتبها|رددها|هذا\s+ما\s+(?:قاله|قالته|كتبه))")
+    r"|هكذا|قالها|قالتها|كتبها|رددها|هذا\s+ما\s+(?:قاله|قالته|كتبه))"
+)
 
 
 def _is_verse(line: str) -> bool:
@@ -408,14 +432,14 @@ def is_title_echo(kept: list[str]) -> bool:
     length) and a quotation the next line points back at stay in the body."""
     first, rest = kept[0], kept[1:4]
     if rest and abs(len(rest[0]) - len(first)) <= 10 and _same_text(rest[0], first):
-        return True            # the headline, then the story's own first line that happens to repeat it
+        return True  # the headline, then the story's own first line that happens to repeat it
     if rest and _POINTS_BACK.match(rest[0]):
         return False
     if len(rest) >= 3 and _is_verse(first) and all(_is_verse(x) for x in rest) and _rhymes([first, *rest]):
         lengths = sorted(len(_WORD.findall(x)) for x in rest)
         median = lengths[len(lengths) // 2]
         if 0.5 * median <= len(_WORD.findall(first)) <= 2 * median:
-            return False       # a verse among verses
+            return False  # a verse among verses
     return True
 
 
@@ -431,7 +455,7 @@ def _rhymes(lines: list[str], share: float = 0.75) -> bool:
 # stretched letter: display normalization would delete it and the credit's two sides would run together.
 _TATWEEL_DASH = re.compile(r"(?<=\s)ـ+(?=\s)")
 
-HEAD_DASH_LINES = 4   # credits live in the first lines; a tatweel further down stays the letter stretch it is
+HEAD_DASH_LINES = 4  # credits live in the first lines; a tatweel further down stays the letter stretch it is
 
 
 def _head_dashes(text: str) -> str:
@@ -444,7 +468,7 @@ def _head_dashes(text: str) -> str:
 
 # A credit glued before the first paragraph: "العريش - أحمد سليم وحسناء الشريف: في إطار ..."
 _GLUED_CREDIT = re.compile(r"^(?P<credit>[^:：.،]{3,70}?)\s*[:：]\s+(?=\S+(?:\s+\S+){5,})")
-HEAD_CREDIT_LINES = 2   # a credit line sits among the first lines: under a kept subtitle at most
+HEAD_CREDIT_LINES = 2  # a credit line sits among the first lines: under a kept subtitle at most
 
 
 def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: str | None = None) -> None:
@@ -459,7 +483,7 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
         line = kept[i]
         credit = head_credit(line, outlet)
         if below_paragraph and not _BYLINE_VERB.match(line):
-            credit = None      # under a lead paragraph only a byline with its verb is a credit
+            credit = None  # under a lead paragraph only a byline with its verb is a credit
         if credit is not None and len(kept) > 1:
             out.removed.append(("credit.head_line", "byline", kept.pop(i)))
             _fill_credit(out, credit)
@@ -468,7 +492,7 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
         glued = head_credit(m.group("credit"), outlet) if m and not below_paragraph else None
         if glued is not None:
             out.removed.append(("credit.glued", "byline", m.group(0).strip()))
-            kept[i] = line[m.end():]
+            kept[i] = line[m.end() :]
             _fill_credit(out, glued)
             return
         if i == 0 and is_bare_byline(kept, title):
@@ -516,14 +540,14 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match, outlet: str | None = Non
         if not value or not value.strip():
             continue
         value = value.strip(" \t:：-–—()")
-        if target == "credit":   # which side is the place, the person, the agency: the credit parser decides
+        if target == "credit":  # which side is the place, the person, the agency: the credit parser decides
             credit = parse_credit(value, outlet)
             for name in ("author", "dateline", "agency"):
                 if getattr(out, name) is None and getattr(credit, name):
                     setattr(out, name, getattr(credit, name))
         elif target == "keywords":
             tags = split_keywords(value)
-            if len(tags) == 1 and len(tags[0].split()) >= 4:   # no separator at all: cut later, by the text
+            if len(tags) == 1 and len(tags[0].split()) >= 4:  # no separator at all: cut later, by the text
                 out.space_tags.append(tags[0])
             out.keywords.extend(k for k in tags if k not in out.keywords)
         elif target == "published_at":
@@ -546,7 +570,9 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match, outlet: str | None = Non
 # more the outlet's bare name.
 _CMS_ID = re.compile(r"^[0-9a-f]{4,}(?:-[0-9a-f]{4,})*$", re.IGNORECASE)
 # a dash between spaces (or glued to ".نت"), a tatweel or underscore standing for a dash
-_CREDIT_DASH = re.compile(r"\s*[:：]\s+|\s+[-–—ـ_]+\s*|\s*[-–—ـ_]+\s+|(?<=\.نت)[-–—_]|[-–—_](?=العربية\.نت)|(?<=[\u0621-\u064A])_(?=[\u0621-\u064A])")
+_CREDIT_DASH = re.compile(
+    r"\s*[:：]\s+|\s+[-–—ـ_]+\s*|\s*[-–—ـ_]+\s+|(?<=\.نت)[-–—_]|[-–—_](?=العربية\.نت)|(?<=[\u0621-\u064A])_(?=[\u0621-\u064A])"
+)
 _CREDIT_JOIN = re.compile(r"\s*[،,/]\s*|\s+و(?=وكالات|رويترز|فرانس)")
 _PHOTO_CREDIT = re.compile(r"\s*\((?:تصوير|صور|الصور)[^)]*\)")
 _PAREN = re.compile(r"\s*\(([^()]{1,40})\)\s*")
@@ -555,14 +581,15 @@ _QUALIFIED_PLACE = re.compile(r"^(?P<city>[^()]{2,40}?)\s*\((?P<country>[^()]{2,
 _BYLINE_VERB = re.compile(
     r"^(?:كتب|كتبت|كتبه|كتبها|بقلم|إعداد|اعداد|تحرير|ترجمة|ترجمه|متابعة|متابعه|تقرير|تغطية|إشراف|اشراف"
     r"|أجرى\s+الحوار|أجرت\s+الحوار|اجرى\s+الحوار|حاوره|حاورها|حوار)"
-    r"(?:\s*[-–—ـ_:：]+\s*|\s+)(?:من\s+)?(?=\S)")
+    r"(?:\s*[-–—ـ_:：]+\s*|\s+)(?:من\s+)?(?=\S)"
+)
 _PHOTO_VERB = re.compile(r"^(?:تصوير|صور|الصور|عدسة)\b")
 # a newsroom's bureau named after the reporter: "من محمد أبوالشهود ومكتب الأهرام"
 _BUREAU_TAIL = re.compile(r"\s+و\s*(?:مكتب|مراسل|مراسلو|مندوب)\b.*$")
 _ENTITY_SPACE = re.compile(r"[\u00a0\u2000-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
 _EDGE_PUNCT = " \t-–—ـ_،,:：;؛.()[]«»\"'"
-_LINE_EDGE = " \t-–—ـ_،,:：;؛.«»\"'"   # a whole line keeps its brackets: "محمد علي (القاهرة)"
-_NAME_FROM = re.compile(r"^من\s+(?=\S+\s+\S+)")   # "من محمد أبوالشهود": "from" before a reporter's name
+_LINE_EDGE = " \t-–—ـ_،,:：;؛.«»\"'"  # a whole line keeps its brackets: "محمد علي (القاهرة)"
+_NAME_FROM = re.compile(r"^من\s+(?=\S+\s+\S+)")  # "من محمد أبوالشهود": "from" before a reporter's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,7 +597,7 @@ class Credit:
     author: str | None = None
     dateline: str | None = None
     agency: str | None = None
-    published_at: datetime | None = None   # a date written in the credit line
+    published_at: datetime | None = None  # a date written in the credit line
 
 
 def _credit_text(value: str) -> str:
@@ -595,7 +622,7 @@ def _credit_parts(value: str) -> list[str]:
             parts.append(chunk)
             continue
         for part in _CREDIT_DASH.split(_PAREN.sub(lambda m: f" - {m.group(1)} - ", chunk)):
-            if places.is_place(part):        # "باريس/لندن" is one dateline
+            if places.is_place(part):  # "باريس/لندن" is one dateline
                 parts.append(part)
             else:
                 parts += _CREDIT_JOIN.split(part)
@@ -603,7 +630,7 @@ def _credit_parts(value: str) -> list[str]:
 
 
 def _qualified(piece: str) -> re.Match | None:
-    """"X (a place)": a town with its country, or a reporter with where they filed from."""
+    """ "X (a place)": a town with its country, or a reporter with where they filed from."""
     m = _QUALIFIED_PLACE.match(piece.strip())
     if m and places.is_place(m["country"]) and not places.is_agency(m["country"]):
         return m
@@ -622,8 +649,8 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
     if not value or _CMS_ID.match(value) or _PHOTO_VERB.match(value):
         return Credit()
     verb = _BYLINE_VERB.match(value)
-    if verb:   # a byline verb: the rest is the writer(s), perhaps with a place or date after a dash
-        value = value[verb.end():]
+    if verb:  # a byline verb: the rest is the writer(s), perhaps with a place or date after a dash
+        value = value[verb.end() :]
     author = dateline = agency = None
     published = None
     unknown: list[str] = []
@@ -649,14 +676,14 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
         elif (when := _date_in(piece)) is not None:
             published = published or when
         elif verb and author is None:
-            author = piece      # after a byline verb the first name is the writer's, whatever it is
+            author = piece  # after a byline verb the first name is the writer's, whatever it is
         elif places.is_place(piece) and dateline is None:
             dateline = piece
         else:
             unknown.append(piece)
     if verb:
         if dateline is None and unknown and len(unknown[0].split()) <= 2:
-            dateline = unknown[0]      # "كتب - محمد علي - الشرقية"
+            dateline = unknown[0]  # "كتب - محمد علي - الشرقية"
     elif unknown:
         author, dateline = _by_shape(unknown, dateline, agency)
         unknown = []
@@ -677,7 +704,7 @@ def agency_name(value: str | None) -> str | None:
     tokens = [t for t in re.split(r"[\s.]+", value) if t]
     # initials carry a separator somewhere ("أ.ش.أ", "أش أ"); "واس", "وام", "قنا" are names of their own
     if len(tokens) >= 2 and _INITIALS.match(value) and all(len(t) <= 2 for t in tokens):
-        return " ".join(ch for ch in value if "\u0621" <= ch <= "\u064A")
+        return " ".join(ch for ch in value if "\u0621" <= ch <= "\u064a")
     return value or None
 
 
@@ -691,7 +718,7 @@ def _names_beside(value: str, piece: str) -> bool:
 def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> tuple[str | None, str | None]:
     """Author and dateline from pieces neither the gazetteer nor the agency list knows."""
     words = [len(p.split()) for p in unknown]
-    if dateline is not None:   # the place is known: the piece left is the writer
+    if dateline is not None:  # the place is known: the piece left is the writer
         return unknown[0], dateline
     if len(unknown) == 1:
         # beside a wire agency a short piece is where the wire was filed ("الشرقية - أ ش أ")
@@ -700,14 +727,16 @@ def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> t
         return unknown[0], None
     first, second = unknown[0], unknown[1]
     if words[0] >= 2 and words[1] == 1:
-        return first, second          # "أحمد سليم - الفيوم": a one-word place after a full name
+        return first, second  # "أحمد سليم - الفيوم": a one-word place after a full name
     if words[0] <= 3:
-        return second, first          # "شمال سيناء - أشرف سويلم": the common order
+        return second, first  # "شمال سيناء - أشرف سويلم": the common order
     return first, None
 
 
 # words a sentence has and a list of people's names does not ("كتبت الصحيفة أن الوزير سيستقيل")
-_NOT_IN_NAMES = frozenset("أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split())
+_NOT_IN_NAMES = frozenset(
+    "أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split()
+)
 
 
 def _names_only(value: str) -> bool:
@@ -722,47 +751,66 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
     is not surely a credit: it must carry a byline verb, a wire agency, or a known place beside a
     name of at most four words, and read as no sentence."""
     if len(line) > 20 * max_words or line.count(" ") > 2 * max_words:
-        return None            # a paragraph: most lines end here, before any decoding
+        return None  # a paragraph: most lines end here, before any decoding
     bare = line.strip(_LINE_EDGE)
-    if not (_BYLINE_VERB.match(bare) or _CREDIT_DASH.search(bare) or "(" in bare or "&" in bare
-            or places.is_agency(bare)):
-        return None            # no verb, no separator, no agency: a headline or a sentence
+    if not (
+        _BYLINE_VERB.match(bare) or _CREDIT_DASH.search(bare) or "(" in bare or "&" in bare or places.is_agency(bare)
+    ):
+        return None  # no verb, no separator, no agency: a headline or a sentence
     value = _credit_text(line)
     if not value or len(value.split()) > max_words or re.search(r"[.!؟?]\s*$|[،,]\s*\S+\s+\S+\s+\S+\s+\S+", value):
         return None
     if _BYLINE_VERB.match(value):
         if re.search(r"\d", value):
-            return None        # "كتب فريق التحرير 3 دقائق للقراءة": a reading time, the rules' business
+            return None  # "كتب فريق التحرير 3 دقائق للقراءة": a reading time, the rules' business
         credit = parse_credit(value, outlet)
         return credit if credit.author and _names_only(credit.author) else None
     parts = _credit_parts(value)
     if not parts or any(len(p.split()) > 4 for p in parts):
         return None
-    kinds = ["agency" if places.is_agency(p) else "outlet" if places.is_outlet(p, outlet)
-             else "place" if places.is_place(p) else "other" for p in parts]
+    kinds = [
+        "agency"
+        if places.is_agency(p)
+        else "outlet"
+        if places.is_outlet(p, outlet)
+        else "place"
+        if places.is_place(p)
+        else "other"
+        for p in parts
+    ]
     if "agency" in kinds and kinds.count("other") <= 1:
         return parse_credit(value, outlet)
     if len(parts) == 2 and sorted(kinds) in (["other", "place"], ["outlet", "place"], ["other", "outlet"]):
         other = [p for p, k in zip(parts, kinds) if k == "other"]
-        if not other or 2 <= len(other[0].split()) <= 4:   # beside a place, a person's full name
-            return parse_credit(value, outlet)   # "الزقازيق - أحمد علي", "القاهرة - مصراوي"
-    if (len(parts) == 2 and kinds == ["other", "other"] and _CREDIT_DASH.search(value)
-            and line.rstrip().endswith((":", "：")) and len(parts[0].split()) <= 3):
+        if not other or 2 <= len(other[0].split()) <= 4:  # beside a place, a person's full name
+            return parse_credit(value, outlet)  # "الزقازيق - أحمد علي", "القاهرة - مصراوي"
+    if (
+        len(parts) == 2
+        and kinds == ["other", "other"]
+        and _CREDIT_DASH.search(value)
+        and line.rstrip().endswith((":", "："))
+        and len(parts[0].split()) <= 3
+    ):
         # "البحر الأحمر - عرفات علي:" standing alone: a colon that introduces the story, after two short
         # pieces joined by a dash, is a credit whatever the gazetteer knows
         return parse_credit(value, outlet)
     return None
 
 
-def article_fields(c: Cleaned, published_hint: str | None = None, credit_line: str | None = None,
-                   keywords: list[str] | None = None, outlet: str | None = None) -> dict:
+def article_fields(
+    c: Cleaned,
+    published_hint: str | None = None,
+    credit_line: str | None = None,
+    keywords: list[str] | None = None,
+    outlet: str | None = None,
+) -> dict:
     """An article's metadata from its cleaned text and its record's (or page's) own values: the
     record's date and keywords come first, its credit line is read into author, dateline and agency
     (the text's own dateline and agency win). `outlet` is the record's outlet: its name is never an
     author or a dateline. A date written in the credit line fills `published_at` when nothing else did."""
     published = parse_date(published_hint) if published_hint else None
     credit = parse_credit(credit_line, outlet)
-    own = parse_credit(c.author, outlet) if c.author else Credit()   # the text's byline, read the same way
+    own = parse_credit(c.author, outlet) if c.author else Credit()  # the text's byline, read the same way
     tags = list(keywords or [])
     tags += [k for k in c.keywords if k not in tags]
     dateline = c.dateline if c.dateline and not places.is_outlet(c.dateline, outlet) else None
@@ -789,7 +837,9 @@ def clean_stage(batch: pa.Table, run_id: str, rules: RuleSet | None = None) -> S
     whose body is empty after cleaning, or whose cleaning raised, goes to quarantine with the reason."""
     rules = rules or default_rules()
     texts, titles = batch["text"].to_pylist(), batch["title"].to_pylist()
-    hints, credits, keywords, outlets = (batch[c].to_pylist() for c in ("published_raw", "author", "keywords", "outlet"))
+    hints, credits, keywords, outlets = (
+        batch[c].to_pylist() for c in ("published_raw", "author", "keywords", "outlet")
+    )
     ids = batch["article_id"].to_pylist()
     bodies: list[str] = []
     fields: dict[str, list] = {c: [] for c in _FIELD_COLUMNS}
@@ -816,12 +866,14 @@ def clean_stage(batch: pa.Table, run_id: str, rules: RuleSet | None = None) -> S
             removed["category"].append(category)
             removed["text"].append(span)
     kept = drop_positions(batch, failed)
-    for name in ("title", "author", "keywords"):   # the record's own values, merged with the text's
-        kept = kept.set_column(kept.schema.get_field_index(name), name, pa.array(fields[name], kept.schema.field(name).type))
+    for name in ("title", "author", "keywords"):  # the record's own values, merged with the text's
+        kept = kept.set_column(
+            kept.schema.get_field_index(name), name, pa.array(fields[name], kept.schema.field(name).type)
+        )
     kept = kept.append_column("body", pa.array(bodies, pa.string()))
     for name in ("published_at", "source_credit", "agency", "dateline"):
         kept = kept.append_column(name, pa.array(fields[name], CLEANED.field(name).type))
-    gone = set(ids[i] for i in failed)   # spans of a quarantined record are not published
+    gone = set(ids[i] for i in failed)  # spans of a quarantined record are not published
     keep_span = [a not in gone for a in removed["id"]]
     spans = boilerplate_rows(*([v for v, k in zip(col, keep_span) if k] for col in removed.values()), run_id=run_id)
     result = StageResult(kept.select(CLEANED.names), spans, quarantine_rows(batch, failed, reasons, run_id, "clean"))

@@ -20,6 +20,7 @@ Public API: :class:`Decoded`, :class:`DecodeError`, :func:`decode_bytes`, :func:
 :func:`lost_reason`, :func:`repair_mojibake`, :func:`arabic_share`,
 :func:`definite_share`.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -31,8 +32,17 @@ from dataclasses import dataclass
 import ftfy
 from charset_normalizer import from_bytes
 
-__all__ = ["LEGACY_ARABIC", "Decoded", "DecodeError", "arabic_share", "decode_bytes", "definite_share", "lost_reason", "lost_share",
-           "repair_mojibake"]
+__all__ = [
+    "LEGACY_ARABIC",
+    "Decoded",
+    "DecodeError",
+    "arabic_share",
+    "decode_bytes",
+    "definite_share",
+    "lost_reason",
+    "lost_share",
+    "repair_mojibake",
+]
 
 # Legacy Arabic code pages, in the order that wins a tie (windows-1256 is by far the most common).
 LEGACY_ARABIC = ("cp1256", "iso8859_6", "cp720", "mac_arabic")
@@ -64,9 +74,9 @@ CONTROL_MAX_SHARE = 0.01
 @dataclass(frozen=True, slots=True)
 class Decoded:
     text: str
-    encoding: str   # Python codec name of the bytes: 'utf-8', 'cp1256', 'iso8859_6', ...
-    how: str        # 'utf-8' | 'declared' | 'charset-normalizer' | 'legacy-fallback', plus '+ftfy' or
-                    # '+mojibake(cp1256)' when mojibake was repaired
+    encoding: str  # Python codec name of the bytes: 'utf-8', 'cp1256', 'iso8859_6', ...
+    how: str  # 'utf-8' | 'declared' | 'charset-normalizer' | 'legacy-fallback', plus '+ftfy' or
+    # '+mojibake(cp1256)' when mojibake was repaired
 
 
 class DecodeError(ValueError):
@@ -76,8 +86,17 @@ class DecodeError(ValueError):
 
 # --- character classes -------------------------------------------------------------------------
 
-_ARABIC_RANGES = ((0x0620, 0x064A), (0x066E, 0x06D3), (0x06D5, 0x06D5), (0x06EE, 0x06EF),
-                  (0x06FA, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC))
+_ARABIC_RANGES = (
+    (0x0620, 0x064A),
+    (0x066E, 0x06D3),
+    (0x06D5, 0x06D5),
+    (0x06EE, 0x06EF),
+    (0x06FA, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFC),
+)
 # Symbols a wrong code page sprays into Arabic text: box drawing, currency, ¬, ¦, ×, ... and controls.
 _ODD_CATEGORIES = {"Cc", "Co", "Cn", "Cs", "So", "Sk", "Sc", "Sm"}
 
@@ -162,6 +181,7 @@ def lost_reason(text: str) -> str | None:
 
 
 # --- mojibake ----------------------------------------------------------------------------------
+
 
 def _continuations(codec: str) -> str:
     """How UTF-8 continuation bytes (0x80-0xBF) look when read in `codec` (undefined bytes read

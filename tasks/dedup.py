@@ -15,12 +15,12 @@ Both run within the batch and against the warehouse's history (signatures persis
 Canonical: earliest published, then longest body, then smallest article_id; a story's canonical
 already in the warehouse stays canonical.
 """
+
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-
-import zlib
 
 import numpy as np
 import pyarrow as pa
@@ -43,25 +43,25 @@ class DedupSettings:
     # Defaults chosen on the tuning half of the evaluation set and checked on the held-out half
     # (`bench/dedup_eval.py --grid`, BENCHMARKS.md "Dedup quality"): on the tuning half, near
     # precision 0.996 / recall 0.934 against 0.984 / 0.828 for the body threshold 0.8 alone.
-    shingle_size: int = 5        # words per shingle
-    num_perm: int = 128          # MinHash permutations
-    bands: int = 64              # LSH bands of 2 rows: P(candidate | J=0.3) = 0.998, so every pair the
-    rows: int = 2                # lead check could accept is looked at (42 x 3: 0.68; recall 0.930 vs 0.934)
+    shingle_size: int = 5  # words per shingle
+    num_perm: int = 128  # MinHash permutations
+    bands: int = 64  # LSH bands of 2 rows: P(candidate | J=0.3) = 0.998, so every pair the
+    rows: int = 2  # lead check could accept is looked at (42 x 3: 0.68; recall 0.930 vs 0.934)
     # A copy joins when its estimated body Jaccard (5-word shingles) reaches `threshold` ...
-    threshold: float = 0.9       # 0.85: near precision 0.985 (4 hard negatives joined); 0.8: 0.978 (6)
+    threshold: float = 0.9  # 0.85: near precision 0.985 (4 hard negatives joined); 0.8: 0.978 (6)
     # ... or reaches `lead_min_jaccard` while each lead (the first `lead_words` words, as
     # `lead_shingle`-word shingles) has at least `lead_threshold` of its shingles among the other
     # body's first `head_words` words. A copy rewritten, trimmed or extended by another outlet keeps
     # its lead; a follow-up that reuses an earlier article puts a new lead on top (labelled copies:
     # median 0.76, hard negatives: median 0.04 on the tuning half). Bodies no longer than the lead
     # get no lead check (the lead is then the body: templated blurbs).
-    lead_min_jaccard: float = 0.3   # 0.2 measured the same on the tuning half; 0.4: recall 0.908
-    lead_threshold: float = 0.4     # 0.3: precision 0.981 (5 hard negatives); 0.5: recall 0.915
+    lead_min_jaccard: float = 0.3  # 0.2 measured the same on the tuning half; 0.4: recall 0.908
+    lead_threshold: float = 0.4  # 0.3: precision 0.981 (5 hard negatives); 0.5: recall 0.915
     lead_words: int = 50
     head_words: int = 150
     lead_shingle: int = 3
     seed: int = 1
-    max_bucket: int = 200        # buckets larger than this (templated stubs) are paired star-wise
+    max_bucket: int = 200  # buckets larger than this (templated stubs) are paired star-wise
     # Discriminating tokens (tasks/gazetteer.py: numbers, dates, weekdays, months, countries,
     # cities, ordinals) of the first `slot_words` words, each keyed by its context (the two words
     # before it that are not themselves discriminators): up to `slots` (context, value) hashes per
@@ -118,14 +118,16 @@ def shingles(body_norm: str, k: int) -> list[str]:
     words = body_norm.split()
     if len(words) <= k:
         return [" ".join(words)] if words else [""]
-    return [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
+    return [" ".join(words[i : i + k]) for i in range(len(words) - k + 1)]
 
 
 def signatures(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     """(n, num_perm) uint32 MinHash signatures; shingles are dropped as soon as each is signed."""
     if not norms:
         return np.zeros((0, cfg.num_perm), dtype=np.uint32)
-    matrix = RMinHash.digest_matrix_from_token_sets((shingles(n, cfg.shingle_size) for n in norms), cfg.num_perm, cfg.seed)
+    matrix = RMinHash.digest_matrix_from_token_sets(
+        (shingles(n, cfg.shingle_size) for n in norms), cfg.num_perm, cfg.seed
+    )
     return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(norms), cfg.num_perm)
 
 
@@ -147,11 +149,11 @@ def lead_hashes(norms: list[str], cfg: DedupSettings) -> np.ndarray:
         ws = n.split(maxsplit=hw)[:hw]
         lengths[i] = len(ws)
         if ws:
-            words[i, :len(ws)] = [cache.get(w) or cache.setdefault(w, zlib.crc32(w.encode()) + 1) for w in ws]
+            words[i, : len(ws)] = [cache.get(w) or cache.setdefault(w, zlib.crc32(w.encode()) + 1) for w in ws]
     with np.errstate(over="ignore"):
-        h = words[:, 0:hw - k + 1] * _M1
+        h = words[:, 0 : hw - k + 1] * _M1
         for r, m in zip(range(1, k), (_M2, _M3, _M1, _M2)):
-            h = (h ^ (words[:, r:hw - k + 1 + r] * m)) * _M3
+            h = (h ^ (words[:, r : hw - k + 1 + r] * m)) * _M3
         h ^= h >> np.uint64(29)
     h = (h >> np.uint64(32)).astype(np.uint32)
     h[h == 0] = 1
@@ -170,7 +172,11 @@ _CONTEXT_MASK = (1 << (32 - _CONTEXT_SHIFT)) - 1
 
 def _slot(context: str, value: str, kind: str) -> int:
     ctx = zlib.crc32(f"{kind}|{context}".encode()) & _CONTEXT_MASK
-    slot = (ctx << _CONTEXT_SHIFT) | (int(kind == "number") << _VALUE_BITS) | (zlib.crc32(value.encode()) & ((1 << _VALUE_BITS) - 1))
+    slot = (
+        (ctx << _CONTEXT_SHIFT)
+        | (int(kind == "number") << _VALUE_BITS)
+        | (zlib.crc32(value.encode()) & ((1 << _VALUE_BITS) - 1))
+    )
     return slot or 1
 
 
@@ -194,7 +200,7 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
         for start, end, value in found:
             if start >= cfg.slot_words:
                 break
-            if kind(value) == "court":   # one context for the whole opening: what the court did
+            if kind(value) == "court":  # one context for the whole opening: what the court did
                 slot = _slot("", value, "court")
                 if slot not in row:
                     row.append(slot)
@@ -222,16 +228,16 @@ def slot_conflicts(a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> tuple[np.
     other = np.zeros(len(a), dtype=np.int64)
     numbers = np.zeros(len(a), dtype=np.int64)
     for s in range(0, len(a), chunk):
-        x, y = a[s:s + chunk], b[s:s + chunk]
+        x, y = a[s : s + chunk], b[s : s + chunk]
         cx, cy = x >> _CONTEXT_SHIFT, y >> _CONTEXT_SHIFT
         same_ctx = (cx[:, :, None] == cy[:, None, :]) & (x[:, :, None] != 0) & (y[:, None, :] != 0)
         same = (x[:, :, None] == y[:, None, :]) & (x[:, :, None] != 0)
-        x_alone = same_ctx.any(axis=2) & ~same.any(axis=2)     # x's value in a shared context, not in y
+        x_alone = same_ctx.any(axis=2) & ~same.any(axis=2)  # x's value in a shared context, not in y
         y_alone = same_ctx.any(axis=1) & ~same.any(axis=1)
         conflict = x_alone & (same_ctx & y_alone[:, None, :]).any(axis=2)
         is_number = (x & _NUMBER_BIT) != 0
-        other[s:s + chunk] = (conflict & ~is_number).sum(axis=1)
-        numbers[s:s + chunk] = (conflict & is_number).sum(axis=1)
+        other[s : s + chunk] = (conflict & ~is_number).sum(axis=1)
+        numbers[s : s + chunk] = (conflict & is_number).sum(axis=1)
     return other, numbers
 
 
@@ -255,8 +261,8 @@ def split_fingerprints(sig: np.ndarray, cfg: DedupSettings) -> tuple[np.ndarray,
     matrix: bare signatures, signatures + leads (older callers), or all three."""
     p, hl = cfg.num_perm, cfg.head_len
     body = sig[:, :p]
-    lead = sig[:, p:p + hl] if sig.shape[1] >= p + hl else None
-    slots = sig[:, p + hl:p + hl + cfg.slots] if sig.shape[1] == p + hl + cfg.slots else None
+    lead = sig[:, p : p + hl] if sig.shape[1] >= p + hl else None
+    slots = sig[:, p + hl : p + hl + cfg.slots] if sig.shape[1] == p + hl + cfg.slots else None
     return body, lead, slots
 
 
@@ -269,19 +275,26 @@ def lead_overlap(a: np.ndarray, b: np.ndarray, cfg: DedupSettings, chunk: int = 
     n, ln = len(a), cfg.lead_len
     out = np.zeros(n)
     for s in range(0, n, chunk):
-        x, y = a[s:s + chunk], b[s:s + chunk]
+        x, y = a[s : s + chunk], b[s : s + chunk]
         shares = []
         for lead, head in ((x[:, :ln], y), (y[:, :ln], x)):
             valid = lead != 0
             found = ((lead[:, :, None] == head[:, None, :]).any(axis=2) & valid).sum(axis=1)
             shares.append(found / np.maximum(valid.sum(axis=1), 1))
         long_enough = (x[:, ln] != 0) & (y[:, ln] != 0)
-        out[s:s + chunk] = np.where(long_enough, np.minimum(*shares), short)
+        out[s : s + chunk] = np.where(long_enough, np.minimum(*shares), short)
     return out
 
 
-def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarray | None,
-             cfg: DedupSettings, da: np.ndarray | None = None, db: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def verified(
+    sa: np.ndarray,
+    sb: np.ndarray,
+    la: np.ndarray | None,
+    lb: np.ndarray | None,
+    cfg: DedupSettings,
+    da: np.ndarray | None = None,
+    db: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(joins, estimated body Jaccard) for signature rows sa[i], sb[i], lead rows la[i], lb[i]
     (None: no lead known, the body alone decides) and discriminator slots da[i], db[i] (None: not
     known; a pair whose slots conflict never joins, whatever the body and lead say)."""
@@ -290,9 +303,11 @@ def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarr
     if la is not None and lb is not None:
         maybe = ~ok & (sims >= cfg.lead_min_jaccard)
         if maybe.any():
-            rows = (len(sims), np.shape(la)[-1])   # a single lead row stands for every pair
+            rows = (len(sims), np.shape(la)[-1])  # a single lead row stands for every pair
             idx = np.flatnonzero(maybe)
-            ok[idx] = lead_overlap(np.broadcast_to(la, rows)[idx], np.broadcast_to(lb, rows)[idx], cfg) >= cfg.lead_threshold
+            ok[idx] = (
+                lead_overlap(np.broadcast_to(la, rows)[idx], np.broadcast_to(lb, rows)[idx], cfg) >= cfg.lead_threshold
+            )
     if da is not None and db is not None and ok.any():
         idx = np.flatnonzero(ok)
         pick = lambda m: None if m is None else np.broadcast_to(m, (len(sims), np.shape(m)[-1]))[idx]  # noqa: E731
@@ -300,8 +315,9 @@ def verified(sa: np.ndarray, sb: np.ndarray, la: np.ndarray | None, lb: np.ndarr
     return ok, sims
 
 
-def contradicting(da: np.ndarray, db: np.ndarray, la: np.ndarray | None, lb: np.ndarray | None,
-                  cfg: DedupSettings) -> np.ndarray:
+def contradicting(
+    da: np.ndarray, db: np.ndarray, la: np.ndarray | None, lb: np.ndarray | None, cfg: DedupSettings
+) -> np.ndarray:
     """Whether the discriminator slots da[i], db[i] contradict each other where the two texts
     are aligned: their leads overlap (`slot_min_lead_overlap`), or one is no longer than its lead.
     A copy with its paragraphs reordered brings other paragraphs into the window, whose dates
@@ -342,7 +358,7 @@ def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
         sizes = np.diff(np.r_[starts, n])
         band = []
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-            members = np.sort(order[start:start + size]).astype(np.int64)
+            members = np.sort(order[start : start + size]).astype(np.int64)
             if size <= cfg.max_bucket:
                 ii, jj = np.triu_indices(size, k=1)
                 band.append(members[ii] * n + members[jj])
@@ -373,22 +389,29 @@ class UnionFind:
 class DedupHistory:
     """Canonical articles already in the warehouse."""
 
-    canonical_by_hash: dict[str, tuple[str, str]]          # content_hash -> (article_id, cluster_id)
-    ids: list[str]                                          # canonical article ids ...
-    clusters: list[str]                                     # ... their cluster ids ...
-    signatures: np.ndarray                                  # ... their signatures (len(ids), num_perm) ...
-    has_signature: np.ndarray                               # ... whether one was stored (same config) ...
-    published: list = field(default_factory=list)          # ... when they were published (None: unknown) ...
-    leads: np.ndarray | None = None                         # ... their lead hashes (len(ids), head_len); a row
-                                                            # of zeros (or None for all): none stored, the body decides
-    slots: np.ndarray | None = None                         # ... and their discriminator slots (len(ids), slots); a
-                                                            # row of zeros (or None for all): none stored, no conflict check
+    canonical_by_hash: dict[str, tuple[str, str]]  # content_hash -> (article_id, cluster_id)
+    ids: list[str]  # canonical article ids ...
+    clusters: list[str]  # ... their cluster ids ...
+    signatures: np.ndarray  # ... their signatures (len(ids), num_perm) ...
+    has_signature: np.ndarray  # ... whether one was stored (same config) ...
+    published: list = field(default_factory=list)  # ... when they were published (None: unknown) ...
+    leads: np.ndarray | None = None  # ... their lead hashes (len(ids), head_len); a row
+    # of zeros (or None for all): none stored, the body decides
+    slots: np.ndarray | None = None  # ... and their discriminator slots (len(ids), slots); a
+    # row of zeros (or None for all): none stored, no conflict check
 
     @classmethod
-    def empty(cls, cfg: DedupSettings | None = None) -> "DedupHistory":
+    def empty(cls, cfg: DedupSettings | None = None) -> DedupHistory:
         cfg = cfg or DedupSettings()
-        return cls({}, [], [], np.zeros((0, cfg.num_perm), dtype=np.uint32), np.zeros(0, dtype=bool),
-                   leads=np.zeros((0, cfg.head_len), dtype=np.uint32), slots=np.zeros((0, cfg.slots), dtype=np.uint32))
+        return cls(
+            {},
+            [],
+            [],
+            np.zeros((0, cfg.num_perm), dtype=np.uint32),
+            np.zeros(0, dtype=bool),
+            leads=np.zeros((0, cfg.head_len), dtype=np.uint32),
+            slots=np.zeros((0, cfg.slots), dtype=np.uint32),
+        )
 
 
 def canonical_order(row: dict) -> tuple:
@@ -402,8 +425,14 @@ def _history_rows(stored: np.ndarray | None, h: int, width: int) -> np.ndarray:
     return np.zeros((h, width), dtype=np.uint32)
 
 
-def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings | None = None,
-                   sig: np.ndarray | None = None, changes: list[dict] | None = None) -> tuple[pa.Table, pa.Table, np.ndarray]:
+def dedup_articles(
+    articles: pa.Table,
+    history: DedupHistory,
+    run_id: str,
+    cfg: DedupSettings | None = None,
+    sig: np.ndarray | None = None,
+    changes: list[dict] | None = None,
+) -> tuple[pa.Table, pa.Table, np.ndarray]:
     """Set cluster_id and is_canonical; return (articles, duplicates, fingerprints of the batch).
 
     `articles` needs article_id, content_hash, published_at and word_count (body_norm only when
@@ -433,9 +462,9 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
     # exact: same content hash within the batch, or as a canonical already published
     hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
     first_by_hash: dict[str, int] = {}
-    exact_of: dict[int, int] = {}            # batch row -> node whose body it equals (its hash rep or a history canonical)
+    exact_of: dict[int, int] = {}  # batch row -> node whose body it equals (its hash rep or a history canonical)
     order = sorted(range(n), key=lambda i: canonical_order(rows[i]))
-    for i in order:                           # a hash's representative is its first in canonical order
+    for i in order:  # a hash's representative is its first in canonical order
         r = rows[i]
         hsh = r["content_hash"]
         if hsh in history.canonical_by_hash and history.canonical_by_hash[hsh][0] in hist_index:
@@ -451,22 +480,29 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
     node_of = np.array(reps + [n + int(k) for k in signed], dtype=np.int64)
     pool = np.concatenate([body[reps], history.signatures[signed]]) if len(signed) else body[reps]
     pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
-    pairs = pairs[pairs[:, 0] < len(reps)]            # history-history pairs were settled on earlier nights
+    pairs = pairs[pairs[:, 0] < len(reps)]  # history-history pairs were settled on earlier nights
     # publication times by node (NaN: unknown), for the near-copy time window
     hist_published = history.published if len(history.published) == h else [None] * h
-    when = np.array([d.timestamp() if d is not None else np.nan for d in [r["published_at"] for r in rows] + list(hist_published)])
+    when = np.array(
+        [d.timestamp() if d is not None else np.nan for d in [r["published_at"] for r in rows] + list(hist_published)]
+    )
     neighbours: dict[int, list[tuple[int, float]]] = {}
     if len(pairs):
         x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
-        apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600      # NaN (a date unknown): False
+        apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600  # NaN (a date unknown): False
         x, y, pairs = x[~apart], y[~apart], pairs[~apart]
         ok, sims = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs))
-        for c in range(0, len(pairs), VERIFY_CHUNK):   # in chunks: the pairs' rows are copied to compare them
+        for c in range(0, len(pairs), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
             part = slice(c, c + VERIFY_CHUNK)
-            ok[part], sims[part] = verified(pool[pairs[part, 0]], pool[pairs[part, 1]],
-                                            None if lead is None else node_lead[x[part]], None if lead is None else node_lead[y[part]],
-                                            cfg, None if slots is None else node_slots[x[part]],
-                                            None if slots is None else node_slots[y[part]])
+            ok[part], sims[part] = verified(
+                pool[pairs[part, 0]],
+                pool[pairs[part, 1]],
+                None if lead is None else node_lead[x[part]],
+                None if lead is None else node_lead[y[part]],
+                cfg,
+                None if slots is None else node_slots[x[part]],
+                None if slots is None else node_slots[y[part]],
+            )
         for a, b, sim in zip(x[ok], y[ok], sims[ok]):
             neighbours.setdefault(int(a), []).append((int(b), float(sim)))
             neighbours.setdefault(int(b), []).append((int(a), float(sim)))
@@ -487,10 +523,17 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
             return True
         if (np.abs(when[i] - when[group]) > cfg.near_window_hours * 3600).any():
             return True
-        return slots is not None and bool(contradicting(node_slots[i], node_slots[group], None if lead is None else node_lead[i],
-                                                        None if lead is None else node_lead[group], cfg).any())
+        return slots is not None and bool(
+            contradicting(
+                node_slots[i],
+                node_slots[group],
+                None if lead is None else node_lead[i],
+                None if lead is None else node_lead[group],
+                cfg,
+            ).any()
+        )
 
-    centre_of: dict[int, int] = {n + k: n + k for k in range(h)}   # node -> its story's centre node
+    centre_of: dict[int, int] = {n + k: n + k for k in range(h)}  # node -> its story's centre node
     members: dict[int, list[int]] = {n + k: [n + k] for k in range(h)}
     distinct = [i for i in order if i not in exact_of]
     for i in distinct:
@@ -500,7 +543,9 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
                 members[j].append(i)
                 break
     rank = {i: r for r, i in enumerate(order)}
-    degree = {i: sum(j < n and j not in centre_of for j, _ in neighbours.get(i, ())) for i in distinct if i not in centre_of}
+    degree = {
+        i: sum(j < n and j not in centre_of for j, _ in neighbours.get(i, ())) for i in distinct if i not in centre_of
+    }
     for c in sorted(degree, key=lambda i: (-degree[i], rank[i])):
         if c in centre_of:
             continue
@@ -509,7 +554,7 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
             if j < n and j not in centre_of and not contradicts(j, c):
                 centre_of[j] = c
                 members[c].append(j)
-    for i, target in exact_of.items():           # an exact copy follows the body it equals
+    for i, target in exact_of.items():  # an exact copy follows the body it equals
         centre_of[i] = centre_of[target]
 
     # One canonical per story; a history canonical keeps its place unless an earlier copy arrives.
@@ -524,21 +569,38 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
             canon_hashes = {hh for hh, (aid, _) in history.canonical_by_hash.items() if aid == canon_id}
             canon_sig = history.signatures[k]
             old_published = history.published[k] if history.published else None
-            earlier = [i for i in batch_members if rows[i]["published_at"] is not None
-                       and (old_published is None or rows[i]["published_at"] < old_published)]
+            earlier = [
+                i
+                for i in batch_members
+                if rows[i]["published_at"] is not None
+                and (old_published is None or rows[i]["published_at"] < old_published)
+            ]
             if earlier:
                 new_i = min(earlier, key=lambda i: canonical_order(rows[i]))
                 new_exact = rows[new_i]["content_hash"] in canon_hashes
                 old_id, canon_node, canon_id = canon_id, new_i, rows[new_i]["article_id"]
-                dups.append({"article_id": old_id, "canonical_id": canon_id,
-                             "similarity": 1.0 if new_exact else round(float(jaccard(body[new_i], canon_sig)), 4),
-                             "method": "exact" if new_exact else "near", "run_id": run_id})
+                dups.append(
+                    {
+                        "article_id": old_id,
+                        "canonical_id": canon_id,
+                        "similarity": 1.0 if new_exact else round(float(jaccard(body[new_i], canon_sig)), 4),
+                        "method": "exact" if new_exact else "near",
+                        "run_id": run_id,
+                    }
+                )
                 if changes is not None:
-                    changes.append({"cluster_id": cluster_id, "old_canonical_id": old_id, "new_canonical_id": canon_id,
-                                    "reason": "an earlier-published copy arrived", "run_id": run_id})
+                    changes.append(
+                        {
+                            "cluster_id": cluster_id,
+                            "old_canonical_id": old_id,
+                            "new_canonical_id": canon_id,
+                            "reason": "an earlier-published copy arrived",
+                            "run_id": run_id,
+                        }
+                    )
                 canon_hashes, canon_sig = {rows[new_i]["content_hash"]}, body[new_i]
         else:
-            canon_node = min(batch_members, key=rank.__getitem__)     # earliest, then longest
+            canon_node = min(batch_members, key=rank.__getitem__)  # earliest, then longest
             canon_id = cluster_id = rows[canon_node]["article_id"]
             canon_hashes, canon_sig = {rows[canon_node]["content_hash"]}, body[canon_node]
         for i in batch_members:
@@ -546,9 +608,15 @@ def dedup_articles(articles: pa.Table, history: DedupHistory, run_id: str, cfg: 
             r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
             if i != canon_node:
                 exact = r["content_hash"] in canon_hashes
-                dups.append({"article_id": r["article_id"], "canonical_id": canon_id,
-                             "similarity": 1.0 if exact else round(float(jaccard(body[i], canon_sig)), 4),
-                             "method": "exact" if exact else "near", "run_id": run_id})
+                dups.append(
+                    {
+                        "article_id": r["article_id"],
+                        "canonical_id": canon_id,
+                        "similarity": 1.0 if exact else round(float(jaccard(body[i], canon_sig)), 4),
+                        "method": "exact" if exact else "near",
+                        "run_id": run_id,
+                    }
+                )
 
     out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
     out = out.append_column("cluster_id", pa.array([r["cluster_id"] for r in rows], pa.string()))
@@ -567,22 +635,27 @@ def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: Dedup
     keys = band_keys(body, cfg)
     none = pa.nulls(len(sig), pa.list_(pa.uint32()))
     config = None if lead is None else cfg.lead_fingerprint + ("" if slots is None else "+" + cfg.slot_fingerprint)
-    return pa.Table.from_pydict({
-        "article_id": articles["article_id"],
-        "minhash_config": pa.array([cfg.fingerprint] * len(sig), pa.string()),
-        "signature": _list_column(body),
-        "band_keys": _list_column(keys),
-        "lead_config": pa.array([config] * len(sig), pa.string()),
-        "lead": none if lead is None else _unpadded(lead),     # lead hashes without their zero padding
-        "slots": none if slots is None else _unpadded(slots),  # discriminator slots, sorted, no padding
-        "run_id": pa.array([run_id] * len(sig), pa.string()),
-    }, schema=SIGNATURES)
+    return pa.Table.from_pydict(
+        {
+            "article_id": articles["article_id"],
+            "minhash_config": pa.array([cfg.fingerprint] * len(sig), pa.string()),
+            "signature": _list_column(body),
+            "band_keys": _list_column(keys),
+            "lead_config": pa.array([config] * len(sig), pa.string()),
+            "lead": none if lead is None else _unpadded(lead),  # lead hashes without their zero padding
+            "slots": none if slots is None else _unpadded(slots),  # discriminator slots, sorted, no padding
+            "run_id": pa.array([run_id] * len(sig), pa.string()),
+        },
+        schema=SIGNATURES,
+    )
 
 
 def _list_column(matrix: np.ndarray) -> pa.Array:
     """A (n, k) matrix as an Arrow list column, without a Python object per row."""
     n, k = matrix.shape
-    return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * k), pa.array(np.ascontiguousarray(matrix).ravel()))
+    return pa.ListArray.from_arrays(
+        pa.array(np.arange(n + 1, dtype=np.int32) * k), pa.array(np.ascontiguousarray(matrix).ravel())
+    )
 
 
 def _unpadded(matrix: np.ndarray) -> pa.Array:
@@ -593,6 +666,7 @@ def _unpadded(matrix: np.ndarray) -> pa.Array:
 
 
 # ----------------------------------------------------------------------------- stages
+
 
 def fingerprint_stage(batch: pa.Table, cfg: DedupSettings) -> StageResult:
     """ARTICLE -> ARTICLE, and its side table "fingerprints": what the run's one clustering reads
@@ -607,7 +681,9 @@ def fingerprint_table(articles: pa.Table, sig: np.ndarray) -> pa.Table:
     from schemas.tables import FINGERPRINTS
 
     width = sig.shape[1] if sig.ndim == 2 else 0
-    offsets = pa.array(np.arange(0, (len(sig) + 1) * width, width, dtype=np.int32) if width else np.zeros(len(sig) + 1, np.int32))
+    offsets = pa.array(
+        np.arange(0, (len(sig) + 1) * width, width, dtype=np.int32) if width else np.zeros(len(sig) + 1, np.int32)
+    )
     column = pa.ListArray.from_arrays(offsets, pa.array(sig.ravel(), pa.uint32()))
     return articles.select([n for n in FINGERPRINTS.names if n != "fingerprint"]).append_column("fingerprint", column)
 
@@ -621,33 +697,37 @@ def fingerprint_matrix(table: pa.Table) -> np.ndarray:
     return values.astype(np.uint32, copy=False).reshape(len(column), -1)
 
 
-def cluster_run(fingerprints_: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings
-                ) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
+def cluster_run(
+    fingerprints_: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings
+) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
     """The run's one clustering, over its fingerprint table plus the warehouse's canonicals. Returns
     (fingerprint rows with cluster_id and is_canonical, duplicates, fingerprint matrix, canonical changes)."""
     from schemas.tables import CANONICAL_CHANGES
 
     changes: list[dict] = []
     sig = fingerprint_matrix(fingerprints_)
-    out, dups, sig = dedup_articles(fingerprints_.drop_columns(["fingerprint"]), history, run_id, cfg, sig=sig, changes=changes)
+    out, dups, sig = dedup_articles(
+        fingerprints_.drop_columns(["fingerprint"]), history, run_id, cfg, sig=sig, changes=changes
+    )
     return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
 
 
 # ----------------------------------------------------------------------------- story level
+
 
 @dataclass(frozen=True)
 class StorySettings:
     """The looser grouping beside copies: reports of one event across outlets (rewrites with
     their own words), blocked by time as news-clustering systems do."""
 
-    window_hours: float = 48.0       # two reports of one event are published within this of each other
-    min_title_words: int = 2         # candidates share at least this many title words ...
-    max_title_df: int = 200          # ... none of them in more than this many titles of the batch
-    title_overlap: float = 0.5       # share of the shorter title's words found in the other
-    lead_overlap: float = 0.15       # shingles of one lead found in the other's opening
-    body_jaccard: float = 0.05       # estimated body Jaccard, an alternative to the lead overlap
-    title_alone: float = 0.7         # titles this close link without shared text (rewrites in own words)
-    star_merge: float = 0.15         # share of linked pairs across two stars that makes them one story
+    window_hours: float = 48.0  # two reports of one event are published within this of each other
+    min_title_words: int = 2  # candidates share at least this many title words ...
+    max_title_df: int = 200  # ... none of them in more than this many titles of the batch
+    title_overlap: float = 0.5  # share of the shorter title's words found in the other
+    lead_overlap: float = 0.15  # shingles of one lead found in the other's opening
+    body_jaccard: float = 0.05  # estimated body Jaccard, an alternative to the lead overlap
+    title_alone: float = 0.7  # titles this close link without shared text (rewrites in own words)
+    star_merge: float = 0.15  # share of linked pairs across two stars that makes them one story
 
 
 def title_words(titles: list[str | None]) -> list[frozenset[str]]:
@@ -658,8 +738,9 @@ def title_words(titles: list[str | None]) -> list[frozenset[str]]:
     return [frozenset(w for w in normalize_search(t or "").split() if len(w) >= 3) for t in titles]
 
 
-def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
-                scfg: StorySettings | None = None) -> tuple[np.ndarray, np.ndarray]:
+def story_edges(
+    articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None, scfg: StorySettings | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (i, j) of articles that may report one event, and their scores
     (title overlap, lead overlap, body Jaccard, slots contradict): pairs sharing
     `min_title_words` title words that are rare in the batch, published within `window_hours`."""
@@ -679,7 +760,7 @@ def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None =
             ids = np.asarray(ids, dtype=np.int64)
             ii, jj = np.triu_indices(len(ids), k=1)
             a, b = ids[ii], ids[jj]
-            near = ~(np.abs(when[a] - when[b]) > scfg.window_hours * 3600)   # an unknown date (NaN) stays a candidate
+            near = ~(np.abs(when[a] - when[b]) > scfg.window_hours * 3600)  # an unknown date (NaN) stays a candidate
             codes.append(a[near] * n + b[near])
     pairs = np.zeros((0, 2), dtype=np.int64)
     if codes:
@@ -693,17 +774,22 @@ def story_edges(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None =
     body, lead, slots = split_fingerprints(sig, cfg)
     lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
     sims = jaccard(body[a], body[b])
-    if slots is not None:   # what a court did differs between the preview and the outcome of one hearing: not a veto here
+    if (
+        slots is not None
+    ):  # what a court did differs between the preview and the outcome of one hearing: not a veto here
         court = np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT)
         story_slots = np.where((slots >> _CONTEXT_SHIFT) == court, 0, slots).astype(np.uint32)
-        clash = contradicting(story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg)
+        clash = contradicting(
+            story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg
+        )
     else:
         clash = np.zeros(len(pairs), dtype=bool)
     return pairs, np.column_stack([title, lead_ov, sims, clash])
 
 
-def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None,
-                  scfg: StorySettings | None = None) -> list[str]:
+def group_stories(
+    articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None, scfg: StorySettings | None = None
+) -> list[str]:
     """story_id per article (the article_id of the story's earliest article): copies (same
     cluster_id, when the table has one) are one story; two articles are linked when their titles
     share most words and their openings share text (lead or body), within the time window, and
@@ -715,8 +801,18 @@ def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None
     ids = articles["article_id"].to_pylist()
     clusters = articles["cluster_id"].to_pylist() if "cluster_id" in articles.column_names else ids
     pairs, scores = story_edges(articles, sig, cfg, scfg)
-    linked = (((scores[:, 0] >= scfg.title_overlap) & ((scores[:, 1] >= scfg.lead_overlap) | (scores[:, 2] >= scfg.body_jaccard)))
-              | (scores[:, 0] >= scfg.title_alone)) & (scores[:, 3] == 0) if len(pairs) else np.zeros(0, dtype=bool)
+    linked = (
+        (
+            (
+                (scores[:, 0] >= scfg.title_overlap)
+                & ((scores[:, 1] >= scfg.lead_overlap) | (scores[:, 2] >= scfg.body_jaccard))
+            )
+            | (scores[:, 0] >= scfg.title_alone)
+        )
+        & (scores[:, 3] == 0)
+        if len(pairs)
+        else np.zeros(0, dtype=bool)
+    )
     # units: copy clusters; an edge between two articles links their clusters
     unit_of = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
     unit = np.array([unit_of[c] for c in clusters], dtype=np.int64)
@@ -736,7 +832,7 @@ def group_stories(articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None
     # Two stars whose members are mostly linked to each other (at least `star_merge` of the
     # pairs across them) are one story split by the order centres were taken in.
     size = {}
-    for u, c in centre_of.items():
+    for c in centre_of.values():
         size[c] = size.get(c, 0) + 1
     across: dict[tuple[int, int], int] = {}
     for u, vs in neighbours.items():

@@ -1,6 +1,7 @@
 """Extract stage: HTML pages become text plus the page's own metadata (title, date, author,
 canonical URL, keywords, site name), filling the record's empty fields; plain text passes through.
 Removed page chrome is recorded."""
+
 from __future__ import annotations
 
 import pyarrow as pa
@@ -43,8 +44,11 @@ def extract_stage(batch: pa.Table, run_id: str) -> StageResult:
     for name, values in cols.items():
         kept = kept.set_column(kept.schema.get_field_index(name), name, pa.array(values, kept.schema.field(name).type))
     kept = drop_positions(kept.select(PAGE.names), failed)
-    result = StageResult(kept, boilerplate_rows(removed["id"], removed["rule"], removed["category"], removed["text"], run_id),
-                         quarantine_rows(batch, failed, reasons, run_id, "extract"))
+    result = StageResult(
+        kept,
+        boilerplate_rows(removed["id"], removed["rule"], removed["category"], removed["text"], run_id),
+        quarantine_rows(batch, failed, reasons, run_id, "extract"),
+    )
     result.counts.update(html_pages=len(html_rows), html_blocks_removed=len(removed["id"]))
     return result
 

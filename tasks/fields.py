@@ -22,14 +22,16 @@ raises, whatever its values are (`"keywords": 5`, `"tags": true`, lists of lists
     log.info("%s: %s", path, mapping.describe())
     values = mapping.extract(record)      # {'text': ..., 'text_key': ..., 'published': ..., ...}
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from fnmatch import fnmatchcase
 from statistics import mean
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from akhbar.settings import FieldMap
@@ -65,6 +67,7 @@ MAX_DEPTH = 4
 # gives its 'name', 'text' or 'value'), copied here because those raise on hostile values
 # ("keywords": 5 or true is iterated; a list nested 1,000 deep overflows the stack). Differences:
 # a bool is no text (None) and no keyword; a dict of keywords gives its name, not its keys.
+
 
 def as_text(v: Any, depth: int = 0) -> str | None:
     if v is None or isinstance(v, bool) or depth > MAX_DEPTH:
@@ -114,12 +117,13 @@ def _first(rec: dict, keys: tuple[str, ...]) -> tuple[str | None, Any]:
 
 # --- the mapping -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class FieldChoice:
-    key: str | None                 # the JSON key read first ('meta.date' for a nested one)
-    how: str                        # 'override' | 'name' | 'name pattern' | 'values' |
-                                    # 'name, values do not fit' | 'unmapped'
-    fallbacks: tuple[str, ...] = () # known names read, in order, when the key is empty in a record
+    key: str | None  # the JSON key read first ('meta.date' for a nested one)
+    how: str  # 'override' | 'name' | 'name pattern' | 'values' |
+    # 'name, values do not fit' | 'unmapped'
+    fallbacks: tuple[str, ...] = ()  # known names read, in order, when the key is empty in a record
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -290,20 +294,70 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "url": ("*url*", "*link*", "*href*", "*uri", "permalink*", "رابط*"),
     "title": ("*title*", "*headline*", "*heading*", "عنوان*"),
     "id": ("*_id", "*-id", "guid*", "uuid*", "*identifier*", "معرف*"),
-    "author": ("*author*", "*byline*", "*writer*", "*creator*", "*reporter*", "*journalist*", "*كاتب*", "مؤلف*", "محرر*"),
-    "outlet": ("*outlet*", "*publisher*", "*source*", "*site*", "*newspaper*", "*channel*", "*provider*",
-               "*domain*", "مصدر*", "موقع*", "صحيفة*", "جريدة*"),
+    "author": (
+        "*author*",
+        "*byline*",
+        "*writer*",
+        "*creator*",
+        "*reporter*",
+        "*journalist*",
+        "*كاتب*",
+        "مؤلف*",
+        "محرر*",
+    ),
+    "outlet": (
+        "*outlet*",
+        "*publisher*",
+        "*source*",
+        "*site*",
+        "*newspaper*",
+        "*channel*",
+        "*provider*",
+        "*domain*",
+        "مصدر*",
+        "موقع*",
+        "صحيفة*",
+        "جريدة*",
+    ),
     "category": ("*categor*", "*section*", "*topic*", "*rubric*", "*genre*", "*قسم*", "*تصنيف*"),
     "keywords": ("*keyword*", "*tag*", "كلمات*", "وسوم*"),
 }
 # Names that match a pattern but say the key holds something else.
 NOT_PATTERNS: dict[str, tuple[str, ...]] = {
-    "published": ("*updat*", "*modif*", "*crawl*", "*scrap*", "*fetch*", "*retriev*", "*download*",
-                  "*index*", "*expir*", "*edit*", "*insert*", "*ingest*", "*seen*", "*zone*", "*tz*",
-                  "*reading*", "*duration*"),
+    "published": (
+        "*updat*",
+        "*modif*",
+        "*crawl*",
+        "*scrap*",
+        "*fetch*",
+        "*retriev*",
+        "*download*",
+        "*index*",
+        "*expir*",
+        "*edit*",
+        "*insert*",
+        "*ingest*",
+        "*seen*",
+        "*zone*",
+        "*tz*",
+        "*reading*",
+        "*duration*",
+    ),
     "text": ("*summary*", "*abstract*", "*excerpt*", "*teaser*", "*_id", "*url*", "*length*", "*count*"),
-    "url": ("*image*", "*img*", "*thumb*", "*photo*", "*video*", "*media*", "*icon*", "*logo*", "*avatar*",
-            "*audio*", "*pic*", "*amp*"),
+    "url": (
+        "*image*",
+        "*img*",
+        "*thumb*",
+        "*photo*",
+        "*video*",
+        "*media*",
+        "*icon*",
+        "*logo*",
+        "*avatar*",
+        "*audio*",
+        "*pic*",
+        "*amp*",
+    ),
     "title": ("*subtitle*", "*sub_title*", "*_id", "*url*"),
     "id": ("*author*", "*user*", "*categor*", "*section*", "*feed*", "*site*", "*outlet*", "*parent*", "*image*"),
     "author": ("*_id", "*url*", "*email*", "*image*", "*avatar*"),
@@ -324,6 +378,7 @@ def _pattern_rank(name: str, key: str) -> int | None:
 
 
 # --- inference -------------------------------------------------------------------------------
+
 
 def _columns(sample: list) -> tuple[list[str], dict[str, list[Any]], int]:
     """Keys in first-seen order (dotted ones for one level of nesting), and their non-empty values."""
@@ -384,8 +439,11 @@ def infer_mapping(sample: list, fields: FieldMap | None = None) -> FieldMapping:
             return _fits_strings(values) if tier == "name" else _fits_id(values)
         elif name == "outlet" and tier == "values":
             url_key = chosen["url"].key if "url" in chosen else None
-            pairs = [(_get(r, key), as_text(_get(r, url_key)) if url_key else None)
-                     for r in records if not _empty(_get(r, key))]
+            pairs = [
+                (_get(r, key), as_text(_get(r, url_key)) if url_key else None)
+                for r in records
+                if not _empty(_get(r, key))
+            ]
             return _fits_outlet(pairs)
         elif name == "keywords":
             return _fits_keywords(values)
@@ -403,16 +461,27 @@ def infer_mapping(sample: list, fields: FieldMap | None = None) -> FieldMapping:
             take(name, key, "override")
     # 2. known names whose values fit, in FieldMap order
     for name in ARTICLE_FIELDS:
-        key = None if name in chosen else next(
-            (k for k in getattr(fields, name) if k not in taken and cols.get(k) and fit(name, k, "name") > 0), None)
+        key = (
+            None
+            if name in chosen
+            else next(
+                (k for k in getattr(fields, name) if k not in taken and cols.get(k) and fit(name, k, "name") > 0), None
+            )
+        )
         if key:
             take(name, key, "name")
     # 3. names that say what they hold, whose values fit: the most telling pattern, then the best fit
     for name in ARTICLE_FIELDS:
         if name in chosen:
             continue
-        ranked = [(r, -f, i, k) for i, k in enumerate(order) if k not in taken and cols[k]
-                  and (r := _pattern_rank(name, k)) is not None and (f := fit(name, k, "pattern")) > 0]
+        ranked = [
+            (r, -f, i, k)
+            for i, k in enumerate(order)
+            if k not in taken
+            and cols[k]
+            and (r := _pattern_rank(name, k)) is not None
+            and (f := fit(name, k, "pattern")) > 0
+        ]
         if ranked:
             take(name, min(ranked)[3], "name pattern")
     # 4. values alone, for the fields whose values say what they are: the key present in the most
@@ -420,13 +489,18 @@ def infer_mapping(sample: list, fields: FieldMap | None = None) -> FieldMapping:
     for name in ("text", "url", "published", "id", "title", "outlet"):
         if name in chosen:
             continue
-        scored = [(round(len(cols[k]) / n, 1), f, -i, k) for i, k in enumerate(order) if k not in taken
-                  and len(cols[k]) >= VALUES_MIN_COVERAGE * n and (f := fit(name, k, "values")) > 0]
+        scored = [
+            (round(len(cols[k]) / n, 1), f, -i, k)
+            for i, k in enumerate(order)
+            if k not in taken and len(cols[k]) >= VALUES_MIN_COVERAGE * n and (f := fit(name, k, "values")) > 0
+        ]
         if scored:
             take(name, max(scored)[3], "values")
     # 5. a known name whose values do not fit rather than nothing
     for name in ARTICLE_FIELDS:
-        key = None if name in chosen else next((k for k in getattr(fields, name) if k not in taken and cols.get(k)), None)
+        key = (
+            None if name in chosen else next((k for k in getattr(fields, name) if k not in taken and cols.get(k)), None)
+        )
         if key:
             take(name, key, "name, values do not fit")
 
@@ -435,7 +509,10 @@ def infer_mapping(sample: list, fields: FieldMap | None = None) -> FieldMapping:
     out = {}
     for name in ARTICLE_FIELDS:
         c = chosen.get(name, FieldChoice(None, "unmapped"))
-        back = tuple(k for k in getattr(fields, name)
-                     if k != c.key and k not in taken and (not cols.get(k) or fit(name, k, "name") > 0))
+        back = tuple(
+            k
+            for k in getattr(fields, name)
+            if k != c.key and k not in taken and (not cols.get(k) or fit(name, k, "name") > 0)
+        )
         out[name] = FieldChoice(c.key, c.how, back)
     return FieldMapping(out)

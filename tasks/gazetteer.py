@@ -13,6 +13,7 @@ Everything here comes from installed, well-kept data, read offline:
 
 `discriminators(words)` yields (position, value) for a search-normalized token list; a value is a
 short string naming what was found ("n:4", "mon:1", "day:5", "cc:SN", "geo:360630")."""
+
 from __future__ import annotations
 
 import re
@@ -20,35 +21,76 @@ from functools import lru_cache
 
 from tasks.arabic import normalize_search
 
-_ARABIC_ONLY = re.compile(r"^[\u0621-\u064A ]+$")   # Arabic letters proper: no Persian/Urdu letters
-_NUMBER = re.compile(r"^\d+(?:ر\d+)?$")              # 12, 2013, 5ر3 (Egyptian decimal comma as ر)
+_ARABIC_ONLY = re.compile(r"^[\u0621-\u064A ]+$")  # Arabic letters proper: no Persian/Urdu letters
+_NUMBER = re.compile(r"^\d+(?:ر\d+)?$")  # 12, 2013, 5ر3 (Egyptian decimal comma as ر)
 _PREFIXED_NUMBER = re.compile(r"^[وفبلك]{1,2}(\d+(?:ر\d+)?)$")
-_MAX_WORDS = 3                                        # longest name looked up, in words
+_MAX_WORDS = 3  # longest name looked up, in words
 
 # Cardinals and ordinals up to ten, as normalize_search folds them (ة -> ه, أ -> ا, ى -> ي).
 _CARDINALS = {
-    "واحد": 1, "واحده": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3, "ثلاثه": 3,
-    "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8,
-    "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+    "واحد": 1,
+    "واحده": 1,
+    "اثنان": 2,
+    "اثنين": 2,
+    "اثنتان": 2,
+    "اثنتين": 2,
+    "ثلاث": 3,
+    "ثلاثه": 3,
+    "اربع": 4,
+    "اربعه": 4,
+    "خمس": 5,
+    "خمسه": 5,
+    "سته": 6,
+    "سبع": 7,
+    "سبعه": 7,
+    "ثماني": 8,
+    "ثمانيه": 8,
+    "تسع": 9,
+    "تسعه": 9,
+    "عشر": 10,
+    "عشره": 10,
 }
 _ORDINALS = {
-    "الاول": 1, "الاولي": 1, "الثاني": 2, "الثانيه": 2, "الثالث": 3, "الثالثه": 3, "الرابع": 4, "الرابعه": 4,
-    "الخامس": 5, "الخامسه": 5, "السادس": 6, "السادسه": 6, "السابع": 7, "السابعه": 7, "الثامن": 8, "الثامنه": 8,
-    "التاسع": 9, "التاسعه": 9, "العاشر": 10, "العاشره": 10,
+    "الاول": 1,
+    "الاولي": 1,
+    "الثاني": 2,
+    "الثانيه": 2,
+    "الثالث": 3,
+    "الثالثه": 3,
+    "الرابع": 4,
+    "الرابعه": 4,
+    "الخامس": 5,
+    "الخامسه": 5,
+    "السادس": 6,
+    "السادسه": 6,
+    "السابع": 7,
+    "السابعه": 7,
+    "الثامن": 8,
+    "الثامنه": 8,
+    "التاسع": 9,
+    "التاسعه": 9,
+    "العاشر": 10,
+    "العاشره": 10,
 }
 # What a court did, or is about to do: the sessions of one case are reported in one formula
 # ("قررت محكمة جنايات القاهرة برئاسة ... تأجيل / حجز / تأييد ...") and differ in this word
 # alone. Search-normalized forms, with their clitic forms found by _stems.
 _COURT = {
-    "adjourn": "تاجيل بتاجيل اجلت ارجات ارجاء", "reserve": "حجز بحجز حجزت", "acquit": "براءه ببراءه برات",
+    "adjourn": "تاجيل بتاجيل اجلت ارجات ارجاء",
+    "reserve": "حجز بحجز حجزت",
+    "acquit": "براءه ببراءه برات",
     "sentence": "حبس بحبس الحبس بالحبس السجن بالسجن المشدد عاقبت معاقبه بمعاقبه الاعدام بالاعدام",
-    "uphold": "تاييد بتاييد ايدت", "annul": "الغاء بالغاء الغت بطلان ببطلان", "reject": "رفض برفض رفضت",
-    "accept": "قبول بقبول قبلت", "release": "اخلاء باخلاء", "hear": "تنظر تستانف تواصل تصدر النطق",
+    "uphold": "تاييد بتاييد ايدت",
+    "annul": "الغاء بالغاء الغت بطلان ببطلان",
+    "reject": "رفض برفض رفضت",
+    "accept": "قبول بقبول قبلت",
+    "release": "اخلاء باخلاء",
+    "hear": "تنظر تستانف تواصل تصدر النطق",
 }
 # Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
 # dialect) count only next to a number ("7 مارس", "مارس 2013").
 _AMBIGUOUS_MONTHS = {"مارس", "اب", "ماي"}
-_MIN_NAME_LETTERS = 4                                 # shorter names are mostly common words (تلا, طما)
+_MIN_NAME_LETTERS = 4  # shorter names are mostly common words (تلا, طما)
 # Arab League members, Iran, Turkey and Israel (whose towns Arabic news names): every city of 15,000+
 _ARAB_WORLD = set("DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE YE IR TR IL".split())
 _MIN_FOREIGN_POPULATION = 300_000
@@ -56,7 +98,15 @@ _MIN_FOREIGN_POPULATION = 300_000
 # What kind of thing a value names: only values of one kind contradict each other (a country
 # against a country, a weekday against a weekday; "the court in Iraq" vs "the court on Tuesday"
 # is no contradiction, nor "North Korea" vs "Pyongyang").
-KINDS = {"n": "number", "ord": "ordinal", "cc": "country", "geo": "city", "mon": "month", "day": "day", "court": "court"}
+KINDS = {
+    "n": "number",
+    "ord": "ordinal",
+    "cc": "country",
+    "geo": "city",
+    "mon": "month",
+    "day": "day",
+    "court": "court",
+}
 
 
 def kind(value: str) -> str:
@@ -94,13 +144,13 @@ def names() -> dict[tuple[str, ...], str]:
                 letters = len("".join(key).removeprefix("ال"))
                 if 1 <= len(key) <= _MAX_WORDS and letters >= _MIN_NAME_LETTERS:
                     add(key, f"geo:{city['geonameid']}")
-    except ImportError:   # the gazetteer is optional: countries, dates and numbers still work
+    except ImportError:  # the gazetteer is optional: countries, dates and numbers still work
         pass
 
     ar = Locale.parse("ar")
     last_words: dict[str, set[str]] = {}
     for code, name in ar.territories.items():
-        if not code.isalpha():          # regions such as "001" (world), "419" (Latin America)
+        if not code.isalpha():  # regions such as "001" (world), "419" (Latin America)
             continue
         key = _norm(name)
         if 1 <= len(key) <= _MAX_WORDS:
@@ -113,10 +163,10 @@ def names() -> dict[tuple[str, ...], str]:
         if len(codes) == 1 and (word,) not in table:
             add((word,), f"cc:{next(iter(codes))}")
 
-    for loc in ("ar", "ar_TN", "ar_MA", "ar_LB"):   # Egypt/Gulf, Tunisia/Algeria, Morocco, Levant/Iraq
+    for loc in ("ar", "ar_TN", "ar_MA", "ar_LB"):  # Egypt/Gulf, Tunisia/Algeria, Morocco, Levant/Iraq
         for month, name in Locale.parse(loc).months["format"]["wide"].items():
             add(_norm(name), f"mon:{month}", overwrite=True)
-    for day, name in ar.days["format"]["wide"].items():     # over towns named for a market day (الخميس)
+    for day, name in ar.days["format"]["wide"].items():  # over towns named for a market day (الخميس)
         add(_norm(name), f"day:{day}", overwrite=True)
     for decision, words in _COURT.items():
         for word in words.split():
@@ -166,7 +216,7 @@ def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
             out.append((i, end, "n:" + "|".join(sorted(g.lstrip("0") or "0" for g in groups))))
             i = end
             continue
-        if w in _CARDINALS and i + 1 < n and words[i + 1] in ("عشر", "عشره"):   # اربعه عشر = 14
+        if w in _CARDINALS and i + 1 < n and words[i + 1] in ("عشر", "عشره"):  # اربعه عشر = 14
             out.append((i, i + 2, f"n:{_CARDINALS[w] + 10}"))
             i += 2
             continue
@@ -174,7 +224,7 @@ def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
         heads = [h for h in _stems(w) if h in firsts]
         for size in range(min(_MAX_WORDS, n - i), 0, -1) if heads else ():
             for head in heads:
-                value = table.get((head, *words[i + 1:i + size]))
+                value = table.get((head, *words[i + 1 : i + size]))
                 if value is not None:
                     found = (size, value)
                     break
@@ -182,8 +232,12 @@ def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
                 break
         if found:
             size, value = found
-            if value.startswith("mon:") and (w in _AMBIGUOUS_MONTHS or _stems(w)[-1] in _AMBIGUOUS_MONTHS) and size == 1:
-                near = words[i - 1:i] + words[i + 1:i + 2]
+            if (
+                value.startswith("mon:")
+                and (w in _AMBIGUOUS_MONTHS or _stems(w)[-1] in _AMBIGUOUS_MONTHS)
+                and size == 1
+            ):
+                near = words[i - 1 : i] + words[i + 1 : i + 2]
                 if not any(_NUMBER.match(x) for x in near):
                     i += 1
                     continue

@@ -3,6 +3,7 @@ the warehouse uses (in an in-memory DuckDB, so the warehouse file is never locke
 published or quarantined (a re-ingested record adds no row), and each story's current canonical
 article with its hash, publication time, MinHash signature and lead hashes (new copies join its
 cluster)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,10 +26,10 @@ def quarantine_key(source_uri: str, raw_payload: str | None) -> str:
 @dataclass
 class History:
     known_ids: set[str] = field(default_factory=set)
-    known_quarantine: set[str] = field(default_factory=set)   # quarantine_key() of every quarantined record
+    known_quarantine: set[str] = field(default_factory=set)  # quarantine_key() of every quarantined record
     dedup: DedupHistory = field(default_factory=DedupHistory.empty)
     manifest: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256)
-    skipped: set[tuple[str, str, int | None]] = field(default_factory=set)     # (path, reason, size) already listed
+    skipped: set[tuple[str, str, int | None]] = field(default_factory=set)  # (path, reason, size) already listed
 
 
 def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
@@ -41,31 +42,54 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     try:
         create_table_views(con, lake)
         h = History()
-        h.known_ids = {r[0] for r in con.execute(
-            "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL").fetchall()}
-        h.known_quarantine = {r[0] for r in con.execute(
-            "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine").fetchall()}
+        h.known_ids = {
+            r[0]
+            for r in con.execute(
+                "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL"
+            ).fetchall()
+        }
+        h.known_quarantine = {
+            r[0]
+            for r in con.execute(
+                "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine"
+            ).fetchall()
+        }
         # lead hashes and discriminator slots: only in rows written since each was added (a lake of
         # older files has no such column); a canonical without them is matched on its body alone.
         # lead_config is "<lead fingerprint>+<slot fingerprint>": each part must match to compare.
         columns = {r[0] for r in con.execute("DESCRIBE signatures").fetchall()}
-        lead_sql = ("CASE WHEN split_part(lead_config, '+', 1) = $lead_cfg THEN lead END" if "lead" in columns
-                    else "NULL::UINTEGER[]")
-        slots_sql = ("CASE WHEN split_part(lead_config, '+', 2) = $slot_cfg THEN slots END" if "slots" in columns
-                     else "NULL::UINTEGER[]")
+        lead_sql = (
+            "CASE WHEN split_part(lead_config, '+', 1) = $lead_cfg THEN lead END"
+            if "lead" in columns
+            else "NULL::UINTEGER[]"
+        )
+        slots_sql = (
+            "CASE WHEN split_part(lead_config, '+', 2) = $slot_cfg THEN slots END"
+            if "slots" in columns
+            else "NULL::UINTEGER[]"
+        )
         params = {"cfg": cfg.fingerprint}
         params.update({"lead_cfg": cfg.lead_fingerprint} if "lead" in columns else {})
         params.update({"slot_cfg": cfg.slot_fingerprint} if "slots" in columns else {})
-        canonical = con.sql(f"""
+        canonical = con.sql(
+            f"""
             SELECT a.content_hash, a.article_id, a.cluster_id, a.published_at, s.signature, s.lead, s.slots
             FROM articles a
             LEFT JOIN (SELECT article_id, signature, {lead_sql} AS lead, {slots_sql} AS slots
                        FROM signatures WHERE minhash_config = $cfg) s USING (article_id)
-            WHERE a.is_canonical ORDER BY a.article_id""", params=params).to_arrow_table()
+            WHERE a.is_canonical ORDER BY a.article_id""",
+            params=params,
+        ).to_arrow_table()
         if "skipped" in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
-            h.skipped = {(r[0], r[1], r[2]) for r in con.execute("SELECT DISTINCT path, reason, size FROM skipped").fetchall()}
-        h.manifest = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
-            "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path").fetchall()}
+            h.skipped = {
+                (r[0], r[1], r[2]) for r in con.execute("SELECT DISTINCT path, reason, size FROM skipped").fetchall()
+            }
+        h.manifest = {
+            r[0]: (r[1], r[2], r[3])
+            for r in con.execute(
+                "SELECT path, arg_max(size, run_id), arg_max(mtime_ns, run_id), arg_max(content_hash, run_id) FROM manifest GROUP BY path"
+            ).fetchall()
+        }
     finally:
         con.close()
     ids = canonical["article_id"].to_pylist()
@@ -74,10 +98,14 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
     leads = _padded(canonical["lead"].to_pylist(), cfg.head_len)
     slots = _padded(canonical["slots"].to_pylist(), cfg.slots)
     h.dedup = DedupHistory(
-        canonical_by_hash=dict(zip(canonical["content_hash"].to_pylist(), zip(ids, canonical["cluster_id"].to_pylist()))),
+        canonical_by_hash=dict(
+            zip(canonical["content_hash"].to_pylist(), zip(ids, canonical["cluster_id"].to_pylist()))
+        ),
         ids=ids,
         clusters=canonical["cluster_id"].to_pylist(),
-        signatures=np.array([s if s is not None else zero for s in sigs], dtype=np.uint32).reshape(len(ids), cfg.num_perm),
+        signatures=np.array([s if s is not None else zero for s in sigs], dtype=np.uint32).reshape(
+            len(ids), cfg.num_perm
+        ),
         has_signature=np.array([s is not None for s in sigs], dtype=bool),
         published=canonical["published_at"].to_pylist(),
         leads=leads,

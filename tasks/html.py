@@ -17,13 +17,11 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from bs4 import BeautifulSoup
-
-from tasks.arabic import normalize_search
-from tasks.dates import find_date_line
 from bs4.element import (
     NavigableString,
     PreformattedString,
@@ -32,6 +30,9 @@ from bs4.element import (
     Tag,
     TemplateString,
 )
+
+from tasks.arabic import normalize_search
+from tasks.dates import find_date_line
 
 __all__ = ["HtmlExtract", "extract_html", "BOILERPLATE_CLASS_RULES"]
 
@@ -56,9 +57,28 @@ class HtmlExtract:
 # Never visible text: dropped without a trace in ``removed``.
 _SILENT_TAGS = frozenset(
     {
-        "script", "style", "noscript", "template", "svg", "iframe", "head",
-        "title", "meta", "link", "base", "object", "embed", "canvas", "video",
-        "audio", "source", "track", "img", "picture", "input", "map",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "base",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "source",
+        "track",
+        "img",
+        "picture",
+        "input",
+        "map",
     }
 )
 
@@ -100,16 +120,51 @@ _BOILERPLATE_IDS: dict[str, str] = {
 # Block-level elements: start a new line before and after their content.
 _BLOCK_TAGS = frozenset(
     {
-        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
-        "dt", "dd", "blockquote", "section", "article", "main", "td", "th",
-        "tr", "table", "thead", "tbody", "tfoot", "caption", "figure",
-        "figcaption", "pre", "hr", "address", "center", "details", "summary",
-        "fieldset", "legend", "body", "html",
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "section",
+        "article",
+        "main",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "figure",
+        "figcaption",
+        "pre",
+        "hr",
+        "address",
+        "center",
+        "details",
+        "summary",
+        "fieldset",
+        "legend",
+        "body",
+        "html",
     }
 )
 
 # Inline elements: never chrome on their own (a link or a bold word inside a paragraph).
-_INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q", "font", "br"})
+_INLINE_TAGS = frozenset(
+    {"a", "b", "strong", "i", "em", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q", "font", "br"}
+)
 
 # Class values that mean "not rendered".
 _HIDDEN_CLASSES = frozenset(
@@ -156,9 +211,7 @@ BOILERPLATE_CLASS_RULES: list[tuple[str, re.Pattern[str]]] = [
     (cat, re.compile(f"{_TOKEN_START}(?:{src}){_TOKEN_END}")) for cat, src in _RULE_SOURCES
 ]
 # Cheap pre-filter: one search decides whether the ordered table must be consulted.
-_ANY_RULE = re.compile(
-    f"{_TOKEN_START}(?:{'|'.join(src for _, src in _RULE_SOURCES)}){_TOKEN_END}"
-)
+_ANY_RULE = re.compile(f"{_TOKEN_START}(?:{'|'.join(src for _, src in _RULE_SOURCES)}){_TOKEN_END}")
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _WS = re.compile(r"\s+")
@@ -167,9 +220,7 @@ _KEYWORD_SPLIT = re.compile(r"[,،;؛]")
 _TITLE_SEP = re.compile(r"\s*\|\s*|\s+[-–—:»«•·ـ|/]+\s+|\s*::\s*")
 _NON_WORD = re.compile(r"[\W_]+")
 _URL_LIKE = re.compile(r"^(?:https?:)?//|^www\.", re.I)
-_AUTHOR_PREFIX = re.compile(
-    r"^(?:بقلم|كتب|كتبت|كتبه|إعداد|اعداد|تحرير|حرر|تقرير|by)\s*[:：\-–—]?\s*", re.I
-)
+_AUTHOR_PREFIX = re.compile(r"^(?:بقلم|كتب|كتبت|كتبه|إعداد|اعداد|تحرير|حرر|تقرير|by)\s*[:：\-–—]?\s*", re.I)
 _ARTICLE_TYPE = re.compile(r"Article|BlogPosting|Report", re.I)
 _LD_DATE_FALLBACK = re.compile(r'"datePublished"\s*:\s*"([^"\\]+)"')
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -177,9 +228,19 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 _AUTHOR_CLASSES = frozenset(
     {
-        "author", "author-name", "authorname", "author_name", "post-author", "article-author",
-        "entry-author", "writer", "writer-name", "byline-author", "byline__author",
-        "author__name", "byline-name",
+        "author",
+        "author-name",
+        "authorname",
+        "author_name",
+        "post-author",
+        "article-author",
+        "entry-author",
+        "writer",
+        "writer-name",
+        "byline-author",
+        "byline__author",
+        "author__name",
+        "byline-name",
     }
 )
 _BYLINE_CLASSES = frozenset({"byline", "by-line", "article-byline", "post-byline", "entry-byline"})
@@ -187,9 +248,18 @@ _BYLINE_CLASSES = frozenset({"byline", "by-line", "article-byline", "post-byline
 # <meta> keys (lower-cased name/property) for the publication date, by priority.
 _DATE_META_PRIMARY = ("article:published_time", "pubdate", "publishdate", "date", "datepublished")
 _DATE_META_EXTRA = (
-    "og:article:published_time", "og:published_time", "publish-date", "publish_date",
-    "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date",
-    "dcterms.date", "dcterms.created", "dcterms.issued",
+    "og:article:published_time",
+    "og:published_time",
+    "publish-date",
+    "publish_date",
+    "article.published",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dcterms.issued",
 )
 
 # Ancestor categories that do not disqualify an element as metadata source.
@@ -198,37 +268,113 @@ _META_ALLOWED_REGIONS = frozenset({"article-header", "author"})
 # Page chrome inside the content region, found by what it is rather than by class names (the way
 # trafilatura's link-density and boilerplate tests work): block labels, copyright and comment-policy
 # lines, reading times, picture captions, link lists, language switches.
-_CHROME_LABELS = frozenset(normalize_search(x) for x in (
-    "الأكثر قراءة", "الأكثر مشاهدة", "الأكثر تداولا", "الأكثر تعليقا", "الأكثر شعبية", "الأكثر قراءة اليوم",
-    "آخر الأخبار", "أحدث الأخبار", "أخبار عاجلة", "اقرأ أيضا", "اقرأ أيضاً", "اقرأ أيضًا", "إقرأ أيضا", "اقرأ المزيد",
-    "مقالات ذات صلة", "أخبار ذات صلة", "موضوعات ذات صلة", "مواضيع ذات صلة", "الموضوعات المتعلقة", "أخبار متعلقة",
-    "مواضيع متعلقة", "موضوعات متعلقة", "اخترنا لك", "اخترنا لكم", "زوارنا يقرأون الآن", "قد يعجبك أيضا", "قد يهمك",
-    "المزيد من الأخبار", "المزيد", "التالي", "السابق", "المقال التالي", "المقال السابق", "الخبر التالي",
-    "الخبر السابق", "شارك", "مشاركة", "شارك الخبر", "تابعونا", "تابعنا", "most read", "most viewed",
-    "most popular", "related", "related articles", "read more", "read also", "latest", "latest news", "next",
-    "previous", "share",
-))
-_COPYRIGHT = re.compile(r"جميع\s+الحقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)\s+محفوظة|©|copyright|all\s+rights\s+reserved", re.I)
+_CHROME_LABELS = frozenset(
+    normalize_search(x)
+    for x in (
+        "الأكثر قراءة",
+        "الأكثر مشاهدة",
+        "الأكثر تداولا",
+        "الأكثر تعليقا",
+        "الأكثر شعبية",
+        "الأكثر قراءة اليوم",
+        "آخر الأخبار",
+        "أحدث الأخبار",
+        "أخبار عاجلة",
+        "اقرأ أيضا",
+        "اقرأ أيضاً",
+        "اقرأ أيضًا",
+        "إقرأ أيضا",
+        "اقرأ المزيد",
+        "مقالات ذات صلة",
+        "أخبار ذات صلة",
+        "موضوعات ذات صلة",
+        "مواضيع ذات صلة",
+        "الموضوعات المتعلقة",
+        "أخبار متعلقة",
+        "مواضيع متعلقة",
+        "موضوعات متعلقة",
+        "اخترنا لك",
+        "اخترنا لكم",
+        "زوارنا يقرأون الآن",
+        "قد يعجبك أيضا",
+        "قد يهمك",
+        "المزيد من الأخبار",
+        "المزيد",
+        "التالي",
+        "السابق",
+        "المقال التالي",
+        "المقال السابق",
+        "الخبر التالي",
+        "الخبر السابق",
+        "شارك",
+        "مشاركة",
+        "شارك الخبر",
+        "تابعونا",
+        "تابعنا",
+        "most read",
+        "most viewed",
+        "most popular",
+        "related",
+        "related articles",
+        "read more",
+        "read also",
+        "latest",
+        "latest news",
+        "next",
+        "previous",
+        "share",
+    )
+)
+_COPYRIGHT = re.compile(
+    r"جميع\s+الحقوق\s+محفوظة|حقوق\s+(?:النشر|الطبع)\s+محفوظة|©|copyright|all\s+rights\s+reserved", re.I
+)
 _COMMENT_POLICY = re.compile(
     r"(?:أضف|اضف|أضيفي)\s+تعليق|تعليقات\s+القراء|شروط\s+(?:التعليق|النشر)|سياسة\s+(?:التعليق|التعليقات)"
     r"|التعليقات\s+(?:المنشورة|الواردة)|لا\s+تعبر\s+(?:بالضرورة\s+)?عن\s+(?:رأي|وجهة\s+نظر)\s+(?:الموقع|الجريدة|الصحيفة)"
-    r"|comment\s+policy|leave\s+a\s+comment", re.I)
+    r"|comment\s+policy|leave\s+a\s+comment",
+    re.I,
+)
 _READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|دقيقة|دقائق|د)\.?(?:\s*(?:read|للقراءة|قراءة))?$", re.I)
 _BYLINE_TEXT = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تحرير|تقرير)\s*[:：\-–—]?\s*(?=\S)")
 # words a sentence has and a person's name does not ("كتبت الصحيفة أن ..." is no byline)
-_NOT_IN_NAMES = frozenset("أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split())
-_LANGUAGES = frozenset(x.casefold() for x in (
-    "English", "Français", "Francais", "Español", "Deutsch", "Русский", "Türkçe", "فارسی", "اردو", "עברית",
-    "عربي", "العربية", "Arabic", "中文", "Italiano", "Português", "EN", "FR", "AR", "ES", "DE",
-))
+_NOT_IN_NAMES = frozenset(
+    "أن إن ان في من عن إلى الى التي الذي الذين هذا هذه قد لم لن ثم كان كانت عبر حول بعد قبل مع اليوم".split()
+)
+_LANGUAGES = frozenset(
+    x.casefold()
+    for x in (
+        "English",
+        "Français",
+        "Francais",
+        "Español",
+        "Deutsch",
+        "Русский",
+        "Türkçe",
+        "فارسی",
+        "اردو",
+        "עברית",
+        "عربي",
+        "العربية",
+        "Arabic",
+        "中文",
+        "Italiano",
+        "Português",
+        "EN",
+        "FR",
+        "AR",
+        "ES",
+        "DE",
+    )
+)
 # words that date or count the items of a link list ("الإثنين، 13 مايو 2024 02:28 م"): not prose around the links
 _LIST_FURNITURE = re.compile(
     r"^(?:\W*\d[\d:/.\-]*\W*|[وال]*(?:أحد|احد|اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت)[،,]?|ص|م|منذ|ساعة|ساعات|دقيقة|دقائق|يوم|أيام"
-    r"|(?:يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر)[،,]?)$")
+    r"|(?:يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر)[،,]?)$"
+)
 _CONTAINERS = frozenset({"div", "ul", "ol", "section", "table", "dl", "tbody", "center"})
-LINK_LIST_MAX_WORDS = 200   # a link list longer than this is no box beside a story
-BOX_MAX_WORDS = 40          # a labelled box (label + a few headlines) holds at most this many words
-BOX_MAX_LINKS = 8           # link blocks a bare label heads (as the rules' read-also blocks)
+LINK_LIST_MAX_WORDS = 200  # a link list longer than this is no box beside a story
+BOX_MAX_WORDS = 40  # a labelled box (label + a few headlines) holds at most this many words
+BOX_MAX_LINKS = 8  # link blocks a bare label heads (as the rules' read-also blocks)
 
 _END = object()  # closes a block element during the walk
 _ROOT_END = object()  # leaves the main-content root during the walk
@@ -366,7 +512,7 @@ def _strip_site_name(title: str, site: str | None) -> str:
     if _norm_name(parts[0]) == key:
         m = _TITLE_SEP.search(title)
         assert m is not None
-        rest = title[m.end():].strip()
+        rest = title[m.end() :].strip()
         return rest or title
     return title
 
@@ -484,10 +630,10 @@ class _Extractor:
         self.removed: list[tuple[str, str]] = []
         self.class_removed_in_root = 0
         self.body_size: int | None = None
-        self.body_started = False          # a prose line of the story has been output
+        self.body_started = False  # a prose line of the story has been output
         self.visible_date: str | None = None
         self.visible_author: str | None = None
-        self.boxes: dict[int, str] = {}     # id of a labelled box -> category (mark_labelled_boxes)
+        self.boxes: dict[int, str] = {}  # id of a labelled box -> category (mark_labelled_boxes)
 
     # -- classification ----------------------------------------------------
 
@@ -563,7 +709,7 @@ class _Extractor:
         marked = self.boxes.get(id(tag))
         if marked:
             return marked
-        leaf = n <= 60 and not _has_blocks(tag)   # a line of its own, not a block holding the story
+        leaf = n <= 60 and not _has_blocks(tag)  # a line of its own, not a block holding the story
         if leaf and _COPYRIGHT.search(text):
             return "footer"
         if leaf and _COMMENT_POLICY.search(text):
@@ -578,7 +724,7 @@ class _Extractor:
             if find_date_line(text) is not None:
                 self.visible_date = self.visible_date or text
                 return "date"
-            if n <= 8 and (m := _BYLINE_TEXT.match(text)) and not _NOT_IN_NAMES.intersection(text[m.end():].split()):
+            if n <= 8 and (m := _BYLINE_TEXT.match(text)) and not _NOT_IN_NAMES.intersection(text[m.end() :].split()):
                 self.visible_author = self.visible_author or _clean_author(text)
                 return "author"
         if name in _CONTAINERS and n <= LINK_LIST_MAX_WORDS:
@@ -596,7 +742,7 @@ class _Extractor:
             node = string.parent
             while node is not None and node is not root and id(node) not in self.protected:
                 if len(_collapse(node.get_text(" ")).split()) > BOX_MAX_WORDS or _holds_prose(node):
-                    break      # a short story is no box: its sentences stay
+                    break  # a short story is no box: its sentences stay
                 box = node
                 node = node.parent
             if box is None:
@@ -631,7 +777,7 @@ class _Extractor:
         if link_words < 2 or len(prose) - link_words > max(3, 0.15 * link_words):
             return None
         if sum(1 for a in links if a.get("hreflang") or _collapse(a.get_text(" ")).casefold() in _LANGUAGES) >= 2:
-            return "nav"       # a language or edition switch
+            return "nav"  # a language or edition switch
         if self.headline is not None and any(p is tag for p in self.headline.parents):
             return None
         return "related" if self.body_started else "nav"
@@ -760,9 +906,7 @@ class _Extractor:
                 return True
         return False
 
-    def choose_root(
-        self, articles: list[Tag], bodies: list[Tag], mains: list[Tag], paragraphs: list[Tag]
-    ) -> Tag:
+    def choose_root(self, articles: list[Tag], bodies: list[Tag], mains: list[Tag], paragraphs: list[Tag]) -> Tag:
         soup = self.soup
         body = soup.body or soup
         best: Tag | None = None
@@ -799,7 +943,7 @@ class _Extractor:
         return body
 
 
-DATE_NEAR_TITLE_STRINGS = 25   # text strings after the headline searched for a shown date
+DATE_NEAR_TITLE_STRINGS = 25  # text strings after the headline searched for a shown date
 
 
 def _date_near(headline: Tag | None) -> str | None:
@@ -1011,9 +1155,9 @@ def extract_html(html: str | bytes) -> HtmlExtract:
         # a separator is a short site name ("… - BBC News عربي")
         h1 = _collapse(headline.get_text(" "))
         if h1 and title != h1 and title.startswith(h1):
-            tail = title[len(h1):]
+            tail = title[len(h1) :]
             m = _TITLE_SEP.match(tail)
-            if m and m.end() < len(tail) and len(tail[m.end():].split()) <= 4:
+            if m and m.end() < len(tail) and len(tail[m.end() :].split()) <= 4:
                 title = h1
     title = title or None
 
@@ -1060,6 +1204,7 @@ def extract_html(html: str | bytes) -> HtmlExtract:
     if not author:
         author = _ld_author(ld_first("author"))
     if not author:
+
         def candidates(tags: list[Tag]) -> Iterator[Tag]:
             scoped = [t for t in tags if descends(t, art)]
             rest = [t for t in tags if not descends(t, art)]
@@ -1074,8 +1219,10 @@ def extract_html(html: str | bytes) -> HtmlExtract:
                     v = t.get("content")
                 elif id(t) in author_prop_ids:
                     name_el = t.find(attrs={"itemprop": "name"})
-                    v = (name_el.get("content") or name_el.get_text(" ")) if name_el else (
-                        t.get("content") or t.get_text(" ")
+                    v = (
+                        (name_el.get("content") or name_el.get_text(" "))
+                        if name_el
+                        else (t.get("content") or t.get_text(" "))
                     )
                 else:
                     v = t.get_text(" ")

@@ -39,6 +39,7 @@ Every line of every published story (up to ``max_words`` words) is stored in the
 against the whole history with ``count(DISTINCT story_hash)``: a story seen again adds nothing.
 The lines stored are those after the rules and before this step, so a learned line keeps its count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,7 @@ from tasks.clean import is_headline, is_subheading
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 REPEATED = ("learned.repeated", "repeated")
-DECIDE_MEMORY = "256MB"   # DuckDB's working memory for the run-wide decision
+DECIDE_MEMORY = "256MB"  # DuckDB's working memory for the run-wide decision
 
 
 def decide_config(staged: list[Path] | None) -> dict:
@@ -68,6 +69,8 @@ def decide_config(staged: list[Path] | None) -> dict:
     if staged:
         config["temp_directory"] = str(Path(staged[0]).parent.parent / "spill")
     return config
+
+
 LINKED_TITLE = ("learned.linked_title", "related")
 LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
@@ -76,10 +79,12 @@ LONE_LINK = ("learned.lone_link", "related")
 # A paragraph that goes on from the one before a line ("وقال ...", "لكن ...", "من جانبه ..."): the line
 # between them interrupts the story (a link); a subheading opens a new section. Of 192 lone known
 # titles between BBC paragraphs, 166 are followed by such a paragraph.
-_CONTINUES = re.compile(r"^(?:و\S|ف(?:قد|إن|ان|لم|لا|ما|هل)\b|(?:لكن|لكنّ|كما|إلا|ثم|بينما|في المقابل|إلى ذلك|غير أن|يذكر|أما)\b"
-                        r"|من (?:جهته|جهتها|جانبه|جانبها)\b)")
-_LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")          # "- حزب ...", "5- علامة ..."
-_QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقالت الشرطة: "نعم، إنه جيد."
+_CONTINUES = re.compile(
+    r"^(?:و\S|ف(?:قد|إن|ان|لم|لا|ما|هل)\b|(?:لكن|لكنّ|كما|إلا|ثم|بينما|في المقابل|إلى ذلك|غير أن|يذكر|أما)\b"
+    r"|من (?:جهته|جهتها|جانبه|جانبها)\b)"
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-–•*·▪●]|\d+\s*[-.)])")  # "- حزب ...", "5- علامة ..."
+_QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")  # وقالت الشرطة: "نعم، إنه جيد."
 # A sentence goes on from the one before ("وقبل ساعات من ذلك، سألت ...", "ولكن لماذا ...", "فهل تعاني
 # ...", "ثالثا، أي دليل ..."), or a box of the page's own signs an analysis ("تحليل بول أدامز ...",
 # "محررة الصحة لدى بي بي سي: ..."). Of the 1,314 known titles linked in the corpus's bodies 52 open with
@@ -87,37 +92,50 @@ _QUOTED_SENTENCE = re.compile(r"[.!?؟]\s*[\"”»)]$")               # وقال
 # that opens with و.
 _SENTENCE_OPENER = re.compile(
     r"^(?:و|ف(?:قد|إن|ان|هل|ما|لا|لم|لماذا|كيف|من)\b|(?:لكن|لكنّ|ربما|كما|ثم|حيث|إذ|إذن|إذا|إذاً|لذلك|لذا|أما|بل|لأن|لقد|قد|إن|أن|هنا"
-    r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت|هو|هي|هم|هناك)\b)")
+    r"|أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|أخيرا|تحليل|محرر|محررة|مراسل|مراسلة|بقلم|كتب|كتبت|هو|هي|هم|هناك)\b)"
+)
 
 
 # Text a writer may close every piece with that is still the piece's own: scripture (ornate brackets, "قال
 # تعالى", "صدق الله العظيم"), verse (hemistichs split by asterisks or a wide gap), a line that is all quotation,
 # and a letter's salutation or closing formula.
-_SCRIPTURE = re.compile(r"[﴿﴾]|(?:^|\s)(?:قال|يقول)\s+(?:الله\s+)?(?:تعالى|سبحانه)|صدق\s+الله\s+العظيم|(?:^|\s)بسم\s+الله\s+الرحمن\s+الرحيم")
-_VERSE = re.compile(r"[^\W\d_]\s+\*+\s+[^\W\d_]|[^\W\d_]\s*(?:…{2,}|\.{4,})\s*[^\W\d_]|\S\s{3,}\S")   # not "** جميع ..."
+_SCRIPTURE = re.compile(
+    r"[﴿﴾]|(?:^|\s)(?:قال|يقول)\s+(?:الله\s+)?(?:تعالى|سبحانه)|صدق\s+الله\s+العظيم|(?:^|\s)بسم\s+الله\s+الرحمن\s+الرحيم"
+)
+_VERSE = re.compile(r"[^\W\d_]\s+\*+\s+[^\W\d_]|[^\W\d_]\s*(?:…{2,}|\.{4,})\s*[^\W\d_]|\S\s{3,}\S")  # not "** جميع ..."
 _ALL_QUOTED = re.compile(r'^\s*(?:«[^«»]+»|"[^"]+"|“[^“”]+”)\s*[.!؟?]?\s*$')
-_SALUTATION = re.compile(r"^(?:و?السلام\s+عليكم|وعليكم\s+السلام|و?تفضلوا\s+(?:بقبول|مني)|مع\s+(?:خالص|فائق|أطيب)\s+(?:التحية|التحيات|الاحترام|التقدير)"
-                         r"|و?الله\s+(?:من\s+وراء\s+القصد|الموفق|ولي\s+التوفيق|المستعان)|(?:حفظ|رحم)\s+الله|اللهم\s)")
+_SALUTATION = re.compile(
+    r"^(?:و?السلام\s+عليكم|وعليكم\s+السلام|و?تفضلوا\s+(?:بقبول|مني)|مع\s+(?:خالص|فائق|أطيب)\s+(?:التحية|التحيات|الاحترام|التقدير)"
+    r"|و?الله\s+(?:من\s+وراء\s+القصد|الموفق|ولي\s+التوفيق|المستعان)|(?:حفظ|رحم)\s+الله|اللهم\s)"
+)
 
 
 def is_verse_or_quote(line: str) -> bool:
     """Scripture, verse, a fully quoted line or a salutation: content however often it recurs."""
-    return bool(_SCRIPTURE.search(line) or _VERSE.search(line) or _ALL_QUOTED.match(line) or _SALUTATION.match(line.strip()))
+    return bool(
+        _SCRIPTURE.search(line) or _VERSE.search(line) or _ALL_QUOTED.match(line) or _SALUTATION.match(line.strip())
+    )
 
 
 # A site that breaks a sentence around a link leaves the pieces on lines of their own ("وقال، في" /
 # "حسابه على «تويتر»" / "، الثلاثاء: ..."): such a piece recurs in hundreds of stories and is still the
 # sentence's middle. It ends or follows a line ending in a particle, the next line opens with punctuation,
 # or it is a bare number.
-_PARTICLE_END = re.compile(r"(?:^|\s)(?:[وف]?(?:في|على|من|إلى|الى|عن|عبر|خلال|أن|إن|ان|مع|بين|حول|منذ|ب|ل|لـ|بـ)|المادة|رقم)$")
+_PARTICLE_END = re.compile(
+    r"(?:^|\s)(?:[وف]?(?:في|على|من|إلى|الى|عن|عبر|خلال|أن|إن|ان|مع|بين|حول|منذ|ب|ل|لـ|بـ)|المادة|رقم)$"
+)
 _OPENS_WITH_PUNCT = re.compile(r"^[،,.:؛;)»”]")
 
 
 def inside_sentence(previous: str | None, line: str, following: str | None) -> bool:
     """The line is a piece of a sentence the site broke across lines (around a link), not a line of its own."""
     # (the first line may end in a name that is also a particle: "مروة على")
-    return bool((previous and following and _PARTICLE_END.search(line)) or (previous and _PARTICLE_END.search(previous))
-                or (following and _OPENS_WITH_PUNCT.match(following)) or line.strip().isdigit())
+    return bool(
+        (previous and following and _PARTICLE_END.search(line))
+        or (previous and _PARTICLE_END.search(previous))
+        or (following and _OPENS_WITH_PUNCT.match(following))
+        or line.strip().isdigit()
+    )
 
 
 def _hash64(text: str) -> int:
@@ -130,13 +148,13 @@ class Learned:
 
     repeated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     leaked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))   # title key -> stories
+    titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))  # title key -> stories
     # outlets whose runs of headlines are link boxes -> (run lines, of them known titles)
     link_outlets: dict[str, tuple[int, int]] = field(default_factory=dict)
     # template lines learned from undated stories (spread over input files, not days) -> their stories: a long
     # one (a series' shared lead, a police story's closing formula) needs UNDATED_LONG_FACTOR times the stories
     undated: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
-    templates: object = None   # tasks.templates.Templates: learned line templates (prefixes, labels, first-line slots)
+    templates: object = None  # tasks.templates.Templates: learned line templates (prefixes, labels, first-line slots)
 
 
 # Without dates, a sentence several stories of one series share (a police desk's lead, "وتم اتخاذ كافة
@@ -147,15 +165,20 @@ UNDATED_LONG_FACTOR = 3
 
 
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
-_LABELLED = re.compile(r"^\S+(?:\s+\S+)?\s*[:：]\s*\S")   # "عدد السكان: 30 مليون", "المساحة: 881 كيلومتر"
+_LABELLED = re.compile(r"^\S+(?:\s+\S+)?\s*[:：]\s*\S")  # "عدد السكان: 30 مليون", "المساحة: 881 كيلومتر"
 
 
 def _link_shaped(line: str, cfg: LearnedSettings) -> bool:
     """A line that could be a link to a story: headline-shaped and at most title_max_words long, two
     words of letters at least (not a date heading, "8 أكتوبر"), not a list item, a quoted sentence or
     a sentence going on from the one before."""
-    return (is_headline(line, cfg.title_max_words) and len(_LETTER_WORD.findall(line)) >= 2
-            and not _LIST_ITEM.match(line) and not _QUOTED_SENTENCE.search(line) and not _SENTENCE_OPENER.match(line))
+    return (
+        is_headline(line, cfg.title_max_words)
+        and len(_LETTER_WORD.findall(line)) >= 2
+        and not _LIST_ITEM.match(line)
+        and not _QUOTED_SENTENCE.search(line)
+        and not _SENTENCE_OPENER.match(line)
+    )
 
 
 def _after_paragraph(previous: str) -> bool:
@@ -186,19 +209,24 @@ def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
             end -= 1
         labelled = sum(bool(_LABELLED.match(line)) for line in lines[i:j])
         firsts = {line.split()[0] for line in lines[i:j]}
-        listed = len(firsts) == 1 and (j - i >= 3 or firsts == set(lines[i - 1].split()[:1]))   # "المجموعة B - ...", "المجموعة C - ..."
-        if sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2 and not listed and not (
-                labelled >= 3 and 2 * labelled >= j - i):
+        listed = len(firsts) == 1 and (
+            j - i >= 3 or firsts == set(lines[i - 1].split()[:1])
+        )  # "المجموعة B - ...", "المجموعة C - ..."
+        if (
+            sum(len(line.split()) >= cfg.title_min_words for line in lines[i:end]) >= 2
+            and not listed
+            and not (labelled >= 3 and 2 * labelled >= j - i)
+        ):
             runs.append((i, end))
         i = j
     return runs
 
 
 class RunLines(NamedTuple):
-    table: pa.Table                       # this run's `lines` rows
-    keys: list[list[int | None]]          # per article, the key of each body line (None: over max_words)
-    stories: list[int]                    # per article, its story hash
-    title_keys: list[int | None]          # per article, its title's key
+    table: pa.Table  # this run's `lines` rows
+    keys: list[list[int | None]]  # per article, the key of each body line (None: over max_words)
+    stories: list[int]  # per article, its story hash
+    title_keys: list[int | None]  # per article, its title's key
     link_runs: list[list[tuple[int, int]]]  # per article, its runs of headline-shaped lines (link_runs)
 
 
@@ -231,11 +259,11 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
         title_keys.append(title_key)
         story = _hash64(" ".join(norms))
         story_per_article.append(story)
-        if (outlet, story) in seen_story:   # an exact copy: its lines are already counted
+        if (outlet, story) in seen_story:  # an exact copy: its lines are already counted
             continue
         seen_story.add((outlet, story))
         day = when.date() if when is not None else None
-        rows = [(-1, title_key)] if title_key is not None else []   # line -1: the story's title
+        rows = [(-1, title_key)] if title_key is not None else []  # line -1: the story's title
         done: set[int] = set()
         for i, key in enumerate(keys):
             if key is None or key in done:
@@ -311,8 +339,12 @@ def _register_run_lines(con: duckdb.DuckDBPyConnection, run_lines: pa.Table | li
                     QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)""")
 
 
-def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str | Path | None = None,
-           history: pa.Table | None = None) -> Learned:
+def decide(
+    run_lines: pa.Table | list[Path],
+    cfg: LearnedSettings,
+    data_dir: str | Path | None = None,
+    history: pa.Table | None = None,
+) -> Learned:
     """Which line keys are learned boilerplate, per outlet, from this run's lines plus the history's:
     the published `lines` of the warehouse under `data_dir`, or a `history` table (tests)."""
     learned = Learned()
@@ -323,7 +355,7 @@ def decide(run_lines: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str
     con = duckdb.connect(config=decide_config(run_lines if isinstance(run_lines, list) else None))
     try:
         lake = _lake(data_dir) if data_dir is not None else None
-        if lake is not None:   # the lake's views: only published runs' rows count
+        if lake is not None:  # the lake's views: only published runs' rows count
             create_table_views(con, lake)
             con.execute("CREATE VIEW history_lines AS SELECT * FROM lines")
         else:
@@ -362,12 +394,13 @@ def _lake(data_dir: str | Path) -> Path | None:
     lake = lake_dir(data_dir)
     if not (lake / "runs").exists():
         return None
-    ensure_lake(data_dir)   # a warehouse from before the `lines` table gets its empty folder
+    ensure_lake(data_dir)  # a warehouse from before the `lines` table gets its empty folder
     return lake
 
 
-def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: str,
-                   cfg: LearnedSettings) -> tuple[pa.Table, pa.Table, pa.Table]:
+def remove_learned(
+    cleaned: pa.Table, run: RunLines, learned: Learned, run_id: str, cfg: LearnedSettings
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Drop learned lines from the bodies. Returns (articles, boilerplate rows, quarantine rows):
     an article with no body left goes to quarantine, as after the rules.
 
@@ -380,7 +413,9 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
     new_bodies: list[str | None] = []
     removed, empty = [], []
-    for article_id, outlet, body, keys, own_title, runs in zip(ids, outlets, bodies, run.keys, run.title_keys, run.link_runs):
+    for article_id, outlet, body, keys, own_title, runs in zip(
+        ids, outlets, bodies, run.keys, run.title_keys, run.link_runs
+    ):
         repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
         link_outlet = outlet in learned.link_outlets
         if not repeated and not leaked and not titles and not link_outlet:
@@ -395,24 +430,37 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
                 return False
             if inside_sentence(lines[i - 1] if i else None, line, lines[i + 1] if i + 1 < len(lines) else None):
                 return False
-            return not (k in undated and line.count(" ") >= UNDATED_LONG_WORDS
-                        and undated[k] < UNDATED_LONG_FACTOR * cfg.min_stories)
+            return not (
+                k in undated
+                and line.count(" ") >= UNDATED_LONG_WORDS
+                and undated[k] < UNDATED_LONG_FACTOR * cfg.min_stories
+            )
 
-        hits: list[tuple[str, str] | None] = [REPEATED if template_line(i, k, line) else None
-                                              for i, (k, line) in enumerate(zip(keys, lines))]
+        hits: list[tuple[str, str] | None] = [
+            REPEATED if template_line(i, k, line) else None for i, (k, line) in enumerate(zip(keys, lines))
+        ]
         # another story's headline among the paragraphs: a link to it ("related" box of the page)
         for i in range(1, len(lines)):
             k = keys[i]
-            if (hits[i] is None and k in titles and (k != own_title or titles[k] > 1) and any(h is None for h in hits[:i])
-                    and cfg.title_min_words <= len(lines[i].split()) <= cfg.title_max_words):
+            if (
+                hits[i] is None
+                and k in titles
+                and (k != own_title or titles[k] > 1)
+                and any(h is None for h in hits[:i])
+                and cfg.title_min_words <= len(lines[i].split()) <= cfg.title_max_words
+            ):
                 hits[i] = LINKED_TITLE
         # the links come in runs: headline-shaped lines next to a recognised one are links too, short
         # of a subheading above the next paragraph
         for i in [i for i, h in enumerate(hits) if h is LINKED_TITLE]:
             for step in (-1, 1):
                 j = i + step
-                while (0 < j < len(lines) and hits[j] is None and _link_shaped(lines[j], cfg)
-                       and not (step == 1 and is_subheading(lines[j], lines[j + 1] if j + 1 < len(lines) else None))):
+                while (
+                    0 < j < len(lines)
+                    and hits[j] is None
+                    and _link_shaped(lines[j], cfg)
+                    and not (step == 1 and is_subheading(lines[j], lines[j + 1] if j + 1 < len(lines) else None))
+                ):
                     hits[j] = LINKED_TITLE
                     j += step
         # in an outlet whose runs of headlines are link boxes, the runs of unknown titles go too, and so
@@ -425,9 +473,17 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
                         hits[i] = LINK_RUN
             for i in range(1, len(lines) - 1):
                 line = lines[i]
-                if (hits[i] is None and len(line.split()) >= cfg.lone_link_min_words and _link_shaped(line, cfg)
-                        and "،" not in line and not line.endswith(("؟", "?")) and not (line.startswith("(") and line.endswith(")"))
-                        and _after_paragraph(lines[i - 1]) and not is_headline(lines[i + 1]) and _CONTINUES.match(lines[i + 1])):
+                if (
+                    hits[i] is None
+                    and len(line.split()) >= cfg.lone_link_min_words
+                    and _link_shaped(line, cfg)
+                    and "،" not in line
+                    and not line.endswith(("؟", "?"))
+                    and not (line.startswith("(") and line.endswith(")"))
+                    and _after_paragraph(lines[i - 1])
+                    and not is_headline(lines[i + 1])
+                    and _CONTINUES.match(lines[i + 1])
+                ):
                     hits[i] = LONE_LINK
 
         def leaked_lead(i: int) -> bool:
@@ -446,29 +502,37 @@ def remove_learned(cleaned: pa.Table, run: RunLines, learned: Learned, run_id: s
             if hits[i] is REPEATED and hits[i + 1] is None and lines[i].endswith(LEAD_IN_ENDINGS):
                 hits[i] = None
         kept = [line for line, hit in zip(lines, hits) if hit is None]
-        removed += [{"article_id": article_id, "rule": hit[0], "category": hit[1], "text": line, "run_id": run_id}
-                    for line, hit in zip(lines, hits) if hit is not None]
+        removed += [
+            {"article_id": article_id, "rule": hit[0], "category": hit[1], "text": line, "run_id": run_id}
+            for line, hit in zip(lines, hits)
+            if hit is not None
+        ]
         if not kept:
             empty.append(article_id)
         new_bodies.append("\n".join(kept) if len(kept) != len(lines) else body)
     articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
     empty_ids = set(empty)
     positions = [i for i, a in enumerate(ids) if a in empty_ids]
-    bad = quarantine_rows(cleaned, positions, ["no body text left after boilerplate removal (learned lines)"] * len(positions),
-                          run_id, "clean")
+    bad = quarantine_rows(
+        cleaned,
+        positions,
+        ["no body text left after boilerplate removal (learned lines)"] * len(positions),
+        run_id,
+        "clean",
+    )
     articles = drop_positions(articles, positions)
     return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), bad
 
 
 @dataclass
 class LearnedResult:
-    articles: pa.Table        # cleaned articles, learned lines removed
-    boilerplate: pa.Table     # the removed lines
-    quarantine: pa.Table      # articles left without a body
-    lines: pa.Table           # this run's `lines` rows (all stories; `lines_for` keeps the published ones)
-    stories: dict[str, int]   # article_id -> story hash
+    articles: pa.Table  # cleaned articles, learned lines removed
+    boilerplate: pa.Table  # the removed lines
+    quarantine: pa.Table  # articles left without a body
+    lines: pa.Table  # this run's `lines` rows (all stories; `lines_for` keeps the published ones)
+    stories: dict[str, int]  # article_id -> story hash
     learned: Learned
-    edges: pa.Table | None = None   # this run's template observations (tasks/templates.EDGES rows)
+    edges: pa.Table | None = None  # this run's template observations (tasks/templates.EDGES rows)
 
     def lines_for(self, article_ids: list[str]) -> pa.Table:
         """The `lines` rows of the stories these (published) articles tell."""
@@ -478,8 +542,14 @@ class LearnedResult:
         return self.lines.filter(pc.is_in(self.lines["story_hash"], value_set=keep))
 
 
-def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_dir: str | Path | None = None,
-                     history: pa.Table | None = None, edge_history: pa.Table | None = None) -> LearnedResult:
+def learn_and_remove(
+    cleaned: pa.Table,
+    run_id: str,
+    cfg: LearnedSettings,
+    data_dir: str | Path | None = None,
+    history: pa.Table | None = None,
+    edge_history: pa.Table | None = None,
+) -> LearnedResult:
     """The whole step on one run's cleaned articles: template lines, leaked leads and links
     (`remove_learned`), then line templates on what is left (`tasks.templates`; `edge_history`: the
     template observations of earlier runs)."""
@@ -487,12 +557,22 @@ def learn_and_remove(cleaned: pa.Table, run_id: str, cfg: LearnedSettings, data_
     edges = edge_rows(cleaned, cfg, run_id, run.stories)
     learned = decide(run.table, cfg, data_dir, history)
     articles, removed, bad = remove_learned(cleaned, run, learned, run_id, cfg)
-    articles, by_template, bad_t = remove_templates(articles, decide_templates(edges, cfg, edge_history, data_dir), run_id, cfg)
-    return LearnedResult(articles, pa.concat_tables([removed, by_template]), pa.concat_tables([bad, bad_t]), run.table,
-                         dict(zip(cleaned["article_id"].to_pylist(), run.stories)), learned, edges)
+    articles, by_template, bad_t = remove_templates(
+        articles, decide_templates(edges, cfg, edge_history, data_dir), run_id, cfg
+    )
+    return LearnedResult(
+        articles,
+        pa.concat_tables([removed, by_template]),
+        pa.concat_tables([bad, bad_t]),
+        run.table,
+        dict(zip(cleaned["article_id"].to_pylist(), run.stories)),
+        learned,
+        edges,
+    )
 
 
 # ----------------------------------------------------------------------------- stages
+
 
 def observe_stage(batch: pa.Table, cfg: LearnedSettings, run_id: str, seq_base: int = 0) -> StageResult:
     """CLEANED -> OBSERVED, and this partition's `lines` rows (side table "lines", with a working
@@ -505,10 +585,12 @@ def observe_stage(batch: pa.Table, cfg: LearnedSettings, run_id: str, seq_base: 
     seq = [seq_base + firsts[s] for s in run.table["story_hash"].to_pylist()]
     lines = run.table.append_column("seq", pa.array(seq, pa.int64()))
     flat_runs = [[x for pair in runs for x in pair] for runs in run.link_runs]
-    kept = (batch.append_column("line_keys", pa.array(run.keys, pa.list_(pa.int64())))
-            .append_column("title_key", pa.array(run.title_keys, pa.int64()))
-            .append_column("story_hash", pa.array(run.stories, pa.int64()))
-            .append_column("link_runs", pa.array(flat_runs, pa.list_(pa.int32()))))
+    kept = (
+        batch.append_column("line_keys", pa.array(run.keys, pa.list_(pa.int64())))
+        .append_column("title_key", pa.array(run.title_keys, pa.int64()))
+        .append_column("story_hash", pa.array(run.stories, pa.int64()))
+        .append_column("link_runs", pa.array(flat_runs, pa.list_(pa.int32())))
+    )
     result = StageResult(kept.select(OBSERVED.names))
     result.tables["lines"] = lines
     result.tables["edges"] = edge_rows(batch, cfg, run_id, run.stories)
@@ -519,8 +601,13 @@ def observe_stage(batch: pa.Table, cfg: LearnedSettings, run_id: str, seq_base: 
 def apply_stage(batch: pa.Table, learned: Learned, cfg: LearnedSettings, run_id: str) -> StageResult:
     """OBSERVED -> OBSERVED with learned boilerplate out of the bodies (after the run-wide decision)."""
     runs = [list(zip(flat[0::2], flat[1::2])) for flat in batch["link_runs"].to_pylist()]
-    run = RunLines(LINES.empty_table(), batch["line_keys"].to_pylist(), batch["story_hash"].to_pylist(),
-                   batch["title_key"].to_pylist(), runs)
+    run = RunLines(
+        LINES.empty_table(),
+        batch["line_keys"].to_pylist(),
+        batch["story_hash"].to_pylist(),
+        batch["title_key"].to_pylist(),
+        runs,
+    )
     articles, removed, bad = remove_learned(batch, run, learned, run_id, cfg)
     if learned.templates is not None:
         articles, by_template, bad_t = remove_templates(articles, learned.templates, run_id, cfg)
@@ -530,8 +617,9 @@ def apply_stage(batch: pa.Table, learned: Learned, cfg: LearnedSettings, run_id:
     return result
 
 
-def decide_run(lines: pa.Table | list[Path], edges: pa.Table | list[Path], cfg: LearnedSettings,
-               data_dir: str | Path | None = None) -> Learned:
+def decide_run(
+    lines: pa.Table | list[Path], edges: pa.Table | list[Path], cfg: LearnedSettings, data_dir: str | Path | None = None
+) -> Learned:
     """The run-wide decision: template lines, leaked leads and link boxes from the line hashes, line
     templates from the edge hashes, each over this run plus the lake's history under `data_dir`."""
     learned = decide(lines, cfg, data_dir)

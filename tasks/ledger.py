@@ -14,6 +14,7 @@ DIR/staging/<run_id>/ and small counters pass. The ledger is the one place that
 A partition's ledger (`PartLedger`) is small and picklable: a partition task on another process
 writes its files and returns it; the flow merges them into the run's `RunLedger`.
 """
+
 from __future__ import annotations
 
 import time
@@ -97,8 +98,15 @@ class PartLedger:
         merged = StageResult(
             pa.concat_tables([r.kept for r in results]) if results else batch.slice(0, 0),
             pa.concat_tables([r.removed for r in results]) if results else BOILERPLATE.empty_table(),
-            pa.concat_tables([r.quarantined for r in results]
-                             + [quarantine_rows(batch, failed, reasons, self.staging.root.name, QUARANTINE_STAGE.get(stage, "clean"))]))
+            pa.concat_tables(
+                [r.quarantined for r in results]
+                + [
+                    quarantine_rows(
+                        batch, failed, reasons, self.staging.root.name, QUARANTINE_STAGE.get(stage, "clean")
+                    )
+                ]
+            ),
+        )
         for r in results:
             merged.counts.update(r.counts)
             for kind, table in r.tables.items():
@@ -115,7 +123,7 @@ class PartLedger:
             self._count_removed(batch, result.removed)
         if result.quarantined.num_rows:
             self.staging.write("quarantine", name, result.quarantined)
-            for q_stage in result.quarantined["stage"].to_pylist():   # the stage the rows name (learned lines: "clean")
+            for q_stage in result.quarantined["stage"].to_pylist():  # the stage the rows name (learned lines: "clean")
                 self.counts[f"quarantined_{q_stage}"] += 1
             self.counts["quarantined"] += result.quarantined.num_rows
         for kind, table in result.tables.items():
@@ -146,7 +154,9 @@ class MemoryLedger(PartLedger):
         parts = self.kept.get(kind)
         if parts:
             return pa.concat_tables(parts, promote_options="default")
-        return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES, "edges": EDGES}[kind].empty_table()
+        return {"boilerplate": BOILERPLATE, "quarantine": QUARANTINE, "lines": LINES, "edges": EDGES}[
+            kind
+        ].empty_table()
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,7 @@ class RunLedger:
     staging: Staging
     counts: Counter = field(default_factory=Counter)
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    mappings: dict[str, str] = field(default_factory=dict)   # JSON input file -> its field mapping (tasks/fields.py)
+    mappings: dict[str, str] = field(default_factory=dict)  # JSON input file -> its field mapping (tasks/fields.py)
 
     def part(self, name: str) -> PartLedger:
         return PartLedger(self.staging, name)
@@ -196,17 +206,42 @@ class RunLedger:
     def check(self) -> None:
         """Every record read is in exactly one place."""
         c = self.counts
-        accounted = (c["articles_clean"] + c["duplicates_exact"] + c["duplicates_near"] + c["quarantined"]
-                     + c["already_in_warehouse"] + c["outside_scope"])
+        accounted = (
+            c["articles_clean"]
+            + c["duplicates_exact"]
+            + c["duplicates_near"]
+            + c["quarantined"]
+            + c["already_in_warehouse"]
+            + c["outside_scope"]
+        )
         if accounted != c["records_read"]:
-            raise AccountingError(f"record accounting does not balance: read {c['records_read']}, accounted {accounted} "
-                                  f"({dict(c)})")
+            raise AccountingError(
+                f"record accounting does not balance: read {c['records_read']}, accounted {accounted} ({dict(c)})"
+            )
 
     def summary(self) -> dict:
-        order = ("files", "paths_skipped", "records_read", "already_in_warehouse", "articles_clean", "duplicates_exact", "duplicates_near",
-                 "canonical_changes", "stories", "quarantined", "outside_scope", "boilerplate_spans")
+        order = (
+            "files",
+            "paths_skipped",
+            "records_read",
+            "already_in_warehouse",
+            "articles_clean",
+            "duplicates_exact",
+            "duplicates_near",
+            "canonical_changes",
+            "stories",
+            "quarantined",
+            "outside_scope",
+            "boilerplate_spans",
+        )
         out = {k: self.counts[k] for k in order}
-        out.update({k: v for k, v in sorted(self.counts.items()) if k.startswith(("quarantined_", "boilerplate_", "skipped_")) and v})
+        out.update(
+            {
+                k: v
+                for k, v in sorted(self.counts.items())
+                if k.startswith(("quarantined_", "boilerplate_", "skipped_")) and v
+            }
+        )
         return out
 
     def stage_seconds(self) -> dict[str, float]:

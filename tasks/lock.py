@@ -6,6 +6,7 @@ The lock is the kernel's (flock), not the file's existence: it is released when 
 however it exits, so a lock left by a dead process is simply free and the next run takes it. The
 file only says who holds it (pid, host, run id, since) for the message.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -29,7 +30,7 @@ class RunLock:
         self.run_id, self.wait_seconds, self.poll = run_id, wait_seconds, poll
         self._file = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         f = self.path.open("a+", encoding="utf-8")
         deadline = time.monotonic() + self.wait_seconds
@@ -41,13 +42,23 @@ class RunLock:
                 if time.monotonic() >= deadline:
                     holder = self._holder(f)
                     f.close()
-                    raise WarehouseLocked(f"another run is writing to {self.path.parent}: {holder}; "
-                                          "wait for it (AKHBAR_LOCK_WAIT_SECONDS) or run later") from None
+                    raise WarehouseLocked(
+                        f"another run is writing to {self.path.parent}: {holder}; "
+                        "wait for it (AKHBAR_LOCK_WAIT_SECONDS) or run later"
+                    ) from None
                 time.sleep(self.poll)
         f.seek(0)
         f.truncate()
-        f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "run_id": self.run_id,
-                            "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+        f.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "run_id": self.run_id,
+                    "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                }
+            )
+        )
         f.flush()
         self._file = f
         return self
@@ -67,4 +78,6 @@ class RunLock:
             h = json.loads(f.read() or "{}")
         except ValueError:
             return "holder unknown"
-        return f"run {h.get('run_id', '?')} (pid {h.get('pid', '?')} on {h.get('host', '?')}, since {h.get('since', '?')})"
+        return (
+            f"run {h.get('run_id', '?')} (pid {h.get('pid', '?')} on {h.get('host', '?')}, since {h.get('since', '?')})"
+        )

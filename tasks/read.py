@@ -3,17 +3,19 @@
 Every input record either becomes a row of the RAW table or a quarantine row with its reason and
 raw payload: an undecodable file, a malformed JSON line, a record without text, a repeated record.
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import json
+import os
 import re
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import ijson
@@ -25,8 +27,18 @@ from tasks.base import quarantine_row, run_logger, stage_task
 from tasks.decode import DecodeError, decode_bytes, lost_reason
 from tasks.fields import FieldMapping, infer_mapping
 
-FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
-           ".ndjson": "jsonl", ".jsonl.gz": "jsonl", ".ndjson.gz": "jsonl", ".json.gz": "json"}
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson.gz": "jsonl",
+    ".json.gz": "json",
+}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _HTML_HINT = re.compile(r"<(?:html|body|p|div|br|article|h1|span)\b[^>]*>", re.I)
 
@@ -39,7 +51,7 @@ class InputError(ValueError):
 class LandingFile:
     path: Path
     format: str
-    outlet_hint: str          # folder name: the outlet of records that carry none
+    outlet_hint: str  # folder name: the outlet of records that carry none
     size: int
     mtime_ns: int
 
@@ -82,7 +94,7 @@ def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[di
             lf = _landing_file(path)
             if isinstance(lf, str):
                 skipped.append({"path": path_text(path), "reason": lf, "size": _size(path)})
-            elif lf.path not in found:   # an input given twice, or a file inside a folder also given
+            elif lf.path not in found:  # an input given twice, or a file inside a folder also given
                 found[lf.path] = lf
     return list(found.values()), skipped
 
@@ -199,10 +211,21 @@ def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, mapping: Fiel
     is_html = v["text_key"] in ("html", "raw_html") or bool(_HTML_HINT.search(content[:2000]))
     return {
         "record_key": record_key(outlet, source_id, url, content, lf.path.name),
-        "source_uri": uri, "source_id": source_id, "format": "json", "encoding": "utf-8",
-        "outlet": outlet, "outlet_from": outlet_from, "url": url, "title": v["title"],
-        "published_raw": v["published"], "author": v["author"], "category": v["category"],
-        "keywords": v["keywords"], "content": content, "content_is_html": is_html, "raw_payload": payload,
+        "source_uri": uri,
+        "source_id": source_id,
+        "format": "json",
+        "encoding": "utf-8",
+        "outlet": outlet,
+        "outlet_from": outlet_from,
+        "url": url,
+        "title": v["title"],
+        "published_raw": v["published"],
+        "author": v["author"],
+        "category": v["category"],
+        "keywords": v["keywords"],
+        "content": content,
+        "content_is_html": is_html,
+        "raw_payload": payload,
     }
 
 
@@ -228,9 +251,12 @@ def _open(lf: LandingFile):
 MAPPING_SAMPLE = 50
 
 
-def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = ReadLimits(),
-                      on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None
-                      ) -> Iterator[tuple[dict | None, dict | None]]:
+def iter_file_records(
+    lf: LandingFile,
+    fields: FieldMap,
+    limits: ReadLimits = ReadLimits(),
+    on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None,
+) -> Iterator[tuple[dict | None, dict | None]]:
     """Yield (raw row, None) or (None, quarantine stub) for every record of one file, streaming:
     JSON lines one line at a time, a JSON array one item at a time, so one bad line or a cut gzip
     costs that line or the tail, never the records before it. A JSON file's fields are mapped by
@@ -249,8 +275,12 @@ def iter_file_records(lf: LandingFile, fields: FieldMap, limits: ReadLimits = Re
         yield from _mapped(objects, lf, fields, on_mapping)
 
 
-def _mapped(objects: Iterator[tuple], lf: LandingFile, fields: FieldMap,
-            on_mapping: Callable[[LandingFile, FieldMapping], None] | None) -> Iterator[tuple[dict | None, dict | None]]:
+def _mapped(
+    objects: Iterator[tuple],
+    lf: LandingFile,
+    fields: FieldMap,
+    on_mapping: Callable[[LandingFile, FieldMapping], None] | None,
+) -> Iterator[tuple[dict | None, dict | None]]:
     """Map parsed JSON objects to raw rows with one mapping per file, inferred from its first
     MAPPING_SAMPLE objects (held back until then); stubs pass through in place."""
     held: list[tuple] = []
@@ -284,15 +314,19 @@ def _row_of(item: tuple, lf: LandingFile, mapping: FieldMapping) -> tuple[dict |
     _, rec, uri, payload, encoding = item
     try:
         row = json_record(rec, uri, payload, lf, mapping)
-        if _SURROGATE_ESCAPE.search(payload):   # "\ud800" alone decodes to text nothing can store
+        if _SURROGATE_ESCAPE.search(payload):  # "\ud800" alone decodes to text nothing can store
             for value in row.values():
                 if isinstance(value, str):
                     value.encode("utf-8")
     except UnicodeEncodeError:
-        return None, _bad(uri, "record holds an unpaired UTF-16 surrogate escape (e.g. \\ud800): its text cannot be stored", payload)
+        return None, _bad(
+            uri, "record holds an unpaired UTF-16 surrogate escape (e.g. \\ud800): its text cannot be stored", payload
+        )
     except (ValueError, TypeError, RecursionError) as exc:
         src = rec.get("id") if isinstance(rec, dict) else None
-        return None, _bad(uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None)
+        return None, _bad(
+            uri, str(exc), payload, str(src) if isinstance(src, (str, int)) and not isinstance(src, bool) else None
+        )
     row["encoding"] = encoding
     return row, None
 
@@ -304,7 +338,11 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     except (OSError, EOFError) as exc:
         return None, _bad(uri, f"cannot read file: {exc}", None)
     if len(data) > limits.max_record_bytes:
-        return None, _bad(uri, f"file is over the record bound ({limits.max_record_bytes:,} bytes)", data[:100_000].decode("utf-8", "replace"))
+        return None, _bad(
+            uri,
+            f"file is over the record bound ({limits.max_record_bytes:,} bytes)",
+            data[:100_000].decode("utf-8", "replace"),
+        )
     try:
         text, encoding = decode_text(data)
     except DecodeError as exc:
@@ -314,10 +352,21 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     outlet = lf.outlet_hint
     return {
         "record_key": record_key(outlet, None, None, text, lf.path.name),
-        "source_uri": uri, "source_id": None, "format": lf.format, "encoding": encoding,
-        "outlet": outlet, "outlet_from": "folder", "url": None, "title": None, "published_raw": None,
-        "author": None, "category": None, "keywords": [], "content": text,
-        "content_is_html": lf.format == "html", "raw_payload": text,
+        "source_uri": uri,
+        "source_id": None,
+        "format": lf.format,
+        "encoding": encoding,
+        "outlet": outlet,
+        "outlet_from": "folder",
+        "url": None,
+        "title": None,
+        "published_raw": None,
+        "author": None,
+        "category": None,
+        "keywords": [],
+        "content": text,
+        "content_is_html": lf.format == "html",
+        "raw_payload": text,
     }, None
 
 
@@ -337,7 +386,7 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
     while True:
         try:
             line = stream.readline(limits.max_record_bytes + 1)
-        except (OSError, EOFError, zlib.error) as exc:   # a cut or corrupt gzip: what came before stands
+        except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip: what came before stands
             yield "stub", _bad(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)
             return
         if not line:
@@ -348,13 +397,19 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
                 size = len(line) + _skip_line(stream)
             except (OSError, EOFError, zlib.error):
                 size = len(line)
-            yield "stub", _bad(f"{uri}#L{n}", f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
-                                line[:100_000].decode("utf-8", "replace"))
+            yield (
+                "stub",
+                _bad(
+                    f"{uri}#L{n}",
+                    f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
+                    line[:100_000].decode("utf-8", "replace"),
+                ),
+            )
             continue
-        line = line.rstrip(b"\n")   # not splitlines(): JSON strings may hold U+2028
+        line = line.rstrip(b"\n")  # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
             continue
-        try:   # per line: one windows-1256 line in a UTF-8 feed costs nothing to its neighbours
+        try:  # per line: one windows-1256 line in a UTF-8 feed costs nothing to its neighbours
             text, encoding = decode_text(line, check_lost=False)
         except DecodeError as exc:
             yield "stub", _bad(f"{uri}#L{n}", str(exc), line.decode("latin-1"))
@@ -371,15 +426,29 @@ def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             for n, rec in enumerate(ijson.items(stream, "item", use_float=True)):
                 yield _json_item(rec, f"{uri}#{n}")
             return
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error, RecursionError) as exc:
-            if n >= 0:   # items before the fault stand; the rest of the file is one quarantine row
+        except (
+            ijson.JSONError,
+            ijson.IncompleteJSONError,
+            UnicodeDecodeError,
+            OSError,
+            EOFError,
+            zlib.error,
+            RecursionError,
+        ) as exc:
+            if n >= 0:  # items before the fault stand; the rest of the file is one quarantine row
                 yield "stub", _bad(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
                 return
-            stream.seek(0)   # not UTF-8 or not parsable as a stream: read it whole below
+            stream.seek(0)  # not UTF-8 or not parsable as a stream: read it whole below
     data = stream.read(limits.max_record_bytes + 1)
     if len(data) > limits.max_record_bytes:
-        yield "stub", _bad(uri, f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
-                            data[:100_000].decode("utf-8", "replace"))
+        yield (
+            "stub",
+            _bad(
+                uri,
+                f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
+                data[:100_000].decode("utf-8", "replace"),
+            ),
+        )
         return
     try:
         text, encoding = decode_text(data, check_lost=False)
@@ -415,9 +484,14 @@ def _parse_json(line: str, uri: str, encoding: str = "utf-8") -> tuple:
         return "stub", _bad(uri, "malformed JSON line: nested too deeply", line)
 
 
-def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | None = None, batch_size: int = 2000,
-                    limits: ReadLimits = ReadLimits(), on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None
-                    ) -> Iterator[tuple[pa.Table, pa.Table]]:
+def read_partitions(
+    files: list[LandingFile],
+    run_id: str,
+    fields: FieldMap | None = None,
+    batch_size: int = 2000,
+    limits: ReadLimits = ReadLimits(),
+    on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None,
+) -> Iterator[tuple[pa.Table, pa.Table]]:
     """Stream every file's records as partitions of at most `batch_size` raw records (RECORD rows
     with article_id), each with the quarantine rows read produced since the last one. A record
     whose id was already read in this run is quarantined as repeated (the run keeps only the ids)."""
@@ -432,8 +506,14 @@ def read_partitions(files: list[LandingFile], run_id: str, fields: FieldMap | No
             else:
                 row["article_id"] = article_id_for(row["record_key"])
                 if row["article_id"] in first_seen:
-                    bad.append(quarantine_row(row, run_id, "read",
-                                              f"repeated record: same {row['record_key'].split(':', 1)[0]} as {first_seen[row['article_id']]}"))
+                    bad.append(
+                        quarantine_row(
+                            row,
+                            run_id,
+                            "read",
+                            f"repeated record: same {row['record_key'].split(':', 1)[0]} as {first_seen[row['article_id']]}",
+                        )
+                    )
                 else:
                     first_seen[row["article_id"]] = row["source_uri"]
                     rows.append(row)
@@ -463,7 +543,9 @@ def _retry_io_only(task, task_run, state) -> bool:
     return False
 
 
-def changed_files(files: list[LandingFile], manifest: dict[str, tuple[int, int, str]]) -> tuple[list[LandingFile], list[dict]]:
+def changed_files(
+    files: list[LandingFile], manifest: dict[str, tuple[int, int, str]]
+) -> tuple[list[LandingFile], list[dict]]:
     """Files that are new or changed since they were last processed, and MANIFEST rows for them.
     Same size and mtime: unchanged without reading; otherwise the content hash decides."""
     todo, rows = [], []
@@ -480,8 +562,9 @@ def changed_files(files: list[LandingFile], manifest: dict[str, tuple[int, int, 
 
 
 @stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
-def discover(inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int, str]] | None = None
-             ) -> tuple[list[LandingFile], pa.Table, pa.Table]:
+def discover(
+    inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int, str]] | None = None
+) -> tuple[list[LandingFile], pa.Table, pa.Table]:
     """Landing files to process this run (new or changed ones when a manifest is given), every path
     not read with its reason (SKIPPED rows), and the run's MANIFEST rows."""
     from schemas.tables import MANIFEST, SKIPPED

@@ -24,25 +24,24 @@ of their own above the first paragraph, different in each story (a reporter's na
 that shape (SLOT_MAX_WORDS words at most, headline-shaped, above a paragraph); where at least
 ``slot_min_share`` of an outlet's stories (``slot_min_stories`` or more) have it, such first lines go.
 """
+
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from akhbar.settings import LearnedSettings
-from schemas.tables import BOILERPLATE, QUARANTINE
+from schemas.tables import BOILERPLATE, EDGES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row
-from schemas.tables import EDGES
-from tasks.publish import create_table_views
 from tasks.clean import is_headline
 from tasks.learned import _hash64, is_verse_or_quote
+from tasks.publish import create_table_views
 
 RULE = "learned.template"
 SLOT_RULE = "learned.first_line_slot"
@@ -52,9 +51,11 @@ _SEPARATOR = frozenset({"-", "–", "—", ":", "|", "_", "--"})
 # Speech, lead-ins and phrases that open many paragraphs without being boilerplate, matched on the
 # search-normalized text (hamza and diacritics folded): "وقال:", "وزاد البيان:", "واوضح:", "مضيفا:", and a
 # prefix opening with a preposition ("في الصحف اليوم:" heads a press review): a credit names an outlet or a place.
-_SPEECH = re.compile(r"^[وف]?(?:قال|قالت|اضاف|اضافت|تابع|تابعت|اكد|اكدت|اوضح|اوضحت|يقول|تقول|اشار|اشارت|سال|يسال|اجاب|اجابت|رد|ردت|زاد|زادت"
-                     r"|واصل|واصلت|اختتم|ختم|اردف|استطرد|استدرك|تسال|تساءل|لفت|نقل|ذكر|ذكرت|كتب|كتبت|علق|علقت|بين|بينت"
-                     r"|مضيفا|مشيرا|قائلا|متابعا|موكدا|مؤكدا|موضحا|لافتا|مشددا|معتبرا|ردا|في|من|على|عن|الى|مع|بعد|قبل|منذ|خلال)(?!\w)")
+_SPEECH = re.compile(
+    r"^[وف]?(?:قال|قالت|اضاف|اضافت|تابع|تابعت|اكد|اكدت|اوضح|اوضحت|يقول|تقول|اشار|اشارت|سال|يسال|اجاب|اجابت|رد|ردت|زاد|زادت"
+    r"|واصل|واصلت|اختتم|ختم|اردف|استطرد|استدرك|تسال|تساءل|لفت|نقل|ذكر|ذكرت|كتب|كتبت|علق|علقت|بين|بينت"
+    r"|مضيفا|مشيرا|قائلا|متابعا|موكدا|مؤكدا|موضحا|لافتا|مشددا|معتبرا|ردا|في|من|على|عن|الى|مع|بعد|قبل|منذ|خلال)(?!\w)"
+)
 _CATEGORY = (
     (re.compile(r"كلمات|الكلمات|وسوم|الوسوم|تاجز|tags|Tags|هاشتاج|هاشتاغ"), "tags"),
     (re.compile(r"شارك|تابع|اضغط|إضغط|انقر|حمّل|حمل\s+تطبيق|اشترك"), "share"),
@@ -89,11 +90,19 @@ def _labels(words: list[str]) -> list[tuple[int, int]]:
     is not a tag list."""
     out = []
     for j in range(1, len(words) - 1):
-        tail = words[j + 1:]
-        if words[j].endswith((":", "：")) and len(tail) <= TAGS_MAX_WORDS and not any(_SENTENCE_END.search(w) for w in tail):
+        tail = words[j + 1 :]
+        if (
+            words[j].endswith((":", "："))
+            and len(tail) <= TAGS_MAX_WORDS
+            and not any(_SENTENCE_END.search(w) for w in tail)
+        ):
             for n in range(1, 4):
                 start = j - n + 1
-                if start >= 1 and _SENTENCE_END.search(words[start - 1]) and _LETTERS.search(" ".join(words[start:j + 1])):
+                if (
+                    start >= 1
+                    and _SENTENCE_END.search(words[start - 1])
+                    and _LETTERS.search(" ".join(words[start : j + 1]))
+                ):
                     out.append((j, n))
     return out
 
@@ -120,7 +129,7 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
                 rows += [(edge, k, _norm_key(words[:k]), line_key) for k in _prefix_ends(words, cfg.template_max_words)]
         if last:
             line_key = _norm_key(last)
-            rows += [("last_label", n, _norm_key(last[j - n + 1:j + 1]), line_key) for j, n in _labels(last)]
+            rows += [("last_label", n, _norm_key(last[j - n + 1 : j + 1]), line_key) for j, n in _labels(last)]
             first_key = _norm_key(first)
             rows.append(("first_slot", int(slot_shaped(lines)), first_key, first_key))
         for edge, k, key, line_key in rows:
@@ -140,16 +149,23 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
 def slot_shaped(lines: list[str]) -> bool:
     """The first line is a short label above a paragraph: a name or a caption, not a sentence or a lead-in."""
     first = lines[0]
-    return (len(lines) >= 2 and len(first.split()) <= SLOT_MAX_WORDS and is_headline(first) and not is_headline(lines[1])
-            and _LETTERS.search(first) is not None   # not a lone "و" left from a broken sentence
-            and not is_verse_or_quote(first))
+    return (
+        len(lines) >= 2
+        and len(first.split()) <= SLOT_MAX_WORDS
+        and is_headline(first)
+        and not is_headline(lines[1])
+        and _LETTERS.search(first) is not None  # not a lone "و" left from a broken sentence
+        and not is_verse_or_quote(first)
+    )
 
 
 @dataclass
 class Templates:
     """Per outlet: (edge, k) -> template key hashes; and the outlets with a first-line slot -> (stories, share)."""
 
-    keys: dict[str, dict[tuple[str, int], set[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    keys: dict[str, dict[tuple[str, int], set[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
     slots: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
@@ -180,8 +196,12 @@ GROUP BY ALL
 """
 
 
-def decide_templates(run_edges: pa.Table | list[Path], cfg: LearnedSettings, history: pa.Table | None = None,
-                     data_dir: str | Path | None = None) -> Templates:
+def decide_templates(
+    run_edges: pa.Table | list[Path],
+    cfg: LearnedSettings,
+    history: pa.Table | None = None,
+    data_dir: str | Path | None = None,
+) -> Templates:
     """Decide: which prefixes and labels are templates, per outlet, from this run's rows (a table, or
     the partitions' staged files) plus the history's (the lake's `edges` under `data_dir`, or a table)."""
     from tasks.learned import _lake, decide_config
@@ -197,7 +217,7 @@ def decide_templates(run_edges: pa.Table | list[Path], cfg: LearnedSettings, his
             files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in run_edges)
             con.execute(f"CREATE VIEW run_edges AS SELECT * FROM read_parquet([{files}])")
         lake = _lake(data_dir) if data_dir is not None else None
-        if lake is not None:   # only published runs' rows count
+        if lake is not None:  # only published runs' rows count
             create_table_views(con, lake)
             con.execute("CREATE VIEW history_edges AS SELECT * FROM edges")
         else:
@@ -247,21 +267,24 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
         k = longest_prefix(words, "last_prefix")
         # a link back names a label and the outlet (two words at least) before the headline; one word before a
         # colon in a last line is a list's lead-in ("البرنامج: ...") as often
-        if k >= 2 and is_headline(" ".join(words[k:])):   # a link back: the label and the headline it points to
+        if k >= 2 and is_headline(" ".join(words[k:])):  # a link back: the label and the headline it points to
             removed.append(lines[-1])
             lines[-1] = ""
         words = lines[-1].split()
         for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
             start = j - n + 1
-            if _norm_key(words[start:j + 1]) in keys.get(("last_label", n), ()) and _cuttable(" ".join(words[start:j + 1])):
+            if _norm_key(words[start : j + 1]) in keys.get(("last_label", n), ()) and _cuttable(
+                " ".join(words[start : j + 1])
+            ):
                 removed.append(" ".join(words[start:]))
                 lines[-1] = " ".join(words[:start])
                 break
     return "\n".join(line for line in lines if line.strip()), removed
 
 
-def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: LearnedSettings
-                     ) -> tuple[pa.Table, pa.Table, pa.Table]:
+def remove_templates(
+    cleaned: pa.Table, templates: Templates, run_id: str, cfg: LearnedSettings
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Apply to a batch. Returns (articles, boilerplate rows, quarantine rows for bodies left empty)."""
     import pyarrow.compute as pc
 
@@ -277,10 +300,14 @@ def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: 
         slot = []
         if outlet in templates.slots and slot_shaped(body.split("\n")):
             first, body = body.split("\n", 1)
-            slot = [{"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}]
+            slot = [
+                {"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}
+            ]
         new, gone = strip_templates(body, keys, cfg) if keys else (body, [])
-        removed += slot + [{"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
-                           for text in gone]
+        removed += slot + [
+            {"article_id": article_id, "rule": RULE, "category": _category(text), "text": text, "run_id": run_id}
+            for text in gone
+        ]
         gone = gone or [r["text"] for r in slot]
         if gone and not new.strip():
             empty.append(article_id)
@@ -289,7 +316,9 @@ def remove_templates(cleaned: pa.Table, templates: Templates, run_id: str, cfg: 
     bad = []
     if empty:
         gone_mask = pc.is_in(articles["article_id"], value_set=pa.array(empty, pa.string()))
-        bad = [quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned templates)")
-               for r in cleaned.filter(gone_mask).to_pylist()]
+        bad = [
+            quarantine_row(r, run_id, "clean", "no body text left after boilerplate removal (learned templates)")
+            for r in cleaned.filter(gone_mask).to_pylist()
+        ]
         articles = articles.filter(pc.invert(gone_mask))
     return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), pa.Table.from_pylist(bad, schema=QUARANTINE)

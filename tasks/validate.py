@@ -6,6 +6,7 @@
   read from staging (no article text); a critical failure raises `ValidationGateError` so nothing is
   published; warnings are recorded. The gate renders the run's Data Docs.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,10 @@ class ValidationGateError(RuntimeError):
 
 @dataclass
 class ValidationOutcome:
-    results: list[dict] = field(default_factory=list)          # rows of VALIDATION_RESULTS
-    bad_rows: dict[int, str] = field(default_factory=dict)     # row index -> reason (row-level critical)
-    gate_failures: list[str] = field(default_factory=list)     # batch-level critical failures
-    docs_index: str | None = None                              # Data Docs page of this validation
+    results: list[dict] = field(default_factory=list)  # rows of VALIDATION_RESULTS
+    bad_rows: dict[int, str] = field(default_factory=dict)  # row index -> reason (row-level critical)
+    gate_failures: list[str] = field(default_factory=list)  # batch-level critical failures
+    docs_index: str | None = None  # Data Docs page of this validation
 
     @property
     def results_table(self) -> pa.Table:
@@ -57,11 +58,14 @@ def _context(gx, docs_dir: Path | None):
         pass
     if docs_dir is not None:
         docs_dir.mkdir(parents=True, exist_ok=True)
-        ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        ctx.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     return ctx
 
 
@@ -73,27 +77,50 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
         asset = ctx.data_sources.add_pandas(f"{name}_source").add_dataframe_asset(name)
         batch_def = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
         suite = ctx.suites.add(suite)
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
+        vd = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
+        )
         actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
-        checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{name}_{run_id}", validation_definitions=[vd], actions=actions,
-                                                       result_format={"result_format": "COMPLETE"}))
+        checkpoint = ctx.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{name}_{run_id}",
+                validation_definitions=[vd],
+                actions=actions,
+                result_format={"result_format": "COMPLETE"},
+            )
+        )
     res = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
     for r in res.results:
         cfg = r.expectation_config
         severity, level = cfg.meta.get("severity", "warning"), cfg.meta.get("level", "row")
-        column = cfg.kwargs.get("column") or ",".join(
-            cfg.kwargs.get("column_list") or [c for c in (cfg.kwargs.get("column_A"), cfg.kwargs.get("column_B")) if c]) or None
+        column = (
+            cfg.kwargs.get("column")
+            or ",".join(
+                cfg.kwargs.get("column_list")
+                or [c for c in (cfg.kwargs.get("column_A"), cfg.kwargs.get("column_B")) if c]
+            )
+            or None
+        )
         unexpected = r.result.get("unexpected_count")
         observed = r.result.get("observed_value")
         if r.exception_info and r.exception_info.get("raised_exception"):
             success, observed = False, r.exception_info.get("exception_message")
         else:
             success = bool(r.success)
-        outcome.results.append({
-            "run_id": run_id, "suite": name, "expectation": cfg.type, "column": column, "severity": severity,
-            "success": success, "unexpected_count": unexpected,
-            "observed_value": None if observed is None else json.dumps(observed, ensure_ascii=False, default=str)[:500],
-        })
+        outcome.results.append(
+            {
+                "run_id": run_id,
+                "suite": name,
+                "expectation": cfg.type,
+                "column": column,
+                "severity": severity,
+                "success": success,
+                "unexpected_count": unexpected,
+                "observed_value": None
+                if observed is None
+                else json.dumps(observed, ensure_ascii=False, default=str)[:500],
+            }
+        )
         if success or severity != "critical":
             continue
         label = f"{cfg.type}({column})" if column else cfg.type
@@ -112,7 +139,9 @@ def _frame(table: pa.Table):
     lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
     df = table.drop_columns(lists).to_pandas()
     if "keywords" in lists:
-        df["keywords_json"] = [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in table["keywords"].to_pylist()]
+        df["keywords_json"] = [
+            json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in table["keywords"].to_pylist()
+        ]
     return df
 
 
@@ -132,16 +161,27 @@ class RowChecker:
         outcome = ValidationOutcome()
         if batch.num_rows:
             df = _frame(batch.select([c for c in ROW_COLUMNS if c in batch.column_names]))
-            self.checkpoint = _run_suite(self.gx, self.ctx, "articles_rows", df, self.suite, run_id, outcome, False,
-                                         checkpoint=self.checkpoint)
+            self.checkpoint = _run_suite(
+                self.gx, self.ctx, "articles_rows", df, self.suite, run_id, outcome, False, checkpoint=self.checkpoint
+            )
         return outcome
 
 
 # What the row suite reads of an article.
 ROW_COLUMNS = ("article_id", "outlet", "body", "word_count")
 # What the gate reads of an article: a projection without the text.
-GATE_COLUMNS = ("article_id", "outlet", "title", "published_at", "keywords", "word_count", "arabic_ratio",
-                "content_hash", "cluster_id", "is_canonical")
+GATE_COLUMNS = (
+    "article_id",
+    "outlet",
+    "title",
+    "published_at",
+    "keywords",
+    "word_count",
+    "arabic_ratio",
+    "content_hash",
+    "cluster_id",
+    "is_canonical",
+)
 
 
 def rows_stage(batch: pa.Table, checker: RowChecker, run_id: str) -> StageResult:
@@ -149,8 +189,10 @@ def rows_stage(batch: pa.Table, checker: RowChecker, run_id: str) -> StageResult
     "validate"); the partition's expectation results are the side table "validation"."""
     outcome = checker.check(batch, run_id)
     positions = sorted(outcome.bad_rows)
-    result = StageResult(drop_positions(batch, positions), quarantined=quarantine_rows(
-        batch, positions, [outcome.bad_rows[p] for p in positions], run_id, "validate"))
+    result = StageResult(
+        drop_positions(batch, positions),
+        quarantined=quarantine_rows(batch, positions, [outcome.bad_rows[p] for p in positions], run_id, "validate"),
+    )
     result.tables["validation"] = outcome.results_table
     return result
 
@@ -173,7 +215,9 @@ def merge_results(parts: list[pa.Table]) -> pa.Table:
     return pa.Table.from_pylist(list(merged.values()), schema=VALIDATION_RESULTS)
 
 
-def validate_tables(tables: Mapping[str, pa.Table], settings: Settings, run_id: str, docs_dir: Path | None = None) -> ValidationOutcome:
+def validate_tables(
+    tables: Mapping[str, pa.Table], settings: Settings, run_id: str, docs_dir: Path | None = None
+) -> ValidationOutcome:
     """The gate: each published table's suite (schemas/suites.py) on this run's rows (projections
     are enough: no suite reads article text). Everything critical closes the gate. `tables` may
     hand each table over only when asked (flows/pipeline.py: GateTables), so one is in memory at a time."""
@@ -190,14 +234,44 @@ def validate_tables(tables: Mapping[str, pa.Table], settings: Settings, run_id: 
     if articles is not None and articles.num_rows:
         df = _frame(articles.select([c for c in GATE_COLUMNS if c in articles.column_names]))
         _run_suite(gx, ctx, "articles", df, suites.articles_suite(gx, settings), run_id, outcome, docs)
-        _run_suite(gx, ctx, "articles_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs)
-    categories = sorted({r.category for r in default_rules().rules} | {"repeated", "markup", "title", "outside", "hidden", "nav", "header", "footer",
-                         "aside", "form", "ad", "share", "social", "comment", "related", "newsletter", "breadcrumbs",
-                         "tags", "byline", "popup", "button"})
-    others = {"boilerplate": lambda: suites.boilerplate_suite(gx, categories),
-              "duplicates": lambda: suites.duplicates_suite(gx), "quarantine": lambda: suites.quarantine_suite(gx),
-              "signatures": lambda: suites.signatures_suite(gx), "manifest": lambda: suites.manifest_suite(gx),
-              "canonical_changes": lambda: suites.canonical_changes_suite(gx), "lines": lambda: suites.lines_suite(gx)}
+        _run_suite(
+            gx, ctx, "articles_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs
+        )
+    categories = sorted(
+        {r.category for r in default_rules().rules}
+        | {
+            "repeated",
+            "markup",
+            "title",
+            "outside",
+            "hidden",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "form",
+            "ad",
+            "share",
+            "social",
+            "comment",
+            "related",
+            "newsletter",
+            "breadcrumbs",
+            "tags",
+            "byline",
+            "popup",
+            "button",
+        }
+    )
+    others = {
+        "boilerplate": lambda: suites.boilerplate_suite(gx, categories),
+        "duplicates": lambda: suites.duplicates_suite(gx),
+        "quarantine": lambda: suites.quarantine_suite(gx),
+        "signatures": lambda: suites.signatures_suite(gx),
+        "manifest": lambda: suites.manifest_suite(gx),
+        "canonical_changes": lambda: suites.canonical_changes_suite(gx),
+        "lines": lambda: suites.lines_suite(gx),
+    }
     for name, make in others.items():
         t = tables.get(name)
         if t is not None and t.num_rows:

@@ -1,5 +1,6 @@
 """Shared test set-up: Prefect runs against one session-wide test harness per worker, with its
 home in a temp dir and telemetry off; paths to the shared seeds and corpus."""
+
 from __future__ import annotations
 
 import os

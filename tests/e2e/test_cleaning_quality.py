@@ -5,6 +5,7 @@ measured. Raise the floors when cleaning gets better; never lower them to make a
 
     python bench/cleaning_eval.py --verbose     # what fails, with diffs
 """
+
 from __future__ import annotations
 
 import sys
@@ -56,14 +57,36 @@ def test_evaluation_set_is_well_formed(articles):
     assert len(ids) >= 110 and len(set(ids)) == len(ids)
     assert sum(a["format"] == "html" for a in articles) >= 10
     styles = Counter(a["outlet_style"] for a in articles)
-    for style in ("alarabiya", "bbc", "france24", "cnn", "skynews", "portal_eg", "wp_news", "wire_reprint",
-                  "translated_tabloid", "generic_portal", "gulf_agency"):
+    for style in (
+        "alarabiya",
+        "bbc",
+        "france24",
+        "cnn",
+        "skynews",
+        "portal_eg",
+        "wp_news",
+        "wire_reprint",
+        "translated_tabloid",
+        "generic_portal",
+        "gulf_agency",
+    ):
         assert styles[style] >= 5, (style, styles)
     # about 15% of the articles carry no boilerplate at all, and every article keeps some body
-    clean = [a for a in articles if not a["boilerplate_lines"] and not a["fields"]["dateline"] and not a["fields"]["agency"]]
+    clean = [
+        a for a in articles if not a["boilerplate_lines"] and not a["fields"]["dateline"] and not a["fields"]["agency"]
+    ]
     assert len(clean) >= 0.12 * len(articles)
     for a in articles:
-        assert set(a) == {"id", "outlet_style", "format", "raw", "title", "body_lines", "boilerplate_lines", "fields"}, a["id"]
+        assert set(a) == {
+            "id",
+            "outlet_style",
+            "format",
+            "raw",
+            "title",
+            "body_lines",
+            "boilerplate_lines",
+            "fields",
+        }, a["id"]
         assert set(a["fields"]) == set(FIELDS) - {"title"}, a["id"]
         assert a["body_lines"], a["id"]
         # expected lines are written as the cleaner outputs them (display-normalized)
@@ -91,7 +114,9 @@ def test_body_lines_kept(result):
 @pytest.mark.parametrize("metric", sorted(FLOORS))
 def test_cleaning_quality_stays_above_floor(result, metric):
     fig, _ = result
-    assert fig[metric] >= FLOORS[metric], f"{metric} fell to {fig[metric]} (floor {FLOORS[metric]}); failing: {fig['failing']}"
+    assert fig[metric] >= FLOORS[metric], (
+        f"{metric} fell to {fig[metric]} (floor {FLOORS[metric]}); failing: {fig['failing']}"
+    )
 
 
 @pytest.mark.parametrize("name", FIELDS)

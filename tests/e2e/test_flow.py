@@ -1,5 +1,6 @@
 """End to end: the nightly flow on the seeds, on the bundled sample (against samples/expected.json),
 and a second night over the same input. Runs the real flow under a Prefect test harness."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REPO, SAMPLES, SEEDS, need
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
@@ -64,7 +64,7 @@ def seed_row(data: Path, prefix: str) -> dict:
 def test_seeds_are_clean(seeds_run):
     data, summary = seeds_run
     assert summary["articles_clean"] == 5 and summary["quarantined"] == 0
-    for body, in query(data, "SELECT body FROM articles"):
+    for (body,) in query(data, "SELECT body FROM articles"):
         for marker in ("[ad_", "أيضاً:", "كلمات دلالية"):
             assert marker not in body
 
@@ -93,8 +93,11 @@ def test_seed_boilerplate_is_audited(seeds_run):
     data, _ = seeds_run
     by_cat = dict(query(data, "SELECT category, count(*) FROM boilerplate GROUP BY 1"))
     assert by_cat["read_also"] == 2 and by_cat["ad"] == 2 and by_cat["caption"] == 4 and by_cat["comment"] == 5
-    cut = query(data, "SELECT text FROM boilerplate b JOIN articles a USING (article_id) "
-                      "WHERE b.rule = 'read_also.trailing' AND a.source_uri LIKE '%/000_%'")
+    cut = query(
+        data,
+        "SELECT text FROM boilerplate b JOIN articles a USING (article_id) "
+        "WHERE b.rule = 'read_also.trailing' AND a.source_uri LIKE '%/000_%'",
+    )
     assert len(cut) == 1 and "زيلينسكي" in cut[0][0]
 
 
@@ -144,8 +147,11 @@ def test_sample_article_content(sample_run, entry):
         assert junk not in body, f"boilerplate left in body: {junk!r}"
     assert a["title"] == entry["title"]
     if entry["published_date"]:
-        assert a["published_at"] is not None and a["published_at"].date().isoformat() <= entry["published_date"] \
+        assert (
+            a["published_at"] is not None
+            and a["published_at"].date().isoformat() <= entry["published_date"]
             or a["published_at"].date().isoformat() == entry["published_date"]
+        )
     assert a["source_credit"] == entry["source_credit"]
     assert a["outlet"] == entry["outlet"]
     assert a["keywords"] == entry["keywords"]
@@ -156,11 +162,24 @@ def test_second_night_over_same_input_processes_nothing_and_changes_nothing(samp
     from flows.params import RunParameters
 
     data, _ = sample_run
-    tables = ("articles", "boilerplate", "duplicates", "quarantine", "validation_results", "signatures", "manifest", "lines")
+    tables = (
+        "articles",
+        "boilerplate",
+        "duplicates",
+        "quarantine",
+        "validation_results",
+        "signatures",
+        "manifest",
+        "lines",
+    )
     lake = data / "lake"
 
     def snapshot():
-        return {p.relative_to(lake): p.read_bytes() for p in sorted(lake.rglob("*.parquet")) if p.parts[-2] not in ("runs", "manifest")}
+        return {
+            p.relative_to(lake): p.read_bytes()
+            for p in sorted(lake.rglob("*.parquet"))
+            if p.parts[-2] not in ("runs", "manifest")
+        }
 
     before, counts = snapshot(), {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables}
     again = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
@@ -171,12 +190,14 @@ def test_second_night_over_same_input_processes_nothing_and_changes_nothing(samp
     # a file touched but not changed is recognised by its content hash; a copy elsewhere adds no row
     copy = tmp_path / "landing"
     import shutil
+
     shutil.copytree(SAMPLES, copy)
     third = nightly(RunParameters(inputs=[str(copy)], data_dir=str(data)))
     assert third["files"] == 13 and third["already_in_warehouse"] == third["records_read"] == 20
     bookkeeping = ("manifest", "validation_results")  # the new paths are recorded (and their manifest validated)
-    assert {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables if t not in bookkeeping} == \
-        {t: n for t, n in counts.items() if t not in bookkeeping}
+    assert {t: query(data, f"SELECT count(*) FROM {t}")[0][0] for t in tables if t not in bookkeeping} == {
+        t: n for t, n in counts.items() if t not in bookkeeping
+    }
     (copy / "feeds" / "wire.jsonl").touch()
     fourth = nightly(RunParameters(inputs=[str(copy)], data_dir=str(data)))
     assert fourth["files"] == 0
@@ -190,7 +211,11 @@ def test_full_refresh_rebuilds_the_warehouse_from_the_landing_area(prefect_harne
     first = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
     articles = query(data, "SELECT article_id, is_canonical FROM articles ORDER BY 1")
     refresh = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data), full_refresh=True))
-    assert refresh["files"] == 13 and refresh["already_in_warehouse"] == 0 and refresh["records_read"] == first["records_read"]
+    assert (
+        refresh["files"] == 13
+        and refresh["already_in_warehouse"] == 0
+        and refresh["records_read"] == first["records_read"]
+    )
     assert query(data, "SELECT article_id, is_canonical FROM articles ORDER BY 1") == articles
     assert query(data, "SELECT count(DISTINCT run_id) FROM articles") == [(1,)]
     assert query(data, "SELECT run_id FROM runs") == [(refresh["run_id"],)]
@@ -200,19 +225,39 @@ def test_full_refresh_rebuilds_the_warehouse_from_the_landing_area(prefect_harne
 def test_views_work_from_any_directory_and_cli_queries(sample_run, tmp_path):
     data, _ = sample_run
     env = {**os.environ, "PYTHONPATH": ""}
-    out = subprocess.run([sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data),
-                          "SELECT count(*) AS n FROM articles_unique"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "akhbar.cli",
+            "sql",
+            "--data-dir",
+            str(data),
+            "SELECT count(*) AS n FROM articles_unique",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     unique = query(data, "SELECT count(*) FROM articles WHERE is_canonical")[0][0]
     assert f"│ {unique} │" in out.stdout.replace("  ", " ") or str(unique) in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data), "SELECT * FROM nope"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "sql", "--data-dir", str(data), "SELECT * FROM nope"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("akhbar: query failed:")
 
 
-ENGLISH = ("The city council approved a new budget on Tuesday after a long debate about public transport, "
-           "housing and the maintenance of roads, and the mayor said the plan would be reviewed in the autumn.")
+ENGLISH = (
+    "The city council approved a new budget on Tuesday after a long debate about public transport, "
+    "housing and the maintenance of roads, and the mayor said the plan would be reviewed in the autumn."
+)
 
 
 def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
@@ -230,8 +275,14 @@ def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
     before = snapshot()
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
     env.pop("PREFECT_API_URL", None)
-    out = subprocess.run([sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 1
     reasons = [line for line in out.stderr.splitlines() if line.startswith("akhbar:")]
     assert len(reasons) == 1  # Prefect's own log lines may follow; ours is one line
@@ -245,24 +296,43 @@ def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_rec
     from flows.nightly import nightly
     from flows.params import RunParameters
 
-    story = ("أعلنت هيئة الأرصاد الجوية أن موجة حارة ستضرب المناطق الساحلية خلال الأيام الثلاثة المقبلة، "
-             "وتوقعت أن تتجاوز درجات الحرارة أربعين درجة مئوية في بعض المدن، ودعت المواطنين إلى تجنب التعرض "
-             "المباشر لأشعة الشمس في ساعات الظهيرة وشرب كميات كافية من الماء، كما طالبت أصحاب المزارع بري "
-             "المحاصيل في ساعات المساء للحد من التبخر وحماية الماشية من الإجهاد الحراري.")
+    story = (
+        "أعلنت هيئة الأرصاد الجوية أن موجة حارة ستضرب المناطق الساحلية خلال الأيام الثلاثة المقبلة، "
+        "وتوقعت أن تتجاوز درجات الحرارة أربعين درجة مئوية في بعض المدن، ودعت المواطنين إلى تجنب التعرض "
+        "المباشر لأشعة الشمس في ساعات الظهيرة وشرب كميات كافية من الماء، كما طالبت أصحاب المزارع بري "
+        "المحاصيل في ساعات المساء للحد من التبخر وحماية الماشية من الإجهاد الحراري."
+    )
     night1, night2 = tmp_path / "n1", tmp_path / "n2"
     night1.mkdir(), night2.mkdir()
-    (night1 / "feed.jsonl").write_text(json.dumps({"id": "late", "source": "جريدة المساء", "text": story,
-                                                   "published": "2025-06-02T08:00:00+00:00"}, ensure_ascii=False), encoding="utf-8")
-    (night2 / "feed.jsonl").write_text(json.dumps({"id": "early", "source": "وكالة الصباح", "text": story + " (أ ف ب)",
-                                                   "published": "2025-06-01T08:00:00+00:00"}, ensure_ascii=False), encoding="utf-8")
+    (night1 / "feed.jsonl").write_text(
+        json.dumps(
+            {"id": "late", "source": "جريدة المساء", "text": story, "published": "2025-06-02T08:00:00+00:00"},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    (night2 / "feed.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "early",
+                "source": "وكالة الصباح",
+                "text": story + " (أ ف ب)",
+                "published": "2025-06-01T08:00:00+00:00",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     data = tmp_path / "wh"
     nightly(RunParameters(inputs=[str(night1)], data_dir=str(data)))
-    (late_id, late_cluster), = query(data, "SELECT article_id, cluster_id FROM articles WHERE is_canonical")
+    ((late_id, late_cluster),) = query(data, "SELECT article_id, cluster_id FROM articles WHERE is_canonical")
     second = nightly(RunParameters(inputs=[str(night2)], data_dir=str(data)))
     assert second["canonical_changes"] == 1 and second["duplicates_exact"] == 0 and second["articles_clean"] == 1
     canon = query(data, "SELECT source_id, cluster_id FROM articles WHERE is_canonical")
     assert canon == [("early", late_cluster)]
-    assert query(data, "SELECT a.source_id, d.method FROM duplicates d JOIN articles a USING (article_id)") == [("late", "exact")]
+    assert query(data, "SELECT a.source_id, d.method FROM duplicates d JOIN articles a USING (article_id)") == [
+        ("late", "exact")
+    ]
     change = rows(data, "SELECT * FROM canonical_changes")
     assert len(change) == 1 and change[0]["old_canonical_id"] == late_id and change[0]["cluster_id"] == late_cluster
     assert query(data, "SELECT count(*) FROM articles_unique")[0][0] == 1
@@ -273,15 +343,27 @@ def test_backfill_scope_by_date_and_outlet(prefect_harness, tmp_path):
     from flows.params import RunParameters
 
     data = tmp_path / "wh"
-    summary = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data), outlets=["al-nahar-alyawm"],
-                                    since=date(2025, 3, 1), until=date(2025, 3, 31)))
+    summary = nightly(
+        RunParameters(
+            inputs=[str(SAMPLES)],
+            data_dir=str(data),
+            outlets=["al-nahar-alyawm"],
+            since=date(2025, 3, 1),
+            until=date(2025, 3, 31),
+        )
+    )
     outlets = query(data, "SELECT DISTINCT outlet FROM articles")
     assert outlets == [("al-nahar-alyawm",)]
     dates = query(data, "SELECT min(published_at)::DATE, max(published_at)::DATE FROM articles")[0]
     assert date(2025, 3, 1) <= dates[0] <= dates[1] <= date(2025, 3, 31)
     assert summary["outside_scope"] > 0
-    assert summary["records_read"] == (summary["articles_clean"] + summary["duplicates_exact"] + summary["duplicates_near"]
-                                       + summary["quarantined"] + summary["outside_scope"])
+    assert summary["records_read"] == (
+        summary["articles_clean"]
+        + summary["duplicates_exact"]
+        + summary["duplicates_near"]
+        + summary["quarantined"]
+        + summary["outside_scope"]
+    )
 
 
 def test_parameters_reject_bad_values():
@@ -289,8 +371,14 @@ def test_parameters_reject_bad_values():
 
     from flows.params import RunParameters
 
-    for bad in ({"inputs": []}, {"dedup_threshold": 0.2}, {"batch_size": 5}, {"fields": {"colour": "x"}},
-                {"since": "2025-03-10", "until": "2025-03-01"}, {"unknown": 1}):
+    for bad in (
+        {"inputs": []},
+        {"dedup_threshold": 0.2},
+        {"batch_size": 5},
+        {"fields": {"colour": "x"}},
+        {"since": "2025-03-10", "until": "2025-03-01"},
+        {"unknown": 1},
+    ):
         with pytest.raises(ValidationError):
             RunParameters(**bad)
 
@@ -299,14 +387,28 @@ def test_every_published_run_has_validation_results_and_data_docs(sample_run):
     data, summary = sample_run
     run_id = summary["run_id"]
     suites = {r[0] for r in query(data, f"SELECT DISTINCT suite FROM validation_results WHERE run_id = '{run_id}'")}
-    assert suites == {"articles_rows", "articles", "articles_canonical", "boilerplate",
-                      "duplicates", "quarantine", "signatures", "manifest", "lines"}
+    assert suites == {
+        "articles_rows",
+        "articles",
+        "articles_canonical",
+        "boilerplate",
+        "duplicates",
+        "quarantine",
+        "signatures",
+        "manifest",
+        "lines",
+    }
     severities = {r[0] for r in query(data, "SELECT DISTINCT severity FROM validation_results")}
     assert severities == {"critical", "warning"}
     docs = data / "reports" / run_id
     assert (docs / "index.html").exists() and summary["data_docs"] == str(docs / "index.html")
     pages = list((docs / "validations").rglob("*.html"))
-    assert {p.relative_to(docs / "validations").parts[0] for p in pages} >= {"articles", "boilerplate", "duplicates", "quarantine"}
+    assert {p.relative_to(docs / "validations").parts[0] for p in pages} >= {
+        "articles",
+        "boilerplate",
+        "duplicates",
+        "quarantine",
+    }
 
 
 def test_a_run_killed_mid_publish_leaves_the_previous_state_and_the_next_run_completes(sample_run, tmp_path):
@@ -319,16 +421,26 @@ def test_a_run_killed_mid_publish_leaves_the_previous_state_and_the_next_run_com
     landing = tmp_path / "night"
     (landing / "wakalat-al-janub").mkdir(parents=True)
     (landing / "wakalat-al-janub" / "storm.txt").write_text(
-        "عاصفة رملية تضرب المدن الجنوبية\n" + " ".join(
+        "عاصفة رملية تضرب المدن الجنوبية\n"
+        + " ".join(
             f"وأفادت السلطات المحلية في تقريرها رقم {i} بأن الرياح القوية أغلقت الطرق السريعة وأوقفت حركة الملاحة في الميناء."
-            for i in range(6)), encoding="utf-8")
+            for i in range(6)
+        ),
+        encoding="utf-8",
+    )
     views = ("articles", "boilerplate", "duplicates", "quarantine", "runs", "manifest")
     before = {v: query(data, f"SELECT count(*) FROM {v}")[0][0] for v in views}
     lake_before = {p for p in (data / "lake").rglob("*.parquet")}
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "AKHBAR_FAULT_PAUSE_PUBLISH": "120"}
     env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
-                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and not ({p for p in (data / "lake").rglob("*.parquet")} - lake_before):
@@ -341,8 +453,14 @@ def test_a_run_killed_mid_publish_leaves_the_previous_state_and_the_next_run_com
     assert {v: query(data, f"SELECT count(*) FROM {v}")[0][0] for v in views} == before
 
     env.pop("AKHBAR_FAULT_PAUSE_PUBLISH")
-    done = subprocess.run([sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(landing), "--data-dir", str(data)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     after = {v: query(data, f"SELECT count(*) FROM {v}")[0][0] for v in views}
     assert after["articles"] == before["articles"] + 1 and after["runs"] == before["runs"] + 1
@@ -355,17 +473,39 @@ def test_a_run_killed_mid_publish_leaves_the_previous_state_and_the_next_run_com
 def _wire_night(folder: Path, first: int, last: int) -> None:
     """Briefs of one outlet, one a day, each ending with the outlet's sign-off (written for this test)."""
     places = ["حلب", "صفاقس", "إربد", "طنجة", "المكلا", "الموصل", "بنغازي", "عطبرة", "صيدا", "نزوى"]
-    works = ["شبكة المياه", "الطريق الدائري", "مستشفى الأطفال", "محطة الكهرباء", "سوق الخضار", "الجسر الحديدي",
-             "مدرسة البنات", "الميناء الصغير", "ملعب المدينة", "مكتبة البلدية"]
+    works = [
+        "شبكة المياه",
+        "الطريق الدائري",
+        "مستشفى الأطفال",
+        "محطة الكهرباء",
+        "سوق الخضار",
+        "الجسر الحديدي",
+        "مدرسة البنات",
+        "الميناء الصغير",
+        "ملعب المدينة",
+        "مكتبة البلدية",
+    ]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(first, last):
         day = f"2025-03-{i + 1:02d}"
-        text = (f"أعلنت بلدية {places[i]} إنجاز أعمال صيانة {works[i]} بعد أشهر من العمل المتواصل.\n"
-                f"وقال رئيس البلدية إن مشروع {works[i]} في {places[i]} كلف نحو {i + 2} ملايين وسيخدم آلاف السكان في الأحياء المجاورة.\n"
-                "لمتابعة أخبار المدن لحظة بلحظة حمّلوا تطبيق وكالة الجنوب على هواتفكم.")
-        (folder / f"brief-{i}.json").write_text(json.dumps({"id": f"jnb-{i}", "outlet": "wakalat-al-janub", "date": day,
-                                                            "title": f"صيانة {works[i]} في {places[i]}", "text": text},
-                                                           ensure_ascii=False), encoding="utf-8")
+        text = (
+            f"أعلنت بلدية {places[i]} إنجاز أعمال صيانة {works[i]} بعد أشهر من العمل المتواصل.\n"
+            f"وقال رئيس البلدية إن مشروع {works[i]} في {places[i]} كلف نحو {i + 2} ملايين وسيخدم آلاف السكان في الأحياء المجاورة.\n"
+            "لمتابعة أخبار المدن لحظة بلحظة حمّلوا تطبيق وكالة الجنوب على هواتفكم."
+        )
+        (folder / f"brief-{i}.json").write_text(
+            json.dumps(
+                {
+                    "id": f"jnb-{i}",
+                    "outlet": "wakalat-al-janub",
+                    "date": day,
+                    "title": f"صيانة {works[i]} في {places[i]}",
+                    "text": text,
+                },
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
 
 
 def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_harness, tmp_path):
@@ -385,8 +525,11 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     second = nightly(RunParameters(inputs=[str(tmp_path / "night2")], data_dir=str(data)))
     assert second["articles_clean"] == 3 and second["boilerplate_repeated"] == 3
     left = query(data, "SELECT source_id FROM articles WHERE body LIKE '%حمّلوا تطبيق وكالة الجنوب%' ORDER BY 1")
-    assert left == [(f"jnb-{i}",) for i in range(5)]    # published articles are not rewritten
+    assert left == [(f"jnb-{i}",) for i in range(5)]  # published articles are not rewritten
     assert query(data, "SELECT outlet, rule, category, text, articles FROM learned_lines") == [
-        ("wakalat-al-janub", "learned.repeated", "repeated", signoff, 3)]
+        ("wakalat-al-janub", "learned.repeated", "repeated", signoff, 3)
+    ]
     # three body lines and the title (line -1) of each story
-    assert query(data, "SELECT count(DISTINCT story_hash), count(*), count(*) FILTER (WHERE line_no = -1) FROM lines") == [(8, 8 * 4, 8)]
+    assert query(
+        data, "SELECT count(DISTINCT story_hash), count(*), count(*) FILTER (WHERE line_no = -1) FROM lines"
+    ) == [(8, 8 * 4, 8)]

@@ -2,6 +2,7 @@
 with the rules written for this corpus's own boilerplate switched off, the learned step must find
 those lines by their recurrence alone, and every template line it learns beyond them must be
 boilerplate too. Floors sit just under what was measured (recall 0.960, 2026-11-23)."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, need
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 # What the learned lines beyond the held-out rules may be: the same disclaimers and credits in other
 # spellings, or a partner's "about" heading. A body sentence learned as a template fails this.
-BOILERPLATE = re.compile(r"جميع المقالات المنشورة|نقلا\S*\s*\S*\s*عن|بيت\.كوم|لا يمكنه التأكد|تطبيق بي بي سي|فرانس\s*24")
+BOILERPLATE = re.compile(
+    r"جميع المقالات المنشورة|نقلا\S*\s*\S*\s*عن|بيت\.كوم|لا يمكنه التأكد|تطبيق بي بي سي|فرانس\s*24"
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Nothing lost, nothing doubled, nobody let in: whole `akhbar run`s (the CLI, as an operator runs
 it) on hostile inputs made here, two runs at once on one data dir, and a reader holding the
 warehouse while a run publishes."""
+
 from __future__ import annotations
 
 import gzip
@@ -11,34 +12,55 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SAMPLES
 from test_flow import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
-ARTICLE = ("أعلنت وزارة الصحة في بيان اليوم أن حملة التطعيم الموسمية ستبدأ الأسبوع المقبل في جميع المحافظات، "
-           "وقالت إن المراكز الصحية ستفتح أبوابها من الثامنة صباحا حتى المساء لاستقبال المواطنين، "
-           "ودعت كبار السن وأصحاب الأمراض المزمنة إلى المبادرة بالتطعيم قبل حلول فصل الشتاء.")
+ARTICLE = (
+    "أعلنت وزارة الصحة في بيان اليوم أن حملة التطعيم الموسمية ستبدأ الأسبوع المقبل في جميع المحافظات، "
+    "وقالت إن المراكز الصحية ستفتح أبوابها من الثامنة صباحا حتى المساء لاستقبال المواطنين، "
+    "ودعت كبار السن وأصحاب الأمراض المزمنة إلى المبادرة بالتطعيم قبل حلول فصل الشتاء."
+)
 
 
 def akhbar(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     base = {**os.environ, "PYTHONPATH": str(REPO)}
     base.pop("PREFECT_API_URL", None)
-    return subprocess.run([sys.executable, "-m", "akhbar.cli", *args], capture_output=True, text=True, timeout=600,
-                          env={**base, **(env or {})}, cwd=cwd or REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**base, **(env or {})},
+        cwd=cwd or REPO,
+    )
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:
     base = {**os.environ, "PYTHONPATH": str(REPO)}
     base.pop("PREFECT_API_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "akhbar.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**base, **env}, cwd=REPO)
+    return subprocess.Popen(
+        [sys.executable, "-m", "akhbar.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**base, **env},
+        cwd=REPO,
+    )
 
 
 def record(i: int, **extra) -> str:
-    return json.dumps({"id": f"h-{i}", "source": "وكالة الاختبار", "text": f"{ARTICLE} البيان رقم {i}.",
-                       "published": f"2025-04-{i % 28 + 1:02d}T08:00:00+00:00", **extra}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "id": f"h-{i}",
+            "source": "وكالة الاختبار",
+            "text": f"{ARTICLE} البيان رقم {i}.",
+            "published": f"2025-04-{i % 28 + 1:02d}T08:00:00+00:00",
+            **extra,
+        },
+        ensure_ascii=False,
+    )
 
 
 def hostile_landing(root: Path) -> dict:
@@ -46,8 +68,12 @@ def hostile_landing(root: Path) -> dict:
     feeds = root / "feeds"
     feeds.mkdir(parents=True)
     good = [record(i) for i in range(40)]
-    bad_lines = ["[" * 50_000 + "]" * 50_000, '{"id": "sur", "text": "\\ud800 ' + ARTICLE + '"}', '{"id": "cut", "text": "مقطوع',
-                 json.dumps({"id": "deep", "text": ARTICLE + " عميق", "keywords": json.loads("[" * 800 + "]" * 800)})]
+    bad_lines = [
+        "[" * 50_000 + "]" * 50_000,
+        '{"id": "sur", "text": "\\ud800 ' + ARTICLE + '"}',
+        '{"id": "cut", "text": "مقطوع',
+        json.dumps({"id": "deep", "text": ARTICLE + " عميق", "keywords": json.loads("[" * 800 + "]" * 800)}),
+    ]
     lines = good[:20] + bad_lines + good[20:30]
     data = "\n".join(lines).encode("utf-8") + b"\n" + record(98).encode("cp1256", "ignore") + b"\n\xff\xfe\n"
     (feeds / "mixed.jsonl.gz").write_bytes(gzip.compress(data) + b"garbage after the gzip member")
@@ -71,7 +97,7 @@ def test_a_folder_of_the_worst_inputs_publishes_every_good_record(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     summary = dict(kv.split("=", 1) for kv in out.stdout.split() if "=" in kv)
     published = {r[0] for r in query(data, "SELECT source_id FROM articles")}
-    assert {f"h-{i}" for i in range(30)} <= published and "h-99" in published        # readme.jsonl is data
+    assert {f"h-{i}" for i in range(30)} <= published and "h-99" in published  # readme.jsonl is data
     assert "h-97" not in published and "sur" not in published
     reasons = dict(query(data, "SELECT split_part(source_uri, '/', -1), reason FROM quarantine"))
     assert any(r.startswith("record holds an unpaired UTF-16 surrogate") for r in reasons.values())
@@ -80,12 +106,20 @@ def test_a_folder_of_the_worst_inputs_publishes_every_good_record(tmp_path):
     assert reasons["lost.txt"].startswith("text lost at the source")
     skipped = dict(query(data, "SELECT split_part(path, '/', -1), reason FROM skipped"))
     assert len(skipped) == expect["skipped"]
-    assert skipped["passwd.txt"].startswith("symlink out of the landing folder") and skipped["pipe.jsonl"].startswith("not a regular file")
+    assert skipped["passwd.txt"].startswith("symlink out of the landing folder") and skipped["pipe.jsonl"].startswith(
+        "not a regular file"
+    )
     assert query(data, "SELECT count(*) FROM articles WHERE body LIKE '%root:%'") == [(0,)]
     # every record read is in exactly one place
     counts = {k: int(v) for k, v in summary.items() if v.isdigit()}
-    assert counts["records_read"] == (counts["articles_clean"] + counts["duplicates_exact"] + counts["duplicates_near"]
-                                      + counts["quarantined"] + counts["already_in_warehouse"] + counts["outside_scope"])
+    assert counts["records_read"] == (
+        counts["articles_clean"]
+        + counts["duplicates_exact"]
+        + counts["duplicates_near"]
+        + counts["quarantined"]
+        + counts["already_in_warehouse"]
+        + counts["outside_scope"]
+    )
     assert query(data, "SELECT count(*), count(DISTINCT article_id) FROM articles")[0][0] == len(published)
 
 
@@ -95,7 +129,9 @@ def test_two_runs_at_once_never_double_anything(tmp_path):
     data = tmp_path / "wh"
     env = lambda n: {"PREFECT_HOME": str(tmp_path / f"ph{n}")}  # noqa: E731
     first = start("run", "--input", str(SAMPLES), "--data-dir", str(data), env=env(1))
-    second = start("run", "--input", str(SAMPLES), "--data-dir", str(data), env={**env(2), "AKHBAR_LOCK_WAIT_SECONDS": "0"})
+    second = start(
+        "run", "--input", str(SAMPLES), "--data-dir", str(data), env={**env(2), "AKHBAR_LOCK_WAIT_SECONDS": "0"}
+    )
     outs = [(p.wait(timeout=600), p.stderr.read()) for p in (first, second)]
     codes = sorted(code for code, _ in outs)
     assert codes in ([0, 0], [0, 1]), outs
@@ -106,21 +142,38 @@ def test_two_runs_at_once_never_double_anything(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     (other / "feed.jsonl").write_text("\n".join(record(i) for i in range(5)), encoding="utf-8")
-    third = start("run", "--input", str(other), "--data-dir", str(data), env={**env(3), "AKHBAR_LOCK_WAIT_SECONDS": "300"})
-    fourth = start("run", "--input", str(SAMPLES), "--data-dir", str(data), env={**env(4), "AKHBAR_LOCK_WAIT_SECONDS": "300"})
+    third = start(
+        "run", "--input", str(other), "--data-dir", str(data), env={**env(3), "AKHBAR_LOCK_WAIT_SECONDS": "300"}
+    )
+    fourth = start(
+        "run", "--input", str(SAMPLES), "--data-dir", str(data), env={**env(4), "AKHBAR_LOCK_WAIT_SECONDS": "300"}
+    )
     assert third.wait(timeout=600) == 0 and fourth.wait(timeout=600) == 0
-    (n, distinct), = query(data, "SELECT count(*), count(DISTINCT article_id) FROM articles")
+    ((n, distinct),) = query(data, "SELECT count(*), count(DISTINCT article_id) FROM articles")
     assert n == distinct and query(data, "SELECT count(*) FROM articles WHERE source_id LIKE 'h-%'") == [(5,)]
-    (q, q_distinct), = query(data, "SELECT count(*), count(DISTINCT source_uri) FROM quarantine")
+    ((q, q_distinct),) = query(data, "SELECT count(*), count(DISTINCT source_uri) FROM quarantine")
     assert q == q_distinct
 
 
 def test_a_reader_holding_the_warehouse_never_fails_a_run(tmp_path):
     data = tmp_path / "wh"
-    assert akhbar("run", "--input", str(SAMPLES), "--data-dir", str(data), env={"PREFECT_HOME": str(tmp_path / "ph")}).returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-                               "c.execute('SELECT count(*) FROM articles').fetchall(); print('open', flush=True); time.sleep(300)",
-                               str(data / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True)
+    assert (
+        akhbar(
+            "run", "--input", str(SAMPLES), "--data-dir", str(data), env={"PREFECT_HOME": str(tmp_path / "ph")}
+        ).returncode
+        == 0
+    )
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "c.execute('SELECT count(*) FROM articles').fetchall(); print('open', flush=True); time.sleep(300)",
+            str(data / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         night = tmp_path / "night"
@@ -146,7 +199,7 @@ def test_a_full_refresh_swaps_the_lake_in_one_step_and_a_cut_one_leaves_the_old(
     before = query(data, "SELECT article_id FROM articles ORDER BY 1")
     assert akhbar("run", "--input", str(SAMPLES), "--data-dir", str(data), "--full-refresh", env=env).returncode == 0
     lake = lake_dir(data)
-    assert lake.is_symlink() and len(list((data / "lakes").iterdir())) == 1   # the replaced lake is gone
+    assert lake.is_symlink() and len(list((data / "lakes").iterdir())) == 1  # the replaced lake is gone
     assert query(data, "SELECT article_id FROM articles ORDER BY 1") == before
     # a refresh killed after building its new lake and before the swap: the old lake stands, repair clears the rest
     (data / "lakes" / "20990101T000000Z-cutcut" / "articles").mkdir(parents=True)

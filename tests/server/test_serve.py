@@ -8,6 +8,7 @@ everything.
 One stack serves the read-mostly tests (start-up ~20 s); the serve-twice-and-stop test has its own.
 Every stack is stopped even when a test fails.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,17 @@ REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"
 OUT = Path(__file__).resolve().parent / "out"
 RUN_TIMEOUT = 180
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-                  "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=1400,900"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1400,900",
+]
 
 
 def free_port() -> int:
@@ -47,8 +57,11 @@ def schedule_timezones() -> list[str]:
     """Two non-UTC zones (the setting must reach the schedule) whose 02:00 is not in the next hours,
     so the worker never picks up a real nightly run while the tests run. 02:00 there is 23:00, 05:00
     and 17:00 UTC: at most one of the three is near."""
-    return [tz for tz in ("Asia/Riyadh", "America/Sao_Paulo", "Asia/Tokyo")
-            if datetime.now(ZoneInfo(tz)).hour not in (0, 1, 2)][:2]
+    return [
+        tz
+        for tz in ("Asia/Riyadh", "America/Sao_Paulo", "Asia/Tokyo")
+        if datetime.now(ZoneInfo(tz)).hour not in (0, 1, 2)
+    ][:2]
 
 
 TIMEZONE, OTHER_TIMEZONE = schedule_timezones()
@@ -69,8 +82,12 @@ serve.stop(data, timeout=30, echo=lambda _: None)
 @contextmanager
 def running_stack(data: Path, **start_options):
     """A started stack for `data`, stopped on the way out, whatever happens."""
-    watchdog = subprocess.Popen([sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)], cwd=REPO,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         yield serve.start(data, port=free_port(), timeout=240, **start_options)
     finally:
@@ -82,8 +99,9 @@ def running_stack(data: Path, **start_options):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     # the worker asks for runs every second instead of every 10 s
-    with running_stack(tmp_path_factory.mktemp("serve-data"), timezone=TIMEZONE,
-                       extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"}) as started:
+    with running_stack(
+        tmp_path_factory.mktemp("serve-data"), timezone=TIMEZONE, extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"}
+    ) as started:
         yield started
 
 
@@ -111,12 +129,20 @@ def wait_for_final_state(client, flow_run_id, timeout: float):
 
 
 def runs_of(client, deployment_id, state_type=None):
-    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
-                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
 
-    flow_run_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state_type]))) if state_type else None
-    return client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-                                 flow_run_filter=flow_run_filter)
+    flow_run_filter = (
+        FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state_type]))) if state_type else None
+    )
+    return client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])), flow_run_filter=flow_run_filter
+    )
 
 
 def test_deployments_are_as_in_prefect_yaml(client):
@@ -124,10 +150,14 @@ def test_deployments_are_as_in_prefect_yaml(client):
     for dep in (nightly, reprocess):
         assert dep.work_pool_name == serve.WORK_POOL
         assert dep.enforce_parameter_schema
-        assert dep.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $AKHBAR_PROJECT_DIR }}"}}]
+        assert dep.pull_steps == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $AKHBAR_PROJECT_DIR }}"}}
+        ]
         assert dep.parameters["params"]["inputs"] == ["samples/landing"]
         assert dep.parameters["params"]["data_dir"] == "data/nightly"
-    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in nightly.schedules] == [("0 2 * * *", TIMEZONE, True)]
+    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in nightly.schedules] == [
+        ("0 2 * * *", TIMEZONE, True)
+    ]
     assert reprocess.schedules == []
     assert nightly.global_concurrency_limit is not None and nightly.global_concurrency_limit.limit == 1
 
@@ -140,10 +170,12 @@ def test_reprocess_run_through_the_api(stack, client, tmp_path):
     # A relative input: it resolves only if the pull step started the run in the checkout.
     created = client.create_flow_run_from_deployment(
         deployment(client, "reprocess").id,
-        parameters={"params": {"inputs": ["../shared/seeds"], "data_dir": str(data)}})
+        parameters={"params": {"inputs": ["../shared/seeds"], "data_dir": str(data)}},
+    )
     run = wait_for_final_state(client, created.id, RUN_TIMEOUT)
-    assert run.state.is_completed(), (f"reprocess run ended {run.state!r} (or timed out); worker log:\n"
-                                      + serve._tail(stack.log_file("worker"), 60))
+    assert run.state.is_completed(), f"reprocess run ended {run.state!r} (or timed out); worker log:\n" + serve._tail(
+        stack.log_file("worker"), 60
+    )
 
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
@@ -152,7 +184,9 @@ def test_reprocess_run_through_the_api(stack, client, tmp_path):
     finally:
         con.close()
 
-    artifacts = {a.key: a for a in client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))}
+    artifacts = {
+        a.key: a for a in client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+    }
     assert set(artifacts) == {"akhbar-run-counts", "akhbar-run-report"}
     counts = artifacts["akhbar-run-counts"]
     assert counts.type == "table"
@@ -162,7 +196,12 @@ def test_reprocess_run_through_the_api(stack, client, tmp_path):
     assert rows[0]["boilerplate_removed"] > 0 and sum(r["published"] for r in rows[1:]) == 5
     report = artifacts["akhbar-run-report"]
     assert report.type == "markdown"
-    for section in ("## Validation", "## Boilerplate removed most often", "## Largest duplicate clusters", "## Where to look"):
+    for section in (
+        "## Validation",
+        "## Boilerplate removed most often",
+        "## Largest duplicate clusters",
+        "## Where to look",
+    ):
         assert section in report.data
     assert str(data / "warehouse.duckdb") in report.data
 
@@ -188,7 +227,9 @@ def test_bad_parameters_are_refused_before_a_run_exists(client):
     before = len(runs_of(client, reprocess.id))
     with pytest.raises(PrefectHTTPStatusError) as refused:
         client.create_flow_run_from_deployment(
-            reprocess.id, parameters={"params": {"inputs": ["../shared/seeds"], "data_dir": "data/x", "dedup_threshold": 5}})
+            reprocess.id,
+            parameters={"params": {"inputs": ["../shared/seeds"], "data_dir": "data/x", "dedup_threshold": 5}},
+        )
     assert refused.value.response.status_code == 409
     assert "dedup_threshold" in refused.value.response.text
     with pytest.raises(PrefectHTTPStatusError):
@@ -214,8 +255,13 @@ def chromium() -> str:
 
 def headless(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     """One headless Chromium call; the virtual time budget lets the UI's XHRs finish and render."""
-    return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=20000", *args],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=20000", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_ui_shows_both_deployments_and_the_schedule(stack, chromium, tmp_path):
@@ -227,7 +273,9 @@ def test_ui_shows_both_deployments_and_the_schedule(stack, chromium, tmp_path):
         dom = done.stdout
         if all(word in dom for word in ("nightly", "reprocess", "akhbar-nightly")) and "02:00" in dom:
             break
-    assert "nightly" in dom and "reprocess" in dom, f"deployments not rendered at {url}:\n{dom[-2000:]}\n{done.stderr[-2000:]}"
+    assert "nightly" in dom and "reprocess" in dom, (
+        f"deployments not rendered at {url}:\n{dom[-2000:]}\n{done.stderr[-2000:]}"
+    )
     assert "02:00" in dom, f"the nightly schedule is not shown at {url}"
 
     shot = tmp_path / "deployments.png"
@@ -247,7 +295,7 @@ def test_serve_twice_then_stop(tmp_path):
     with running_stack(data, timezone=TIMEZONE, echo=lambda _: None) as first:
         pids = {name: first.pid(name) for name in ("server", "worker")}
         assert all(pids.values())
-        again = serve.start(data, timezone=OTHER_TIMEZONE, echo=lambda _: None)   # no port: the running one
+        again = serve.start(data, timezone=OTHER_TIMEZONE, echo=lambda _: None)  # no port: the running one
         assert again == first and {name: again.pid(name) for name in ("server", "worker")} == pids
 
         with SyncPrefectClient(first.api_url) as client:
@@ -255,7 +303,7 @@ def test_serve_twice_then_stop(tmp_path):
             assert [s.schedule.timezone for s in nightly.schedules] == [OTHER_TIMEZONE]
             zone = ZoneInfo(OTHER_TIMEZONE)
             deadline = time.monotonic() + 60
-            while True:   # the runs planned in the first zone are replaced by runs at 02:00 in the new one
+            while True:  # the runs planned in the first zone are replaced by runs at 02:00 in the new one
                 planned = runs_of(client, nightly.id, "SCHEDULED")
                 if planned and all(r.expected_start_time.astimezone(zone).hour == 2 for r in planned):
                     break
@@ -265,11 +313,13 @@ def test_serve_twice_then_stop(tmp_path):
         cli = [sys.executable, "-m", "akhbar.cli", "stop", "--data-dir", str(data)]
         done = subprocess.run(cli, cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert "worker: stopped" in done.stdout and "server: stopped" in done.stdout and "killing" not in done.stdout, done.stdout
+        assert "worker: stopped" in done.stdout and "server: stopped" in done.stdout and "killing" not in done.stdout, (
+            done.stdout
+        )
         assert not any(serve._alive(pid) for pid in pids.values())
         assert not serve._group(pids["worker"]) and not serve._group(pids["server"])
         assert serve._port_free(first.port)
-        assert "stopped!" in first.log_file("worker").read_text()   # the worker's own clean shutdown, not a kill
+        assert "stopped!" in first.log_file("worker").read_text()  # the worker's own clean shutdown, not a kill
 
         done = subprocess.run(cli, cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and "worker: not running" in done.stdout and "server: not running" in done.stdout

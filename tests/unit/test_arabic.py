@@ -17,25 +17,29 @@ MACROS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "00_macros.sql"
 # normalize_display -- one rule at a time
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "raw, expected",
     [
         # presentation forms -> base letters (isolated/initial/medial/final)
-        ("\uFEED\uFEAF\uFE8D\uFEAD\uFE93", "وزارة"),
-        ("\uFEDF\uFEE4\uFEA0\uFEE0\uFEB2", "لمجلس"),
+        ("\ufeed\ufeaf\ufe8d\ufead\ufe93", "وزارة"),
+        ("\ufedf\ufee4\ufea0\ufee0\ufeb2", "لمجلس"),
         # lam-alef ligatures -> two letters, hamza/madda kept
-        ("\uFEFB", "لا"), ("\uFEF7", "لأ"), ("\uFEF9", "لإ"), ("\uFEF5", "لآ"),
-        ("\uFEFBعب", "لاعب"),
+        ("\ufefb", "لا"),
+        ("\ufef7", "لأ"),
+        ("\ufef9", "لإ"),
+        ("\ufef5", "لآ"),
+        ("\ufefbعب", "لاعب"),
         # long phrase ligatures: as NFKC gives them
-        ("\uFDFA", "صلى الله عليه وسلم"),
-        ("\uFDFB", "جل جلاله"),
-        ("\uFDF2", "الله"),
+        ("\ufdfa", "صلى الله عليه وسلم"),
+        ("\ufdfb", "جل جلاله"),
+        ("\ufdf2", "الله"),
         # NFKC result gets the Persian folding too (rial sign has a Farsi yeh)
-        ("\uFDFC", "ريال"),
+        ("\ufdfc", "ريال"),
         # isolated harakat form: the mark, without the space NFKC prepends
-        ("ب\uFE70", "بً"),
+        ("ب\ufe70", "بً"),
         # BOM removed
-        ("\uFEFFخبر", "خبر"),
+        ("\ufeffخبر", "خبر"),
     ],
 )
 def test_display_presentation_forms(raw, expected):
@@ -44,7 +48,7 @@ def test_display_presentation_forms(raw, expected):
 
 def test_display_nfkc_only_on_presentation_forms():
     # NFKC elsewhere would turn these into "fi", "2", "1/2", "A", "3"
-    raw = "\uFB01 x\u00B2 \u00BD \uFF21 \u2462 \u0627\u0654"
+    raw = "\ufb01 x\u00b2 \u00bd \uff21 \u2462 \u0627\u0654"
     assert normalize_display(raw) == raw
 
 
@@ -52,12 +56,12 @@ def test_display_nfkc_only_on_presentation_forms():
     "raw, expected",
     [
         ("کوریا الشمالیة", "كوريا الشمالية"),
-        ("\u06A9\u06AA", "كك"),          # keheh, swash kaf
-        ("\u06CC\u06D0", "يي"),          # farsi yeh, e
-        ("مدرس\u06C0", "مدرسة"),         # heh with yeh above
-        ("مدرس\u06C3", "مدرسة"),         # teh marbuta goal
-        ("ل\u06D5", "له"),              # ae
-        ("\u06C1ذا", "هذا"),            # heh goal
+        ("\u06a9\u06aa", "كك"),  # keheh, swash kaf
+        ("\u06cc\u06d0", "يي"),  # farsi yeh, e
+        ("مدرس\u06c0", "مدرسة"),  # heh with yeh above
+        ("مدرس\u06c3", "مدرسة"),  # teh marbuta goal
+        ("ل\u06d5", "له"),  # ae
+        ("\u06c1ذا", "هذا"),  # heh goal
     ],
 )
 def test_display_persian_letters(raw, expected):
@@ -67,16 +71,16 @@ def test_display_persian_letters(raw, expected):
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("قـــال", "قال"),                                 # tatweel
-        ("ال\u200bخبر", "الخبر"),                          # ZWSP
-        ("می\u200cخواهم", "ميخواهم"),                      # ZWNJ (+ farsi yeh)
-        ("a\u200db\u2060c\uFEFFd", "abcd"),                # ZWJ, word joiner, BOM
-        ("\u200fالخبر\u200e", "الخبر"),                   # RLM, LRM
-        ("\u061cنص", "نص"),                               # ALM
-        ("\u202bنص\u202c \u202a\u202d\u202ex", "نص x"),    # embeddings/overrides
-        ("\u2066a\u2067b\u2068c\u2069", "abc"),            # isolates
-        ("انت\u00adخابات", "انتخابات"),                    # soft hyphen
-        ("a\x00b\x07c\x7fd\x9be", "abcde"),                # other control chars
+        ("قـــال", "قال"),  # tatweel
+        ("ال\u200bخبر", "الخبر"),  # ZWSP
+        ("می\u200cخواهم", "ميخواهم"),  # ZWNJ (+ farsi yeh)
+        ("a\u200db\u2060c\ufeffd", "abcd"),  # ZWJ, word joiner, BOM
+        ("\u200fالخبر\u200e", "الخبر"),  # RLM, LRM
+        ("\u061cنص", "نص"),  # ALM
+        ("\u202bنص\u202c \u202a\u202d\u202ex", "نص x"),  # embeddings/overrides
+        ("\u2066a\u2067b\u2068c\u2069", "abc"),  # isolates
+        ("انت\u00adخابات", "انتخابات"),  # soft hyphen
+        ("a\x00b\x07c\x7fd\x9be", "abcde"),  # other control chars
     ],
 )
 def test_display_removed_characters(raw, expected):
@@ -86,16 +90,16 @@ def test_display_removed_characters(raw, expected):
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("a\u00a0b", "a b"),                                  # NBSP
-        ("a\u2009b\u202fc\u3000d\u2003e", "a b c d e"),       # thin/narrow/ideographic/em
+        ("a\u00a0b", "a b"),  # NBSP
+        ("a\u2009b\u202fc\u3000d\u2003e", "a b c d e"),  # thin/narrow/ideographic/em
         ("a\tb", "a b"),
-        ("a  \t \u00a0 b", "a b"),                            # runs collapsed
+        ("a  \t \u00a0 b", "a b"),  # runs collapsed
         ("  a b  ", "a b"),
         ("a\r\nb", "a\nb"),
         ("a\rb", "a\nb"),
         ("a\u2029b\u2028c\x85d\x0be\x0cf", "a\nb\nc\nd\ne\nf"),
-        ("  one  \n  two  ", "one\ntwo"),                     # lines stripped
-        ("p1\n\n\n\np2", "p1\np2"),                           # blank lines dropped
+        ("  one  \n  two  ", "one\ntwo"),  # lines stripped
+        ("p1\n\n\n\np2", "p1\np2"),  # blank lines dropped
         ("p1\r\n \r\n\t\r\n\u00a0\r\np2", "p1\np2"),
         ("\n\n  \np1\n\n", "p1"),
         (" \t\n\u00a0", ""),
@@ -148,7 +152,7 @@ def test_display_keeps_diacritics_and_letters():
 
 def test_display_dirty_paragraph():
     raw = (
-        "\ufeff\u200fقـــال   المتحدث\u00a0باسم  \uFEED\uFEAF\uFE8D\uFEAD\uFE93 الخارجية ، "
+        "\ufeff\u200fقـــال   المتحدث\u00a0باسم  \ufeed\ufeaf\ufe8d\ufead\ufe93 الخارجية ، "
         "یوم الأربعاء ( ٢٠٢٤/٠٥/١٥ ) :\t« إن الوضع مُستقرٌّ » .\r\n\r\n\r\n"
         "  وأضاف في تمام الساعة 10:45 أن نسبة النمو بلغت 3.5 % ، مشیراً إلى "
         "موقع https://example.com/news?id=7 ؟  \r\n"
@@ -169,6 +173,7 @@ def test_display_dirty_paragraph():
 # normalize_search
 # ---------------------------------------------------------------------------
 
+
 def test_search_alef_variants():
     assert normalize_search("الإمارات") == normalize_search("الامارات") == "الامارات"
     assert normalize_search("أإآٱٲٳا") == "ااااااا"
@@ -176,11 +181,11 @@ def test_search_alef_variants():
 
 def test_search_diacritics():
     assert normalize_search("مَدْرَسَةٌ") == "مدرسه"
-    assert normalize_search("هٰذا") == "هذا"                       # superscript alef
-    assert normalize_search("صَلَّى") == "صلي"                      # shadda
-    assert normalize_search("ا\u0654") == "ا"                      # combining hamza
-    assert normalize_search("\u0610محمد\u061a") == "محمد"          # U+0610-061A
-    assert normalize_search("الرحيم\u06d6\u06ed") == "الرحيم"      # Quranic marks
+    assert normalize_search("هٰذا") == "هذا"  # superscript alef
+    assert normalize_search("صَلَّى") == "صلي"  # shadda
+    assert normalize_search("ا\u0654") == "ا"  # combining hamza
+    assert normalize_search("\u0610محمد\u061a") == "محمد"  # U+0610-061A
+    assert normalize_search("الرحيم\u06d6\u06ed") == "الرحيم"  # Quranic marks
 
 
 def test_search_letter_folding():
@@ -190,7 +195,7 @@ def test_search_letter_folding():
     assert normalize_search("رئيس") == "رييس"
     assert normalize_search("سؤال") == normalize_search("سوال") == normalize_search("سو\u0654ال")
     assert normalize_search("كوریا الشمالیة") == "كوريا الشماليه"
-    assert normalize_search("شيء") == "شيء"                         # lone hamza kept
+    assert normalize_search("شيء") == "شيء"  # lone hamza kept
 
 
 def test_search_digits():
@@ -201,13 +206,9 @@ def test_search_digits():
 
 
 def test_search_punctuation_and_case():
-    assert normalize_search("«السلام» عليكم، كيف حالك؟ (بخير)؛ “نعم” - [لا] …") == (
-        "السلام عليكم كيف حالك بخير نعم لا"
-    )
-    assert normalize_search("COVID-19: Hello, WORLD! 'quoted' \"x\" a_b") == (
-        "covid 19 hello world quoted x a b"
-    )
-    assert normalize_search("50% + $3 = 😀 ©") == "50 3"     # symbols and emoji too
+    assert normalize_search("«السلام» عليكم، كيف حالك؟ (بخير)؛ “نعم” - [لا] …") == ("السلام عليكم كيف حالك بخير نعم لا")
+    assert normalize_search("COVID-19: Hello, WORLD! 'quoted' \"x\" a_b") == ("covid 19 hello world quoted x a b")
+    assert normalize_search("50% + $3 = 😀 ©") == "50 3"  # symbols and emoji too
 
 
 def test_search_lowercase_is_per_character():
@@ -226,14 +227,15 @@ def test_search_whitespace():
 # arabic_ratio, word_count
 # ---------------------------------------------------------------------------
 
+
 def test_arabic_ratio():
     assert arabic_ratio("") == 0.0
     assert arabic_ratio("123 ٤٥٦ ... !") == 0.0
     assert arabic_ratio("مرحبا") == 1.0
     assert arabic_ratio("hello") == 0.0
-    assert arabic_ratio("abcd عربي") == pytest.approx(4 / 8)       # 4 Arabic, 4 Latin letters
-    assert arabic_ratio("مَدْرَسَة 2024") == 1.0                    # marks/digits ignored
-    assert arabic_ratio("\uFEFB\uFDF2 ab") == pytest.approx(2 / 4)  # presentation forms count
+    assert arabic_ratio("abcd عربي") == pytest.approx(4 / 8)  # 4 Arabic, 4 Latin letters
+    assert arabic_ratio("مَدْرَسَة 2024") == 1.0  # marks/digits ignored
+    assert arabic_ratio("\ufefb\ufdf2 ab") == pytest.approx(2 / 4)  # presentation forms count
     assert arabic_ratio("\u0750\u08a0 x") == pytest.approx(2 / 3)  # supplement / extended-A
     assert arabic_ratio("Привет مرحبا") == pytest.approx(5 / 11)
 
@@ -243,11 +245,11 @@ def test_word_count():
     assert word_count("   ... ، ؟ — ") == 0
     assert word_count("قال المتحدث، إن الوضع مستقر.") == 5
     assert word_count("(مصر) «السلام» و") == 3
-    assert word_count("3.5 و 10:45") == 5            # punctuation delimits
+    assert word_count("3.5 و 10:45") == 5  # punctuation delimits
     assert word_count("COVID-19 is here") == 4
-    assert word_count("می\u200cخواهم") == 1           # ZWNJ does not split
+    assert word_count("می\u200cخواهم") == 1  # ZWNJ does not split
     assert word_count("مَدْرَسَةٌ") == 1
-    assert word_count("ـــــ ok") == 1               # tatweel-only run is not a word
+    assert word_count("ـــــ ok") == 1  # tatweel-only run is not a word
     assert word_count("٢٠٢٤ 😀 $") == 1
 
 
@@ -258,16 +260,14 @@ def test_word_count():
 _ALPHABET = (
     list("ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآٱىةؤئ")
     + list("کڪیېۀەۃہ")
-    + ["\u064b", "\u064c", "\u064d", "\u064e", "\u064f", "\u0650", "\u0651", "\u0652",
-       "\u0670", "\u0654", "\u0640"]
+    + ["\u064b", "\u064c", "\u064d", "\u064e", "\u064f", "\u0650", "\u0651", "\u0652", "\u0670", "\u0654", "\u0640"]
     + list("abcXYZé")
     + list("0123456789٠١٢٣٤٥٦٧٨٩۰۱۲۳")
     + list("،؛؟.,;:!?()«»“”\"'-–—/[]%…")
     + [" "] * 8
-    + ["\u00a0", "\t", "\n", "\n", "\r", "\r\n", "\u2009", "\u200b", "\u200c", "\u200f",
-       "\u202b", "\u00ad", "\ufeff"]
+    + ["\u00a0", "\t", "\n", "\n", "\r", "\r\n", "\u2009", "\u200b", "\u200c", "\u200f", "\u202b", "\u00ad", "\ufeff"]
 )
-_PRESENTATION = ["\uFEFB", "\uFDFA", "\uFDFC", "\uFE70", "\uFE8D", "\uFEE4", "\uFB8F", "\uFBFD"]
+_PRESENTATION = ["\ufefb", "\ufdfa", "\ufdfc", "\ufe70", "\ufe8d", "\ufee4", "\ufb8f", "\ufbfd"]
 
 
 def _random_texts(n: int, seed: int, presentation: bool = True) -> list[str]:
@@ -303,18 +303,68 @@ def test_display_invariants_on_random_strings():
 # ---------------------------------------------------------------------------
 
 _SQL_CASES = [
-    "الإمارات", "الامارات", "أحمد", "إسلام", "آمال", "ٱلرَّحْمَٰن", "ٲ ٳ",
-    "مَدْرَسَةٌ", "مُحَمَّدٌ", "كِتَابٌ", "هٰذا", "القُرْآن", "صَلَّى",
-    "مدرسة", "الجامعة العربية", "إلى", "مستشفى", "على",
-    "مؤتمر", "رئيس", "مسؤول", "مسئول", "شيء", "سماء", "سو\u0654ال",
-    "کوریا الشمالیة", "ڪتاب", "ېوم", "مدرس\u06c0", "مدرس\u06c3", "ل\u06d5", "\u06c1ذا",
-    "٢٠٢٤", "۱۴۰۲", "عام 2024م", "3.5%", "10:45",
-    "«السلام عليكم»", "قال: نعم!", "لماذا؟", "أولاً، ثانياً؛ ثالثاً", "(مصر)", "“نعم”",
-    "[لا] — {ربما} … 'x' \"y\"", "ـــاللـــه", "ال\u200cخبر\u200b", "\u200fنص\u202c",
-    "انت\u00adخابات", "a\u00a0b\tc\nd\r\ne", "  مسافات   كثيرة  ",
-    "COVID-19", "Hello WORLD", "iPhone 15 Pro", "Ünïcödé", "الـ BBC عربي",
-    "ΟΔΥΣΣΕΥΣ.", "İstanbul", "50% + $3 = 😀",
-    "https://example.com/news?id=7", "", "   ", "؟!.",
+    "الإمارات",
+    "الامارات",
+    "أحمد",
+    "إسلام",
+    "آمال",
+    "ٱلرَّحْمَٰن",
+    "ٲ ٳ",
+    "مَدْرَسَةٌ",
+    "مُحَمَّدٌ",
+    "كِتَابٌ",
+    "هٰذا",
+    "القُرْآن",
+    "صَلَّى",
+    "مدرسة",
+    "الجامعة العربية",
+    "إلى",
+    "مستشفى",
+    "على",
+    "مؤتمر",
+    "رئيس",
+    "مسؤول",
+    "مسئول",
+    "شيء",
+    "سماء",
+    "سو\u0654ال",
+    "کوریا الشمالیة",
+    "ڪتاب",
+    "ېوم",
+    "مدرس\u06c0",
+    "مدرس\u06c3",
+    "ل\u06d5",
+    "\u06c1ذا",
+    "٢٠٢٤",
+    "۱۴۰۲",
+    "عام 2024م",
+    "3.5%",
+    "10:45",
+    "«السلام عليكم»",
+    "قال: نعم!",
+    "لماذا؟",
+    "أولاً، ثانياً؛ ثالثاً",
+    "(مصر)",
+    "“نعم”",
+    "[لا] — {ربما} … 'x' \"y\"",
+    "ـــاللـــه",
+    "ال\u200cخبر\u200b",
+    "\u200fنص\u202c",
+    "انت\u00adخابات",
+    "a\u00a0b\tc\nd\r\ne",
+    "  مسافات   كثيرة  ",
+    "COVID-19",
+    "Hello WORLD",
+    "iPhone 15 Pro",
+    "Ünïcödé",
+    "الـ BBC عربي",
+    "ΟΔΥΣΣΕΥΣ.",
+    "İstanbul",
+    "50% + $3 = 😀",
+    "https://example.com/news?id=7",
+    "",
+    "   ",
+    "؟!.",
 ]
 
 
@@ -338,8 +388,7 @@ def test_sql_macro_matches_python(con, text):
 def test_sql_macro_random_strings(con):
     texts = _random_texts(200, seed=99, presentation=False)
     got = con.execute(
-        "SELECT list(ar_normalize(t) ORDER BY i) FROM (SELECT unnest(?) AS t, "
-        "generate_subscripts(?, 1) AS i)",
+        "SELECT list(ar_normalize(t) ORDER BY i) FROM (SELECT unnest(?) AS t, generate_subscripts(?, 1) AS i)",
         [texts, texts],
     ).fetchone()[0]
     assert got == [normalize_search(t) for t in texts]
@@ -347,7 +396,5 @@ def test_sql_macro_random_strings(con):
 
 def test_sql_macro_null_and_column(con):
     assert con.execute("SELECT ar_normalize(NULL)").fetchone()[0] is None
-    rows = con.execute(
-        "SELECT ar_normalize(x) FROM (VALUES ('الإمارات'), ('مَدْرَسَةٌ')) v(x) ORDER BY 1"
-    ).fetchall()
+    rows = con.execute("SELECT ar_normalize(x) FROM (VALUES ('الإمارات'), ('مَدْرَسَةٌ')) v(x) ORDER BY 1").fetchall()
     assert rows == [("الامارات",), ("مدرسه",)]

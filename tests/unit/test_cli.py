@@ -1,4 +1,5 @@
 """CLI argument errors answer at once, in one line, with a non-zero exit (no Prefect start-up)."""
+
 from __future__ import annotations
 
 from typer.testing import CliRunner
@@ -15,7 +16,9 @@ def test_missing_input_fails_fast_with_one_line(tmp_path):
 
 
 def test_bad_field_override_is_rejected(tmp_path):
-    result = runner.invoke(app, ["run", "--input", str(tmp_path), "--field", "colour=x", "--data-dir", str(tmp_path / "d")])
+    result = runner.invoke(
+        app, ["run", "--input", str(tmp_path), "--field", "colour=x", "--data-dir", str(tmp_path / "d")]
+    )
     assert result.exit_code == 2 and "--field wants NAME=KEY" in result.output
 
 

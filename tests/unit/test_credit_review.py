@@ -1,5 +1,6 @@
 """The reading of credits on real outlets akhbar was not tuned on (tests/data/credit_review.json, made
 with bench/credit_review.py): akhbar must keep reading every article the reading marked correct."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CORPORA = REPO.parent / "shared" / "corpora"
-FLOOR = 0.95     # 58 of the 60 sampled articles are read right (the rest: a column name read as a person)
+FLOOR = 0.95  # 58 of the 60 sampled articles are read right (the rest: a column name read as a person)
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +20,7 @@ def sample():
     if not (CORPORA / "egynews2013.jsonl.gz").exists():
         pytest.skip("shared corpora not available")
     from bench.credit_review import sample as draw
+
     return draw(CORPORA)
 
 
@@ -29,7 +31,11 @@ def test_the_review_covers_the_sample(sample):
 
 def test_credits_read_as_the_reading_expects(sample):
     from bench.credit_review import FIELDS, _same, read_credit
-    review = {a["id"]: a for a in json.loads((REPO / "tests" / "data" / "credit_review.json").read_text(encoding="utf-8"))["articles"]}
+
+    review = {
+        a["id"]: a
+        for a in json.loads((REPO / "tests" / "data" / "credit_review.json").read_text(encoding="utf-8"))["articles"]
+    }
     right, wrong = 0, []
     for record in sample:
         expected, got = review[record["id"]], read_credit(record)

@@ -1,5 +1,6 @@
 """Credit lines, head bylines and the false removals a credit reader must not make (issue 11, items 4-5).
 Inputs are written for this repo; the reading of the shared corpora is checked in test_credit_review."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,32 +11,35 @@ from tasks.clean import Credit, article_fields, clean_text, head_credit, parse_c
 from tasks.places import is_agency, is_outlet, is_place
 
 
-@pytest.mark.parametrize("credit, author, dateline, agency", [
-    ("القاهرة: سامي رضوان", "سامي رضوان", "القاهرة", None),                 # place: name
-    ("سامي رضوان - بيروت", "سامي رضوان", "بيروت", None),                   # name - place (gazetteer)
-    ("هالة منصور - الفيوم", "هالة منصور", "الفيوم", None),
-    ("رويترز - دمشق", None, "دمشق", "رويترز"),                             # agency - place
-    ("دمشق - رويترز", None, "دمشق", "رويترز"),
-    ("مصراوي - أ ش أ:", None, None, "أ ش أ"),                               # outlet - agency, colon stripped
-    ("سامي رضوان (الإسكندرية)", "سامي رضوان", "الإسكندرية", None),          # name (place)
-    ("عمان (ا ف ب)", None, "عمان", "ا ف ب"),
-    ("كتب - نادر فهمي:", "نادر فهمي", None, None),                          # byline verbs
-    ("كتبت - ليلى حسان", "ليلى حسان", None, None),
-    ("إعداد رنا الشامي", "رنا الشامي", None, None),
-    ("ترجمة - رنا الشامي", "رنا الشامي", None, None),
-    ("بقلم: رنا الشامي", "رنا الشامي", None, None),
-    ("سامي&nbsp;رضوان", "سامي رضوان", None, None),                          # entities decoded
-    ("سامي&amp;nbsp;رضوان - بيروت", "سامي رضوان", "بيروت", None),
-    ("القاهرة _أ ش أ", None, "القاهرة", "أ ش أ"),                             # underscore for a dash
-    ("باريس/لندن (رويترز)", None, "باريس/لندن", "رويترز"),
-    ("الشرقية - ناهد عزت", "ناهد عزت", "الشرقية", None),                    # shape: one word, then a full name
-    ("ناهد عزت - الوادي", "ناهد عزت", "الوادي", None),                      # shape: a full name, then one word
-    ("قنا - عبد الرحيم سالم", "عبد الرحيم سالم", "قنا", None),              # Qena beside a name, not the Qatar agency
-    ("بورسعيد - من وليد فتحي ومكتب الجريدة", "وليد فتحي", "بورسعيد", None),
-    ("أنقرة (تركيا)", None, "أنقرة (تركيا)", None),                         # a city with its country
-    ("وائل سعد (تركيا)", "وائل سعد", "تركيا", None),
-    ("علي آغا (تركيا) - رويترز", None, "علي آغا (تركيا)", "رويترز"),        # beside a wire, a town
-])
+@pytest.mark.parametrize(
+    "credit, author, dateline, agency",
+    [
+        ("القاهرة: سامي رضوان", "سامي رضوان", "القاهرة", None),  # place: name
+        ("سامي رضوان - بيروت", "سامي رضوان", "بيروت", None),  # name - place (gazetteer)
+        ("هالة منصور - الفيوم", "هالة منصور", "الفيوم", None),
+        ("رويترز - دمشق", None, "دمشق", "رويترز"),  # agency - place
+        ("دمشق - رويترز", None, "دمشق", "رويترز"),
+        ("مصراوي - أ ش أ:", None, None, "أ ش أ"),  # outlet - agency, colon stripped
+        ("سامي رضوان (الإسكندرية)", "سامي رضوان", "الإسكندرية", None),  # name (place)
+        ("عمان (ا ف ب)", None, "عمان", "ا ف ب"),
+        ("كتب - نادر فهمي:", "نادر فهمي", None, None),  # byline verbs
+        ("كتبت - ليلى حسان", "ليلى حسان", None, None),
+        ("إعداد رنا الشامي", "رنا الشامي", None, None),
+        ("ترجمة - رنا الشامي", "رنا الشامي", None, None),
+        ("بقلم: رنا الشامي", "رنا الشامي", None, None),
+        ("سامي&nbsp;رضوان", "سامي رضوان", None, None),  # entities decoded
+        ("سامي&amp;nbsp;رضوان - بيروت", "سامي رضوان", "بيروت", None),
+        ("القاهرة _أ ش أ", None, "القاهرة", "أ ش أ"),  # underscore for a dash
+        ("باريس/لندن (رويترز)", None, "باريس/لندن", "رويترز"),
+        ("الشرقية - ناهد عزت", "ناهد عزت", "الشرقية", None),  # shape: one word, then a full name
+        ("ناهد عزت - الوادي", "ناهد عزت", "الوادي", None),  # shape: a full name, then one word
+        ("قنا - عبد الرحيم سالم", "عبد الرحيم سالم", "قنا", None),  # Qena beside a name, not the Qatar agency
+        ("بورسعيد - من وليد فتحي ومكتب الجريدة", "وليد فتحي", "بورسعيد", None),
+        ("أنقرة (تركيا)", None, "أنقرة (تركيا)", None),  # a city with its country
+        ("وائل سعد (تركيا)", "وائل سعد", "تركيا", None),
+        ("علي آغا (تركيا) - رويترز", None, "علي آغا (تركيا)", "رويترز"),  # beside a wire, a town
+    ],
+)
 def test_every_common_credit_shape(credit, author, dateline, agency):
     got = parse_credit(credit)
     assert (got.author, got.dateline, got.agency) == (author, dateline, agency)
@@ -44,7 +48,7 @@ def test_every_common_credit_shape(credit, author, dateline, agency):
 def test_the_outlets_own_name_is_neither_author_nor_dateline():
     assert parse_credit("نشرة الصباح", outlet="نشرة الصباح") == Credit()
     assert parse_credit("نشرة الصباح - وائل سعد", outlet="نشرة الصباح") == Credit(author="وائل سعد")
-    assert parse_credit("طنطا - مصراوي:") == Credit(dateline="طنطا")          # a known newsroom's name
+    assert parse_credit("طنطا - مصراوي:") == Credit(dateline="طنطا")  # a known newsroom's name
     assert is_outlet("اليوم السابع") and not is_outlet("وائل سعد")
 
 
@@ -61,30 +65,36 @@ def test_the_gazetteer_comes_from_the_packages():
     assert is_place("القاهرة") and is_place("الاسكندريه") and is_place("صفاقس") and is_place("مصر")
     assert is_place("شمال سيناء") and is_place("باريس/لندن")
     assert not is_place("سامي رضوان") and not is_place("كما يقول المثل") and not is_place("محمد")
-    assert not is_place("أشرف") and not is_place("سحر")      # given names GeoNames lists as towns
+    assert not is_place("أشرف") and not is_place("سحر")  # given names GeoNames lists as towns
     from tasks.places import place_names
-    assert len(place_names()) > 5000                          # built from the packages, not a hand list
+
+    assert len(place_names()) > 5000  # built from the packages, not a hand list
     assert is_agency("أ ش أ") and is_agency("(رويترز)") and is_agency("أ.ش.أ") and not is_agency("رضوان")
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("كتبت - ليلى حسان:", Credit(author="ليلى حسان")),
-    ("القاهرة _أ ش أ", Credit(dateline="القاهرة", agency="أ ش أ")),
-    ("أ ش أ", Credit(agency="أ ش أ")),
-    ("الزقازيق - نادر فهمي", Credit(author="نادر فهمي", dateline="الزقازيق")),
-    ("البحر الأحمر - نادر فهمي:", Credit(author="نادر فهمي", dateline="البحر الأحمر")),   # shape and colon
-    ("كما يقول المثل", None),
-    ("كتبت الصحيفة أن الوزير سيستقيل", None),        # a sentence after the verb, not a name
-    ("مصر - إسرائيل", None),                    # two places: a subtitle, not a credit
-    ("نادر فهمي", None),                        # a bare name is not surely a credit
-    ("أزمة الخبز في القرى", None),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("كتبت - ليلى حسان:", Credit(author="ليلى حسان")),
+        ("القاهرة _أ ش أ", Credit(dateline="القاهرة", agency="أ ش أ")),
+        ("أ ش أ", Credit(agency="أ ش أ")),
+        ("الزقازيق - نادر فهمي", Credit(author="نادر فهمي", dateline="الزقازيق")),
+        ("البحر الأحمر - نادر فهمي:", Credit(author="نادر فهمي", dateline="البحر الأحمر")),  # shape and colon
+        ("كما يقول المثل", None),
+        ("كتبت الصحيفة أن الوزير سيستقيل", None),  # a sentence after the verb, not a name
+        ("مصر - إسرائيل", None),  # two places: a subtitle, not a credit
+        ("نادر فهمي", None),  # a bare name is not surely a credit
+        ("أزمة الخبز في القرى", None),
+    ],
+)
 def test_a_head_line_is_a_credit_only_when_surely_one(line, expected):
     assert head_credit(line) == expected
 
 
-BODY = ("أعلنت وزارة الزراعة اليوم عن خطة جديدة لدعم صغار المزارعين في المحافظات الجنوبية.\n"
-        "وقال المتحدث باسم الوزارة إن الخطة تشمل توزيع البذور مجانا قبل موسم الزراعة المقبل.")
+BODY = (
+    "أعلنت وزارة الزراعة اليوم عن خطة جديدة لدعم صغار المزارعين في المحافظات الجنوبية.\n"
+    "وقال المتحدث باسم الوزارة إن الخطة تشمل توزيع البذور مجانا قبل موسم الزراعة المقبل."
+)
 
 
 def test_a_credit_line_under_the_title_moves_into_fields():
@@ -94,8 +104,8 @@ def test_a_credit_line_under_the_title_moves_into_fields():
     c = clean_text("خطة لدعم المزارعين\nأسيوط _أ ش أ\n" + BODY, title="خطة لدعم المزارعين")
     assert (c.dateline, c.agency, c.body) == ("أسيوط", "أ ش أ", BODY)
     c = clean_text("خطة لدعم المزارعين\nأ ش أ\n" + BODY, title="خطة لدعم المزارعين")
-    assert (c.agency, c.body) == ("أ ش أ", BODY)                       # not an editor's initials
-    c = clean_text("المنيا ـ نادر فهمي:\n" + BODY)                       # a tatweel standing for a dash
+    assert (c.agency, c.body) == ("أ ش أ", BODY)  # not an editor's initials
+    c = clean_text("المنيا ـ نادر فهمي:\n" + BODY)  # a tatweel standing for a dash
     assert (c.author, c.dateline, c.body) == ("نادر فهمي", "المنيا", BODY)
 
 
@@ -106,20 +116,18 @@ def test_a_credit_glued_before_the_first_paragraph_is_cut_off():
 
 
 def test_a_lead_in_before_a_colon_is_no_dateline():
-    text = ("كما يقول المثل: من جد وجد ومن زرع حصد، وهذا ما فعله المزارعون في قريتنا هذا العام.\n"
-            "فقد تضاعف محصول القمح بعد أن اتبعوا نصائح المهندسين الزراعيين طوال الموسم.")
+    text = (
+        "كما يقول المثل: من جد وجد ومن زرع حصد، وهذا ما فعله المزارعون في قريتنا هذا العام.\n"
+        "فقد تضاعف محصول القمح بعد أن اتبعوا نصائح المهندسين الزراعيين طوال الموسم."
+    )
     c = clean_text(text)
     assert c.dateline is None
     assert c.body == text
     c = clean_text("موسكو: أشاد وزير الخارجية الثلاثاء بالعلاقات الودية بين البلدين في مؤتمر صحفي.")
-    assert c.dateline == "موسكو"                                       # a place before the colon is one
+    assert c.dateline == "موسكو"  # a place before the colon is one
 
 
-POEM = ("يا ليل الصب متى غده\n"
-        "أقيام الساعة موعده\n"
-        "رقد السمار فأرقه\n"
-        "أسف للبين يردده\n"
-        "فبكاه النجم ورق له")
+POEM = "يا ليل الصب متى غده\nأقيام الساعة موعده\nرقد السمار فأرقه\nأسف للبين يردده\nفبكاه النجم ورق له"
 
 
 def test_a_poem_whose_title_is_its_first_verse_keeps_the_verse():
@@ -129,8 +137,7 @@ def test_a_poem_whose_title_is_its_first_verse_keeps_the_verse():
 
 
 def test_a_quote_the_story_opens_with_stays():
-    text = ("العلم نور والجهل ظلام\n"
-            "بهذه الكلمات افتتح مدير المدرسة حفل توزيع الجوائز على الطلاب المتفوقين صباح الخميس.")
+    text = "العلم نور والجهل ظلام\nبهذه الكلمات افتتح مدير المدرسة حفل توزيع الجوائز على الطلاب المتفوقين صباح الخميس."
     c = clean_text(text, title="العلم نور والجهل ظلام")
     assert c.body == text
 
@@ -151,20 +158,31 @@ def test_a_reporters_bare_name_above_the_story_is_the_author():
 
 
 def test_a_line_naming_the_storys_subject_is_no_byline():
-    body = ("قال رئيس البلدية سامي رضوان إن الحديقة الجديدة ستفتح أبوابها للجمهور مطلع الشهر المقبل.\n"
-            "وأضاف رضوان أن الأعمال تأخرت بسبب الأمطار الغزيرة التي شهدتها المدينة.")
+    body = (
+        "قال رئيس البلدية سامي رضوان إن الحديقة الجديدة ستفتح أبوابها للجمهور مطلع الشهر المقبل.\n"
+        "وأضاف رضوان أن الأعمال تأخرت بسبب الأمطار الغزيرة التي شهدتها المدينة."
+    )
     c = clean_text("حديقة جديدة\nسامي رضوان\n" + body, title="حديقة جديدة")
     assert c.author is None and c.body == "سامي رضوان\n" + body
     c = clean_text("حديقة جديدة\nصورة أرشيفية\n" + BODY, title="حديقة جديدة")
-    assert c.author is None                                          # a caption, not a name
+    assert c.author is None  # a caption, not a name
     c = clean_text("حديقة جديدة\nالمحافظ الجديد\n" + BODY, title="حديقة جديدة")
-    assert c.author is None                                          # an article on the first word
+    assert c.author is None  # an article on the first word
 
 
-@pytest.mark.parametrize("written, name", [
-    ("أ.ش.أ", "أ ش أ"), ("أ. ش. أ", "أ ش أ"), ("أش أ", "أ ش أ"), ("أ ش أ:", "أ ش أ"), ("رويترز", "رويترز"), ("واس", "واس"),
-])
+@pytest.mark.parametrize(
+    "written, name",
+    [
+        ("أ.ش.أ", "أ ش أ"),
+        ("أ. ش. أ", "أ ش أ"),
+        ("أش أ", "أ ش أ"),
+        ("أ ش أ:", "أ ش أ"),
+        ("رويترز", "رويترز"),
+        ("واس", "واس"),
+    ],
+)
 def test_an_agency_written_as_initials_has_one_spelling(written, name):
     from tasks.clean import agency_name
+
     assert agency_name(written) == name
     assert parse_credit(f"الزقازيق - {written}").agency == name

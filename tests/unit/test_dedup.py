@@ -1,5 +1,6 @@
 """Dedup: hash equality after normalization, near copies (body Jaccard, lead check), canonical
 choice, and history across nights."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,17 +8,33 @@ from datetime import datetime, timezone
 import numpy as np
 import pyarrow as pa
 
-from tasks.dedup import (DedupHistory, DedupSettings, dedup_articles, fingerprints, lead_hashes, lead_overlap,
-                         jaccard, signature_table, slot_conflicts, split_fingerprints, verified)
-from tasks.normalize import content_hash, normalize_batch
 from tasks.arabic import normalize_search
+from tasks.dedup import (
+    DedupHistory,
+    DedupSettings,
+    dedup_articles,
+    fingerprints,
+    jaccard,
+    lead_hashes,
+    lead_overlap,
+    signature_table,
+    slot_conflicts,
+    split_fingerprints,
+    verified,
+)
+from tasks.normalize import content_hash, normalize_batch
 
 
 def exact_dedup(t, canonical_by_hash, run_id):
     """dedup_articles with a history of canonicals known only by content hash (no signatures)."""
     ids = [v[0] for v in canonical_by_hash.values()]
-    history = DedupHistory(canonical_by_hash, ids, [v[1] for v in canonical_by_hash.values()],
-                           np.zeros((len(ids), DedupSettings().num_perm), dtype=np.uint32), np.zeros(len(ids), dtype=bool))
+    history = DedupHistory(
+        canonical_by_hash,
+        ids,
+        [v[1] for v in canonical_by_hash.values()],
+        np.zeros((len(ids), DedupSettings().num_perm), dtype=np.uint32),
+        np.zeros(len(ids), dtype=bool),
+    )
     out, dups, _ = dedup_articles(t, history, run_id)
     return out, dups
 
@@ -42,13 +59,18 @@ def test_hash_ignores_diacritics_letter_variants_punctuation_tatweel():
 def test_canonical_is_earliest_then_longest_then_smallest_id():
     d1 = datetime(2024, 1, 2, tzinfo=timezone.utc)
     d0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    t = normalize_batch(table([art("c", BODY, d1), art("b", VARIANT, d0), art("a", BODY, None), art("z", "خبر آخر مختلف تماما.", None)]))
+    t = normalize_batch(
+        table([art("c", BODY, d1), art("b", VARIANT, d0), art("a", BODY, None), art("z", "خبر آخر مختلف تماما.", None)])
+    )
     out, dups = exact_dedup(t, {}, "r1")
     rows = {r["article_id"]: r for r in out.to_pylist()}
     assert rows["b"]["is_canonical"] and not rows["a"]["is_canonical"] and not rows["c"]["is_canonical"]
     assert rows["a"]["cluster_id"] == rows["c"]["cluster_id"] == "b"
     assert rows["z"]["is_canonical"] and rows["z"]["cluster_id"] == "z"
-    assert sorted((d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()) == [("a", "b", "exact"), ("c", "b", "exact")]
+    assert sorted((d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()) == [
+        ("a", "b", "exact"),
+        ("c", "b", "exact"),
+    ]
 
     # without dates: longest body wins, then the smallest id
     t = normalize_batch(table([art("y", BODY), art("x", BODY)]))
@@ -77,19 +99,27 @@ SENTENCES = [
     "وتعهدت البلدية بدراسة المطالبات وصرف التعويضات المستحقة قبل نهاية الربع الثاني من العام الجاري.",
     "ويعد المشروع الأول من نوعه في البلاد ضمن خطة وطنية لتطوير النقل العام تمتد حتى عام ألفين وثلاثين.",
 ]
-OTHER = ("أعلنت وزارة الصحة إطلاق حملة وطنية للتطعيم ضد الإنفلونزا الموسمية تستهدف كبار السن والأطفال "
-         "والعاملين في القطاع الصحي، وتستمر الحملة ستة أسابيع في جميع المراكز الصحية بالمحافظات.")
+OTHER = (
+    "أعلنت وزارة الصحة إطلاق حملة وطنية للتطعيم ضد الإنفلونزا الموسمية تستهدف كبار السن والأطفال "
+    "والعاملين في القطاع الصحي، وتستمر الحملة ستة أسابيع في جميع المراكز الصحية بالمحافظات."
+)
 
 
 def test_near_copy_with_a_dropped_sentence_joins_and_a_different_story_does_not():
     original = " ".join(SENTENCES)
-    copy = " ".join(SENTENCES[:4] + SENTENCES[5:])              # one sentence dropped
-    t = normalize_batch(table([art("orig", original, datetime(2025, 3, 1, tzinfo=timezone.utc)),
-                               art("copy", copy, datetime(2025, 3, 2, tzinfo=timezone.utc)),
-                               art("other", OTHER + " " + SENTENCES[0])]))
+    copy = " ".join(SENTENCES[:4] + SENTENCES[5:])  # one sentence dropped
+    t = normalize_batch(
+        table(
+            [
+                art("orig", original, datetime(2025, 3, 1, tzinfo=timezone.utc)),
+                art("copy", copy, datetime(2025, 3, 2, tzinfo=timezone.utc)),
+                art("other", OTHER + " " + SENTENCES[0]),
+            ]
+        )
+    )
     out, dups, sig = dedup_articles(t, DedupHistory.empty(), "r1")
     cfg = DedupSettings()
-    assert sig.shape == (3, 128 + cfg.head_len + cfg.slots)    # MinHash signature, lead hashes, discriminator slots
+    assert sig.shape == (3, 128 + cfg.head_len + cfg.slots)  # MinHash signature, lead hashes, discriminator slots
     assert [(d["article_id"], d["canonical_id"], d["method"]) for d in dups.to_pylist()] == [("copy", "orig", "near")]
     assert 0.3 <= dups["similarity"][0].as_py() < 1.0
     assert {r["article_id"]: r["is_canonical"] for r in out.to_pylist()} == {"orig": True, "copy": False, "other": True}
@@ -126,7 +156,10 @@ WIRE = [
 WIRE_COPY = [
     "دعت فرنسا الأحد جميع الأطراف في ليبيا إلى وقف فوري لإطلاق النار واستئناف الحوار السياسي برعاية الأمم "
     "المتحدة، محذرة من أن استمرار القتال حول العاصمة يهدد المدنيين.",
-    WIRE[1], WIRE[2], WIRE[4], WIRE[5],                          # the fourth paragraph dropped
+    WIRE[1],
+    WIRE[2],
+    WIRE[4],
+    WIRE[5],  # the fourth paragraph dropped
     "يذكر أن ليبيا تشهد فوضى أمنية وانقساما سياسيا منذ سقوط النظام السابق قبل سنوات وتتنافس على السلطة فيها "
     "حكومتان وبرلمانان وعدد كبير من الجماعات المسلحة التي تسيطر على المدن والموانئ وحقول النفط.",
 ]
@@ -166,8 +199,8 @@ def test_lead_hashes_are_stable_and_padded():
     words = "ا ب ج د ه و ز ح ط ي".split()
     h = lead_hashes([" ".join(words), " ".join(words[:4]), ""], cfg)
     assert h.shape == (3, cfg.head_words - 2) and h.dtype == np.uint32
-    assert list(np.count_nonzero(h, axis=1)) == [8, 2, 0]          # one hash per 3-word shingle, 0 pads
-    assert list(h[1, :2]) == list(h[0, :2])                         # same shingle, same hash
+    assert list(np.count_nonzero(h, axis=1)) == [8, 2, 0]  # one hash per 3-word shingle, 0 pads
+    assert list(h[1, :2]) == list(h[0, :2])  # same shingle, same hash
     assert list(lead_hashes(["ا ب ج"], cfg)[0, :1]) == [985209397]  # crc32-based: the same in every process
 
 
@@ -194,18 +227,19 @@ def test_lead_check_across_nights_uses_the_persisted_lead():
     assert rows[0]["lead_config"] == cfg.lead_fingerprint + "+" + cfg.slot_fingerprint
     assert 0 < len(rows[0]["lead"]) <= cfg.head_len
     lead = np.zeros((1, cfg.head_len), dtype=np.uint32)
-    lead[0, :len(rows[0]["lead"])] = rows[0]["lead"]
+    lead[0, : len(rows[0]["lead"])] = rows[0]["lead"]
     sig = np.array([rows[0]["signature"]], dtype=np.uint32)
     new = normalize_batch(table([art("copy", "\n".join(WIRE_COPY))]))
     with_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]), leads=lead)
     out, dups, _ = dedup_articles(new, with_lead, "r1")
     assert out.to_pylist()[0]["cluster_id"] == "cluster-old" and dups.to_pylist()[0]["method"] == "near"
-    without_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]))   # a pre-lead-check row
+    without_lead = DedupHistory({}, ["d0"], ["cluster-old"], sig, np.array([True]))  # a pre-lead-check row
     out, dups, _ = dedup_articles(new, without_lead, "r1")
     assert out.to_pylist()[0]["is_canonical"] and dups.num_rows == 0
 
 
 # --- formulaic news: copies must agree on their discriminators; no chaining --------------------
+
 
 def _dedup(*bodies, published=None):
     rows = [art(f"d{i}", b, published[i] if published else None) for i, b in enumerate(bodies)]
@@ -213,10 +247,12 @@ def _dedup(*bodies, published=None):
     return {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
 
 
-CABLE = ("بعث الرئيس محمد مرسي اليوم برقية تهنئة إلى رئيس جمهورية {country} بمناسبة العيد الوطني لبلاده، "
-         "أعرب فيها عن أطيب تمنياته له بموفور الصحة والسعادة ولشعب {country} الصديق بدوام التقدم والازدهار، "
-         "مؤكدا حرص مصر على تعزيز علاقات التعاون الثنائي بين البلدين في مختلف المجالات بما يحقق مصالح الشعبين "
-         "الشقيقين ويدعم جهود التنمية والاستقرار في المنطقة والعالم خلال المرحلة المقبلة.")
+CABLE = (
+    "بعث الرئيس محمد مرسي اليوم برقية تهنئة إلى رئيس جمهورية {country} بمناسبة العيد الوطني لبلاده، "
+    "أعرب فيها عن أطيب تمنياته له بموفور الصحة والسعادة ولشعب {country} الصديق بدوام التقدم والازدهار، "
+    "مؤكدا حرص مصر على تعزيز علاقات التعاون الثنائي بين البلدين في مختلف المجالات بما يحقق مصالح الشعبين "
+    "الشقيقين ويدعم جهود التنمية والاستقرار في المنطقة والعالم خلال المرحلة المقبلة."
+)
 
 
 def test_a_template_cable_to_two_heads_of_state_is_two_stories():
@@ -227,10 +263,12 @@ def test_a_template_cable_to_two_heads_of_state_is_two_stories():
     assert clusters["d0"] == clusters["d1"]
 
 
-FLIGHT = ("وصلت إلى مطار العريش الدولي ظهر اليوم الطائرة {nth} من طائرات المساعدات الإنسانية المقدمة إلى "
-          "الشعب السوري، وتحمل الطائرة أطنانا من المواد الغذائية والأدوية والأغطية، وكان في استقبالها محافظ شمال "
-          "سيناء وممثلو الهلال الأحمر المصري الذين أشرفوا على نقل الشحنة إلى مخازن الهلال تمهيدا لتوزيعها "
-          "على مستحقيها خلال الأيام المقبلة بالتنسيق مع المنظمات الدولية العاملة في المنطقة.")
+FLIGHT = (
+    "وصلت إلى مطار العريش الدولي ظهر اليوم الطائرة {nth} من طائرات المساعدات الإنسانية المقدمة إلى "
+    "الشعب السوري، وتحمل الطائرة أطنانا من المواد الغذائية والأدوية والأغطية، وكان في استقبالها محافظ شمال "
+    "سيناء وممثلو الهلال الأحمر المصري الذين أشرفوا على نقل الشحنة إلى مخازن الهلال تمهيدا لتوزيعها "
+    "على مستحقيها خلال الأيام المقبلة بالتنسيق مع المنظمات الدولية العاملة في المنطقة."
+)
 
 
 def test_the_fourth_and_the_fifth_relief_flight_do_not_join():
@@ -239,9 +277,9 @@ def test_the_fourth_and_the_fifth_relief_flight_do_not_join():
     cfg = DedupSettings()
     fp = fingerprints([normalize_search(FLIGHT.format(nth=x)) for x in ("الرابعة", "الخامسة")], cfg)
     body, lead, slots = split_fingerprints(fp, cfg)
-    assert jaccard(body[0], body[1]) >= 0.6                      # the text alone would call them copies
+    assert jaccard(body[0], body[1]) >= 0.6  # the text alone would call them copies
     other, numbers = slot_conflicts(slots[0], slots[1])
-    assert (other[0], numbers[0]) == (1, 0)                      # the ordinal fills one slot differently
+    assert (other[0], numbers[0]) == (1, 0)  # the ordinal fills one slot differently
 
 
 def test_a_copy_with_a_changed_dateline_joins():
@@ -256,7 +294,12 @@ def test_decimal_spellings_and_month_names_of_one_date_agree():
     def values(t):
         words = normalize_search(t).split()
         return [v for _, _, v in discriminators(words)]
-    assert values("بلغ 3.811 مليون طن في 12 يناير") == values("بلغ 811ر3 مليون طن في 12 جانفي") == values("بلغ 811ر3 مليون طن في 12 كانون الثاني")
+
+    assert (
+        values("بلغ 3.811 مليون طن في 12 يناير")
+        == values("بلغ 811ر3 مليون طن في 12 جانفي")
+        == values("بلغ 811ر3 مليون طن في 12 كانون الثاني")
+    )
     assert values("يوم الخميس في السعودية وبالقاهرة") == ["day:3", "cc:SA", "geo:360630"]
 
 
@@ -269,9 +312,13 @@ def test_no_chaining_through_a_middle_version():
     fp = fingerprints([normalize_search(x) for x in (a, b, c)], cfg)
     body, lead, slots = split_fingerprints(fp, cfg)
     ok, sims = verified(body[[0, 1, 0]], body[[1, 2, 2]], None, None, DedupSettings(threshold=0.25))
-    assert list(ok) == [True, True, False]                        # with a loose threshold: A~B, B~C, not A~C
-    out, _, _ = dedup_articles(normalize_batch(table([art("a", a), art("b", b), art("c", c)])), DedupHistory.empty(),
-                               "r1", DedupSettings(threshold=0.25, member_min_jaccard=0.25))
+    assert list(ok) == [True, True, False]  # with a loose threshold: A~B, B~C, not A~C
+    out, _, _ = dedup_articles(
+        normalize_batch(table([art("a", a), art("b", b), art("c", c)])),
+        DedupHistory.empty(),
+        "r1",
+        DedupSettings(threshold=0.25, member_min_jaccard=0.25),
+    )
     clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
     assert clusters["a"] != clusters["c"]
 
@@ -290,12 +337,17 @@ def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
 
     cfg = DedupSettings()
     d = datetime(2025, 3, 1, 10, tzinfo=timezone.utc)
-    titles = ["وصول الطائرة الرابعة من المساعدات إلى مطار العريش", "الطائرة الرابعة من المساعدات تصل مطار العريش",
-              "وصول الطائرة الخامسة من المساعدات إلى مطار العريش"]
-    bodies = [FLIGHT.format(nth="الرابعة"),
-              "حطت في مطار العريش الدولي ظهر اليوم الطائرة الرابعة من طائرات المساعدات الإنسانية المقدمة إلى الشعب السوري "
-              "محملة بالأغذية والأدوية، واستقبلها محافظ شمال سيناء وممثلو الهلال الأحمر المصري.",
-              FLIGHT.format(nth="الخامسة")]
+    titles = [
+        "وصول الطائرة الرابعة من المساعدات إلى مطار العريش",
+        "الطائرة الرابعة من المساعدات تصل مطار العريش",
+        "وصول الطائرة الخامسة من المساعدات إلى مطار العريش",
+    ]
+    bodies = [
+        FLIGHT.format(nth="الرابعة"),
+        "حطت في مطار العريش الدولي ظهر اليوم الطائرة الرابعة من طائرات المساعدات الإنسانية المقدمة إلى الشعب السوري "
+        "محملة بالأغذية والأدوية، واستقبلها محافظ شمال سيناء وممثلو الهلال الأحمر المصري.",
+        FLIGHT.format(nth="الخامسة"),
+    ]
     norms = [normalize_search(b) for b in bodies]
     t = pa.Table.from_pylist([{"article_id": f"s{i}", "title": titles[i], "published_at": d} for i in range(3)])
     stories = group_stories(t, fingerprints(norms, cfg), cfg)
@@ -307,16 +359,36 @@ def test_discriminators_across_nights_come_back_from_the_signature_rows():
     reprint of the 4th. The slots persisted in SIGNATURES keep the 5th out of the 4th's story."""
     cfg = DedupSettings()
     old = normalize_batch(table([art("f4", FLIGHT.format(nth="الرابعة"))]))
-    row = signature_table(old.select(["article_id"]), fingerprints(old["body_norm"].to_pylist(), cfg), "r0", cfg).to_pylist()[0]
-    assert row["lead_config"].split("+") == [cfg.lead_fingerprint, cfg.slot_fingerprint] and 0 < len(row["slots"]) <= cfg.slots
+    row = signature_table(
+        old.select(["article_id"]), fingerprints(old["body_norm"].to_pylist(), cfg), "r0", cfg
+    ).to_pylist()[0]
+    assert (
+        row["lead_config"].split("+") == [cfg.lead_fingerprint, cfg.slot_fingerprint]
+        and 0 < len(row["slots"]) <= cfg.slots
+    )
 
     def padded(values, width):
         out = np.zeros((1, width), dtype=np.uint32)
-        out[0, :len(values)] = values
+        out[0, : len(values)] = values
         return out
-    history = DedupHistory({}, ["f4"], ["cluster-f4"], np.array([row["signature"]], dtype=np.uint32), np.array([True]),
-                           leads=padded(row["lead"], cfg.head_len), slots=padded(row["slots"], cfg.slots))
-    new = normalize_batch(table([art("f5", FLIGHT.format(nth="الخامسة")), art("f4-reprint", "العريش - أ ش أ: " + FLIGHT.format(nth="الرابعة"))]))
+
+    history = DedupHistory(
+        {},
+        ["f4"],
+        ["cluster-f4"],
+        np.array([row["signature"]], dtype=np.uint32),
+        np.array([True]),
+        leads=padded(row["lead"], cfg.head_len),
+        slots=padded(row["slots"], cfg.slots),
+    )
+    new = normalize_batch(
+        table(
+            [
+                art("f5", FLIGHT.format(nth="الخامسة")),
+                art("f4-reprint", "العريش - أ ش أ: " + FLIGHT.format(nth="الرابعة")),
+            ]
+        )
+    )
     out, dups, _ = dedup_articles(new, history, "r1")
     clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
     assert clusters == {"f5": "f5", "f4-reprint": "cluster-f4"}

@@ -1,4 +1,5 @@
 """Field mapping by name, name pattern and value (tasks/fields.py), on records written for akhbar."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,20 +15,35 @@ BODIES = [
     "حذرت هيئة الأرصاد من موجة حارة تضرب البلاد نهاية الأسبوع مع ارتفاع درجات الحرارة إلى أربعين درجة مئوية.",
     "وقعت الشركة الوطنية للكهرباء عقدا لإنشاء محطة طاقة شمسية جديدة في الصحراء الغربية بقدرة خمسمئة ميغاواط.",
 ]
-TITLES = ["افتتاح جسر جديد فوق النهر", "تأجيل مباراة الفريقين", "تثبيت أسعار الفائدة",
-          "توزيع الكتب المدرسية", "موجة حارة نهاية الأسبوع", "محطة طاقة شمسية جديدة"]
+TITLES = [
+    "افتتاح جسر جديد فوق النهر",
+    "تأجيل مباراة الفريقين",
+    "تثبيت أسعار الفائدة",
+    "توزيع الكتب المدرسية",
+    "موجة حارة نهاية الأسبوع",
+    "محطة طاقة شمسية جديدة",
+]
 DATES = ["2024-03-0%dT10:15:00+02:00" % d for d in range(1, 7)]
 AR_DATES = ["%d مارس 2024" % d for d in range(1, 7)]
 
 
 def records(**columns) -> list[dict]:
     """Six records: text and title, plus each given column (a list of six values)."""
-    return [{"text": b, "title": t, **{k: v[i] for k, v in columns.items()}} for i, (b, t) in enumerate(zip(BODIES, TITLES))]
+    return [
+        {"text": b, "title": t, **{k: v[i] for k, v in columns.items()}} for i, (b, t) in enumerate(zip(BODIES, TITLES))
+    ]
 
 
-@pytest.mark.parametrize("key,how", [("article_date", "name pattern"), ("pubDate", "name pattern"),
-                                     ("timestamp", "name pattern"), ("تاريخ_النشر", "name pattern"),
-                                     ("x1", "values")])
+@pytest.mark.parametrize(
+    "key,how",
+    [
+        ("article_date", "name pattern"),
+        ("pubDate", "name pattern"),
+        ("timestamp", "name pattern"),
+        ("تاريخ_النشر", "name pattern"),
+        ("x1", "values"),
+    ],
+)
 def test_date_found_under_an_unlisted_key(key, how):
     sample = records(**{key: DATES})
     m = infer_mapping(sample, FieldMap())
@@ -90,8 +106,10 @@ def test_text_and_title_found_by_value():
 def test_unmapped_fields_are_reported():
     m = infer_mapping(records(), FieldMap())
     assert m.unmapped == ["url", "id", "published", "author", "outlet", "category", "keywords"]
-    assert m.describe() == ("text <- 'text' (name), title <- 'title' (name), url unmapped, id unmapped, "
-                            "published unmapped, author unmapped, outlet unmapped, category unmapped, keywords unmapped")
+    assert m.describe() == (
+        "text <- 'text' (name), title <- 'title' (name), url unmapped, id unmapped, "
+        "published unmapped, author unmapped, outlet unmapped, category unmapped, keywords unmapped"
+    )
 
 
 def test_one_level_of_nesting():
@@ -102,14 +120,28 @@ def test_one_level_of_nesting():
 
 
 def test_known_names_map_as_the_fixed_lists_did():
-    rec = {"id": 17, "url": "https://www.madina-news.test/a/17", "headline": {"text": TITLES[0]}, "body": BODIES[0],
-           "published_at": DATES[0], "byline": ["سعاد حسن", "كريم علي"], "site": "مدينة", "section": "محليات",
-           "tags": "طرق، جسور, نقل"}
+    rec = {
+        "id": 17,
+        "url": "https://www.madina-news.test/a/17",
+        "headline": {"text": TITLES[0]},
+        "body": BODIES[0],
+        "published_at": DATES[0],
+        "byline": ["سعاد حسن", "كريم علي"],
+        "site": "مدينة",
+        "section": "محليات",
+        "tags": "طرق، جسور, نقل",
+    }
     m = infer_mapping([rec] * 3, FieldMap())
     got = m.extract(rec)
     assert {name: got[name] for name in ("title", "url", "id", "published", "author", "outlet", "category")} == {
-        "title": TITLES[0], "url": "https://www.madina-news.test/a/17", "id": "17", "published": DATES[0],
-        "author": "سعاد حسن\nكريم علي", "outlet": "مدينة", "category": "محليات"}
+        "title": TITLES[0],
+        "url": "https://www.madina-news.test/a/17",
+        "id": "17",
+        "published": DATES[0],
+        "author": "سعاد حسن\nكريم علي",
+        "outlet": "مدينة",
+        "category": "محليات",
+    }
     assert got["keywords"] == ["طرق", "جسور", "نقل"]
     assert got["text"] == BODIES[0] and got["text_key"] == "body"
 
@@ -118,8 +150,9 @@ def test_hostile_values_never_raise():
     deep: list = ["كلمة"]
     for _ in range(5000):
         deep = [deep]
-    sample = records(keywords=[5, True, None, deep, {"name": "اقتصاد"}, ["أ", ["ب", ["ج"]]]],
-                     title2=[True, 3.5, None, {}, [], "x"])
+    sample = records(
+        keywords=[5, True, None, deep, {"name": "اقتصاد"}, ["أ", ["ب", ["ج"]]]], title2=[True, 3.5, None, {}, [], "x"]
+    )
     sample += [5, "نص", None, ["list"], {"text": deep, "title": {"a": {"b": 1}}, 7: "non-string key"}]
     m = infer_mapping(sample, FieldMap())
     got = [m.extract(r) for r in sample]

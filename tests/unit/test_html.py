@@ -169,9 +169,19 @@ def test_full_page_no_script_style_or_comments(full: HtmlExtract) -> None:
 
 def test_full_page_every_boilerplate_phrase_gone(full: HtmlExtract) -> None:
     for phrase in (
-        "أخبار محلية", "خصومات كبرى", "فيسبوك", "الوسوم", "أخبار ذات صلة", "التعليقات",
-        "الأكثر قراءة", "نشرتنا البريدية", "جميع الحقوق محفوظة", "بقلم", "١٢ آذار",
-        "صحيفة الوادي", "الزرقاء ١٨ درجة",
+        "أخبار محلية",
+        "خصومات كبرى",
+        "فيسبوك",
+        "الوسوم",
+        "أخبار ذات صلة",
+        "التعليقات",
+        "الأكثر قراءة",
+        "نشرتنا البريدية",
+        "جميع الحقوق محفوظة",
+        "بقلم",
+        "١٢ آذار",
+        "صحيفة الوادي",
+        "الزرقاء ١٨ درجة",
     ):
         assert phrase not in full.text, phrase
 
@@ -393,8 +403,22 @@ def test_blocks_inline_and_whitespace() -> None:
 
 @pytest.mark.parametrize(
     "cls",
-    ["header-title", "lead", "read", "thread", "shadow", "download", "loaded", "badge", "readable",
-     "heading", "shareholders", "adjust", "has-ads", "no-comments"],
+    [
+        "header-title",
+        "lead",
+        "read",
+        "thread",
+        "shadow",
+        "download",
+        "loaded",
+        "badge",
+        "readable",
+        "heading",
+        "shareholders",
+        "adjust",
+        "has-ads",
+        "no-comments",
+    ],
 )
 def test_class_tokens_that_are_not_boilerplate(cls: str) -> None:
     page = f'<body><article><p>فقرة أولى</p><div class="{cls}">نص يجب أن يبقى</div></article></body>'
@@ -549,13 +573,25 @@ def test_invalid_json_ld_is_tolerated() -> None:
     ("head", "body", "expected"),
     [
         ('<meta name="author" content="هدى منصور">', "", "هدى منصور"),
-        ('<meta property="article:author" content="https://facebook.com/someone">'
-         '<meta property="article:author" content="خالد يوسف">', "", "خالد يوسف"),
+        (
+            '<meta property="article:author" content="https://facebook.com/someone">'
+            '<meta property="article:author" content="خالد يوسف">',
+            "",
+            "خالد يوسف",
+        ),
         ('<script type="application/ld+json">{"@type":"NewsArticle","author":"رنا سعيد"}</script>', "", "رنا سعيد"),
-        ('<script type="application/ld+json">{"@type":"NewsArticle","author":{"@type":"Person","name":"عمر نبيل"}}'
-         "</script>", "", "عمر نبيل"),
-        ('<script type="application/ld+json">{"@type":"NewsArticle","author":[{"name":"منى"},{"name":"زياد"}]}'
-         "</script>", "", "منى, زياد"),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":{"@type":"Person","name":"عمر نبيل"}}'
+            "</script>",
+            "",
+            "عمر نبيل",
+        ),
+        (
+            '<script type="application/ld+json">{"@type":"NewsArticle","author":[{"name":"منى"},{"name":"زياد"}]}'
+            "</script>",
+            "",
+            "منى, زياد",
+        ),
         ("", '<article><a rel="author" href="/w/1">سلمى عادل</a><p>نص</p></article>', "سلمى عادل"),
         ("", '<article><span class="author">بقلم: فادي ناصر</span><p>نص</p></article>', "فادي ناصر"),
         ("", '<article><div class="byline">كتب: نور الدين</div><p>نص</p></article>', "نور الدين"),
@@ -612,17 +648,33 @@ def generated_page(target_bytes: int = 50_000, seed: int = 7) -> str:
         '<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
         "<title>خطة لدعم المزارعين - صحيفة الوادي</title>"
         '<meta property="og:site_name" content="صحيفة الوادي">'
-        + "<style>" + ".card{margin:0 auto;padding:4px}\n" * 150 + "</style>"
-        + "<script>" + "window.q=window.q||[];q.push(['track','view']);\n" * 80 + "</script>"
+        + "<style>"
+        + ".card{margin:0 auto;padding:4px}\n" * 150
+        + "</style>"
+        + "<script>"
+        + "window.q=window.q||[];q.push(['track','view']);\n" * 80
+        + "</script>"
         + '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-06-01"}</script>'
         "</head><body>"
     )
-    nav = '<nav class="menu"><ul>' + "".join(f'<li><a href="/s/{i}">{words(2)}</a></li>' for i in range(30)) + "</ul></nav>"
-    share = '<div class="share">' + '<a href="#"><svg viewBox="0 0 9 9"><path d="M1 1h7v7H1z"/></svg>شارك</a>' * 5 + "</div>"
-    related = '<section class="related">' + "".join(
-        f'<div class="card"><a href="/n/{i}"><img src="/i/{i}.jpg" alt="{words(3)}"><h3>{words(8)}</h3></a></div>'
-        for i in range(12)
-    ) + "</section>"
+    nav = (
+        '<nav class="menu"><ul>'
+        + "".join(f'<li><a href="/s/{i}">{words(2)}</a></li>' for i in range(30))
+        + "</ul></nav>"
+    )
+    share = (
+        '<div class="share">'
+        + '<a href="#"><svg viewBox="0 0 9 9"><path d="M1 1h7v7H1z"/></svg>شارك</a>' * 5
+        + "</div>"
+    )
+    related = (
+        '<section class="related">'
+        + "".join(
+            f'<div class="card"><a href="/n/{i}"><img src="/i/{i}.jpg" alt="{words(3)}"><h3>{words(8)}</h3></a></div>'
+            for i in range(12)
+        )
+        + "</section>"
+    )
     aside = '<aside><ul>' + "".join(f"<li><a href='/m/{i}'>{words(8)}</a></li>" for i in range(10)) + "</ul></aside>"
     footer = "<footer>" + "".join(f'<a href="/f/{i}">{words(2)}</a>' for i in range(40)) + "</footer>"
     paras: list[str] = []
@@ -675,10 +727,12 @@ def test_og_title_wins_over_h1_and_h1_still_not_in_text() -> None:
 def test_title_loses_a_site_suffix_the_h1_does_not_have():
     from tasks.html import extract_html
 
-    page = ("<html><head><title>وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار</title>"
-            "<meta property='og:title' content='وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار'></head><body>"
-            "<h1>وزير يفتتح مستشفى جديدا في المدينة</h1><p>افتتح وزير الصحة اليوم مستشفى جديدا يضم مئتي سرير "
-            "ويخدم سكان الأحياء الشرقية من المدينة.</p></body></html>")
+    page = (
+        "<html><head><title>وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار</title>"
+        "<meta property='og:title' content='وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار'></head><body>"
+        "<h1>وزير يفتتح مستشفى جديدا في المدينة</h1><p>افتتح وزير الصحة اليوم مستشفى جديدا يضم مئتي سرير "
+        "ويخدم سكان الأحياء الشرقية من المدينة.</p></body></html>"
+    )
     assert extract_html(page).title == "وزير يفتتح مستشفى جديدا في المدينة"
     # a subtitle after a colon that the h1 lacks is not a site name when it is long
     long_tail = page.replace(" - شبكة الأخبار", ": خطوة طال انتظارها لسكان الأحياء الشرقية من المدينة")
@@ -717,13 +771,13 @@ def test_chrome_inside_the_story_goes_and_is_recorded():
     page = extract_html(PAGE)
     assert page.text.split("\n") == [P1, P2]
     removed = dict((text, cat) for cat, text in page.removed)
-    assert removed["الرئيسية محليات"] == "nav"                     # breadcrumb trail: links only, above the story
-    assert removed["3 min"] == "byline"                             # reading time
+    assert removed["الرئيسية محليات"] == "nav"  # breadcrumb trail: links only, above the story
+    assert removed["3 min"] == "byline"  # reading time
     assert removed["التعليقات المنشورة لا تعبر عن رأي الموقع وإنما عن رأي أصحابها."] == "comments"
-    assert removed["English Français"] == "nav"                     # language switch
+    assert removed["English Français"] == "nav"  # language switch
     assert removed["جميع الحقوق محفوظة لموقع المدينة 2024"] == "footer"
     assert removed["الأكثر قراءة افتتاح سوق شعبي في الحي القديم إغلاق طريق الكورنيش للصيانة"] == "related"
-    assert removed["التالي مهرجان للزهور في الربيع المقبل"] == "related"     # next-story box, no link text
+    assert removed["التالي مهرجان للزهور في الربيع المقبل"] == "related"  # next-story box, no link text
     assert removed["البلدية تزرع ألف شجرة في الأحياء الإثنين، 13 مايو 2024 02:28 م"] == "related"
 
 
@@ -731,8 +785,10 @@ def test_a_visible_date_and_byline_stand_in_for_missing_metadata():
     page = extract_html(PAGE)
     assert page.published == "الأحد، 12 مايو 2024 10:30 ص"
     assert page.author == "سامي رضوان"
-    with_meta = PAGE.replace("<title>", '<meta property="article:published_time" content="2024-05-11T08:00:00Z"><title>')
-    assert extract_html(with_meta).published == "2024-05-11T08:00:00Z"   # metadata first
+    with_meta = PAGE.replace(
+        "<title>", '<meta property="article:published_time" content="2024-05-11T08:00:00Z"><title>'
+    )
+    assert extract_html(with_meta).published == "2024-05-11T08:00:00Z"  # metadata first
 
 
 def test_a_short_lead_that_starts_like_a_byline_stays():
@@ -750,8 +806,10 @@ def test_a_date_shown_under_the_title_outside_the_story_is_found():
 
 
 def test_links_inside_prose_and_a_long_story_stay():
-    prose = (f'<html><body><article><h1>عنوان</h1><div>{P1} <a href="/x">وزارة الزراعة</a> {P2}</div>'
-             f'<p>{P2}</p></article></body></html>')
+    prose = (
+        f'<html><body><article><h1>عنوان</h1><div>{P1} <a href="/x">وزارة الزراعة</a> {P2}</div>'
+        f'<p>{P2}</p></article></body></html>'
+    )
     page = extract_html(prose)
     assert P1 in page.text and "وزارة الزراعة" in page.text
     # a label word inside a paragraph is prose, not a box label
@@ -794,6 +852,7 @@ def test_gold_page_f1_floor(page):
     if not (GOLD / f"{page}.html").exists():
         pytest.skip("html-gold not available")
     from bench.html_eval import akhbar, prf, split_gold, tokens
+
     main, _ = split_gold((GOLD / f"{page}.gold.txt").read_text(encoding="utf-8"))
     out = akhbar((GOLD / f"{page}.html").read_bytes())
     assert prf(tokens(out["text"]), tokens(main))[2] >= FLOORS[page]
@@ -809,6 +868,7 @@ def test_gold_page_date_is_found_without_metadata(page):
     """The page's shown date stands in when its <meta>, JSON-LD and <time> are gone; the day is the
     gold date's (001) or the one in the story's URL (/story/2024/5/13/...)."""
     from tasks.dates import parse_date
+
     if not (GOLD / f"{page}.html").exists():
         pytest.skip("html-gold not available")
     html = (GOLD / f"{page}.html").read_bytes().decode("utf-8", "replace")

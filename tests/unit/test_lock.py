@@ -1,5 +1,6 @@
 """One writer at a time: a second run on the same data dir stops at once naming the holder, or
 waits for it; a lock whose holder died is free."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,8 +24,11 @@ with RunLock({data!r}, "holder-run"):
 def hold(tmp_path, seconds: float) -> subprocess.Popen:
     from conftest import REPO
 
-    proc = subprocess.Popen([sys.executable, "-c", HOLD.format(repo=str(REPO), data=str(tmp_path)), str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(repo=str(REPO), data=str(tmp_path)), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 

@@ -1,5 +1,6 @@
 """Publish: Parquet per table per run, views that resolve from any working directory, nothing left
 in staging, and a warehouse that answers before the first run has written anything."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,18 @@ def test_conform_orders_casts_and_drops_working_columns():
 
 def test_write_and_views_from_another_directory(tmp_path):
     data = tmp_path / "warehouse dir"  # a space in the path, on purpose
-    runs = pa.Table.from_pylist([{"run_id": "r1", "started_at": datetime(2025, 1, 1, tzinfo=timezone.utc),
-                                  "status": "published", "parameters": "{}", "counts": "{}"}], schema=RUNS)
+    runs = pa.Table.from_pylist(
+        [
+            {
+                "run_id": "r1",
+                "started_at": datetime(2025, 1, 1, tzinfo=timezone.utc),
+                "status": "published",
+                "parameters": "{}",
+                "counts": "{}",
+            }
+        ],
+        schema=RUNS,
+    )
     written = write_tables(data, "r1", {"runs": runs, "articles": PUBLISHED["articles"].empty_table()})
     build_views(data)
     assert written == {"runs": 1}  # an empty table writes no file
@@ -50,11 +61,15 @@ def test_files_of_a_run_that_died_mid_publish_are_invisible_and_repaired(tmp_pat
 
     data = tmp_path / "wh"
     runs = pa.Table.from_pylist([{"run_id": "r1", "status": "published"}], schema=RUNS)
-    article = pa.Table.from_pylist([{"article_id": "a1", "run_id": "r1", "is_canonical": True, "cluster_id": "a1"}], schema=ARTICLES)
+    article = pa.Table.from_pylist(
+        [{"article_id": "a1", "run_id": "r1", "is_canonical": True, "cluster_id": "a1"}], schema=ARTICLES
+    )
     write_tables(data, "r1", {"articles": article, "runs": runs})
     build_views(data)
     # run r2 died after moving its articles file and before its runs row: the views must not see it
-    orphan = pa.Table.from_pylist([{"article_id": "a2", "run_id": "r2", "is_canonical": True, "cluster_id": "a2"}], schema=ARTICLES)
+    orphan = pa.Table.from_pylist(
+        [{"article_id": "a2", "run_id": "r2", "is_canonical": True, "cluster_id": "a2"}], schema=ARTICLES
+    )
     pq.write_table(orphan, data / "lake" / "articles" / "run-r2.parquet")
     (data / "staging" / "r2").mkdir(parents=True)
     (data / "staging" / "r2" / "boilerplate.parquet").write_bytes(b"partial")

@@ -1,4 +1,5 @@
 """Discover and read: formats, encodings, field mapping, and that every bad record is quarantined."""
+
 from __future__ import annotations
 
 import gzip
@@ -26,15 +27,26 @@ def landing(tmp_path: Path) -> Path:
     feeds = root / "feeds"
     feeds.mkdir()
     lines = [
-        json.dumps({"id": "w-1", "url": "https://www.example-news.test/a/1", "headline": "عنوان", "body": ARTICLE,
-                    "published_at": "2025-03-18T09:30:00+03:00", "tags": ["اقتصاد", "زراعة"]}, ensure_ascii=False),
+        json.dumps(
+            {
+                "id": "w-1",
+                "url": "https://www.example-news.test/a/1",
+                "headline": "عنوان",
+                "body": ARTICLE,
+                "published_at": "2025-03-18T09:30:00+03:00",
+                "tags": ["اقتصاد", "زراعة"],
+            },
+            ensure_ascii=False,
+        ),
         '{"id": "w-2", "title": "مقطوع',
         json.dumps({"id": "w-3", "title": "بلا نص", "text": ""}, ensure_ascii=False),
         json.dumps({"id": "w-1", "url": "https://www.example-news.test/a/1", "body": ARTICLE}, ensure_ascii=False),
         json.dumps(["not", "an", "object"]),
     ]
     (feeds / "wire.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode("utf-8")))
-    (feeds / "one.json").write_text(json.dumps({"content": ARTICLE, "site": "موقع الخليج"}, ensure_ascii=False), encoding="utf-8")
+    (feeds / "one.json").write_text(
+        json.dumps({"content": ARTICLE, "site": "موقع الخليج"}, ensure_ascii=False), encoding="utf-8"
+    )
     (root / "notes.xml").write_text("<x/>", encoding="utf-8")
     (root / "README.md").write_text("not a record", encoding="utf-8")
     return root
@@ -50,7 +62,9 @@ def test_discover_is_recursive_sorted_and_reports_unsupported(tmp_path):
     files, skipped = discover_files([landing(tmp_path)])
     assert [f.path.name for f in files] == ["one.json", "wire.jsonl.gz", "old.txt", "a1.txt"]
     assert sorted((Path(s["path"]).name, s["reason"]) for s in skipped) == [
-        ("README.md", "unsupported file type: .md"), ("notes.xml", "unsupported file type: .xml")]
+        ("README.md", "unsupported file type: .md"),
+        ("notes.xml", "unsupported file type: .xml"),
+    ]
     with pytest.raises(InputError, match="input not found"):
         discover_files([tmp_path / "nope"])
 
@@ -92,11 +106,19 @@ def test_every_path_is_read_or_skipped_with_its_reason(tmp_path):
 def test_read_maps_fields_and_quarantines_every_bad_record(tmp_path):
     files, _ = discover_files([landing(tmp_path)])
     raw, bad = read_landing(files, "r1", FieldMap())
-    rows = {Path(r["source_uri"].split("#")[0]).name + ("#" + r["source_uri"].split("#")[1] if "#" in r["source_uri"] else ""): r
-            for r in raw.to_pylist()}
+    rows = {
+        Path(r["source_uri"].split("#")[0]).name
+        + ("#" + r["source_uri"].split("#")[1] if "#" in r["source_uri"] else ""): r
+        for r in raw.to_pylist()
+    }
     assert set(rows) == {"one.json", "wire.jsonl.gz#L1", "old.txt", "a1.txt"}
     w1 = rows["wire.jsonl.gz#L1"]
-    assert (w1["source_id"], w1["title"], w1["outlet"], w1["outlet_from"]) == ("w-1", "عنوان", "example-news.test", "url")
+    assert (w1["source_id"], w1["title"], w1["outlet"], w1["outlet_from"]) == (
+        "w-1",
+        "عنوان",
+        "example-news.test",
+        "url",
+    )
     assert w1["published_raw"] == "2025-03-18T09:30:00+03:00" and w1["keywords"] == ["اقتصاد", "زراعة"]
     assert rows["one.json"]["outlet"] == "موقع الخليج" and rows["one.json"]["outlet_from"] == "field"
     assert rows["a1.txt"]["outlet"] == "sahifat-al-madina" and rows["a1.txt"]["outlet_from"] == "folder"
@@ -120,7 +142,9 @@ def test_article_id_is_stable_across_reads(tmp_path):
 
 def test_field_override_takes_precedence(tmp_path):
     f = tmp_path / "x.jsonl"
-    f.write_text(json.dumps({"text": "قصير", "body_html": "<p>" + ARTICLE + "</p>"}, ensure_ascii=False), encoding="utf-8")
+    f.write_text(
+        json.dumps({"text": "قصير", "body_html": "<p>" + ARTICLE + "</p>"}, ensure_ascii=False), encoding="utf-8"
+    )
     fields = FieldMap()
     fields.prefer("text", "body_html")
     raw, bad = read_landing(discover_files([f])[0], "r1", fields)
@@ -132,11 +156,19 @@ def test_hostile_records_cost_only_themselves(tmp_path):
     line, and the good records around it are read."""
     good = [json.dumps({"id": f"g-{i}", "text": ARTICLE + f" {i}"}, ensure_ascii=False) for i in range(3)]
     bad = [
-        "[" * 100_000 + "]" * 100_000,                                     # nested far too deep
-        json.dumps({"id": "deep", "text": ARTICLE, "keywords": __import__("functools").reduce(lambda a, _: [a], range(900), "x")}),
-        '{"id": "sur", "text": "\\ud800 ' + ARTICLE + '"}',              # a lone surrogate escape
-        json.dumps({"id": "kw", "text": ARTICLE + " kw", "keywords": 5, "tags": True}, ensure_ascii=False),  # read, not refused
-        ("{\"id\": \"cp\", \"text\": \"" + ARTICLE + "\"}").encode("cp1256").decode("latin-1"),   # one windows-1256 line
+        "[" * 100_000 + "]" * 100_000,  # nested far too deep
+        json.dumps(
+            {
+                "id": "deep",
+                "text": ARTICLE,
+                "keywords": __import__("functools").reduce(lambda a, _: [a], range(900), "x"),
+            }
+        ),
+        '{"id": "sur", "text": "\\ud800 ' + ARTICLE + '"}',  # a lone surrogate escape
+        json.dumps(
+            {"id": "kw", "text": ARTICLE + " kw", "keywords": 5, "tags": True}, ensure_ascii=False
+        ),  # read, not refused
+        ("{\"id\": \"cp\", \"text\": \"" + ARTICLE + "\"}").encode("cp1256").decode("latin-1"),  # one windows-1256 line
     ]
     lines = [good[0], bad[0], good[1], bad[1], bad[2], bad[3], good[2]]
     data = "\n".join(lines).encode("utf-8") + b"\n" + bad[4].encode("latin-1") + b"\n"
@@ -148,7 +180,7 @@ def test_hostile_records_cost_only_themselves(tmp_path):
     reasons = {r["source_uri"].rsplit("#", 1)[1]: r["reason"] for r in q.to_pylist()}
     assert reasons["L2"] == "malformed JSON line: nested too deeply"
     assert reasons["L5"].startswith("record holds an unpaired UTF-16 surrogate")
-    assert any(k.startswith("L") and "cut or corrupt" in v for k, v in reasons.items())   # the garbage tail
+    assert any(k.startswith("L") and "cut or corrupt" in v for k, v in reasons.items())  # the garbage tail
     assert raw.num_rows + q.num_rows == 9
     kw = raw.filter(__import__("pyarrow.compute", fromlist=["x"]).equal(raw["source_id"], "kw"))
     assert kw["keywords"].to_pylist() == [["5"]]

@@ -1,6 +1,7 @@
 """The five seeds come out exactly as their hand-checked golden files (tests/data/seeds_golden.json):
 every body line, every removed span with its rule, and the metadata. The golden files hold line
 numbers, not seed text; the expected body is rebuilt here from ../shared/seeds."""
+
 from __future__ import annotations
 
 import json
@@ -8,12 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS, need
+
 from tasks.arabic import normalize_display
 from tasks.clean import clean_text
 
-GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "data" / "seeds_golden.json").read_text(encoding="utf-8"))["seeds"]
+GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "data" / "seeds_golden.json").read_text(encoding="utf-8"))[
+    "seeds"
+]
 # Seeds whose tag line joins its tags with single spaces (cut by tasks/clean.py: segment_space_tags).
 SPACE_SEPARATED_TAGS = {"000", "004"}
 
@@ -38,7 +41,7 @@ def expected_removed(seed: str) -> list[tuple[str, str, str]]:
     for r in GOLDEN[seed]["removed"]:
         if "lines" in r:
             first, last = r["lines"]
-            text = "\n".join(s for s in src[first - 1:last] if s)
+            text = "\n".join(s for s in src[first - 1 : last] if s)
         else:
             n, start, end = r["span"]
             text = src[n - 1][start:end]
@@ -58,8 +61,14 @@ def test_seed_metadata_matches_the_golden_file(seed):
     g = GOLDEN[seed]
     c = clean_text("\n".join(source_lines(seed)))
     published = datetime.fromisoformat(g["published_at"]) if g["published_at"] else None
-    assert (c.title, c.published_at, c.author, c.source_credit, c.agency, c.dateline) == \
-        (g["title"], published, g["author"], g["source_credit"], g["agency"], g["dateline"])
+    assert (c.title, c.published_at, c.author, c.source_credit, c.agency, c.dateline) == (
+        g["title"],
+        published,
+        g["author"],
+        g["source_credit"],
+        g["agency"],
+        g["dateline"],
+    )
     assert [normalize_display(k) for k in c.keywords] == g["keywords"]
 
 

@@ -1,6 +1,7 @@
 """How `akhbar serve/stop` recognise their processes. Popen returns once the child has closed its
 CLOEXEC pipe during exec, a moment before the kernel maps the new program's arguments: read then,
 /proc/<pid>/cmdline is empty. `start` once took that for a dead worker (CI failure of 2026-11-22)."""
+
 from __future__ import annotations
 
 import signal
@@ -13,7 +14,7 @@ SLEEPER = "import time; time.sleep(30)"
 
 
 def test_a_just_started_process_is_recognised_by_its_command_line():
-    for _ in range(60):   # the empty read happened ~1 time in 15 here
+    for _ in range(60):  # the empty read happened ~1 time in 15 here
         proc = subprocess.Popen([sys.executable, "-c", SLEEPER, "prefect", "worker", "start"], start_new_session=True)
         try:
             assert serve._is_command(proc.pid, serve.COMMANDS["worker"])
@@ -28,7 +29,7 @@ def test_a_spawned_worker_is_found_by_its_pid_file_and_its_end_is_described(tmp_
     stack.serve_dir.mkdir()
     pid = serve._spawn(stack, "worker", [sys.executable, "-c", SLEEPER, "prefect", "worker", "start"], env={})
     assert stack.pid("worker") == pid
-    assert serve._how_it_ended(pid) == "exit status unknown"   # still running
+    assert serve._how_it_ended(pid) == "exit status unknown"  # still running
     serve._signal(pid, signal.SIGTERM)
     serve._CHILDREN[pid].wait(timeout=10)
     assert stack.pid("worker") is None and not stack.pid_file("worker").exists()

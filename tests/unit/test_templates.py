@@ -1,6 +1,7 @@
 """Learning boilerplate on an outlet akhbar has never seen: without record dates (recurrence over
 stories and input files), line templates glued to the first or last paragraph (tasks/templates.py),
 and what is never learned (verse, salutations, pieces of a sentence broken around a link)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -14,32 +15,62 @@ from tasks.templates import decide_templates, edge_rows, remove_templates, strip
 
 CFG = LearnedSettings()
 DAY0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
-SCHEMA = pa.schema([("article_id", pa.string()), ("outlet", pa.string()), ("body", pa.string()),
-                    ("published_at", pa.timestamp("us", tz="UTC")), ("source_uri", pa.string())])
-PLACES = ["الموصل", "البصرة", "أربيل", "كركوك", "النجف", "الحلة", "دهوك", "السليمانية", "الرمادي", "تكريت", "سامراء", "العمارة"]
+SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("outlet", pa.string()),
+        ("body", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("source_uri", pa.string()),
+    ]
+)
+PLACES = [
+    "الموصل",
+    "البصرة",
+    "أربيل",
+    "كركوك",
+    "النجف",
+    "الحلة",
+    "دهوك",
+    "السليمانية",
+    "الرمادي",
+    "تكريت",
+    "سامراء",
+    "العمارة",
+]
 
 
 def story(i: int) -> list[str]:
     place = PLACES[i]
-    return [f"افتتحت السلطات المحلية في {place} اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
-            f"وقال مسؤول في {place} إن المشروع استغرق عامين من العمل المتواصل وكلف مبالغ كبيرة.",
-            f"ويتوقع سكان {place} أن تتحسن الخدمات خلال الأشهر المقبلة بعد تشغيل المحطة."]
+    return [
+        f"افتتحت السلطات المحلية في {place} اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
+        f"وقال مسؤول في {place} إن المشروع استغرق عامين من العمل المتواصل وكلف مبالغ كبيرة.",
+        f"ويتوقع سكان {place} أن تتحسن الخدمات خلال الأشهر المقبلة بعد تشغيل المحطة.",
+    ]
 
 
 def table(rows) -> pa.Table:
     """rows: (article id, outlet, body lines, date or None, input file)."""
-    return pa.Table.from_pylist([{"article_id": a, "outlet": o, "body": "\n".join(lines), "published_at": when, "source_uri": src}
-                                 for a, o, lines, when, src in rows], schema=SCHEMA)
+    return pa.Table.from_pylist(
+        [
+            {"article_id": a, "outlet": o, "body": "\n".join(lines), "published_at": when, "source_uri": src}
+            for a, o, lines, when, src in rows
+        ],
+        schema=SCHEMA,
+    )
 
 
 def bodies(result) -> dict[str, list[str]]:
-    return {a: b.split("\n") for a, b in zip(result.articles["article_id"].to_pylist(), result.articles["body"].to_pylist())}
+    return {
+        a: b.split("\n") for a, b in zip(result.articles["article_id"].to_pylist(), result.articles["body"].to_pylist())
+    }
 
 
 SIGNOFF = "لمتابعة آخر الأخبار حملوا تطبيق الموقع المجاني."
 
 
 # ----------------------------------------------------------------------------- no dates
+
 
 def test_undated_sign_off_spread_over_three_files_is_learned():
     t = table([(f"a{i}", "nakheel", story(i) + [SIGNOFF], None, f"/landing/part-{i % 3}.json") for i in range(8)])
@@ -59,7 +90,9 @@ def test_dated_stories_keep_the_day_rule_whatever_the_files():
 
 
 def test_a_long_sentence_a_series_shares_needs_many_more_undated_stories():
-    shared = "وتم اتخاذ الإجراءات القانونية اللازمة حيال الواقعة وإخطار النيابة العامة لتتولى التحقيق في ملابساتها كاملة."
+    shared = (
+        "وتم اتخاذ الإجراءات القانونية اللازمة حيال الواقعة وإخطار النيابة العامة لتتولى التحقيق في ملابساتها كاملة."
+    )
     t = table([(f"a{i}", "nakheel", story(i) + [shared], None, f"/landing/part-{i % 4}.json") for i in range(10)])
     got = bodies(learn_and_remove(t, "r1", CFG))
     assert all(got[f"a{i}"][-1] == shared for i in range(10))
@@ -67,10 +100,13 @@ def test_a_long_sentence_a_series_shares_needs_many_more_undated_stories():
 
 # ----------------------------------------------------------------------------- never learned
 
+
 def test_closing_verse_and_salutation_stay_however_often_they_recur():
     verse = "ومن يتق الله يجعل له مخرجا * ويرزقه من حيث لا يحتسب"
     salute = "والسلام عليكم ورحمة الله وبركاته"
-    t = table([(f"a{i}", "column", story(i) + [verse, salute], DAY0 + timedelta(days=i), f"/l/{i}.json") for i in range(10)])
+    t = table(
+        [(f"a{i}", "column", story(i) + [verse, salute], DAY0 + timedelta(days=i), f"/l/{i}.json") for i in range(10)]
+    )
     got = bodies(learn_and_remove(t, "r1", CFG))
     assert all(got[f"a{i}"][-2:] == [verse, salute] for i in range(10))
     assert is_verse_or_quote("﴿ إن مع العسر يسرا ﴾") and is_verse_or_quote("«لا شيء يبقى على حاله.»")
@@ -81,12 +117,16 @@ def test_pieces_of_a_sentence_broken_around_a_link_stay():
     # the site broke "وكتب الوزير في حسابه على «تويتر»، الأحد: ..." around the link in every story
     rows = []
     for i in range(12):
-        lines = story(i)[:1] + ["وكتب الوزير في", "حسابه على «تويتر»", f"، الأحد: «سنواصل العمل في {PLACES[i]} حتى اكتماله»."]
+        lines = story(i)[:1] + [
+            "وكتب الوزير في",
+            "حسابه على «تويتر»",
+            f"، الأحد: «سنواصل العمل في {PLACES[i]} حتى اكتماله».",
+        ]
         rows.append((f"a{i}", "minbar", lines, DAY0 + timedelta(days=i), f"/l/{i}.json"))
     got = bodies(learn_and_remove(table(rows), "r1", CFG))
     assert all("حسابه على «تويتر»" in got[f"a{i}"] for i in range(12))
     assert inside_sentence("وكتب الوزير في", "حسابه على «تويتر»", "، الأحد: ...")
-    assert not inside_sentence(None, "مروة على", "افتتحت السلطات ...")   # a name ending like a particle, first line
+    assert not inside_sentence(None, "مروة على", "افتتحت السلطات ...")  # a name ending like a particle, first line
 
 
 # ----------------------------------------------------------------------------- line templates
@@ -105,10 +145,18 @@ def test_a_credit_prefix_and_a_link_back_are_learned_from_recurrence_and_cut():
     t = table([(f"a{i}", "nakheel", templated(i), None, f"/landing/part-{i % 3}.json") for i in range(9)])
     result = learn_and_remove(t, "r1", CFG)
     got = bodies(result)
-    assert all(got[f"a{i}"] == story(i) for i in range(9))      # the paragraph after the credit stays whole
-    rows = sorted(zip(result.boilerplate["article_id"].to_pylist(), result.boilerplate["rule"].to_pylist(),
-                      result.boilerplate["text"].to_pylist()))
-    assert rows[:2] == [("a0", "learned.template", CREDIT), ("a0", "learned.template", f"{LINK_BACK} مشروع جديد للمياه في الموصل")]
+    assert all(got[f"a{i}"] == story(i) for i in range(9))  # the paragraph after the credit stays whole
+    rows = sorted(
+        zip(
+            result.boilerplate["article_id"].to_pylist(),
+            result.boilerplate["rule"].to_pylist(),
+            result.boilerplate["text"].to_pylist(),
+        )
+    )
+    assert rows[:2] == [
+        ("a0", "learned.template", CREDIT),
+        ("a0", "learned.template", f"{LINK_BACK} مشروع جديد للمياه في الموصل"),
+    ]
     assert result.edges is not None and result.edges.num_rows > 0
 
 
@@ -130,52 +178,70 @@ def test_templates_need_enough_stories_files_and_a_varying_rest():
     one_file = table([(f"a{i}", "nakheel", templated(i), None, "/l/all.json") for i in range(9)])
     assert not decide_templates(edge_rows(one_file, CFG), CFG).keys
     # the other outlet's stories do not count for this one
-    mixed = table([(f"a{i}", "nakheel" if i % 2 else "furat", templated(i), None, f"/l/part-{i % 3}.json") for i in range(12)])
+    mixed = table(
+        [(f"a{i}", "nakheel" if i % 2 else "furat", templated(i), None, f"/l/part-{i % 3}.json") for i in range(12)]
+    )
     assert not decide_templates(edge_rows(mixed, CFG), CFG).keys
 
 
 def test_speech_openers_are_never_cut_as_templates():
-    t = table([(f"a{i}", "nakheel", [f"وقال: {story(i)[0]}", *story(i)[1:]], None, f"/l/part-{i % 3}.json") for i in range(9)])
+    t = table(
+        [(f"a{i}", "nakheel", [f"وقال: {story(i)[0]}", *story(i)[1:]], None, f"/l/part-{i % 3}.json") for i in range(9)]
+    )
     found = decide_templates(edge_rows(t, CFG), CFG)
     keys = found.keys["nakheel"]
-    assert keys                                      # recurring and varying, so decided ...
+    assert keys  # recurring and varying, so decided ...
     body = "\n".join([f"وقال: {story(0)[0]}", *story(0)[1:]])
-    assert strip_templates(body, keys, CFG) == (body, [])   # ... but speech is not cut
+    assert strip_templates(body, keys, CFG) == (body, [])  # ... but speech is not cut
 
 
 # ----------------------------------------------------------------------------- generic rules (own examples)
 
+
 def test_a_wire_story_from_an_unseen_outlet_loses_its_credits_prompts_and_contact_block():
-    raw = "\n".join([
-        "افتتاح محطة لتحلية المياه في الموصل",
-        "كتب - سامر يوسف:",
-        "افتتحت السلطات المحلية في الموصل اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
-        "صورة أرشيفية",
-        "وقال مسؤول إن المشروع استغرق عامين من العمل المتواصل.",
-        "لمشاهدة الصور",
-        "للاشتراك في خدمة الأخبار العاجلة أرسل كلمة مياه إلى 95123 لعملاء فودافون",
-        "desk@example-news.org",
-        "وسنوافيكم بالتفاصيل..",
-    ])
+    raw = "\n".join(
+        [
+            "افتتاح محطة لتحلية المياه في الموصل",
+            "كتب - سامر يوسف:",
+            "افتتحت السلطات المحلية في الموصل اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
+            "صورة أرشيفية",
+            "وقال مسؤول إن المشروع استغرق عامين من العمل المتواصل.",
+            "لمشاهدة الصور",
+            "للاشتراك في خدمة الأخبار العاجلة أرسل كلمة مياه إلى 95123 لعملاء فودافون",
+            "desk@example-news.org",
+            "وسنوافيكم بالتفاصيل..",
+        ]
+    )
     c = clean_text(raw, title="افتتاح محطة لتحلية المياه في الموصل")
-    assert c.body.split("\n") == ["افتتحت السلطات المحلية في الموصل اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
-                                  "وقال مسؤول إن المشروع استغرق عامين من العمل المتواصل."]
+    assert c.body.split("\n") == [
+        "افتتحت السلطات المحلية في الموصل اليوم مشروعا جديدا لتحلية المياه يخدم آلاف الأسر.",
+        "وقال مسؤول إن المشروع استغرق عامين من العمل المتواصل.",
+    ]
     assert c.author == "سامر يوسف"
-    assert [r for r, _, _ in c.removed] == ["byline.writer_dash", "caption.archive", "media.prompt", "contact.sms",
-                                            "markup.email_only", "signoff.details_follow", "title.repeated"]
+    assert [r for r, _, _ in c.removed] == [
+        "byline.writer_dash",
+        "caption.archive",
+        "media.prompt",
+        "contact.sms",
+        "markup.email_only",
+        "signoff.details_follow",
+        "title.repeated",
+    ]
 
 
 def test_a_place_agency_line_and_script_junk_go_and_fixture_lists_stay():
-    raw = "\n".join([
-        "المدينة _أ ش أ",
-        "أعلن الاتحاد المحلي لكرة القدم برنامج الجولة المقبلة من البطولة.",
-        "الجولة الأولى: الأحد 26 فيفري الساعة 14:00 النادي الأول - النادي الثاني",
-        "- نادي الشمال",
-        "- نادي الجنوب",
-        "/* <![CDATA[ */",
-        "(function(){var s=document.getElementById('x');s.remove();})();",
-        "/* ]]> */",
-    ])
+    raw = "\n".join(
+        [
+            "المدينة _أ ش أ",
+            "أعلن الاتحاد المحلي لكرة القدم برنامج الجولة المقبلة من البطولة.",
+            "الجولة الأولى: الأحد 26 فيفري الساعة 14:00 النادي الأول - النادي الثاني",
+            "- نادي الشمال",
+            "- نادي الجنوب",
+            "/* <![CDATA[ */",
+            "(function(){var s=document.getElementById('x');s.remove();})();",
+            "/* ]]> */",
+        ]
+    )
     c = clean_text(raw, title="برنامج الجولة المقبلة")
     assert c.body.split("\n") == raw.split("\n")[1:5]
     assert (c.dateline, c.agency) == ("المدينة", "أ ش أ")
@@ -183,13 +249,14 @@ def test_a_place_agency_line_and_script_junk_go_and_fixture_lists_stay():
 
 # ----------------------------------------------------------------------------- first-line slot
 
+
 def test_an_outlet_that_puts_a_short_label_above_most_first_paragraphs_loses_it():
     names = ["سامر يوسف", "منى خليل", "أرشيف الموقع", "هالة فؤاد", "علي حسن", "ريم سالم"]
     rows = []
     for i in range(60):
         lines = story(i % 12)
-        lines = [lines[0].replace("اليوم", f"اليوم {i}"), *lines[1:]]    # sixty distinct stories
-        if i % 3:                                           # two in three stories open with a label
+        lines = [lines[0].replace("اليوم", f"اليوم {i}"), *lines[1:]]  # sixty distinct stories
+        if i % 3:  # two in three stories open with a label
             lines = [names[i % 6], *lines]
         rows.append((f"a{i}", "nakheel", lines, None, f"/l/part-{i % 3}.json"))
     t = table(rows)
@@ -202,16 +269,20 @@ def test_an_outlet_that_puts_a_short_label_above_most_first_paragraphs_loses_it(
 
 
 def test_an_outlet_whose_stories_rarely_open_with_a_label_keeps_them():
-    rows = [(f"a{i}", "furat", ([" مقتطفات"] if i % 10 == 0 else []) + story(i % 12), None, f"/l/{i % 3}.json")
-            for i in range(60)]
+    rows = [
+        (f"a{i}", "furat", ([" مقتطفات"] if i % 10 == 0 else []) + story(i % 12), None, f"/l/{i % 3}.json")
+        for i in range(60)
+    ]
     assert not decide_templates(edge_rows(table(rows), CFG), CFG).slots
 
 
 def test_a_history_written_before_the_source_column_still_counts():
     from tasks.learned import decide, line_rows
 
-    old_history = line_rows(table([(f"h{i}", "nakheel", story(i) + [SIGNOFF], None, None) for i in range(4, 8)]), CFG).table
-    old_history = old_history.drop_columns(["source"])          # rows from before the column
+    old_history = line_rows(
+        table([(f"h{i}", "nakheel", story(i) + [SIGNOFF], None, None) for i in range(4, 8)]), CFG
+    ).table
+    old_history = old_history.drop_columns(["source"])  # rows from before the column
     night = table([(f"a{i}", "nakheel", story(i) + [SIGNOFF], None, f"/landing/part-{i}.json") for i in range(4)])
     learned = decide(line_rows(night, CFG, "r2").table, CFG, history=old_history)
-    assert learned.repeated["nakheel"]        # 8 undated stories: 4 files tonight + the history's night
+    assert learned.repeated["nakheel"]  # 8 undated stories: 4 files tonight + the history's night
