@@ -9,6 +9,7 @@ run's scope is counted. The steps are flows/pipeline.py's; this file only makes 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from akhbar.settings import get_settings
 from flows import pipeline as p
@@ -52,6 +54,40 @@ def read_task(files, ctx: p.RunContext, history: History, ledger: RunLedger) -> 
         "read: %d records from %d files into %d partitions", ledger.counts["records_read"], len(files), len(parts)
     )
     return parts
+
+
+def partition_runner(settings, partitions: int) -> TaskRunner:
+    """Where the partitions' stages run: a pool of worker processes (they are CPU-bound Python, so
+    threads would share one core), or, with one worker, this process itself. Only partition names
+    and the run context go to a worker; the records stay in staging."""
+    workers = min(settings.workers, partitions)
+    if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=_use_api, initargs=(_this_api_url(),))
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+def _this_api_url() -> str | None:
+    """The Prefect API this run reports to, when it is the temporary server Prefect started for
+    this process (no PREFECT_API_URL set): workers must report there too, not start their own."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None  # the workers inherit it
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    return server.api_url if server.running else None
+
+
+def _use_api(api_url: str | None) -> None:
+    """Runs first in each worker process."""
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+
+
+def each_partition(runner: TaskRunner, task, parts: list[str], **params):
+    """Submit `task` for every partition at once, then yield their ledgers in partition order."""
+    futures = [runner.submit(task, {"name": name, **params}) for name in parts]
+    for future in futures:
+        yield future.result()
 
 
 @stage_task(name="extract-clean-observe", retries=0)
@@ -159,11 +195,10 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
         parts = read_task(files, ctx, history, ledger)
-        for name in parts:
-            ledger.merge(first_pass_task(name, ctx))
-        learned = decide_task(ctx)
-        for name in parts:
-            ledger.merge(second_pass_task(name, ctx, learned))
+        with partition_runner(ctx.settings, len(parts)) as runner:
+            ledger.merge_all(each_partition(runner, first_pass_task, parts, ctx=ctx))
+            learned = decide_task(ctx)
+            ledger.merge_all(each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned))
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         staged = p.assemble(ctx, clusters, manifest, skipped)
