@@ -67,12 +67,15 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
 
 
 def _this_api_url() -> str | None:
-    """The Prefect API this run reports to, when it is the temporary server Prefect started for
-    this process (no PREFECT_API_URL set): workers must report there too, not start their own."""
-    if os.environ.get("PREFECT_API_URL"):
-        return None  # the workers inherit it
+    """The Prefect API this run reports to, for its workers: the one configured (a settings context
+    is not in the environment the workers inherit), or else the temporary server Prefect started
+    for this process (workers must report there too, not start their own)."""
     from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
 
+    configured = get_current_settings().api.url
+    if configured:
+        return str(configured)
     server = SubprocessASGIServer()
     return server.api_url if server.running else None
 
@@ -195,6 +198,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
         parts = read_task(files, ctx, history, ledger)
+        ledger.counts["partitions"] = len(parts)
         with partition_runner(ctx.settings, len(parts)) as runner:
             ledger.merge_all(each_partition(runner, first_pass_task, parts, ctx=ctx))
             learned = decide_task(ctx)

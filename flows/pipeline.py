@@ -228,12 +228,13 @@ def decide_step(ctx: RunContext) -> Learned:
     )
 
 
-_checkers: dict[int, RowChecker] = {}
+_checkers: dict[str, RowChecker] = {}
 
 
 def _row_checker(settings: Settings) -> RowChecker:
-    """One Great Expectations row checker per process (setting one up costs seconds)."""
-    key = id(settings)
+    """One Great Expectations row checker per process and settings (setting one up costs seconds;
+    a worker process gets the run's settings anew, unpickled, with every partition)."""
+    key = settings.model_dump_json()
     if key not in _checkers:
         _checkers.clear()
         _checkers[key] = RowChecker(settings)

@@ -226,6 +226,7 @@ class RunLedger:
     def summary(self) -> dict:
         order = (
             "files",
+            "partitions",
             "paths_skipped",
             "records_read",
             "already_in_warehouse",
