@@ -101,10 +101,14 @@ def tree_rss_mb(pid: int) -> float:
         p = todo.pop()
         try:
             total += next(int(line.split()[1]) for line in open(f"/proc/{p}/status") if line.startswith("VmRSS:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                todo += [int(c) for c in open(f"/proc/{p}/task/{task}/children").read().split()]
+            threads = os.listdir(f"/proc/{p}/task")
         except (OSError, StopIteration, ValueError):
-            continue
+            continue  # gone meanwhile
+        for task in threads:  # a child belongs to the thread that started it
+            try:
+                todo += [int(c) for c in open(f"/proc/{p}/task/{task}/children").read().split()]
+            except OSError:
+                continue  # the thread ended meanwhile
     return total / 1024
 
 

@@ -538,11 +538,10 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
 def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(sample_run, tmp_path, monkeypatch):
     """The sample cut into 4 partitions and run by 2 worker processes (Prefect's process pool) ends
     exactly as the one-partition run in this process: same articles, clusters, canonicals, spans."""
-    from flows.nightly import nightly
-    from flows.params import RunParameters
-
     import flows.nightly
     from akhbar.settings import get_settings
+    from flows.nightly import nightly
+    from flows.params import RunParameters
 
     monkeypatch.setenv("AKHBAR_WORKERS", "2")
     # partitions of 5 records (the parameter's floor is 100: the sample would be one partition)
