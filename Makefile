@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run summary test test-fast lint format bench bench-dedup clean-data clean serve stop
+.PHONY: install run summary test test-fast lint format bench bench-scale bench-dedup clean-data clean serve stop
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/html_eval.py
 	$(BIN)/python bench/credit_review.py
+
+# Scale: generated corpora of SCALE_N articles (default 100k; SCALE_N=1000000 for the million), a +1%
+# night on top, the bare floor beside it (bench/scale.py). Not part of `make test`.
+SCALE_N ?= 100000
+bench-scale: install
+	$(BIN)/python bench/floor.py
+	$(BIN)/python bench/scale.py --n $(SCALE_N)
 
 # Dedup quality: akhbar against datatrove's MinHash dedup on the same documents. datatrove (and the
 # spaCy tokenizer its default language needs) lives in its own venv, never in $(VENV): its

@@ -124,11 +124,12 @@ class TreePeak(threading.Thread):
             self.peak = max(self.peak, tree_rss_mb(self.pid))
 
 
-def whole_run(corpus: Path, code: Path, workers: int | None = None) -> dict:
-    """`akhbar run` of the checkout `code` on `corpus` into an empty data dir: wall, the peak RSS of
-    its largest process (os.wait4) and the peak of all its processes together (sampled)."""
-    with tempfile.TemporaryDirectory() as d:
-        env = {**os.environ, "PREFECT_HOME": os.path.join(d, ".prefect"), "PYTHONPATH": str(code)}
+def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Path | None = None) -> dict:
+    """`akhbar run` of the checkout `code` on `corpus` into `data_dir` (default: an empty one): wall,
+    the peak RSS of its largest process (os.wait4) and the peak of all its processes together (sampled)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        d = str(data_dir or scratch)
+        env = {**os.environ, "PREFECT_HOME": os.path.join(scratch, ".prefect"), "PYTHONPATH": str(code)}
         env.pop("PREFECT_API_URL", None)
         if workers:
             env["AKHBAR_WORKERS"] = str(workers)
