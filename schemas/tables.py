@@ -167,7 +167,11 @@ BOILERPLATE = table(
             pa.string(),
             "id of the rule in schemas/boilerplate_rules.yaml, or learned.* for learned boilerplate",
         ),
-        col("category", pa.string(), "kind of boilerplate (ad, read_also, related, tags, byline, dateline, disclaimer, ...)"),
+        col(
+            "category",
+            pa.string(),
+            "kind of boilerplate (ad, read_also, related, tags, byline, dateline, disclaimer, ...)",
+        ),
         col("text", pa.string(), "the removed text"),
         col("run_id", pa.string(), RUN_ID),
     ],

@@ -297,7 +297,8 @@ def connect_as_of(data_dir: Path, run_id: str) -> duckdb.DuckDBPyConnection:
     try:
         for sql in warehouse_sql(lake, as_of=run_id):
             con.execute(sql)
-        if not con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]:
+        # fetchall: DuckDB 2.0 refuses further work on a connection with a result not fetched to its end
+        if not con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]:
             raise ValueError(f"no published run {run_id!r} in {lake}")
     except BaseException:
         con.close()

@@ -4,6 +4,7 @@ time travel by run id; compaction and retention that leave the views' answers as
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -185,3 +186,22 @@ def test_retention_drops_whole_old_runs_in_one_swap(three_runs):
     assert repair(data) == []  # a consistent lake: nothing for repair to remove
     with pytest.raises(ValueError):
         retain(data, keep_runs=0)
+
+
+def test_the_cli_compacts_retains_and_travels_in_time(three_runs):
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(
+        app, ["sql", "--data-dir", str(three_runs), "--as-of", "r1", "SELECT count(*) AS n FROM articles"]
+    )
+    assert out.exit_code == 0 and re.search(r"(?m)^\W*2\W*$", out.output), out.output  # a line holding the count alone
+    out = runner.invoke(app, ["sql", "--data-dir", str(three_runs), "--as-of", "nope", "SELECT 1"])
+    assert out.exit_code == 1 and "no published run 'nope'" in out.output
+    out = runner.invoke(app, ["compact", "--data-dir", str(three_runs)])
+    assert out.exit_code == 0 and "3 runs merged" in out.output, out.output
+    out = runner.invoke(app, ["retain", "--data-dir", str(three_runs), "--keep-runs", "1"])
+    assert out.exit_code == 0 and "dropped 2" in out.output, out.output
+    assert query(three_runs, "SELECT article_id FROM articles") == [("a4",)]
