@@ -4,6 +4,7 @@ time travel by run id; compaction and retention that leave the views' answers as
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -205,3 +206,14 @@ def test_the_cli_compacts_retains_and_travels_in_time(three_runs):
     out = runner.invoke(app, ["retain", "--data-dir", str(three_runs), "--keep-runs", "1"])
     assert out.exit_code == 0 and "dropped 2" in out.output, out.output
     assert query(three_runs, "SELECT article_id FROM articles") == [("a4",)]
+
+
+def test_repair_removes_the_half_written_warehouse_of_a_dead_builder(three_runs):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # exited: its pid is free (reused within this test only by a rare chance)
+    leftovers = [three_runs / f".warehouse.duckdb.{pid}.next", three_runs / f".warehouse.duckdb.{pid}.next.wal"]
+    mine = three_runs / f".warehouse.duckdb.{os.getpid()}.next"  # a live builder's file is left alone
+    for f in [*leftovers, mine]:
+        f.write_bytes(b"partial")
+    assert sorted(repair(three_runs)) == sorted(leftovers)
+    assert mine.exists() and query(three_runs, "SELECT count(*) FROM runs") == [(3,)]
