@@ -39,9 +39,7 @@ class Rewrite:
 def compact(data_dir: Path, keep_runs: int = 0) -> Rewrite:
     """Merge every table's files of all runs but the newest `keep_runs` into one base file per
     table (the newest runs keep their own files: cheap to inspect or drop one by one)."""
-    runs = sorted(published_run_ids(data_dir))
-    merged = runs[: len(runs) - keep_runs] if keep_runs else runs
-    return _rewrite(Path(data_dir).resolve(), into_base=set(merged), drop=set())
+    return _rewrite(Path(data_dir).resolve(), into_base=set(_older_than_newest(data_dir, keep_runs)), drop=set())
 
 
 def retain(data_dir: Path, keep_runs: int) -> Rewrite:
@@ -51,8 +49,13 @@ def retain(data_dir: Path, keep_runs: int) -> Rewrite:
     areas that age out too)."""
     if keep_runs < 1:
         raise ValueError("retention keeps at least the newest run")
+    return _rewrite(Path(data_dir).resolve(), into_base=set(), drop=set(_older_than_newest(data_dir, keep_runs)))
+
+
+def _older_than_newest(data_dir: Path, keep: int) -> list[str]:
+    """Published runs but the newest `keep` (run ids sort by time)."""
     runs = sorted(published_run_ids(data_dir))
-    return _rewrite(Path(data_dir).resolve(), into_base=set(), drop=set(runs[: max(0, len(runs) - keep_runs)]))
+    return runs[: max(0, len(runs) - keep)]
 
 
 def _rewrite(data_dir: Path, into_base: set[str], drop: set[str]) -> Rewrite:

@@ -149,6 +149,7 @@ def test_compaction_merges_run_files_and_answers_the_same(three_runs):
     sql = "SELECT article_id, is_canonical, run_id FROM articles ORDER BY 1"
     before = query(data, sql)
     assert query(data, "SELECT is_canonical FROM articles WHERE article_id = 'a1'") == [(False,)]
+    assert compact(data, keep_runs=5).merged == [] and retain(data, keep_runs=5).dropped == []  # fewer runs than kept
     done = compact(data, keep_runs=1)
     assert done.merged == ["r1", "r2"]
     files = sorted(p.name for p in (lake_dir(data) / "articles").iterdir())
