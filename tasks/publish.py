@@ -2,7 +2,8 @@
 
 Each table's file is written under DIR/staging/<run_id>/ first and moved into DIR/lake/<table>/
 with an atomic rename, the `runs` row last: a run whose `runs` row exists was published whole.
-The DuckDB file is opened read-write only to rebuild views, then closed (it locks other processes).
+The DuckDB file holds only views: each build writes a new file and renames it over the old one, so
+it never needs the lock of a reader holding the old file (build_views).
 """
 
 from __future__ import annotations
