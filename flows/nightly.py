@@ -150,8 +150,9 @@ def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
 @stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
 def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: bool) -> dict[str, int]:
     """Commit the run (its `runs` row last). From then on the run is published: rebuilding the
-    warehouse views is a warning if it fails (a reader holding the file, a full disk), repaired by
-    the next run or `akhbar repair`, never a failed run."""
+    warehouse views (a new file swapped in, so readers holding the old one never stand in its way)
+    is a warning if it fails (a full disk), repaired by the next run or `akhbar repair`, never a
+    failed run."""
     written = commit(Path(data_dir), run_id, staged, fresh)
     log = run_logger()
     log.info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
