@@ -114,6 +114,8 @@ def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(
             )
         )
         workers = set(client.scheduler_info()["workers"])
+        # the task's imports set the workers' allocators as in akhbar's own worker processes
+        allocators = client.run(lambda: __import__("pyarrow").default_memory_pool().backend_name)
         [(flow_run_id,)] = rows(tmp_path / "dask", "SELECT flow_run_id FROM runs")
         with SyncPrefectClient(stack.api_url) as api:
             task_runs = api.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
@@ -126,6 +128,7 @@ def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(
     ran = [t for t in stream.data if t.get("worker") in workers]
     assert len(ran) == 2 * 4, [(t.get("key"), t.get("worker")) for t in stream.data]
     assert len({t["worker"] for t in ran}) == 2
+    assert allocators == dict.fromkeys(workers, "system")
     # ... and was reported, completed, to the server
     per_pass = {name: [t for t in task_runs if t.name.startswith(name)] for name in PASSES}
     assert {name: len(runs) for name, runs in per_pass.items()} == dict.fromkeys(PASSES, 4)
