@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := false
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,7 +45,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: install
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask,bench]"
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/html_eval.py
 	$(BIN)/python bench/credit_review.py

@@ -26,7 +26,10 @@ def _fail(message: str, code: int = 1) -> None:
 def run(
     inputs: Annotated[list[Path], typer.Option("--input", "-i", help="Landing file or folder (repeatable).")],
     data_dir: DataDir = Path("data"),
-    batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Records per Arrow batch.")] = 2000,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=100, max=50_000, help="Records per partition (default: AKHBAR_BATCH_SIZE, else 2000)."),
+    ] = None,
     field: Annotated[
         list[str] | None, typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")
     ] = None,
@@ -63,9 +66,14 @@ def run(
         if not sep or not key or name not in FieldMap.model_fields:
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
-    from flows.nightly import nightly
+    from akhbar.settings import get_settings
+    from flows.nightly import DaskSetupError, check_dask_setup, nightly
     from flows.params import RunParameters
 
+    try:  # before Prefect starts a temporary API that Dask workers could not use
+        check_dask_setup(get_settings())
+    except DaskSetupError as exc:
+        _fail(str(exc), 2)
     try:
         params = RunParameters(
             inputs=[str(p) for p in inputs],

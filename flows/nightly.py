@@ -57,9 +57,12 @@ def read_task(files, ctx: p.RunContext, history: History, ledger: RunLedger) -> 
 
 
 def partition_runner(settings, partitions: int) -> TaskRunner:
-    """Where the partitions' stages run: a pool of worker processes (they are CPU-bound Python, so
-    threads would share one core), or, with one worker, this process itself. Only partition names
-    and the run context go to a worker; the records stay in staging."""
+    """Where the partitions' stages run: the workers of an existing Dask cluster (AKHBAR_DASK_ADDRESS),
+    else a pool of worker processes (they are CPU-bound Python, so threads would share one core), or,
+    with one worker, this process itself. Only partition names and the run context go to a worker;
+    the records stay in staging."""
+    if settings.dask_address:
+        return _dask_runner(settings.dask_address)
     workers = min(settings.workers, partitions)
     if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
         return ProcessPoolTaskRunner(max_workers=workers, initializer=_use_api, initargs=(_this_api_url(),))
@@ -78,6 +81,43 @@ def _this_api_url() -> str | None:
         return str(configured)
     server = SubprocessASGIServer()
     return server.api_url if server.running else None
+
+
+class DaskSetupError(RuntimeError):
+    """AKHBAR_DASK_ADDRESS is set but the run cannot use a Dask cluster."""
+
+
+def check_dask_setup(settings) -> None:
+    """Before a run that sends its partitions to Dask does any work: prefect-dask is installed and the
+    run reports to a real Prefect server. Dask workers run their task runs against the run's API (it
+    travels with each task in Prefect's settings context); a temporary API that Prefect started inside
+    this process is on this machine's loopback, where workers elsewhere cannot reach it."""
+    if not settings.dask_address:
+        return
+    try:
+        import prefect_dask  # noqa: F401
+    except ImportError:
+        raise DaskSetupError(
+            f"AKHBAR_DASK_ADDRESS is set ({settings.dask_address}) but prefect-dask is not installed: "
+            "pip install 'akhbar[dask]'"
+        ) from None
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        raise DaskSetupError(
+            f"AKHBAR_DASK_ADDRESS is set ({settings.dask_address}) but PREFECT_API_URL is not: Dask workers "
+            "must report their task runs to a Prefect server they can reach, and the temporary API Prefect "
+            "starts inside this process is not one. Start a server (`prefect server start`, or `akhbar serve`) "
+            "and set PREFECT_API_URL to its API (http://HOST:4200/api) here and on the workers' side."
+        )
+
+
+def _dask_runner(address: str) -> TaskRunner:
+    """Prefect's DaskTaskRunner on the scheduler at `address` (imported only when asked for: dask is
+    an optional extra). The cluster is not ours: leaving the runner closes our client, not the cluster."""
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
 
 
 def _use_api(api_url: str | None) -> None:
@@ -174,11 +214,12 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     """Run akhbar once over `params.inputs` into the warehouse under `params.data_dir`."""
     started = datetime.now(timezone.utc)
     settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    check_dask_setup(settings)
     for name, key in params.fields.items():
         settings.fields.prefer(name, key)
     ctx = p.RunContext(
         p.new_run_id(started),
-        Path(params.data_dir),
+        Path(params.data_dir).resolve(),  # absolute: partition workers may start in another directory
         settings,
         DedupSettings(threshold=params.dedup_threshold),
         params.since,

@@ -125,7 +125,6 @@ def new_run_id(now: datetime) -> str:
 def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
     """Stream the landing files into raw partitions under staging; records the warehouse already
     holds (published or quarantined on an earlier night) are counted and go no further."""
-    part = ledger.part("read")
     names: list[str] = []
     limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
 
@@ -142,17 +141,18 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
 
     reading = read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard)
     for n, (records, bad) in enumerate(reading):
+        name = f"p{n:05d}"
+        part = ledger.part(name)  # its quarantine staged as <name>-read: each partition's rows kept
         part.counts["records_read"] += records.num_rows + bad.num_rows
         records, bad = drop_known(records, bad, history, part)
         if bad.num_rows:
             part.quarantine("read", bad)
         if records.num_rows:
-            name = f"p{n:05d}"
             ctx.staging.write("records", name, records)
             names.append(name)
+        ledger.merge(part)
         del records, bad
         release_memory()
-    ledger.merge(part)
     return names
 
 

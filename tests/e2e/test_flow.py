@@ -556,3 +556,6 @@ def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(sample_r
     assert rows(data, same) == rows(sample_run[0], same)
     spans = "SELECT a.source_uri, b.rule, b.text FROM boilerplate b JOIN articles a USING (article_id) ORDER BY ALL"
     assert rows(data, spans) == rows(sample_run[0], spans)
+    # the read quarantine of every partition, not only the last one's
+    quarantine = "SELECT source_uri, stage, reason FROM quarantine ORDER BY ALL"
+    assert rows(data, quarantine) == rows(sample_run[0], quarantine)
