@@ -248,6 +248,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         staged = p.assemble(ctx, clusters, manifest, skipped)
+        ledger.check_assembled(staged)
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:

@@ -332,16 +332,25 @@ def contradicting(
     return bad
 
 
-def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
-    """(n, bands) uint64 keys: each band's rows mixed into one number."""
-    s = sig[:, : cfg.bands * cfg.rows].reshape(len(sig), cfg.bands, cfg.rows)  # a view: no copy
-    key = np.zeros((len(sig), cfg.bands), dtype=np.uint64)
+def band_key(columns, band: int, cfg: DedupSettings) -> np.ndarray:
+    """(n,) uint64: band `band`'s rows mixed into one number per signature. `columns(c)` gives
+    signature column c for every row (a view of a matrix, or gathered from several)."""
+    key = None
     with np.errstate(over="ignore"):
-        for r in range(cfg.rows):  # in place: the keys are the only (n, bands) array held
-            key ^= s[:, :, r]
+        for r in range(cfg.rows):
+            column = columns(band * cfg.rows + r).astype(np.uint64)
+            key = column if key is None else key ^ column
             key *= _MIX
             key += np.uint64(r + 1)
     return key
+
+
+def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
+    """(n, bands) uint64 keys: each band's rows mixed into one number."""
+    keys = np.empty((len(sig), cfg.bands), dtype=np.uint64)
+    for b in range(cfg.bands):
+        keys[:, b] = band_key(lambda c: sig[:, c], b, cfg)
+    return keys
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -350,12 +359,17 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
-    """Pairs (i, j), i < j, that share a band key in any band. Pairs are kept as one int64 code
-    (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
-    n = len(keys)
+    """Pairs (i, j), i < j, that share a band key in any band of `keys` (n, bands)."""
+    return pairs_by_band(lambda b: keys[:, b], len(keys), cfg)
+
+
+def pairs_by_band(key_of_band, n: int, cfg: DedupSettings) -> np.ndarray:
+    """Pairs (i, j), i < j, of n rows that share a band key in any band (`key_of_band(b)`: the
+    (n,) keys of band b, made when asked, so no (n, bands) matrix is held). Pairs are kept as one
+    int64 code (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
     found = np.zeros(0, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        col = keys[:, b]
+    for b in range(cfg.bands):
+        col = key_of_band(b)
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
@@ -474,8 +488,18 @@ def dedup_articles(
     reps = sorted(first_by_hash.values())
     signed = np.flatnonzero(history.has_signature) if h else np.zeros(0, dtype=np.int64)
     node_of = np.array(reps + [n + int(k) for k in signed], dtype=np.int64)
-    pool = np.concatenate([body[reps], history.signatures[signed]]) if len(signed) else body[reps]
-    pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
+    # the pool (this batch's distinct bodies, then the history's signed canonicals) is never copied
+    # into one matrix: each band's keys are made from its two columns, gathered from both
+    rep_rows = np.asarray(reps, dtype=np.int64)
+
+    def pool_column(c: int) -> np.ndarray:
+        return np.concatenate([body[rep_rows, c], history.signatures[signed, c]]) if len(signed) else body[rep_rows, c]
+
+    pairs = (
+        pairs_by_band(lambda b: band_key(pool_column, b, cfg), len(node_of), cfg)
+        if len(node_of) > 1
+        else np.zeros((0, 2), dtype=np.int64)
+    )
     pairs = pairs[pairs[:, 0] < len(reps)]  # history-history pairs were settled on earlier nights
     # publication times by node (NaN: unknown), for the near-copy time window
     hist_published = history.published if len(history.published) == h else [None] * h
@@ -489,8 +513,8 @@ def dedup_articles(
         for c in range(0, len(pairs), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
             part = slice(c, c + VERIFY_CHUNK)
             ok[part], sims[part] = verified(
-                pool[pairs[part, 0]],
-                pool[pairs[part, 1]],
+                nodes.body(x[part]),
+                nodes.body(y[part]),
                 nodes.lead(x[part]),
                 nodes.lead(y[part]),
                 cfg,
@@ -500,7 +524,7 @@ def dedup_articles(
         for a, b, sim in zip(x[ok], y[ok], sims[ok]):
             neighbours.setdefault(int(a), []).append((int(b), float(sim)))
             neighbours.setdefault(int(b), []).append((int(a), float(sim)))
-    del pool, pairs
+    del pairs
 
     # Stories, without chaining: every member is verified against its story's centre and
     # contradicts no member already there. A body verified against a canonical from an earlier

@@ -223,6 +223,21 @@ class RunLedger:
                 f"record accounting does not balance: read {c['records_read']}, accounted {accounted} ({dict(c)})"
             )
 
+    def check_assembled(self, staged: dict[str, Path]) -> None:
+        """The tables about to be published hold what the counters say: every article and every
+        quarantined record has its row (a staged file overwritten or left out would lose rows the
+        counters still count)."""
+        c = self.counts
+        expected = {
+            "articles": c["articles_clean"] + c["duplicates_exact"] + c["duplicates_near"],
+            "quarantine": c["quarantined"],
+        }
+        for name, want in expected.items():
+            path = staged.get(name)
+            got = pq.ParquetFile(path).metadata.num_rows if path else 0
+            if got != want:
+                raise AccountingError(f"the run's {name} table holds {got} rows, its counters {want}: nothing published")
+
     def summary(self) -> dict:
         order = (
             "files",
