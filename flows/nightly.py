@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 
 from akhbar.settings import get_settings
 from flows import pipeline as p
+from flows import progress
 from flows.params import RunParameters
 from flows.report import RunReport, publish_run_report
 from tasks.base import run_logger, stage_task
@@ -158,15 +159,32 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         skipped = p.not_listed_before(skipped, history)
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
+        if not files:
+            # an empty landing folder, or one whose files earlier runs already read: say so, not just exit 0
+            run_logger().warning(
+                "nothing to read in %s: no new or changed landing file (%d paths skipped)",
+                ", ".join(params.inputs),
+                skipped.num_rows,
+            )
+        shown = progress.hook()
+        shown.stage("read")
         parts = read_task(files, ctx, history, ledger)
+        shown.partitions(2 * len(parts), ledger.counts["records_read"])
         for name in parts:
+            rows = _rows(ctx, "records", name)
             ledger.merge(first_pass_task(name, ctx))
+            shown.advance(rows)
+        shown.stage("learn boilerplate")
         learned = decide_task(ctx)
         for name in parts:
+            rows = _rows(ctx, "observed", name)
             ledger.merge(second_pass_task(name, ctx, learned))
+            shown.advance(rows)
+        shown.stage("dedup")
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         staged = p.assemble(ctx, clusters, manifest, skipped)
+        shown.stage("validate")
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
@@ -196,12 +214,21 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 ctx, str(flow_run.id) if flow_run.id else None, started, params.model_dump(mode="json"), summary
             ),
         )
+        shown.stage("publish")
         publish_task(params.data_dir, ctx.run_id, staged, params.full_refresh)
         run_logger().info("run %s published: %s", ctx.run_id, json.dumps(summary, ensure_ascii=False))
         publish_run_report(report)  # never raises: a report is a view of the run, not a reason to fail it
         return summary
     finally:
         shutil.rmtree(ctx.staging.root, ignore_errors=True)
+
+
+def _rows(ctx: p.RunContext, kind: str, name: str) -> int:
+    """Records in a staged partition, from its Parquet footer (for the progress display's records/s)."""
+    import pyarrow.parquet as pq
+
+    path = ctx.staging.path(kind, name)
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
 
 
 def _row_results(ctx: p.RunContext) -> list[pa.Table]:
