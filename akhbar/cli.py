@@ -109,6 +109,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @app.command()
+@clear_errors
 def run(
     inputs: Annotated[
         list[Path], typer.Option("--input", "-i", callback=_local_inputs, help="Landing file or folder (repeatable).")
@@ -168,9 +169,6 @@ def run(
         _fail(f"--log-level wants one of {', '.join(LOG_LEVELS)}; got {log_level!r}", 2)
     if summary_format not in ("auto", "table", "plain"):
         _fail(f"--summary wants auto, table or plain; got {summary_format!r}", 2)
-    if not _has_input(inputs):
-        return
-    prepare_prefect_env(data_dir, log_level=level)
     from akhbar.settings import FieldMap
 
     overrides = {}
@@ -179,6 +177,9 @@ def run(
         if not sep or not key or name not in FieldMap.model_fields:
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
+    if not _has_input(inputs):
+        return
+    prepare_prefect_env(data_dir, log_level=level)
     from flows.nightly import nightly
     from flows.params import RunParameters
 

@@ -124,8 +124,9 @@ def render_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str, console
     (Arabic text stays whole words); the others print every value whole, for pipes and files."""
     if fmt == "table":
         table = Table(show_lines=False)
-        for c in columns:
-            table.add_column(c, overflow="fold")
+        for i, c in enumerate(columns):
+            numeric = all(isinstance(r[i], (int, float)) for r in rows if r[i] is not None)
+            table.add_column(c, overflow="fold", justify="right" if numeric and rows else "left")
         for r in rows:
             table.add_row(*(_cell(v) for v in r))
         console.print(table)
