@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from akhbar import serve as local_server
-from akhbar.env import prepare_prefect_env
+from akhbar.env import prepare_prefect_env, set_log_level
 from akhbar.settings import DEFAULT_DATA_DIR
 
 app = typer.Typer(
@@ -177,9 +177,10 @@ def run(
         if not sep or not key or name not in FieldMap.model_fields:
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
+    set_log_level(level)
     if not _has_input(inputs):
         return
-    prepare_prefect_env(data_dir, log_level=level)
+    prepare_prefect_env(data_dir)
     from flows.nightly import nightly
     from flows.params import RunParameters
 

@@ -92,15 +92,15 @@ SUMMARY_ROWS = (
 def summary_table(summary: dict, seconds: float) -> Table:
     """The run's counts, its pace and where its reports are."""
     table = Table(title=f"run {summary.get('run_id', '')}", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column(justify="right")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(justify="right", overflow="fold")  # a long path folds, never loses its end
     for key, label in SUMMARY_ROWS:
         if key in summary:
             table.add_row(label, f"{summary[key]:,}" if isinstance(summary[key], int) else str(summary[key]))
     table.add_row("time", f"{seconds:,.1f} s")
     read = summary.get("records_read") or 0
     if read and seconds > 0:
-        table.add_row("records/s", f"{read / seconds:,.0f}")
+        table.add_row("records/s (whole run)", f"{read / seconds:,.1f}")
     if summary.get("data_docs"):
         table.add_row("data docs", str(summary["data_docs"]))
     return table

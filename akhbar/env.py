@@ -7,15 +7,19 @@ import os
 from pathlib import Path
 
 
-def prepare_prefect_env(data_dir: str | Path, log_level: str | None = None) -> None:
+def set_log_level(level: str) -> None:
+    """The CLI's --log-level/--quiet, set before anything imports Prefect: its loggers (flow and task
+    runs, its own) read PREFECT_LOGGING_LEVEL once, at import."""
+    import logging
+
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
+    logging.getLogger("great_expectations").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def prepare_prefect_env(data_dir: str | Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(Path(data_dir).resolve() / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    if log_level:  # the CLI's --log-level/--quiet: Prefect's loggers (flow, task runs, its own) read it at import
-        os.environ["PREFECT_LOGGING_LEVEL"] = log_level
-        import logging
-
-        logging.getLogger("great_expectations").setLevel(max(logging.WARNING, logging.getLevelName(log_level)))

@@ -47,6 +47,9 @@ def _gx():
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
 
+    # this module sets its own logger to INFO at import, to say it made a temp dir for an ephemeral
+    # docs site on every checkpoint: noise in every log
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
 
 
