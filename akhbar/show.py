@@ -103,7 +103,12 @@ def _page_text(row: dict) -> str:
 
 def locate(raw: str, spans: list[Span]) -> None:
     """Set each span's offsets: its first occurrence after the previous span's (cleaning removes in
-    reading order), else anywhere not already marked; spans overlapping a marked one stay unlocated."""
+    reading order), else anywhere not already marked; spans overlapping a marked one stay unlocated.
+    Searched in the raw text with Persian letters folded to Arabic as cleaning does (one letter for
+    one, so offsets hold in the raw text)."""
+    from tasks.arabic import _PERSIAN_TO_ARABIC
+
+    raw = raw.translate(str.maketrans(_PERSIAN_TO_ARABIC))
     taken: list[tuple[int, int]] = []
     cursor = 0
     for span in spans:
@@ -117,9 +122,10 @@ def locate(raw: str, spans: list[Span]) -> None:
                 break
 
 
-# Cleaning records a span after the character fixes every line gets (tatweel and stray marks out,
-# spaces folded): the raw text may hold them between any two characters of the span.
-_SLACK = "[\u0640\u064b-\u065f\u0670\u200c-\u200f]*"
+# Cleaning records a span after the character fixes every line gets (tatweel, stray marks and
+# invisible characters out, spaces around punctuation moved): the raw text may hold them between any
+# two characters of the span.
+_SLACK = "[\u0640\u064b-\u065f\u0670\u200b-\u200f\u00a0 ]*"
 
 
 def _pattern(text: str) -> re.Pattern:

@@ -533,3 +533,55 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     assert query(
         data, "SELECT count(DISTINCT story_hash), count(*), count(*) FILTER (WHERE line_no = -1) FROM lines"
     ) == [(8, 8 * 4, 8)]
+
+
+def test_show_marks_every_removed_span_of_every_seed_with_its_rule(seeds_run):
+    """`akhbar show` on the seeds: each article's raw text is read again from its landing file, and
+    every span cleaning removed is located in it and marked with its rule and category."""
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    data, _ = seeds_run
+    spans = rows(data, "SELECT article_id, rule, category FROM boilerplate ORDER BY article_id")
+    assert len(spans) >= 20
+    for (article_id,) in query(data, "SELECT article_id FROM articles"):
+        mine = [s for s in spans if s["article_id"] == article_id]
+        result = CliRunner().invoke(app, ["show", "--data-dir", str(data), article_id, "--no-color"])
+        assert result.exit_code == 0, result.output
+        assert f"{len(mine)} spans removed, {len(mine)} located in the raw text" in result.output
+        for s in mine:
+            assert f"]{{{s['rule']} {s['category']}}}" in result.output
+
+
+def test_export_has_one_row_per_story(sample_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    data, summary = sample_run
+    out = tmp_path / "stories.jsonl"
+    result = CliRunner().invoke(app, ["export", "--data-dir", str(data), str(out)])
+    assert result.exit_code == 0, result.output
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    stories = query(data, "SELECT count(DISTINCT story_id) FROM stories")[0][0]
+    assert len(exported) == stories == summary["stories"]
+    assert sum(r["articles"] for r in exported) == query(data, "SELECT count(*) FROM articles")[0][0]
+    assert all(r["text"] and r["id"] in r["article_ids"] for r in exported)
+
+
+def test_cli_run_shows_progress_and_a_summary_table(tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "ph")}
+    out = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(SAMPLES), "--data-dir", str(tmp_path / "d")]
+        + ["--progress", "--summary", "table", "--quiet"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "partition steps" in out.stderr and "records/s" in out.stderr
+    assert " INFO " not in out.stderr  # --quiet: warnings only
+    assert "records read" in out.stdout and "articles published" in out.stdout and "data docs" in out.stdout
