@@ -178,9 +178,9 @@ def run(
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
     set_log_level(level)
+    prepare_prefect_env(data_dir)  # the input check below imports Prefect, which reads its home at import
     if not _has_input(inputs):
         return
-    prepare_prefect_env(data_dir)
     from flows.nightly import nightly
     from flows.params import RunParameters
 

@@ -54,9 +54,12 @@ class ProgressBar:
 
     def __enter__(self) -> ProgressBar:
         self.progress.start()
+        self._swapped = _route_logs(self.progress.console)
         return self
 
     def __exit__(self, *exc) -> None:
+        for handler, console in self._swapped:
+            handler.console = console
         self.progress.stop()
 
     def stage(self, name: str) -> None:
@@ -70,6 +73,22 @@ class ProgressBar:
         self.records += records
         rate = self.records / max(time.perf_counter() - (self.started or time.perf_counter()), 1e-6)
         self.progress.update(self.task, advance=1, rate=rate)
+
+
+def _route_logs(console: Console) -> list[tuple]:
+    """Prefect's console log handlers print through `console` while the bar is drawn, so each log
+    line lands above the bar instead of being glued to it (they hold the stderr of their set-up,
+    which the bar's redirection cannot reach). Returns (handler, its own console) to put back."""
+    import logging
+
+    swapped = []
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", ""):
+        for handler in logging.getLogger(name).handlers:
+            own = getattr(handler, "console", None)
+            if isinstance(own, Console) and own is not console:
+                swapped.append((handler, own))
+                handler.console = console
+    return swapped
 
 
 # The closing summary: (counter, label), in the order a reader follows a record.

@@ -209,7 +209,7 @@ def test_a_run_with_no_input_warns_and_runs_nothing(tmp_path):
     result = invoke("run", "--input", tmp_path / "landing", "--data-dir", tmp_path / "d")
     assert result.exit_code == 0
     assert "akhbar: warning: no input to read in" in result.output and "hidden file" in result.output
-    assert not (tmp_path / "d").exists()
+    assert not (tmp_path / "d" / "warehouse.duckdb").exists() and not (tmp_path / "d" / "lake").exists()
 
 
 def test_bad_log_level_is_rejected(tmp_path):
