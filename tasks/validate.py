@@ -318,4 +318,7 @@ def prune_reports(reports: Path, keep: int) -> None:
     runs = data_docs.run_dirs(reports)
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
+    for run in runs[max(0, len(runs) - keep) :]:
+        if (run / data_docs.STATIC).is_dir():  # docs of a run before offline docs: made offline once
+            data_docs.finalize(run, reports)
     data_docs.write_index(reports)

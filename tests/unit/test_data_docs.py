@@ -79,3 +79,14 @@ def test_prune_keeps_the_newest_runs_and_the_index_lists_them(tmp_path):
     assert "r0/" not in index
     assert '<td>5</td><td>2</td>' in index and "fa-times text-danger" in index
     assert data_docs.external_urls(index) == []
+
+
+def test_docs_of_runs_before_offline_docs_are_made_offline_by_the_next_prune(tmp_path):
+    reports = tmp_path / "reports"
+    old = reports / "20250101T000000Z-old"
+    (old / "static" / "images").mkdir(parents=True)
+    (old / "index.html").write_text(PAGE, encoding="utf-8")
+    prune_reports(reports, keep=5)
+    assert not (old / "static").exists()
+    assert data_docs.external_urls((old / "index.html").read_text(encoding="utf-8")) == []
+    assert 'src="../static/jquery-3.7.1/jquery.min.js"' in (old / "index.html").read_text(encoding="utf-8")
