@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DATA   ?= data
+# the one default data dir (akhbar/settings.py), or AKHBAR_DATA_DIR
+DATA   ?= $(or $(AKHBAR_DATA_DIR),data)
 INPUT  ?= samples/landing
 
 export DO_NOT_TRACK := 1
