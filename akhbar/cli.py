@@ -76,6 +76,9 @@ def clear_errors(command):
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): no error, and nothing more to print
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             if os.environ.get("AKHBAR_DEBUG"):
                 raise
@@ -83,6 +86,14 @@ def clear_errors(command):
             _fail(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
     return wrapper
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so flushing it at exit does not raise again on the closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner's stdout)
+        pass
 
 
 def _version(value: bool) -> None:

@@ -291,3 +291,32 @@ def test_summary_table_and_progress_bar():
         task = bar.progress.tasks[0]
         assert (task.completed, task.total) == (2, 4) and task.fields["rate"] > 0
     assert "2/4" in out.getvalue() and "records/s" in out.getvalue()
+
+
+def test_a_closed_pipe_ends_quietly(warehouse):
+    """`akhbar sql ... | head -1`: the reader leaving is no error (no BrokenPipeError line, exit 0)."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "akhbar.cli",
+            "sql",
+            "-d",
+            str(warehouse),
+            "--max-rows",
+            "0",
+            "SELECT * FROM range(200000)",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    assert proc.stdout.readline() == b"range\n"
+    proc.stdout.close()  # as head does after its line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and err == b""
