@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DATA   ?= data/sample
+# the one default data dir (akhbar/settings.py), or AKHBAR_DATA_DIR
+DATA   ?= $(or $(AKHBAR_DATA_DIR),data)
 INPUT  ?= samples/landing
 
 export DO_NOT_TRACK := 1
@@ -72,7 +73,7 @@ bench-dedup: install $(BENCH_VENV)/.installed
 	$(BIN)/python bench/dedup_eval.py --reference datatrove --sweep --per-kind --json bench/out/dedup_eval.json
 
 # A local Prefect server (UI at http://127.0.0.1:4200) with prefect.yaml's deployments and a worker;
-# state, logs and pids in data/nightly/serve/. `make stop` stops the worker, then the server.
+# state, logs and pids in data/serve/. `make stop` stops the worker, then the server.
 serve: install
 	$(BIN)/akhbar serve
 

@@ -7,6 +7,15 @@ import os
 from pathlib import Path
 
 
+def set_log_level(level: str) -> None:
+    """The CLI's --log-level/--quiet, set before anything imports Prefect: its loggers (flow and task
+    runs, its own) read PREFECT_LOGGING_LEVEL once, at import."""
+    import logging
+
+    os.environ["PREFECT_LOGGING_LEVEL"] = level
+    logging.getLogger("great_expectations").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 def prepare_prefect_env(data_dir: str | Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

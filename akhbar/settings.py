@@ -8,6 +8,14 @@ from pathlib import Path
 from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The one default data dir: the CLI, the Prefect parameters, prefect.yaml and the Makefile use it;
+# AKHBAR_DATA_DIR overrides it everywhere (the CLI's --data-dir overrides both).
+DEFAULT_DATA_DIR = Path("data")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("AKHBAR_DATA_DIR") or DEFAULT_DATA_DIR)
+
 
 class FieldMap(BaseSettings):
     """Which JSON keys feed which article field; the first present, non-empty key wins."""
@@ -105,7 +113,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AKHBAR_", extra="ignore")
 
-    data_dir: Path = Path("data")
+    data_dir: Path = DEFAULT_DATA_DIR
     # Records per partition: what one stage holds in memory at once (the corpus is 16 partitions of 2,000).
     batch_size: int = Field(default=2000, ge=1)
     # Bodies shorter than this many words after cleaning are quarantined by validation.

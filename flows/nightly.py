@@ -21,6 +21,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from akhbar.settings import get_settings
 from flows import pipeline as p
+from flows import progress
 from flows.params import RunParameters
 from flows.report import RunReport, publish_run_report
 from tasks.base import run_logger, stage_task
@@ -239,16 +240,31 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         skipped = p.not_listed_before(skipped, history)
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
+        if not files:
+            # an empty landing folder, or one whose files earlier runs already read: say so, not just exit 0
+            run_logger().warning(
+                "nothing to read in %s: no new or changed landing file (%d paths skipped)",
+                ", ".join(params.inputs),
+                skipped.num_rows,
+            )
+        shown = progress.hook()
+        shown.stage("read")
         parts = read_task(files, ctx, history, ledger)
         ledger.counts["partitions"] = len(parts)
+        shown.partitions(2 * len(parts), ledger.counts["records_read"])
         with partition_runner(ctx.settings, len(parts)) as runner:
-            ledger.merge_all(each_partition(runner, first_pass_task, parts, ctx=ctx))
+            sizes = [_rows(ctx, "records", name) for name in parts]
+            _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)
+            shown.stage("learn boilerplate")
             learned = decide_task(ctx)
-            ledger.merge_all(each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned))
+            sizes = [_rows(ctx, "observed", name) for name in parts]
+            _merge(ledger, shown, each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned), sizes)
+        shown.stage("dedup")
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         staged = p.assemble(ctx, clusters, manifest, skipped)
         ledger.check_assembled(staged)
+        shown.stage("validate")
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
@@ -278,12 +294,28 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 ctx, str(flow_run.id) if flow_run.id else None, started, params.model_dump(mode="json"), summary
             ),
         )
+        shown.stage("publish")
         publish_task(params.data_dir, ctx.run_id, staged, params.full_refresh)
         run_logger().info("run %s published: %s", ctx.run_id, json.dumps(summary, ensure_ascii=False))
         publish_run_report(report)  # never raises: a report is a view of the run, not a reason to fail it
         return summary
     finally:
         shutil.rmtree(ctx.staging.root, ignore_errors=True)
+
+
+def _merge(ledger: RunLedger, shown, parts, sizes: list[int]) -> None:
+    """The partitions' ledgers into the run's, as each finishes, with the progress display."""
+    for part, rows in zip(parts, sizes):
+        ledger.merge(part)
+        shown.advance(rows)
+
+
+def _rows(ctx: p.RunContext, kind: str, name: str) -> int:
+    """Records in a staged partition, from its Parquet footer (for the progress display's records/s)."""
+    import pyarrow.parquet as pq
+
+    path = ctx.staging.path(kind, name)
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
 
 
 def _row_results(ctx: p.RunContext) -> list[pa.Table]:

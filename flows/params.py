@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from akhbar.settings import default_data_dir
+
 
 class RunParameters(BaseModel):
     """What to process and where to publish it."""
@@ -18,8 +20,13 @@ class RunParameters(BaseModel):
         "samples/landing"
     ]
     data_dir: Annotated[
-        str, Field(min_length=1, description="Warehouse directory: lake/, warehouse.duckdb, runs' Prefect home.")
-    ] = "data/nightly"
+        str,
+        Field(
+            min_length=1,
+            default_factory=lambda: str(default_data_dir()),
+            description="Warehouse directory: lake/, warehouse.duckdb, runs' Prefect home [default: AKHBAR_DATA_DIR or data].",
+        ),
+    ]
     since: Annotated[date | None, Field(description="Only articles published on or after this date (backfills).")] = (
         None
     )

@@ -186,10 +186,6 @@ class RunLedger:
         for outlet, counter in part.by_outlet.items():
             self.by_outlet[outlet].update(counter)
 
-    def merge_all(self, parts) -> None:
-        for part in parts:
-            self.merge(part)
-
     def count_skipped(self, skipped: pa.Table) -> None:
         """Input paths not read, by the kind of reason ("hidden file", "unsupported file type", ...)."""
         self.counts["paths_skipped"] += skipped.num_rows

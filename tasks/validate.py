@@ -47,6 +47,9 @@ def _gx():
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
 
+    # this module sets its own logger to INFO at import, to say it made a temp dir for an ephemeral
+    # docs site on every checkpoint: noise in every log
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
 
 
@@ -63,7 +66,8 @@ def _context(gx, docs_dir: Path | None):
             site_config={
                 "class_name": "SiteBuilder",
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # no "how to" buttons: links to GE's online guides, of no use to akhbar's readers
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
             },
         )
     return ctx
@@ -81,15 +85,23 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
             gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
         )
         actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+        result_format = {"result_format": "COMPLETE"}
+        if docs and "article_id" in df.columns:
+            # the docs list failing rows by article_id (GE's default is the frame's row position)
+            result_format["unexpected_index_column_names"] = ["article_id"]
         checkpoint = ctx.checkpoints.add(
             gx.Checkpoint(
                 name=f"{name}_{run_id}",
                 validation_definitions=[vd],
                 actions=actions,
-                result_format={"result_format": "COMPLETE"},
+                result_format=result_format,
             )
         )
-    res = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    # run_name: the docs' "Run Name" is akhbar's run id (GE's default is "__none__")
+    run = checkpoint.run(batch_parameters={"dataframe": df}, run_id=RunIdentifier(run_name=run_id))
+    res = next(iter(run.run_results.values()))
     for r in res.results:
         cfg = r.expectation_config
         severity, level = cfg.meta.get("severity", "warning"), cfg.meta.get("level", "row")
@@ -125,12 +137,21 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
             continue
         label = f"{cfg.type}({column})" if column else cfg.type
         if level == "row" and r.result.get("unexpected_index_list") is not None:
-            for i in r.result["unexpected_index_list"]:
-                prior = outcome.bad_rows.get(int(i))
-                outcome.bad_rows[int(i)] = f"{prior}; {label} failed" if prior else f"validation: {label} failed"
+            for i in _positions(r.result["unexpected_index_list"], df):
+                prior = outcome.bad_rows.get(i)
+                outcome.bad_rows[i] = f"{prior}; {label} failed" if prior else f"validation: {label} failed"
         else:
             outcome.gate_failures.append(f"{name}: {label} failed ({unexpected or 0} unexpected)")
     return checkpoint
+
+
+def _positions(unexpected: list, df) -> list[int]:
+    """Row positions of GE's unexpected rows: the frame's index labels (positions), or, where the
+    result names rows by article_id, every position holding that id."""
+    if not unexpected or not isinstance(unexpected[0], dict):
+        return [int(i) for i in unexpected]
+    ids = {row["article_id"] for row in unexpected}
+    return [i for i, a in enumerate(df["article_id"]) if a in ids]
 
 
 def _frame(table: pa.Table):
@@ -277,16 +298,27 @@ def validate_tables(
         if t is not None and t.num_rows:
             _run_suite(gx, ctx, name, _frame(t), make(), run_id, outcome, docs)
     if docs:
+        from tasks import data_docs
+
+        data_docs.write_counts(docs_dir, outcome.results)
+        data_docs.finalize(docs_dir, docs_dir.parent)
         outcome.docs_index = str(docs_dir / "index.html")
     return outcome
 
 
 def prune_reports(reports: Path, keep: int) -> None:
-    """Keep the Data Docs of the newest `keep` runs (run ids sort by time)."""
+    """Keep the Data Docs of the newest `keep` runs (run ids sort by time), then list them in
+    reports/index.html. The shared static folder is no run."""
     if not reports.exists():
         return
     import shutil
 
-    runs = sorted(p for p in reports.iterdir() if p.is_dir())
+    from tasks import data_docs
+
+    runs = data_docs.run_dirs(reports)
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
+    for run in runs[max(0, len(runs) - keep) :]:
+        if (run / data_docs.STATIC).is_dir():  # docs of a run before offline docs: made offline once
+            data_docs.finalize(run, reports)
+    data_docs.write_index(reports)

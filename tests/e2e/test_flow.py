@@ -535,27 +535,90 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     ) == [(8, 8 * 4, 8)]
 
 
-def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(sample_run, tmp_path, monkeypatch):
+def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(prefect_harness, tmp_path, monkeypatch):
     """The sample cut into 4 partitions and run by 2 worker processes (Prefect's process pool) ends
-    exactly as the one-partition run in this process: same articles, clusters, canonicals, spans."""
+    exactly as the one-partition run in this process: same articles, clusters, canonicals, spans,
+    quarantine."""
     import flows.nightly
     from akhbar.settings import get_settings
     from flows.nightly import nightly
     from flows.params import RunParameters
 
+    monkeypatch.setenv("AKHBAR_WORKERS", "1")
+    alone = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(tmp_path / "alone")))
     monkeypatch.setenv("AKHBAR_WORKERS", "2")
     # partitions of 5 records (the parameter's floor is 100: the sample would be one partition)
     monkeypatch.setattr(flows.nightly, "get_settings", lambda **kw: get_settings(**{**kw, "batch_size": 5}))
-    data = tmp_path / "pooled"
-    summary = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
-    assert summary["partitions"] == 4
-    assert summary["records_read"] == sample_run[1]["records_read"]
-    for key in ("articles_clean", "duplicates_exact", "duplicates_near", "quarantined", "boilerplate_spans"):
-        assert summary[key] == sample_run[1][key], key
-    same = "SELECT source_uri, title, body, is_canonical, author, published_at FROM articles ORDER BY source_uri"
-    assert rows(data, same) == rows(sample_run[0], same)
-    spans = "SELECT a.source_uri, b.rule, b.text FROM boilerplate b JOIN articles a USING (article_id) ORDER BY ALL"
-    assert rows(data, spans) == rows(sample_run[0], spans)
-    # the read quarantine of every partition, not only the last one's
-    quarantine = "SELECT source_uri, stage, reason FROM quarantine ORDER BY ALL"
-    assert rows(data, quarantine) == rows(sample_run[0], quarantine)
+    pooled = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(tmp_path / "pooled")))
+    assert alone["partitions"] == 1 and pooled["partitions"] == 4
+    for key in (
+        "records_read",
+        "articles_clean",
+        "duplicates_exact",
+        "duplicates_near",
+        "quarantined",
+        "boilerplate_spans",
+    ):
+        assert pooled[key] == alone[key], key
+    for sql in (
+        "SELECT source_uri, title, body, is_canonical, author, published_at FROM articles ORDER BY source_uri",
+        "SELECT a.source_uri, b.rule, b.text FROM boilerplate b JOIN articles a USING (article_id) ORDER BY ALL",
+        # the read quarantine of every partition, not only the last one's
+        "SELECT source_uri, stage, reason FROM quarantine ORDER BY ALL",
+    ):
+        assert rows(tmp_path / "pooled", sql) == rows(tmp_path / "alone", sql), sql
+
+
+def test_show_marks_every_removed_span_of_every_seed_with_its_rule(seeds_run):
+    """`akhbar show` on the seeds: each article's raw text is read again from its landing file, and
+    every span cleaning removed is located in it and marked with its rule and category."""
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    data, _ = seeds_run
+    spans = rows(data, "SELECT article_id, rule, category FROM boilerplate ORDER BY article_id")
+    assert len(spans) >= 20
+    for (article_id,) in query(data, "SELECT article_id FROM articles"):
+        mine = [s for s in spans if s["article_id"] == article_id]
+        result = CliRunner().invoke(app, ["show", "--data-dir", str(data), article_id, "--no-color"])
+        assert result.exit_code == 0, result.output
+        assert f"{len(mine)} spans removed, {len(mine)} located in the raw text" in result.output
+        for s in mine:
+            assert f"]{{{s['rule']} {s['category']}}}" in result.output
+
+
+def test_export_has_one_row_per_story(sample_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from akhbar.cli import app
+
+    data, _ = sample_run  # other tests of this module may have published more runs into it
+    out = tmp_path / "stories.jsonl"
+    result = CliRunner().invoke(app, ["export", "--data-dir", str(data), str(out)])
+    assert result.exit_code == 0, result.output
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert query(data, "SELECT count(*) FROM articles WHERE article_id NOT IN (SELECT article_id FROM stories)") == [
+        (0,)
+    ]
+    stories = query(data, "SELECT count(DISTINCT story_id) FROM stories")[0][0]
+    assert len(exported) == stories and len({r["id"] for r in exported}) == stories
+    assert sum(r["articles"] for r in exported) == query(data, "SELECT count(*) FROM articles")[0][0]
+    assert all(r["text"] and r["id"] in r["article_ids"] for r in exported)
+
+
+def test_cli_run_shows_progress_and_a_summary_table(tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "ph")}
+    out = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(SAMPLES), "--data-dir", str(tmp_path / "d")]
+        + ["--progress", "--summary", "table", "--quiet"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "partition steps" in out.stderr and "records/s" in out.stderr
+    assert " INFO " not in out.stderr  # --quiet: warnings only
+    assert "records read" in out.stdout and "articles published" in out.stdout and "data docs" in out.stdout

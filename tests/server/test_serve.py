@@ -154,7 +154,7 @@ def test_deployments_are_as_in_prefect_yaml(client):
             {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $AKHBAR_PROJECT_DIR }}"}}
         ]
         assert dep.parameters["params"]["inputs"] == ["samples/landing"]
-        assert dep.parameters["params"]["data_dir"] == "data/nightly"
+        assert dep.parameters["params"]["data_dir"] == "data"
     assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in nightly.schedules] == [
         ("0 2 * * *", TIMEZONE, True)
     ]

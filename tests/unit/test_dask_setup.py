@@ -5,6 +5,7 @@ runner connects only when the first partition is submitted (tests/server/test_da
 from __future__ import annotations
 
 import pytest
+from conftest import SAMPLES
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from akhbar.settings import get_settings
@@ -53,7 +54,8 @@ def test_the_cli_refuses_before_prefect_starts(tmp_path, monkeypatch):
     monkeypatch.setenv("AKHBAR_DASK_ADDRESS", ADDRESS)
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
-        result = CliRunner().invoke(app, ["run", "--input", str(tmp_path), "--data-dir", str(tmp_path / "d")])
+        # a landing folder with a file: a run with nothing to read stops before any check
+        result = CliRunner().invoke(app, ["run", "--input", str(SAMPLES), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("akhbar: AKHBAR_DASK_ADDRESS is set") and "PREFECT_API_URL" in result.output
     assert not (tmp_path / "d" / "lake").exists()
