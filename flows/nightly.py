@@ -248,27 +248,38 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 skipped.num_rows,
             )
         shown = progress.hook()
-        shown.stage("read")
+
+        def step(name: str, shown_as: str | None = None) -> None:
+            """A step of the run begins: timed by the ledger (the `runs` row keeps it), shown if named."""
+            ledger.step(name)
+            if shown_as:
+                shown.stage(shown_as)
+
+        step("read", "read")
         parts = read_task(files, ctx, history, ledger)
         ledger.counts["partitions"] = len(parts)
         shown.partitions(2 * len(parts), ledger.counts["records_read"])
         with partition_runner(ctx.settings, len(parts)) as runner:
+            step("pass 1")
             sizes = [_rows(ctx, "records", name) for name in parts]
             _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)
-            shown.stage("learn boilerplate")
+            step("learned decision", "learn boilerplate")
             learned = decide_task(ctx)
+            step("pass 2")
             sizes = [_rows(ctx, "observed", name) for name in parts]
             _merge(ledger, shown, each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned), sizes)
-        shown.stage("dedup")
+        step("dedup", "dedup")
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
+        step("assemble")
         staged = p.assemble(ctx, clusters, manifest, skipped)
         ledger.check_assembled(staged)
-        shown.stage("validate")
+        step("gate", "validate")
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(gate.gate_failures))
+        step("report")
         summary = {"run_id": ctx.run_id, **ledger.summary(), "data_docs": gate.docs_index}
         report = RunReport(
             summary,
@@ -291,7 +302,12 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             ctx,
             "runs",
             p.runs_row(
-                ctx, str(flow_run.id) if flow_run.id else None, started, params.model_dump(mode="json"), summary
+                ctx,
+                str(flow_run.id) if flow_run.id else None,
+                started,
+                params.model_dump(mode="json"),
+                # with wall seconds per step (up to here) and CPU seconds per stage, for benchmarks
+                {**summary, "steps": ledger.step(None), "stages": ledger.stage_seconds()},
             ),
         )
         shown.stage("publish")

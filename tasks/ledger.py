@@ -177,6 +177,16 @@ class RunLedger:
     counts: Counter = field(default_factory=Counter)
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     mappings: dict[str, str] = field(default_factory=dict)  # JSON input file -> its field mapping (tasks/fields.py)
+    steps: dict[str, float] = field(default_factory=dict)  # wall seconds of each step of the run, in order
+    _open_step: tuple[str, float] | None = None
+
+    def step(self, name: str | None) -> dict[str, float]:
+        """Close the step under way (its wall seconds) and open `name` (None: none); the steps so far."""
+        now = time.perf_counter()
+        if self._open_step:
+            self.steps[self._open_step[0]] = round(now - self._open_step[1], 3)
+        self._open_step = (name, now) if name else None
+        return dict(self.steps)
 
     def part(self, name: str) -> PartLedger:
         return PartLedger(self.staging, name)
