@@ -39,7 +39,7 @@ from akhbar.settings import LearnedSettings
 from schemas.tables import BOILERPLATE, EDGES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row
-from tasks.clean import is_headline
+from tasks.clean import content_words, is_headline
 from tasks.learned import _hash64, is_verse_or_quote
 from tasks.publish import create_table_views
 
@@ -157,6 +157,25 @@ def slot_shaped(lines: list[str]) -> bool:
         and _LETTERS.search(first) is not None  # not a lone "و" left from a broken sentence
         and not is_verse_or_quote(first)
     )
+
+
+# In an outlet with a slot, a longer first line goes too when it is an image caption naming the story's
+# subject ("وزير خارجية فرنسا لوران فابيوس", "عدنان منصور وزير خارجية لبنان"): every content word of it is
+# in the title or the lead. A caption may also sit above the story's subtitle (caption, subtitle, paragraph).
+CAPTION_MAX_WORDS = 7
+
+
+def caption_shaped(lines: list[str], title: str | None) -> bool:
+    """The first line is an image caption above the story (or above its subtitle): short, headline-shaped,
+    not a label before a colon, and made only of words the title and the lead use."""
+    first = lines[0]
+    if len(lines) < 2 or not is_headline(first) or len(first.split()) > CAPTION_MAX_WORDS or ":" in first:
+        return False
+    below = 1 if not is_headline(lines[1]) else 2 if len(lines) >= 3 and not is_headline(lines[2]) else 0
+    if not below or _LETTERS.search(first) is None or is_verse_or_quote(first):
+        return False
+    own = content_words(first)
+    return bool(own) and own <= content_words(f"{title or ''}\n" + "\n".join(lines[1 : below + 1]))
 
 
 @dataclass
@@ -291,14 +310,15 @@ def remove_templates(
     if not templates.keys and not templates.slots:
         return cleaned, BOILERPLATE.empty_table(), QUARANTINE.empty_table()
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * len(ids)
     new_bodies, removed, empty = [], [], []
-    for article_id, outlet, body in zip(ids, outlets, bodies):
+    for article_id, outlet, body, title in zip(ids, outlets, bodies, titles):
         keys = templates.keys.get(outlet)
         if not body or not (keys or outlet in templates.slots):
             new_bodies.append(body)
             continue
         slot = []
-        if outlet in templates.slots and slot_shaped(body.split("\n")):
+        if outlet in templates.slots and (slot_shaped(body.split("\n")) or caption_shaped(body.split("\n"), title)):
             first, body = body.split("\n", 1)
             slot = [
                 {"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}

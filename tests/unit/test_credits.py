@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from tasks.clean import Credit, article_fields, clean_text, head_credit, parse_credit
-from tasks.places import is_agency, is_outlet, is_place
+from tasks.gazetteer import is_place
+from tasks.newsrooms import is_agency, is_outlet
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_the_gazetteer_comes_from_the_packages():
     assert is_place("شمال سيناء") and is_place("باريس/لندن")
     assert not is_place("سامي رضوان") and not is_place("كما يقول المثل") and not is_place("محمد")
     assert not is_place("أشرف") and not is_place("سحر")  # given names GeoNames lists as towns
-    from tasks.places import place_names
+    from tasks.gazetteer import place_names
 
     assert len(place_names()) > 5000  # built from the packages, not a hand list
     assert is_agency("أ ش أ") and is_agency("(رويترز)") and is_agency("أ.ش.أ") and not is_agency("رضوان")
