@@ -187,3 +187,38 @@ def test_an_agency_written_as_initials_has_one_spelling(written, name):
 
     assert agency_name(written) == name
     assert parse_credit(f"الزقازيق - {written}").agency == name
+
+
+def test_a_headline_printed_again_without_its_media_kicker_goes():
+    from tasks.clean import echoes_title
+
+    assert echoes_title("الأمن يطلق الخرطوش على المتظاهرين", "بالفيديو.. الأمن يطلق الخرطوش على المتظاهرين")
+    assert echoes_title("6 إبريل تدفع كفالة لطالبين", "بالفيديو و الصور |  6 إبريل تدفع كفالة لطالبين")
+    assert echoes_title("غلق أبواب ماسبيرو.", "عاجل... غلق أبواب ماسبيرو")
+    # a speaker before a colon is no kicker: the quote after it may open the story
+    assert not echoes_title("اتفاقية الهدنة لاغية", "كوريا الشمالية: اتفاقية الهدنة لاغية")
+    # five words before the separator are a headline of their own, not a kicker
+    assert not echoes_title("خطة جديدة", "وزير الزراعة يعلن اليوم عن.. خطة جديدة")
+    raw = "بالفيديو.. خطة لدعم المزارعين\nخطة لدعم المزارعين\n" + BODY
+    c = clean_text(raw, title="بالفيديو.. خطة لدعم المزارعين")
+    assert c.body == BODY  # the headline, then once more without the kicker
+    assert [r for r in c.removed if r[0] == "title.repeated"] == [
+        ("title.repeated", "title", "بالفيديو.. خطة لدعم المزارعين"),
+        ("title.repeated", "title", "خطة لدعم المزارعين"),
+    ]
+    c = clean_text("خطة لدعم المزارعين\nخطة لدعم المزارعين\n" + BODY, title="خطة لدعم المزارعين")
+    assert c.body == BODY  # the headline printed twice above the story
+
+
+def test_reporters_sharing_a_bare_byline_are_all_authors():
+    for line in ("إيمان عبد النبى - رانا وجدى", "نجوي مصطفي _ريهام يوسف", "ريهام يوسف و أية حمروشي"):
+        c = clean_text("خطة لدعم المزارعين\n" + line + "\n" + BODY, title="خطة لدعم المزارعين")
+        assert c.body == BODY and c.dateline is None, line
+        names = [n.strip() for n in line.replace("_", "-").replace(" و ", "-").split("-")]
+        assert c.author == "، ".join(names), line
+    # names the story is about stay
+    c = clean_text(
+        "حديقة جديدة\nسامي رضوان و منى خليل\nقال سامي رضوان إن الحديقة ستفتح أبوابها للجمهور مطلع الشهر المقبل.",
+        title="حديقة جديدة",
+    )
+    assert c.author is None and c.body.startswith("سامي رضوان و منى خليل")
