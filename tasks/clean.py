@@ -501,10 +501,14 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
             _fill_credit(out, glued)
             return
         if i == 0 and is_bare_byline(kept, title):
-            out.removed.append(("credit.bare_name", "byline", kept.pop(0)))
-            names = _byline_names(line)
-            # reporters sharing the byline are all authors; "name - name" is not "place - name" here
-            _fill_credit(out, parse_credit(line, outlet) if len(names) == 1 else Credit(author="، ".join(names)))
+            _take_bare_byline(out, kept, 0, outlet)
+            return
+        if i == 1 and not below_paragraph and is_bare_byline(kept[1:], title):
+            # an image caption, then the reporter's name, then the story: the name goes, and the line above
+            # it too when it only names what the story is about (the photo's subject)
+            _take_bare_byline(out, kept, 1, outlet)
+            if is_caption(kept[0], f"{title or ''}\n{kept[1] if len(kept) > 1 else ''}"):
+                out.removed.append(("caption.above_byline", "caption", kept.pop(0)))
             return
         if not is_headline(line):
             if i > 0 or below_paragraph:
@@ -514,6 +518,27 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
 
 
 _NOT_A_NAME = re.compile(r"[\d.,:،؛!?؟\"«»()\[\]]|صور|أرشيف|ارشيف|ارشف|فيديو|بالفيديو")
+
+
+def _take_bare_byline(out: Cleaned, kept: list[str], i: int, outlet: str | None) -> None:
+    line = kept.pop(i)
+    out.removed.append(("credit.bare_name", "byline", line))
+    names = _byline_names(line)
+    # reporters sharing the byline are all authors; "name - name" is not "place - name" here
+    _fill_credit(out, parse_credit(line, outlet) if len(names) == 1 else Credit(author="، ".join(names)))
+
+
+CAPTION_MAX_WORDS = 7
+
+
+def is_caption(line: str, story: str) -> bool:
+    """An image caption: a short headline-shaped line, no label before a colon, naming only what the story
+    (its title and lead) names ("وزير خارجية فرنسا لوران فابيوس" above "أعرب وزير الخارجية الفرنسي لوران
+    فابيوس ..."). A subtitle says something of its own and keeps a word the story does not use."""
+    if not is_headline(line) or len(line.split()) > CAPTION_MAX_WORDS or ":" in line:
+        return False
+    own = content_words(line)
+    return bool(own) and own <= content_words(story)
 
 
 def is_bare_byline(kept: list[str], title: str | None) -> bool:
@@ -540,9 +565,19 @@ def _byline_names(line: str) -> list[str]:
     return [n.strip() for n in _NAME_JOIN.split(line) if n.strip()]
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def _name_shaped(name: str) -> bool:
+    """Two or three words, no article on the first, in Arabic letters (a Latin name above an Arabic story is
+    a caption: a ship's, a product's), and not a place."""
     words = name.split()
-    return 2 <= len(words) <= 3 and not words[0].startswith("ال") and not gazetteer.is_place(name)
+    return (
+        2 <= len(words) <= 3
+        and not words[0].startswith("ال")
+        and not _LATIN.search(name)
+        and not gazetteer.is_place(name)
+    )
 
 
 def _fill_credit(out: Cleaned, credit: Credit) -> None:

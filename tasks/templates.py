@@ -39,7 +39,7 @@ from akhbar.settings import LearnedSettings
 from schemas.tables import BOILERPLATE, EDGES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row
-from tasks.clean import content_words, is_headline
+from tasks.clean import is_caption, is_headline
 from tasks.learned import _hash64, is_verse_or_quote
 from tasks.publish import create_table_views
 
@@ -159,23 +159,16 @@ def slot_shaped(lines: list[str]) -> bool:
     )
 
 
-# In an outlet with a slot, a longer first line goes too when it is an image caption naming the story's
-# subject ("وزير خارجية فرنسا لوران فابيوس", "عدنان منصور وزير خارجية لبنان"): every content word of it is
-# in the title or the lead. A caption may also sit above the story's subtitle (caption, subtitle, paragraph).
-CAPTION_MAX_WORDS = 7
-
-
 def caption_shaped(lines: list[str], title: str | None) -> bool:
-    """The first line is an image caption above the story (or above its subtitle): short, headline-shaped,
-    not a label before a colon, and made only of words the title and the lead use."""
-    first = lines[0]
-    if len(lines) < 2 or not is_headline(first) or len(first.split()) > CAPTION_MAX_WORDS or ":" in first:
+    """In an outlet with a slot, a longer first line goes too when it is an image caption naming the story's
+    subject (`tasks.clean.is_caption`: every content word of it in the title or the lead), also above the
+    story's subtitle (caption, subtitle, paragraph)."""
+    if len(lines) < 2:
         return False
     below = 1 if not is_headline(lines[1]) else 2 if len(lines) >= 3 and not is_headline(lines[2]) else 0
-    if not below or _LETTERS.search(first) is None or is_verse_or_quote(first):
+    if not below or _LETTERS.search(lines[0]) is None or is_verse_or_quote(lines[0]):
         return False
-    own = content_words(first)
-    return bool(own) and own <= content_words(f"{title or ''}\n" + "\n".join(lines[1 : below + 1]))
+    return is_caption(lines[0], f"{title or ''}\n" + "\n".join(lines[1 : below + 1]))
 
 
 @dataclass

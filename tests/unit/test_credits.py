@@ -222,3 +222,18 @@ def test_reporters_sharing_a_bare_byline_are_all_authors():
         title="حديقة جديدة",
     )
     assert c.author is None and c.body.startswith("سامي رضوان و منى خليل")
+
+
+def test_an_image_caption_above_the_reporters_name_goes_with_it():
+    lead = "جدد فضيلة الإمام الأكبر الدكتور أحمد الطيب شيخ الأزهر تأكيده أن البحرين ستتجاوز المحنة بسلام."
+    raw = f"شيخ الأزهر يستقبل وزير خارجية البحرين\nفضيلة الإمام الأكبر د. أحمد الطيب\nضياء أبو الصفا\n{lead}"
+    c = clean_text(raw, title="شيخ الأزهر يستقبل وزير خارجية البحرين")
+    assert (c.body, c.author) == (lead, "ضياء أبو الصفا")
+    assert ("caption.above_byline", "caption", "فضيلة الإمام الأكبر د. أحمد الطيب") in c.removed
+    # a subtitle above the name says something the story does not: it stays, the name still goes
+    raw = f"شيخ الأزهر يستقبل وزير خارجية البحرين\nدعوة لزيارة المنامة قريبا\nضياء أبو الصفا\n{lead}"
+    c = clean_text(raw, title="شيخ الأزهر يستقبل وزير خارجية البحرين")
+    assert (c.body, c.author) == (f"دعوة لزيارة المنامة قريبا\n{lead}", "ضياء أبو الصفا")
+    # a name in Latin letters above the story is a caption, not a reporter
+    raw = f"أكبر سفينة حاويات تعبر القناة\nEmma Maersk\n{BODY}"
+    assert clean_text(raw, title="أكبر سفينة حاويات تعبر القناة").author is None
