@@ -500,6 +500,10 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
             kept[i] = line[m.end() :]
             _fill_credit(out, glued)
             return
+        if len(kept) > i + 1 and not below_paragraph and own_name_line(kept, i, outlet):
+            # the outlet's own name alone above the story ("بوابة أخبار اليوم"): a credit naming no one
+            out.removed.append(("credit.outlet_line", "byline", kept.pop(i)))
+            return
         if i == 0 and is_bare_byline(kept, title):
             _take_bare_byline(out, kept, 0, outlet)
             return
@@ -518,6 +522,12 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
 
 
 _NOT_A_NAME = re.compile(r"[\d.,:،؛!?؟\"«»()\[\]]|صور|أرشيف|ارشيف|ارشف|فيديو|بالفيديو")
+
+
+def own_name_line(kept: list[str], i: int, outlet: str | None) -> bool:
+    """kept[i] is only the outlet's name (the record's, or a newsroom's the credit reader knows), above a
+    paragraph."""
+    return newsrooms.is_outlet(kept[i], outlet) and not is_headline(kept[i + 1])
 
 
 def _take_bare_byline(out: Cleaned, kept: list[str], i: int, outlet: str | None) -> None:

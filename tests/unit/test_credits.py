@@ -237,3 +237,16 @@ def test_an_image_caption_above_the_reporters_name_goes_with_it():
     # a name in Latin letters above the story is a caption, not a reporter
     raw = f"أكبر سفينة حاويات تعبر القناة\nEmma Maersk\n{BODY}"
     assert clean_text(raw, title="أكبر سفينة حاويات تعبر القناة").author is None
+
+
+def test_the_outlets_own_name_alone_above_the_story_is_a_credit_line():
+    for line in ("بوابة أخبار اليوم", "مصراوي:", "بي بي سي:"):
+        c = clean_text(f"خطة لدعم المزارعين\n{line}\n{BODY}", title="خطة لدعم المزارعين")
+        assert c.body == BODY and c.author is None and c.dateline is None, line
+        assert ("credit.outlet_line", "byline", line) in c.removed
+    # the record's own outlet, whatever its name
+    c = clean_text(f"خطة لدعم المزارعين\nالنيل\n{BODY}", title="خطة لدعم المزارعين", outlet="النيل")
+    assert c.body == BODY
+    # above another headline-shaped line it is no credit line (a list of outlets, a heading)
+    c = clean_text(f"خطة لدعم المزارعين\nمصراوي\nعنوان آخر هنا\n{BODY}", title="خطة لدعم المزارعين")
+    assert c.body.startswith("مصراوي\n")
