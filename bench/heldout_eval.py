@@ -174,11 +174,13 @@ def _key(text: str) -> str:
 
 
 def _present(part: str, out: list[str]) -> bool:
-    """A piece of raw text is in the output: equal to an output line, or (4 words or more) inside one."""
+    """A piece of raw text is in the output: equal to an output line, or (4 words or more) glued to the start
+    or the end of one. The same words in the middle of a paragraph are the paragraph's own (a caption
+    "فضيلة الإمام الأكبر د. أحمد الطيب" above a lead "جدد فضيلة الإمام الأكبر د.أحمد الطيب ...")."""
     k = _key(part)
     if not k:
         return False
-    return any(k == o or (len(k.split()) >= 4 and k in o) for o in out)
+    return any(k == o or (len(k.split()) >= 4 and (o.startswith(k) or o.endswith(k))) for o in out)
 
 
 def _body_kept(part: str, out: list[str]) -> bool:

@@ -201,6 +201,20 @@ def _display_repl(m: re.Match[str]) -> str:
     return m.group().translate(_DISPLAY_TABLE)
 
 
+# Tatweel (U+0640) stretches the joint between two Arabic letters, so it only ever follows a letter (or a
+# mark on one): "قـــال" is "قال". A run with no Arabic letter before it -- between spaces ("المنيا ـ حجاج
+# الحسيني", "كتب ـــ بهاء"), opening a line or a list item ("ـ أولا"), between digits ("2013ـ2014") -- is
+# a dash the writer typed with the key next to the letters; deleting it would run the two sides together.
+_TATWEEL_DASH_RE = re.compile(
+    "(?<![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ed\u06fa-\u06ff"
+    "\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc\u0640])\u0640+"
+)
+
+
+def _tatweel_dashes(text: str) -> str:
+    return _TATWEEL_DASH_RE.sub("-", text) if _TATWEEL in text else text
+
+
 _MULTI_SPACE_RE = re.compile("  +")
 _BLANK_LINES_RE = re.compile("\n[ \n]+")  # "\n" + spaces/blank lines -> "\n"
 
@@ -231,7 +245,9 @@ def normalize_display(text: str) -> str:
       become two letters; U+FDFA/U+FDFB become their NFKC phrases); the
       space NFKC puts in front of isolated harakat forms is dropped.
     * Persian/Urdu letters -> Arabic: ک ڪ -> ك, ی ې -> ي, ۀ ۃ -> ة, ە ہ -> ه.
-    * Removed: tatweel, soft hyphen, zero-width chars (U+200B/C/D, U+2060,
+    * Tatweel with no Arabic letter before it (between spaces, opening a
+      line, between digits) is a dash: "المنيا ـ حجاج" -> "المنيا - حجاج".
+    * Removed: tatweel inside words (elongation), soft hyphen, zero-width chars (U+200B/C/D, U+2060,
       BOM), bidi controls (LRM/RLM/ALM, U+202A-E, U+2066-9), U+180E and other
       C0/C1 control characters.
     * Whitespace: every Unicode space and tab -> " " (runs collapsed);
@@ -248,7 +264,7 @@ def normalize_display(text: str) -> str:
 
     Idempotent: ``normalize_display(normalize_display(x)) == normalize_display(x)``.
     """
-    s = _DISPLAY_RUN_RE.sub(_display_repl, text)
+    s = _DISPLAY_RUN_RE.sub(_display_repl, _tatweel_dashes(text))
     if "  " in s:
         s = _MULTI_SPACE_RE.sub(" ", s)
     if "\n" in s:
@@ -336,7 +352,7 @@ def normalize_search(text: str) -> str:
     Mirrored for short query terms by the DuckDB macro ``ar_normalize``
     (warehouse/00_macros.sql).  Idempotent.
     """
-    s = text.translate(_SEARCH_LIST)
+    s = _tatweel_dashes(text).translate(_SEARCH_LIST)
     if _ASTRAL_RE.search(s):  # astral letters (Deseret, Adlam...) and emoji/symbols
         s = _NON_WORD.full.sub(" ", s.lower())  # BMP part is already lower-case
     return " ".join(s.split())

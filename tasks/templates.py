@@ -39,7 +39,7 @@ from akhbar.settings import LearnedSettings
 from schemas.tables import BOILERPLATE, EDGES, QUARANTINE
 from tasks.arabic import normalize_search
 from tasks.base import quarantine_row
-from tasks.clean import is_headline
+from tasks.clean import is_caption, is_headline
 from tasks.learned import _hash64, is_verse_or_quote
 from tasks.publish import create_table_views
 
@@ -157,6 +157,18 @@ def slot_shaped(lines: list[str]) -> bool:
         and _LETTERS.search(first) is not None  # not a lone "و" left from a broken sentence
         and not is_verse_or_quote(first)
     )
+
+
+def caption_shaped(lines: list[str], title: str | None) -> bool:
+    """In an outlet with a slot, a longer first line goes too when it is an image caption naming the story's
+    subject (`tasks.clean.is_caption`: every content word of it in the title or the lead), also above the
+    story's subtitle (caption, subtitle, paragraph)."""
+    if len(lines) < 2:
+        return False
+    below = 1 if not is_headline(lines[1]) else 2 if len(lines) >= 3 and not is_headline(lines[2]) else 0
+    if not below or _LETTERS.search(lines[0]) is None or is_verse_or_quote(lines[0]):
+        return False
+    return is_caption(lines[0], f"{title or ''}\n" + "\n".join(lines[1 : below + 1]))
 
 
 @dataclass
@@ -291,14 +303,15 @@ def remove_templates(
     if not templates.keys and not templates.slots:
         return cleaned, BOILERPLATE.empty_table(), QUARANTINE.empty_table()
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * len(ids)
     new_bodies, removed, empty = [], [], []
-    for article_id, outlet, body in zip(ids, outlets, bodies):
+    for article_id, outlet, body, title in zip(ids, outlets, bodies, titles):
         keys = templates.keys.get(outlet)
         if not body or not (keys or outlet in templates.slots):
             new_bodies.append(body)
             continue
         slot = []
-        if outlet in templates.slots and slot_shaped(body.split("\n")):
+        if outlet in templates.slots and (slot_shaped(body.split("\n")) or caption_shaped(body.split("\n"), title)):
             first, body = body.split("\n", 1)
             slot = [
                 {"article_id": article_id, "rule": SLOT_RULE, "category": "repeated", "text": first, "run_id": run_id}

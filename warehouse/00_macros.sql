@@ -7,6 +7,8 @@
 -- (U+FB50-FDFF, U+FE70-FEFF) are NOT handled here.  NULL in -> NULL out.
 --
 -- Steps (innermost first):
+--  0. a tatweel run with no Arabic letter or mark before it is a dash
+--     (normalize_display writes "-"): a space here, as the dash is in step 4.
 --  1. delete: tatweel U+0640, soft hyphen U+00AD, U+180E, zero-width
 --     U+200B-200D, U+2060, BOM U+FEFF, bidi controls U+200E/200F, U+061C,
 --     U+202A-202E, U+2066-2069, C0/C1 controls (not tab/newlines/U+001C-1F/
@@ -28,7 +30,12 @@ CREATE OR REPLACE MACRO ar_normalize(t) AS
             lower(
                 translate(
                     regexp_replace(
-                        t,
+                        regexp_replace(
+                            t,
+                            '(^|[^\x{0610}-\x{061A}\x{0620}-\x{065F}\x{066E}-\x{06D3}\x{06D5}-\x{06ED}\x{06FA}-\x{06FF}\x{0750}-\x{077F}\x{08A0}-\x{08FF}\x{FB50}-\x{FDFF}\x{FE70}-\x{FEFC}\x{0640}])\x{0640}+',
+                            '\1 ',
+                            'g'
+                        ),
                         '[\x{0640}\x{00AD}\x{180E}\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{061C}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{0000}-\x{0008}\x{000E}-\x{001B}\x{007F}-\x{0084}\x{0086}-\x{009F}\x{0610}-\x{061A}\x{064B}-\x{065F}\x{0670}\x{06D6}-\x{06ED}]',
                         '',
                         'g'

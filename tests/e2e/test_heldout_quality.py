@@ -23,20 +23,21 @@ pytestmark = pytest.mark.slow
 
 # outlet: (labelled articles, most with boilerplate left, least body lines kept share). Measured 2026-12-01.
 # El-Dostor, El-Fagr and Akhbar El-Yom carry a second sample (seed 12) read after the first-line slot
-# (tasks/templates.py) was built: what is left there are El-Dostor's five-word image captions and a caption
-# repeating the headline, and two El-Fagr reporter lines (two reporters joined by a dash, and a bare name).
-# Measured with the credit reader of tasks/clean.py merged in (2026-12-01): the Al-Ahram "place reporter:"
-# line is now read as a credit (1 -> 0), while El-Fagr's first-line slot is learned from fewer stories
-# because credit lines now leave the head before the learned step sees it (1 -> 2); 6 of 150 in all, as before.
+# (tasks/templates.py) was built. Second session of 2026-12-01 (6 -> 2 of 150): El-Dostor's captions of five
+# words or above a subtitle go (a caption names only what the title and lead name), as does a headline
+# printed again without its media kicker; El-Fagr's two reporters joined by a dash are a byline. Left: an
+# El-Fagr reporter whose family name is a word of the story ("طارق حافظ" / "قناة الحافظ"), and an Akhbar
+# El-Yom reporter ("وائل المزيكي") whose given name is the interviewer's: the rules do not take it, and the
+# learned step now sees it in fewer stories, as the rules take more of its lines as bylines (9 -> 5).
 FLOORS = {
     "Alahram.Newspaper": (10, 0, 1.0),
-    "El.Dostor.News": (20, 4, 1.0),
+    "El.Dostor.News": (20, 0, 1.0),
     "ElWatanNews": (10, 0, 1.0),
     "Jawhara FM": (10, 0, 1.0),
     "Tahrir.News.Official": (10, 0, 1.0),
-    "akhbarelyomgate": (20, 0, 1.0),
+    "akhbarelyomgate": (20, 1, 1.0),
     "almasryalyoum": (10, 0, 1.0),
-    "elfagr": (20, 2, 1.0),
+    "elfagr": (20, 1, 1.0),
     "fjp": (10, 0, 1.0),
     "masrawy": (10, 0, 1.0),
     "officialyoum77": (10, 0, 1.0),
@@ -84,5 +85,5 @@ def test_overall_figures(per_outlet):
     body = sum(s["body"] for s in per_outlet.values())
     kept = sum(s["body_kept"] for s in per_outlet.values())
     assert articles == 150 and body == 651
-    assert left <= 6  # measured 6 of 150 (0.040); the target is 1%: not reached (see FLOORS)
+    assert left <= 2  # measured 2 of 150 (0.013); the target is 1%: not reached (see FLOORS)
     assert kept == body  # measured 651 of 651

@@ -113,6 +113,27 @@ def test_display_whitespace(raw, expected):
 @pytest.mark.parametrize(
     "raw, expected",
     [
+        # a run of tatweel that follows no Arabic letter is a dash, not elongation
+        ("المنيا ـ حجاج الحسيني", "المنيا - حجاج الحسيني"),  # credit: place - name
+        ("كتب ـــ بهاء مباشر", "كتب - بهاء مباشر"),  # a run between spaces: one dash
+        ("ـ أولا: الدستور\nـ ثانيا: القانون", "- أولا: الدستور\n- ثانيا: القانون"),  # list items
+        ("الموسم 2013ـ2014", "الموسم 2013-2014"),  # between digits
+        ("نص\nــــــــــــ\nنص", "نص\n-\nنص"),  # a separator line
+        # elongation inside or at the end of a word is deleted as before
+        ("قـــال المتحـدث", "قال المتحدث"),
+        ("قَـــال", "قَال"),  # after a mark on a letter
+        ("الـ BBC", "ال BBC"),  # the article stretched before a Latin name
+        ("\ufeb3\u0640\ufeae", "سر"),  # after a presentation-form letter
+    ],
+)
+def test_display_tatweel_as_dash(raw, expected):
+    assert normalize_display(raw) == expected
+    assert normalize_search(raw) == normalize_search(expected)  # search sees the dash as a space too
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
         ("قال ، ثم", "قال، ثم"),
         ("أولا ؛ ثانيا", "أولا؛ ثانيا"),
         ("لماذا ؟", "لماذا؟"),
@@ -358,6 +379,8 @@ _SQL_CASES = [
     "iPhone 15 Pro",
     "Ünïcödé",
     "الـ BBC عربي",
+    "المنيا ـ حجاج",
+    "2013ـ2014 وـ ثم ـــ",
     "ΟΔΥΣΣΕΥΣ.",
     "İstanbul",
     "50% + $3 = 😀",

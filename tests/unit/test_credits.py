@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from tasks.clean import Credit, article_fields, clean_text, head_credit, parse_credit
-from tasks.places import is_agency, is_outlet, is_place
+from tasks.gazetteer import is_place
+from tasks.newsrooms import is_agency, is_outlet
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_the_gazetteer_comes_from_the_packages():
     assert is_place("شمال سيناء") and is_place("باريس/لندن")
     assert not is_place("سامي رضوان") and not is_place("كما يقول المثل") and not is_place("محمد")
     assert not is_place("أشرف") and not is_place("سحر")  # given names GeoNames lists as towns
-    from tasks.places import place_names
+    from tasks.gazetteer import place_names
 
     assert len(place_names()) > 5000  # built from the packages, not a hand list
     assert is_agency("أ ش أ") and is_agency("(رويترز)") and is_agency("أ.ش.أ") and not is_agency("رضوان")
@@ -186,3 +187,66 @@ def test_an_agency_written_as_initials_has_one_spelling(written, name):
 
     assert agency_name(written) == name
     assert parse_credit(f"الزقازيق - {written}").agency == name
+
+
+def test_a_headline_printed_again_without_its_media_kicker_goes():
+    from tasks.clean import echoes_title
+
+    assert echoes_title("الأمن يطلق الخرطوش على المتظاهرين", "بالفيديو.. الأمن يطلق الخرطوش على المتظاهرين")
+    assert echoes_title("6 إبريل تدفع كفالة لطالبين", "بالفيديو و الصور |  6 إبريل تدفع كفالة لطالبين")
+    assert echoes_title("غلق أبواب ماسبيرو.", "عاجل... غلق أبواب ماسبيرو")
+    # a speaker before a colon is no kicker: the quote after it may open the story
+    assert not echoes_title("اتفاقية الهدنة لاغية", "كوريا الشمالية: اتفاقية الهدنة لاغية")
+    # five words before the separator are a headline of their own, not a kicker
+    assert not echoes_title("خطة جديدة", "وزير الزراعة يعلن اليوم عن.. خطة جديدة")
+    raw = "بالفيديو.. خطة لدعم المزارعين\nخطة لدعم المزارعين\n" + BODY
+    c = clean_text(raw, title="بالفيديو.. خطة لدعم المزارعين")
+    assert c.body == BODY  # the headline, then once more without the kicker
+    assert [r for r in c.removed if r[0] == "title.repeated"] == [
+        ("title.repeated", "title", "بالفيديو.. خطة لدعم المزارعين"),
+        ("title.repeated", "title", "خطة لدعم المزارعين"),
+    ]
+    c = clean_text("خطة لدعم المزارعين\nخطة لدعم المزارعين\n" + BODY, title="خطة لدعم المزارعين")
+    assert c.body == BODY  # the headline printed twice above the story
+
+
+def test_reporters_sharing_a_bare_byline_are_all_authors():
+    for line in ("إيمان عبد النبى - رانا وجدى", "نجوي مصطفي _ريهام يوسف", "ريهام يوسف و أية حمروشي"):
+        c = clean_text("خطة لدعم المزارعين\n" + line + "\n" + BODY, title="خطة لدعم المزارعين")
+        assert c.body == BODY and c.dateline is None, line
+        names = [n.strip() for n in line.replace("_", "-").replace(" و ", "-").split("-")]
+        assert c.author == "، ".join(names), line
+    # names the story is about stay
+    c = clean_text(
+        "حديقة جديدة\nسامي رضوان و منى خليل\nقال سامي رضوان إن الحديقة ستفتح أبوابها للجمهور مطلع الشهر المقبل.",
+        title="حديقة جديدة",
+    )
+    assert c.author is None and c.body.startswith("سامي رضوان و منى خليل")
+
+
+def test_an_image_caption_above_the_reporters_name_goes_with_it():
+    lead = "جدد فضيلة الإمام الأكبر الدكتور أحمد الطيب شيخ الأزهر تأكيده أن البحرين ستتجاوز المحنة بسلام."
+    raw = f"شيخ الأزهر يستقبل وزير خارجية البحرين\nفضيلة الإمام الأكبر د. أحمد الطيب\nضياء أبو الصفا\n{lead}"
+    c = clean_text(raw, title="شيخ الأزهر يستقبل وزير خارجية البحرين")
+    assert (c.body, c.author) == (lead, "ضياء أبو الصفا")
+    assert ("caption.above_byline", "caption", "فضيلة الإمام الأكبر د. أحمد الطيب") in c.removed
+    # a subtitle above the name says something the story does not: it stays, the name still goes
+    raw = f"شيخ الأزهر يستقبل وزير خارجية البحرين\nدعوة لزيارة المنامة قريبا\nضياء أبو الصفا\n{lead}"
+    c = clean_text(raw, title="شيخ الأزهر يستقبل وزير خارجية البحرين")
+    assert (c.body, c.author) == (f"دعوة لزيارة المنامة قريبا\n{lead}", "ضياء أبو الصفا")
+    # a name in Latin letters above the story is a caption, not a reporter
+    raw = f"أكبر سفينة حاويات تعبر القناة\nEmma Maersk\n{BODY}"
+    assert clean_text(raw, title="أكبر سفينة حاويات تعبر القناة").author is None
+
+
+def test_the_outlets_own_name_alone_above_the_story_is_a_credit_line():
+    for line in ("بوابة أخبار اليوم", "مصراوي:", "بي بي سي:"):
+        c = clean_text(f"خطة لدعم المزارعين\n{line}\n{BODY}", title="خطة لدعم المزارعين")
+        assert c.body == BODY and c.author is None and c.dateline is None, line
+        assert ("credit.outlet_line", "byline", line) in c.removed
+    # the record's own outlet, whatever its name
+    c = clean_text(f"خطة لدعم المزارعين\nالنيل\n{BODY}", title="خطة لدعم المزارعين", outlet="النيل")
+    assert c.body == BODY
+    # above another headline-shaped line it is no credit line (a list of outlets, a heading)
+    c = clean_text(f"خطة لدعم المزارعين\nمصراوي\nعنوان آخر هنا\n{BODY}", title="خطة لدعم المزارعين")
+    assert c.body.startswith("مصراوي\n")

@@ -286,3 +286,40 @@ def test_a_history_written_before_the_source_column_still_counts():
     night = table([(f"a{i}", "nakheel", story(i) + [SIGNOFF], None, f"/landing/part-{i}.json") for i in range(4)])
     learned = decide(line_rows(night, CFG, "r2").table, CFG, history=old_history)
     assert learned.repeated["nakheel"]  # 8 undated stories: 4 files tonight + the history's night
+
+
+def test_in_a_slot_outlet_a_caption_naming_the_storys_subject_goes_however_long():
+    from tasks.templates import caption_shaped
+
+    lead = "أعرب وزير الخارجية الفرنسي لوران فابيوس عن قلق بلاده إزاء تطورات الأوضاع في مصر خلال اليومين الماضيين."
+    title = "فرنسا تعرب عن قلقها إزاء تطورات الأوضاع في مصر"
+    # five words, every one of them in the title or the lead: the photo's caption
+    assert caption_shaped(["وزير خارجية فرنسا لوران فابيوس", lead], title)
+    # a caption above the story's subtitle, then the lead
+    subtitle = "المركز: وحدات سكنية مهددة بالانهيار تهدد حياة ألف مواطن"
+    lead2 = "حذر مركز حقوقي بالإسكندرية من انهيار مساكن الطوبجية التي تضم نحو 140 وحدة سكنية مهددة بالسقوط."
+    assert caption_shaped(["مساكن الطوبجية", subtitle, lead2], "تحذير من كارثة في مساكن «الطوبجية»")
+    # a line saying something the story does not: a subtitle of its own, kept
+    assert not caption_shaped(["باريس تخشى اتساع الأزمة إلى ليبيا", lead], title)
+    # a label before a colon, two subtitles in a row, a line of eight words: not a caption
+    assert not caption_shaped(["فابيوس: مصر", lead], title)
+    assert not caption_shaped(["لوران فابيوس", subtitle, "عنوان فرعي آخر", lead], title)
+    assert not caption_shaped(["وزير خارجية فرنسا لوران فابيوس في مصر اليوم", lead], title)
+
+
+def test_a_caption_slot_applies_only_in_an_outlet_that_has_one():
+    from tasks.templates import Templates
+
+    lead = "أعرب وزير الخارجية الفرنسي لوران فابيوس عن قلق بلاده إزاء تطورات الأوضاع في مصر خلال اليومين الماضيين."
+    title = "فرنسا تعرب عن قلقها إزاء تطورات الأوضاع في مصر"
+    t = pa.Table.from_pylist(
+        [
+            {"article_id": a, "outlet": o, "title": title, "body": f"وزير خارجية فرنسا لوران فابيوس\n{lead}"}
+            for a, o in (("a1", "dostour"), ("a2", "other"))
+        ]
+    )
+    found = Templates()
+    found.slots["dostour"] = (100, 0.4)
+    articles, removed, _ = remove_templates(t, found, "r1", CFG)
+    assert articles["body"].to_pylist() == [lead, f"وزير خارجية فرنسا لوران فابيوس\n{lead}"]
+    assert removed["text"].to_pylist() == ["وزير خارجية فرنسا لوران فابيوس"]

@@ -1,0 +1,48 @@
+"""The reading of 50 random held-out articles (issue 11): verdicts written by reading each article's raw
+text against its cleaned text (tests/data/heldout_reading.jsonl). The pipeline's output on those articles
+must still leave exactly the boilerplate lines and lose exactly the body lines the verdicts record, so a
+regression (or a fix that was not re-read) shows here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SHARED, need
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.heldout_reading import VERDICTS, cleaned_bodies, draw, load_verdicts, recount  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_verdicts_file_holds_50_read_articles():
+    verdicts = load_verdicts(VERDICTS)
+    assert len(verdicts) == 50 and len({v["id"] for v in verdicts}) == 50
+    for v in verdicts:
+        assert set(v) == {"id", "corpus", "outlet", "verdict", "boilerplate", "left", "lost", "note"}
+        assert v["verdict"] in ("clean", "boilerplate left", "body lost")
+        assert v["corpus"] in ("egynews2013", "antjawhara")
+        assert len(v["note"]) <= 120  # a short note, no corpus text beyond a few words
+        assert set(v["left"]) <= {x if isinstance(x, int) else x[0] for x in v["boilerplate"]}
+    outlets = {v["outlet"] for v in verdicts}
+    assert len(outlets) == 12  # every egynews2013 outlet and Jawhara FM
+
+
+def test_the_pipeline_still_matches_the_verdicts():
+    need(SHARED / "corpora" / "egynews2013.jsonl.gz")
+    need(SHARED / "corpora" / "antjawhara.jsonl.gz")
+    verdicts = load_verdicts(VERDICTS)
+    outlets, drawn = draw()
+    assert {r.id for r in drawn} == {v["id"] for v in verdicts}  # the seeded draw is the one read
+    now = recount(drawn, cleaned_bodies(outlets, drawn), verdicts)
+    changed = {
+        v["id"]: (v["left"], v["lost"], now[v["id"]])
+        for v in verdicts
+        if now[v["id"]] != {"left": v["left"], "lost": v["lost"]}
+    }
+    assert not changed
+    assert sum(bool(v["lost"]) for v in verdicts) == 0  # no body line lost in the 50
