@@ -66,8 +66,32 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
         return _dask_runner(settings.dask_address)
     workers = min(settings.workers, partitions)
     if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=_use_api, initargs=(_this_api_url(),))
+        return ProcessPoolTaskRunner(
+            max_workers=workers, initializer=_prepare_worker, initargs=(_this_api_url(), settings.model_dump_json())
+        )
     return ThreadPoolTaskRunner(max_workers=1)
+
+
+# What a landing file holds per record, at least, on average (a short article, compressed): how the
+# run guesses its number of partitions before reading, to start its workers while it reads.
+BYTES_PER_RECORD = 1024
+
+
+def expected_partitions(files, settings) -> int:
+    """A guess at the run's partitions from its landing files' sizes (the read tells the truth)."""
+    records = sum(f.size for f in files) // BYTES_PER_RECORD
+    return max(1, -(-records // settings.batch_size))
+
+
+def start_workers(runner: TaskRunner) -> None:
+    """Start a process pool's workers now, so their start-up (imports, rules, gazetteer, Great
+    Expectations) overlaps the read instead of delaying the first pass. Prefect starts them on the
+    first submit; its executor is reached directly here (and skipped if Prefect ever hides it)."""
+    executor = getattr(runner, "_executor", None)
+    workers = getattr(runner, "_max_workers", None) or 0
+    if executor is not None:
+        for _ in range(workers):
+            executor.submit(int)  # each submit meeting no idle worker starts one
 
 
 def _this_api_url() -> str | None:
@@ -121,10 +145,19 @@ def _dask_runner(address: str) -> TaskRunner:
     return DaskTaskRunner(address=address)
 
 
-def _use_api(api_url: str | None) -> None:
-    """Runs first in each worker process."""
+def _prepare_worker(api_url: str | None, settings_json: str) -> None:
+    """Runs first in each worker process: report to the run's API, and load now what every partition
+    needs (the stage modules, the boilerplate rules, the gazetteer, a Great Expectations row checker
+    for the run's settings) so that no partition waits for it."""
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
+    from akhbar.settings import Settings
+    from tasks.clean import default_rules
+    from tasks.gazetteer import names
+
+    default_rules()
+    names()
+    p.warm_row_checker(Settings.model_validate_json(settings_json))
 
 
 def each_partition(runner: TaskRunner, task, parts: list[str], **params):
@@ -255,11 +288,12 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             if shown_as:
                 shown.stage(shown_as)
 
-        step("read", "read")
-        parts = read_task(files, ctx, history, ledger)
-        ledger.counts["partitions"] = len(parts)
-        shown.partitions(2 * len(parts), ledger.counts["records_read"])
-        with partition_runner(ctx.settings, len(parts)) as runner:
+        with partition_runner(ctx.settings, expected_partitions(files, ctx.settings)) as runner:
+            start_workers(runner)  # while this process reads
+            step("read", "read")
+            parts = read_task(files, ctx, history, ledger)
+            ledger.counts["partitions"] = len(parts)
+            shown.partitions(2 * len(parts), ledger.counts["records_read"])
             step("pass 1")
             sizes = [_rows(ctx, "records", name) for name in parts]
             _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)

@@ -241,6 +241,11 @@ def _row_checker(settings: Settings) -> RowChecker:
     return _checkers[key]
 
 
+def warm_row_checker(settings: Settings) -> None:
+    """Set up this process's row checker ahead of its first partition (a worker's start-up)."""
+    _row_checker(settings)
+
+
 def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
     """Pass 2 on one staged partition; the articles go to staging, their fingerprints too (what
     the one clustering reads)."""
