@@ -1,7 +1,7 @@
 """The pipeline, defined once: what a run does, step by step, as plain functions over partitions.
 
     read       landing files -> raw partitions of at most batch_size records (streamed)
-    pass 1     per partition: extract -> clean -> observe lines           (PER_RECORD)
+    pass 1     per partition: extract -> language -> clean -> observe lines (PER_RECORD)
     decide     learned boilerplate, once, over the staged line hashes + the lake's history
     pass 2     per partition: apply learned -> scope -> normalize -> check rows -> fingerprint
     cluster    dedup, once, over the staged fingerprints + the lake's canonicals
@@ -36,6 +36,7 @@ from tasks.clean import clean_stage
 from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, group_stories, signature_table
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
+from tasks.language import language_stage
 from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
 from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
@@ -104,7 +105,7 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
     holds (published or quarantined on an earlier night) are counted and go no further."""
     part = ledger.part("read")
     names: list[str] = []
-    limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
+    limits = ReadLimits.from_settings(ctx.settings)
 
     def heard(lf: LandingFile, mapping) -> None:
         ledger.mappings[str(lf.path)] = mapping.describe()
@@ -155,8 +156,11 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
     if history.known_quarantine and bad.num_rows:
         keep = pa.array(
             [
-                quarantine_key(u, p) not in history.known_quarantine
-                for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())
+                quarantine_key(u, p, h) not in history.known_quarantine
+                and quarantine_key(u, p) not in history.known_quarantine  # quarantined before payloads had hashes
+                for u, p, h in zip(
+                    bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist(), bad["payload_sha256"].to_pylist()
+                )
             ],
             pa.bool_(),
         )
@@ -171,6 +175,7 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
 def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_base: int = 0, rules=None) -> pa.Table:
     """Pass 1, the stages every record goes through alone: RECORD -> OBSERVED."""
     batch = led.run("extract", batch, extract_stage, ctx.run_id)
+    batch = led.run("language", batch, language_stage, ctx.run_id, ctx.settings.language)
     batch = led.run("clean", batch, clean_stage, ctx.run_id, rules)
     return led.run("observe", batch, observe_stage, ctx.settings.learned, ctx.run_id, seq_base)
 

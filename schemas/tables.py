@@ -150,9 +150,11 @@ QUARANTINE = pa.schema(
         ("article_id", pa.string()),
         ("stage", pa.string()),
         ("reason", pa.string()),
-        ("raw_payload", pa.string()),
+        ("raw_payload", pa.string()),  # the record as read, its first max_payload_bytes (UTF-8) at most
         ("run_id", pa.string()),
         ("quarantined_at", TS),
+        ("payload_bytes", pa.int64()),  # size of the whole payload, however much of it is kept
+        ("payload_sha256", pa.string()),  # sha256 of the whole payload (UTF-8; an over-long line's bytes)
     ]
 )
 

@@ -17,9 +17,12 @@ from tasks.dedup import DedupHistory, DedupSettings
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 
-def quarantine_key(source_uri: str, raw_payload: str | None) -> str:
-    """What makes a quarantined record the same record on another night: its payload (wherever it
-    was read from), or its path when it has none. The SQL in `load_history` computes the same."""
+def quarantine_key(source_uri: str, raw_payload: str | None, payload_sha256: str | None = None) -> str:
+    """What makes a quarantined record the same record on another night: its whole payload's sha256
+    (the kept payload may be only its start), else its payload (rows from before payloads were
+    bounded), or its path when it has none. The SQL in `load_history` computes the same."""
+    if payload_sha256 and raw_payload:
+        return f"sha256:{payload_sha256}"
     return hashlib.md5(raw_payload.encode()).hexdigest() if raw_payload else f"uri:{source_uri}"
 
 
@@ -48,10 +51,18 @@ def load_history(data_dir: Path, cfg: DedupSettings | None = None) -> History:
                 "SELECT article_id FROM articles UNION SELECT article_id FROM quarantine WHERE article_id IS NOT NULL"
             ).fetchall()
         }
+        # payload_sha256: in rows written since payloads are bounded (older files have no such column)
+        quarantine_columns = {r[0] for r in con.execute("DESCRIBE quarantine").fetchall()}
+        sha_sql = (
+            "WHEN payload_sha256 IS NOT NULL THEN 'sha256:' || payload_sha256"
+            if "payload_sha256" in quarantine_columns
+            else ""
+        )
         h.known_quarantine = {
             r[0]
             for r in con.execute(
-                "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END FROM quarantine"
+                "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri "
+                f"{sha_sql} ELSE md5(raw_payload) END FROM quarantine"
             ).fetchall()
         }
         # lead hashes and discriminator slots: only in rows written since each was added (a lake of
