@@ -40,6 +40,7 @@ from tasks.language import language_stage
 from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
 from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
+from tasks.publish import parquet_source, sql_quoted
 from tasks.read import LandingFile, ReadLimits, read_partitions
 from tasks.templates import decide_templates
 from tasks.validate import RowChecker, rows_stage
@@ -381,7 +382,7 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
     con = scratch_duckdb(st.root / "spill")
     try:
         con.execute("SET preserve_insertion_order = false")
-        published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
+        published = parquet_source(clusters.staged["clusters"]) if "clusters" in clusters.staged else None
         for name in ("boilerplate", "quarantine", "lines", "edges"):
             files = st.files(name)
             if not files or (name != "quarantine" and published is None):
@@ -402,12 +403,13 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
 
 
 def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+    """A path to write to (COPY ... TO), quoted for SQL; never a pattern, so no glob escaping."""
+    return sql_quoted(str(path))
 
 
 def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -> str:
     cols = ", ".join(f'"{c}"' for c in PUBLISHED[name].names)
-    src = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "], union_by_name = true)"
+    src = parquet_source(files, union_by_name=True)
     if name == "quarantine":
         return f"SELECT {cols} FROM {src}"
     if name == "boilerplate":  # an article dropped after its spans were staged takes its spans with it
@@ -484,7 +486,7 @@ class GateTables(dict):
             return default
         con = scratch_duckdb()
         try:
-            sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=f"read_parquet('{_sql_path(path)}')")
+            sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=parquet_source(path))
             table = con.sql(sql).to_arrow_table()
         finally:
             con.close()
@@ -520,7 +522,7 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
             {"text": t, "category": c, "times": n, "total": total, "distinct": distinct}
             for t, c, n, total, distinct in con.execute(f"""
             WITH spans AS (SELECT trim(regexp_replace(left(text, 300), '\\s+', ' ', 'g')) AS text, category
-                           FROM read_parquet('{_sql_path(staged['boilerplate'])}')),
+                           FROM {parquet_source(staged["boilerplate"])}),
                  per_text AS (SELECT text, mode(category) AS category, count(*) AS n FROM spans GROUP BY text)
             SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()
         ]

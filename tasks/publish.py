@@ -8,7 +8,9 @@ The DuckDB file is opened read-write only to rebuild views, then closed (it lock
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -151,9 +153,31 @@ def repair(data_dir: Path) -> list[Path]:
     return removed
 
 
+def sql_quoted(text: str) -> str:
+    """`text` inside an SQL string literal: quotes doubled."""
+    return text.replace("'", "''")
+
+
+def glob_literal(path: str | Path) -> str:
+    """A path as DuckDB reads it in a file pattern, matching itself only: its glob characters
+    bracketed (`[` -> `[[]`, `*` -> `[*]`, `?` -> `[?]`), so a data dir named `x[1]` or `a*b` is
+    that folder, never a pattern over its neighbours. Not SQL-quoted (see parquet_source)."""
+    return re.sub(r"([\[*?])", r"[\1]", Path(path).as_posix() if isinstance(path, Path) else path)
+
+
+def parquet_source(paths: str | Path | list, union_by_name: bool = False) -> str:
+    """`read_parquet(...)` over files (or `folder/*.parquet` patterns) whose own names are taken
+    literally: glob characters escaped, quotes doubled."""
+    items = paths if isinstance(paths, list) else [paths]
+    listed = ", ".join(f"'{sql_quoted(glob_literal(p))}'" for p in items)
+    src = f"[{listed}]" if isinstance(paths, list) else listed
+    return f"read_parquet({src}{', union_by_name = true' if union_by_name else ''})"
+
+
 def view_sql(sql_file: Path, lake: Path) -> str:
-    """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path (quoted for SQL)."""
-    return sql_file.read_text(encoding="utf-8").replace("{lake}", lake.as_posix().replace("'", "''"))
+    """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path, taken literally
+    inside the views' `{lake}/<table>/*.parquet` patterns (glob characters escaped, quotes doubled)."""
+    return sql_file.read_text(encoding="utf-8").replace("{lake}", sql_quoted(glob_literal(lake.as_posix())))
 
 
 def create_table_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
@@ -166,9 +190,32 @@ def build_views(data_dir: Path) -> None:
     """(Re)create the macros and views in warehouse.duckdb from warehouse/*.sql."""
     data_dir = Path(data_dir).resolve()
     ensure_lake(data_dir)
-    con = duckdb.connect(str(warehouse_path(data_dir)))
+    db = warehouse_path(data_dir)
+    if "?" in str(db):
+        _build_views_beside(db, lake_dir(data_dir))
+    else:
+        _create_views(db, lake_dir(data_dir))
+
+
+def _create_views(db: Path, lake: Path) -> None:
+    con = duckdb.connect(str(db))
     try:
         for sql_file in sorted(WAREHOUSE_SQL.glob("*.sql")):
-            con.execute(view_sql(sql_file, lake_dir(data_dir)))
+            con.execute(view_sql(sql_file, lake))
     finally:
         con.close()
+
+
+def _build_views_beside(db: Path, lake: Path) -> None:
+    """DuckDB (2.0) takes a `?` in a database path for the start of its options and writes the WAL
+    of `dir?x/warehouse.duckdb` to `dir.wal?x/...`: it cannot write a database there, though it reads
+    one. So the warehouse (with whatever else it holds) is copied to a temporary folder, its views
+    rebuilt there, and it is renamed back into place in one step."""
+    with tempfile.TemporaryDirectory(prefix="akhbar-warehouse-") as tmp:
+        work = Path(tmp) / db.name
+        if db.exists():
+            shutil.copyfile(db, work)
+        _create_views(work, lake)
+        staged = db.with_name(f".{db.name}.{os.getpid()}.new")
+        shutil.copyfile(work, staged)
+        os.replace(staged, db)

@@ -80,3 +80,30 @@ def test_files_of_a_run_that_died_mid_publish_are_invisible_and_repaired(tmp_pat
     assert sorted(p.name for p in removed) == ["r2", "run-r2.parquet"]
     assert not (data / "lake" / "articles" / "run-r2.parquet").exists() and not (data / "staging").exists()
     assert (data / "lake" / "articles" / "run-r1.parquet").exists()
+
+
+def _runs_row(run_id: str) -> pa.Table:
+    row = {"run_id": run_id, "started_at": datetime(2025, 1, 1, tzinfo=timezone.utc), "status": "published"}
+    return pa.Table.from_pylist([row], schema=RUNS)
+
+
+def test_a_data_dir_named_like_a_pattern_is_that_folder_and_no_other(tmp_path):
+    """`[`, `*`, `?`, `'` and spaces in the data dir are taken literally by the views and by history:
+    a neighbour the unescaped pattern would match (`x1` for `x[1]`, anything for `*`) is never read."""
+    from tasks.history import load_history
+    from tasks.publish import glob_literal, parquet_source
+
+    assert glob_literal("/a/x[1]/*?.parquet") == "/a/x[[]1]/[*][?].parquet"
+    for name in ("x[1] it's", "a*b ?c"):
+        data = tmp_path / name
+        neighbour = tmp_path / name.replace("[1]", "1").replace("*", "Z").replace("?", "Q")
+        write_tables(neighbour, "r-neighbour", {"runs": _runs_row("r-neighbour")})
+        write_tables(data, "r-own", {"runs": _runs_row("r-own")})
+        build_views(data)
+        con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+        assert con.execute("SELECT run_id FROM runs").fetchall() == [("r-own",)]
+        con.close()
+        one = data / "lake" / "runs" / "run-r-own.parquet"
+        assert duckdb.sql(f"SELECT run_id FROM {parquet_source(one)}").fetchall() == [("r-own",)]
+        assert duckdb.sql(f"SELECT count(*) FROM {parquet_source([one, one])}").fetchall() == [(2,)]
+        assert load_history(data).manifest == {}  # history reads through the same views
