@@ -450,32 +450,35 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
 
 
 def _skip_line(stream, digest, chunk: int = 1 << 20) -> int:
-    """Read past the rest of an over-long line, hashing it; returns the bytes skipped."""
+    """Read past the rest of an over-long line, hashing it; returns its bytes (newline not counted)."""
     skipped = 0
     while True:
         part = stream.readline(chunk)
+        ended = not part or part.endswith(b"\n") or len(part) < chunk  # the line's end, or the file's
+        part = part.removesuffix(b"\n")
+        digest.update(part)
         skipped += len(part)
-        digest.update(part.rstrip(b"\n"))
-        if not part or part.endswith(b"\n"):
+        if ended:
             return skipped
 
 
-def _over_long_line(stream, line: bytes, uri: str, limits: ReadLimits) -> dict:
-    """The quarantine stub of a line over `max_line_bytes`: its start kept, its whole size and sha256
-    noted, the rest read past in chunks (never held)."""
+def _over_long_line(stream, line: bytes, uri: str, limits: ReadLimits) -> tuple[dict, bool]:
+    """The quarantine stub of a line over `max_line_bytes` (its start kept, its whole size and sha256
+    noted, the rest read past in chunks, never held), and whether the file ended inside it (the
+    unpacked-size bound, a cut gzip): then nothing follows."""
     digest = hashlib.sha256(line)
     try:
-        size = len(line) + _skip_line(stream, digest)
-        note = ""
-    except (OSError, EOFError, zlib.error) as exc:  # the bound or a cut file ends the line too
-        size, note = len(line), f"; the file ends inside it ({exc})"
-    return _bad(
+        size, note = len(line) + _skip_line(stream, digest), ""
+    except (OSError, EOFError, zlib.error) as exc:
+        size, note = len(line), f"; the file ends inside it: {exc}"
+    stub = _bad(
         uri,
         f"JSON line of {size:,} bytes is over the line bound ({limits.max_line_bytes:,}){note}",
         line.decode("utf-8", "replace"),
         size=size,
         sha256=digest.hexdigest(),
     )
+    return stub, bool(note)
 
 
 def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
@@ -494,7 +497,10 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             return
         n += 1
         if len(line) > limits.max_line_bytes and not line.endswith(b"\n"):
-            yield "stub", _over_long_line(stream, line, f"{uri}#L{n}", limits)
+            stub, ended = _over_long_line(stream, line, f"{uri}#L{n}", limits)
+            yield "stub", stub
+            if ended:
+                return
             continue
         line = line.rstrip(b"\n")  # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
@@ -527,9 +533,9 @@ def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             EOFError,
             zlib.error,
             RecursionError,
-        ) as exc:
-            if n >= 0:  # items before the fault stand; the rest of the file is one quarantine row
-                yield "stub", _bad(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
+        ):
+            if n >= 0:  # items before the fault stand; the rest is read again, or is one quarantine row
+                yield from _items_after(stream, n, uri, limits)
                 return
             stream.seek(0)  # not UTF-8 or not parsable as a stream: read it whole below
     try:
@@ -561,6 +567,24 @@ def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             yield _json_item(rec, f"{uri}#{n}", limits.max_json_depth, encoding)
     else:
         yield parsed
+
+
+def _items_after(stream, n: int, uri: str, limits: ReadLimits) -> Iterator[tuple]:
+    """The items after item `n` of an array ijson's C backend stopped in: it refuses integers past
+    64 bits that are valid JSON, so the array is streamed again with ijson's pure-Python backend
+    (slower, only for such a file), skipping the items already read. A real fault in the file (or a
+    number no backend takes, 1e400) makes the rest one quarantine row."""
+    m = n
+    try:
+        stream.seek(0)
+        for m, rec in enumerate(ijson.get_backend("python").items(stream, "item", use_float=True)):
+            if m > n:
+                yield _json_item(rec, f"{uri}#{m}", limits.max_json_depth)
+    except OverBound as exc:
+        yield "stub", _bad(f"{uri}#{max(m, n) + 1}", f"file {exc}: reading stopped after item {max(m, n)}", None)
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+        last = max(m, n)
+        yield "stub", _bad(f"{uri}#{last + 1}", f"malformed JSON after item {last}: {exc}", None)
 
 
 def nested_deeper(value: Any, limit: int) -> bool:
