@@ -192,21 +192,35 @@ def akhbar_run(inputs: list[Path], data_dir: Path, env: dict) -> tuple[subproces
     return done, seconds, usage.ru_maxrss / 1024
 
 
-def reader_alone_peak(bomb_path: Path) -> dict:
-    """Read the bomb file alone (tasks/read.py with the default settings) in a child process."""
-    code = (
-        "import sys, json, resource, time; from tasks.read import discover_files, read_landing; t = time.perf_counter(); "
-        "raw, q = read_landing(discover_files([sys.argv[1]])[0], 'r'); "
-        "print(json.dumps({'rows': raw.num_rows, 'quarantined': q.num_rows, 'reason': q['reason'][0].as_py(), "
-        "'payload_bytes': q['payload_bytes'][0].as_py(), 'kept_bytes': len(q['raw_payload'][0].as_py().encode()), "
-        "'seconds': round(time.perf_counter() - t, 1), 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))"
-    )
+_READ_ALONE = """
+import json, resource, sys, time
+from akhbar.settings import Settings
+from tasks.read import ReadLimits, discover_files, read_partitions
+started = time.perf_counter()
+files, _ = discover_files([sys.argv[1]])
+rows = bad = 0
+reasons, sizes = [], []
+for raw, q in read_partitions(files, "r", limits=ReadLimits.from_settings(Settings())):
+    rows += raw.num_rows
+    bad += q.num_rows
+    reasons += q["reason"].to_pylist()
+    sizes += q["payload_bytes"].to_pylist()
+print(json.dumps({"rows": rows, "quarantined": bad, "reasons": reasons, "payload_bytes": sizes,
+                  "seconds": round(time.perf_counter() - started, 1),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}, ensure_ascii=False))
+"""
+
+
+def reader_alone_peak(bomb_path: Path, **settings: str) -> dict:
+    """Read the bomb file alone (tasks/read.py with the settings, AKHBAR_* overrides given) in a
+    child process, which reports its own peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), **{f"AKHBAR_{k.upper()}": v for k, v in settings.items()}}
     out = subprocess.run(
-        [sys.executable, "-c", code, str(bomb_path)],
+        [sys.executable, "-c", _READ_ALONE, str(bomb_path)],
         capture_output=True,
         text=True,
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=env,
         check=True,
     )
     return json.loads(out.stdout)
@@ -280,7 +294,9 @@ def main() -> int:
         # the folder and a file inside it, both given: read once
         run, seconds, peak = akhbar_run([work / "landing", work / "landing" / "feeds" / "mixed.jsonl.gz"], data, env)
         fails = check(land, data, run)
-        bomb_alone = reader_alone_peak(work / "landing" / "feeds" / "bomb.jsonl.gz")
+        bomb = work / "landing" / "feeds" / "bomb.jsonl.gz"
+        bomb_alone = reader_alone_peak(bomb)
+        bomb_bound = reader_alone_peak(bomb, max_decompressed_bytes=str(256 << 20))
         rerun, _, _ = akhbar_run([work / "landing"], data, env)
         if rerun.returncode != 0:
             fails.append(f"second run: exit {rerun.returncode}")
@@ -301,7 +317,8 @@ def main() -> int:
             f"duplicates={int(counts.get('duplicates_exact', 0)) + int(counts.get('duplicates_near', 0))} "
             f"quarantined={counts.get('quarantined')} paths_skipped={counts.get('paths_skipped')}"
         )
-        print(f"- gzip bomb read alone: {json.dumps(bomb_alone, ensure_ascii=False)}")
+        print(f"- gzip bomb ({bomb.stat().st_size:,} bytes) read alone: {json.dumps(bomb_alone, ensure_ascii=False)}")
+        print(f"- the same with AKHBAR_MAX_DECOMPRESSED_BYTES=256 MiB: {json.dumps(bomb_bound, ensure_ascii=False)}")
         print(f"- second run on the same folder: exit {rerun.returncode}")
         print(f"- checks failed: {len(fails)}" + "".join(f"\n  - {f}" for f in fails))
         return 1 if fails else 0

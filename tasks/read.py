@@ -189,9 +189,13 @@ def article_id_for(key: str) -> str:
 
 
 def host_of(url: str | None) -> str | None:
+    """The URL's host without www., or None (no URL, or one urllib cannot parse: `http://[::1`)."""
     if not url:
         return None
-    host = urlsplit(url.strip()).hostname or ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return None
     return host.removeprefix("www.") or None
 
 
