@@ -36,6 +36,12 @@ SAMPLE_CHARS = 1000
 
 
 @lru_cache(maxsize=1)
+def _defaults() -> LanguageSettings:
+    """The default settings, made once (a settings object reads the environment: ~1 ms)."""
+    return LanguageSettings()
+
+
+@lru_cache(maxsize=1)
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -51,15 +57,15 @@ def identify(text: str) -> tuple[str, float]:
 def not_arabic(text: str | None, cfg: LanguageSettings | None = None) -> str | None:
     """Why `text` is not Arabic (a quarantine reason naming language and score), or None when it is
     or when there is nothing to judge (no letters: validation's length checks see to it)."""
-    cfg = cfg or LanguageSettings()
+    cfg = cfg or _defaults()
     sample = (text or "")[:SAMPLE_CHARS]
-    script = arabic_ratio(sample)
-    if script == 0.0 and not any(c.isalpha() for c in sample):
+    letters = sum(map(str.isalpha, sample))
+    if not letters:
         return None
+    script = arabic_ratio(sample)
     if script < cfg.min_arabic_script:
         lang, score = identify(sample)
         return f"not Arabic: language {lang} (score {score:.2f}); Arabic script {script:.0%} of letters"
-    letters = sum(1 for c in sample if c.isalpha())
     if len(_NON_ARABIC_LETTERS.findall(sample)) < cfg.doubt_share * letters:
         return None
     lang, score = identify(sample)
@@ -70,7 +76,7 @@ def not_arabic(text: str | None, cfg: LanguageSettings | None = None) -> str | N
 
 def language_stage(batch: pa.Table, run_id: str, cfg: LanguageSettings | None = None) -> StageResult:
     """PAGE -> PAGE: records whose text is not Arabic leave for quarantine (stage "language")."""
-    cfg = cfg or LanguageSettings()
+    cfg = cfg or _defaults()
     if not cfg.enabled:
         return StageResult(batch)
     failed, reasons = [], []
