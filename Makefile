@@ -10,12 +10,12 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run summary test test-fast lint format bench bench-dedup clean-data clean serve stop
+.PHONY: install run summary test test-fast lint format bench bench-scale bench-dedup clean-data clean serve stop
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,10 +45,17 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: install
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask,bench]"
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/html_eval.py
 	$(BIN)/python bench/credit_review.py
+
+# Scale: generated corpora of SCALE_N articles (default 100k; SCALE_N=1000000 for the million), a +1%
+# night on top, the bare floor beside it (bench/scale.py). Not part of `make test`.
+SCALE_N ?= 100000
+bench-scale: install
+	$(BIN)/python bench/floor.py
+	$(BIN)/python bench/scale.py --n $(SCALE_N)
 
 # Dedup quality: akhbar against datatrove's MinHash dedup on the same documents. datatrove (and the
 # spaCy tokenizer its default language needs) lives in its own venv, never in $(VENV): its

@@ -26,7 +26,10 @@ def _fail(message: str, code: int = 1) -> None:
 def run(
     inputs: Annotated[list[Path], typer.Option("--input", "-i", help="Landing file or folder (repeatable).")],
     data_dir: DataDir = Path("data"),
-    batch_size: Annotated[int, typer.Option(min=100, max=50_000, help="Records per Arrow batch.")] = 2000,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=100, max=50_000, help="Records per partition (default: AKHBAR_BATCH_SIZE, else 2000)."),
+    ] = None,
     field: Annotated[
         list[str] | None, typer.Option("--field", help="JSON field override NAME=KEY, e.g. text=body_html.")
     ] = None,
@@ -63,9 +66,14 @@ def run(
         if not sep or not key or name not in FieldMap.model_fields:
             _fail(f"--field wants NAME=KEY with NAME one of {', '.join(FieldMap.model_fields)}; got {item!r}", 2)
         overrides[name] = key
-    from flows.nightly import nightly
+    from akhbar.settings import get_settings
+    from flows.nightly import DaskSetupError, check_dask_setup, nightly
     from flows.params import RunParameters
 
+    try:  # before Prefect starts a temporary API that Dask workers could not use
+        check_dask_setup(get_settings())
+    except DaskSetupError as exc:
+        _fail(str(exc), 2)
     try:
         params = RunParameters(
             inputs=[str(p) for p in inputs],
@@ -93,18 +101,25 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
     data_dir: DataDir = Path("data"),
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 100,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Query the warehouse as it was when this run id was published.")
+    ] = None,
 ) -> None:
     """Print the result of QUERY as a table."""
     import duckdb
 
-    from tasks.publish import warehouse_path
+    from tasks.publish import connect_as_of, ensure_warehouse, warehouse_path
 
     db = warehouse_path(data_dir)
+    try:  # a moved or copied data dir, or views of another akhbar version: rebuilt here, beside any reader
+        ensure_warehouse(data_dir)
+    except (OSError, duckdb.Error) as exc:
+        typer.echo(f"akhbar: warning: could not rebuild the views of {db} ({exc}); querying it as it is", err=True)
     if not db.exists():
         _fail(f"no warehouse at {db}: run `akhbar run` first")
     try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
+        con = connect_as_of(data_dir, as_of) if as_of else duckdb.connect(str(db), read_only=True)
+    except (duckdb.Error, ValueError) as exc:
         _fail(f"cannot open {db}: {exc}")
     try:
         rel = con.sql(query)
@@ -150,6 +165,52 @@ def repair(data_dir: DataDir = Path("data")) -> None:
     except WarehouseLocked as exc:
         _fail(str(exc))
     typer.echo(f"repaired {data_dir}: removed {len(removed)} leftovers; views rebuilt")
+
+
+@app.command()
+def compact(
+    data_dir: DataDir = Path("data"),
+    keep_runs: Annotated[int, typer.Option(min=0, help="Newest runs that keep their own files.")] = 0,
+) -> None:
+    """Merge each lake table's per-run files into one file (rows keep their run_id). Readers see the
+    lake before or after, never a mix; waits for a run in progress."""
+    from tasks.compact import compact as compact_lake
+
+    done = _maintain(data_dir, "compact", lambda: compact_lake(data_dir, keep_runs))
+    typer.echo(
+        f"compacted {data_dir}: {sum(done.files_before.values())} files -> {sum(done.files_after.values())}; "
+        f"{len(done.merged)} runs merged"
+    )
+
+
+@app.command()
+def retain(
+    keep_runs: Annotated[int, typer.Option("--keep-runs", min=1, help="Newest runs to keep; older runs are dropped.")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Drop whole runs older than the newest N from the lake (their rows in every table, in one swap)."""
+    from tasks.compact import retain as retain_runs
+
+    done = _maintain(data_dir, "retain", lambda: retain_runs(data_dir, keep_runs))
+    typer.echo(f"retained the newest {keep_runs} runs of {data_dir}: dropped {len(done.dropped)}")
+
+
+def _maintain(data_dir: Path, name: str, step):
+    """Run a lake maintenance step under the run lock, after repairing what an interrupted run left."""
+    from tasks.lock import RunLock, WarehouseLocked
+    from tasks.publish import ensure_warehouse, lake_dir
+    from tasks.publish import repair as repair_lake
+
+    if not lake_dir(data_dir).exists():
+        _fail(f"no lake at {lake_dir(data_dir)}: run `akhbar run` first")
+    try:
+        with RunLock(data_dir, name, wait_seconds=600):
+            repair_lake(data_dir)
+            done = step()
+            ensure_warehouse(data_dir)
+    except WarehouseLocked as exc:
+        _fail(str(exc))
+    return done
 
 
 @app.command()

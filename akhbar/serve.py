@@ -121,23 +121,8 @@ def start(
         raise ServeError(
             f"unknown time zone {timezone!r} (AKHBAR_TIMEZONE wants an IANA name such as UTC or Asia/Riyadh)"
         ) from None
-    stack = Stack(Path(data_dir).resolve(), port or settings.serve_port)
-    running = stack.pid("server") is not None
-    if running:  # reuse it, on the port it was started with
-        stack = Stack(stack.data_dir, stack.recorded_port() or stack.port)
-    stack.serve_dir.mkdir(parents=True, exist_ok=True)
-    env = _environment(stack, timezone, extra_env)
     deadline = time.monotonic() + timeout
-
-    if running:
-        echo(f"the Prefect server is already running on {stack.ui_url}")
-    else:
-        if not _port_free(stack.port):
-            raise ServeError(f"port {stack.port} on {HOST} is in use: stop what listens there or set AKHBAR_SERVE_PORT")
-        echo(f"starting the Prefect server on {stack.ui_url} (log: {stack.log_file('server')})")
-        server = _spawn(stack, "server", [*PREFECT, "server", "start", "--host", HOST, "--port", str(stack.port)], env)
-        stack.port_file.write_text(f"{stack.port}\n")
-    _wait_healthy(stack, server if not running else stack.pid("server"), deadline)
+    stack, env = _start_server(data_dir, port or settings.serve_port, timezone, extra_env, deadline, echo)
 
     if _api(stack, "GET", f"/work_pools/{WORK_POOL}") is None:
         _prefect(stack, ["work-pool", "create", WORK_POOL, "--type", "process"], env, "work-pool")
@@ -157,6 +142,49 @@ def start(
     else:
         echo("the worker is already running")
     return stack
+
+
+def start_server(
+    data_dir: str | Path,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 180,
+    echo: Echo = print,
+) -> Stack:
+    """Start (or reuse) only the Prefect server for `data_dir` (no deploy, no worker): an API for runs
+    started elsewhere, such as a run whose partitions go to a Dask cluster. `stop` stops it."""
+    settings = ServeSettings()
+    deadline = time.monotonic() + timeout
+    return _start_server(data_dir, port or settings.serve_port, settings.timezone, extra_env, deadline, echo)[0]
+
+
+def _start_server(
+    data_dir: str | Path,
+    port: int,
+    timezone: str,
+    extra_env: dict[str, str] | None,
+    deadline: float,
+    echo: Echo,
+) -> tuple[Stack, dict[str, str]]:
+    """The server for `data_dir`, healthy (started, or the running one on the port it was started
+    with), and the environment the processes that talk to it get."""
+    stack = Stack(Path(data_dir).resolve(), port)
+    running = stack.pid("server") is not None
+    if running:  # reuse it, on the port it was started with
+        stack = Stack(stack.data_dir, stack.recorded_port() or stack.port)
+    stack.serve_dir.mkdir(parents=True, exist_ok=True)
+    env = _environment(stack, timezone, extra_env)
+
+    if running:
+        echo(f"the Prefect server is already running on {stack.ui_url}")
+    else:
+        if not _port_free(stack.port):
+            raise ServeError(f"port {stack.port} on {HOST} is in use: stop what listens there or set AKHBAR_SERVE_PORT")
+        echo(f"starting the Prefect server on {stack.ui_url} (log: {stack.log_file('server')})")
+        server = _spawn(stack, "server", [*PREFECT, "server", "start", "--host", HOST, "--port", str(stack.port)], env)
+        stack.port_file.write_text(f"{stack.port}\n")
+    _wait_healthy(stack, server if not running else stack.pid("server"), deadline)
+    return stack, env
 
 
 def stop(data_dir: str | Path, timeout: float = 60, echo: Echo = print) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, PrivateAttr
@@ -152,6 +153,13 @@ class Settings(BaseSettings):
     # A run that finds another run writing to the same data dir waits this many seconds for it, then
     # stops with a message naming the holder (0: stop at once).
     lock_wait_seconds: float = Field(default=0, ge=0)
+    # Processes that run partitions through the per-record stages at once (1: all in the run's own
+    # process, the least memory; default: one per core). Each worker holds its own imports (~0.3 GB).
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Address of an existing Dask scheduler (e.g. tcp://10.0.0.5:8786): the per-partition stages then
+    # run on its workers through Prefect's DaskTaskRunner instead of `workers` local processes. Needs
+    # the `dask` extra and a real Prefect server (PREFECT_API_URL); see README, "Beyond one machine".
+    dask_address: str | None = None
     # Runs whose Great Expectations Data Docs are kept under DIR/reports/<run_id>/.
     reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)

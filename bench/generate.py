@@ -78,7 +78,7 @@ def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, ne
     outlets = sorted(by_outlet)
     weights = [len(by_outlet[o]) for o in outlets]
     start = datetime(2018, 1, 1, tzinfo=timezone.utc)
-    made: list[tuple[str, list[str], str]] = []  # recent originals a copy may take (id, lines, outlet)
+    made: list[list] = []  # recent originals a copy may take: [id, lines, outlet, published]
     truth = out.with_name(out.name + ".truth.jsonl")
     copies = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as f, truth.open("w", encoding="utf-8") as t:
@@ -87,16 +87,20 @@ def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, ne
             frame = rng.choice(by_outlet[outlet])
             doc_id = f"gen{seed}-{k}"
             if made and rng.random() < near_rate:
-                original_id, original, _ = rng.choice(made)
+                original_id, original, _, when = rng.choice(made)
                 lines = near_copy(original, rng)
+                # a copy runs within a day of its original (dedup compares copies within 48 hours)
+                published = when + timedelta(seconds=rng.randrange(86400))
                 t.write(json.dumps({"id": doc_id, "original": original_id}) + "\n")
                 copies += 1
             else:
                 lines = remix(frame, by_outlet[outlet], rng)
-                made.append((doc_id, lines, outlet))
+                entry = [doc_id, lines, outlet, None]
+                made.append(entry)
                 if len(made) > 5000:
                     made.pop(rng.randrange(len(made)))
-            published = start + timedelta(days=rng.randrange(days), seconds=rng.randrange(86400))
+                # drawn after the pool's draw, as before copies had dates: the same seed makes the same corpus
+                published = entry[3] = start + timedelta(days=rng.randrange(days), seconds=rng.randrange(86400))
             f.write(
                 json.dumps(
                     {

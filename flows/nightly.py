@@ -9,6 +9,7 @@ run's scope is counted. The steps are flows/pipeline.py's; this file only makes 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from akhbar.settings import get_settings
 from flows import pipeline as p
@@ -52,6 +54,83 @@ def read_task(files, ctx: p.RunContext, history: History, ledger: RunLedger) -> 
         "read: %d records from %d files into %d partitions", ledger.counts["records_read"], len(files), len(parts)
     )
     return parts
+
+
+def partition_runner(settings, partitions: int) -> TaskRunner:
+    """Where the partitions' stages run: the workers of an existing Dask cluster (AKHBAR_DASK_ADDRESS),
+    else a pool of worker processes (they are CPU-bound Python, so threads would share one core), or,
+    with one worker, this process itself. Only partition names and the run context go to a worker;
+    the records stay in staging."""
+    if settings.dask_address:
+        return _dask_runner(settings.dask_address)
+    workers = min(settings.workers, partitions)
+    if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=_use_api, initargs=(_this_api_url(),))
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+def _this_api_url() -> str | None:
+    """The Prefect API this run reports to, for its workers: the one configured (a settings context
+    is not in the environment the workers inherit), or else the temporary server Prefect started
+    for this process (workers must report there too, not start their own)."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    configured = get_current_settings().api.url
+    if configured:
+        return str(configured)
+    server = SubprocessASGIServer()
+    return server.api_url if server.running else None
+
+
+class DaskSetupError(RuntimeError):
+    """AKHBAR_DASK_ADDRESS is set but the run cannot use a Dask cluster."""
+
+
+def check_dask_setup(settings) -> None:
+    """Before a run that sends its partitions to Dask does any work: prefect-dask is installed and the
+    run reports to a real Prefect server. Dask workers run their task runs against the run's API (it
+    travels with each task in Prefect's settings context); a temporary API that Prefect started inside
+    this process is on this machine's loopback, where workers elsewhere cannot reach it."""
+    if not settings.dask_address:
+        return
+    try:
+        import prefect_dask  # noqa: F401
+    except ImportError:
+        raise DaskSetupError(
+            f"AKHBAR_DASK_ADDRESS is set ({settings.dask_address}) but prefect-dask is not installed: "
+            "pip install 'akhbar[dask]'"
+        ) from None
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        raise DaskSetupError(
+            f"AKHBAR_DASK_ADDRESS is set ({settings.dask_address}) but PREFECT_API_URL is not: Dask workers "
+            "must report their task runs to a Prefect server they can reach, and the temporary API Prefect "
+            "starts inside this process is not one. Start a server (`prefect server start`, or `akhbar serve`) "
+            "and set PREFECT_API_URL to its API (http://HOST:4200/api) here and on the workers' side."
+        )
+
+
+def _dask_runner(address: str) -> TaskRunner:
+    """Prefect's DaskTaskRunner on the scheduler at `address` (imported only when asked for: dask is
+    an optional extra). The cluster is not ours: leaving the runner closes our client, not the cluster."""
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
+
+
+def _use_api(api_url: str | None) -> None:
+    """Runs first in each worker process."""
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+
+
+def each_partition(runner: TaskRunner, task, parts: list[str], **params):
+    """Submit `task` for every partition at once, then yield their ledgers in partition order."""
+    futures = [runner.submit(task, {"name": name, **params}) for name in parts]
+    for future in futures:
+        yield future.result()
 
 
 @stage_task(name="extract-clean-observe", retries=0)
@@ -111,8 +190,9 @@ def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
 @stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
 def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: bool) -> dict[str, int]:
     """Commit the run (its `runs` row last). From then on the run is published: rebuilding the
-    warehouse views is a warning if it fails (a reader holding the file, a full disk), repaired by
-    the next run or `akhbar repair`, never a failed run."""
+    warehouse views (a new file swapped in, so readers holding the old one never stand in its way)
+    is a warning if it fails (a full disk), repaired by the next run or `akhbar repair`, never a
+    failed run."""
     written = commit(Path(data_dir), run_id, staged, fresh)
     log = run_logger()
     log.info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
@@ -134,11 +214,12 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
     """Run akhbar once over `params.inputs` into the warehouse under `params.data_dir`."""
     started = datetime.now(timezone.utc)
     settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    check_dask_setup(settings)
     for name, key in params.fields.items():
         settings.fields.prefer(name, key)
     ctx = p.RunContext(
         p.new_run_id(started),
-        Path(params.data_dir),
+        Path(params.data_dir).resolve(),  # absolute: partition workers may start in another directory
         settings,
         DedupSettings(threshold=params.dedup_threshold),
         params.since,
@@ -159,14 +240,15 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)
         parts = read_task(files, ctx, history, ledger)
-        for name in parts:
-            ledger.merge(first_pass_task(name, ctx))
-        learned = decide_task(ctx)
-        for name in parts:
-            ledger.merge(second_pass_task(name, ctx, learned))
+        ledger.counts["partitions"] = len(parts)
+        with partition_runner(ctx.settings, len(parts)) as runner:
+            ledger.merge_all(each_partition(runner, first_pass_task, parts, ctx=ctx))
+            learned = decide_task(ctx)
+            ledger.merge_all(each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned))
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         staged = p.assemble(ctx, clusters, manifest, skipped)
+        ledger.check_assembled(staged)
         gate = gate_task(ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:

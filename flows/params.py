@@ -43,8 +43,13 @@ class RunParameters(BaseModel):
     ] = False
     dry_run: Annotated[bool, Field(description="Validate but publish nothing.")] = False
     batch_size: Annotated[
-        int, Field(ge=100, le=50_000, description="Records per Arrow batch handed to each stage.")
-    ] = 2000
+        int | None,
+        Field(
+            ge=100,
+            le=50_000,
+            description="Records per partition handed to each stage (empty: the AKHBAR_BATCH_SIZE setting, 2,000).",
+        ),
+    ] = None
     fields: Annotated[dict[str, str], Field(description="JSON field overrides, e.g. {\"text\": \"body_html\"}.")] = {}
 
     @model_validator(mode="after")

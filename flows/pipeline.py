@@ -30,10 +30,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.settings import LearnedSettings, Settings
-from schemas.tables import ARTICLES, FINGERPRINTS, PUBLISHED
+from schemas.tables import ARTICLES, PUBLISHED
 from tasks.base import StageResult, run_logger
 from tasks.clean import clean_stage
-from tasks.dedup import DedupSettings, cluster_run, fingerprint_stage, group_stories, signature_table
+from tasks.dedup import (
+    DedupSettings,
+    cluster_run,
+    fingerprint_stage,
+    group_stories,
+    read_fingerprints,
+    signature_table,
+    split_fingerprints,
+)
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
 from tasks.language import language_stage
@@ -77,6 +85,21 @@ def release_memory() -> None:
         pass
 
 
+def bound_allocators() -> None:
+    """A run streams partition after partition: memory one frees should go back to the system, not
+    stay cached for the next. Arrow's default allocator (mimalloc) keeps what it freed, the system
+    allocator gives it back when trimmed (release_memory); glibc's arenas (one per thread that
+    allocates, and Prefect runs several) are held to two, each a cache of its own."""
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+bound_allocators()  # on import: the run's process and each worker process
+
+
 # DuckDB's working memory for the run's SQL over staged files (assemble, gate projections, report):
 # bounded, so a bigger run spills to disk rather than raising the process's peak.
 DUCKDB_MEMORY = "256MB"
@@ -104,7 +127,6 @@ def new_run_id(now: datetime) -> str:
 def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
     """Stream the landing files into raw partitions under staging; records the warehouse already
     holds (published or quarantined on an earlier night) are counted and go no further."""
-    part = ledger.part("read")
     names: list[str] = []
     limits = ReadLimits.from_settings(ctx.settings)
 
@@ -121,17 +143,18 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
 
     reading = read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard)
     for n, (records, bad) in enumerate(reading):
+        name = f"p{n:05d}"
+        part = ledger.part(name)  # its quarantine staged as <name>-read: each partition's rows kept
         part.counts["records_read"] += records.num_rows + bad.num_rows
         records, bad = drop_known(records, bad, history, part)
         if bad.num_rows:
             part.quarantine("read", bad)
         if records.num_rows:
-            name = f"p{n:05d}"
             ctx.staging.write("records", name, records)
             names.append(name)
+        ledger.merge(part)
         del records, bad
         release_memory()
-    ledger.merge(part)
     return names
 
 
@@ -150,23 +173,22 @@ def not_listed_before(skipped: pa.Table, history: History) -> pa.Table:
 
 def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLedger) -> tuple[pa.Table, pa.Table]:
     """Records already published or quarantined on an earlier night add nothing."""
-    if history.known_ids and records.num_rows:
-        known = pc.is_in(records["article_id"], value_set=pa.array(list(history.known_ids), pa.string()))
+    if records.num_rows:
+        known = pa.array(history.known(records["article_id"]), pa.bool_())
         part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
         records = records.filter(pc.invert(known))
-    if history.known_quarantine and bad.num_rows:
-        keep = pa.array(
-            [
-                quarantine_key(u, p, h) not in history.known_quarantine
-                and quarantine_key(u, p) not in history.known_quarantine  # quarantined before payloads had hashes
-                for u, p, h in zip(
-                    bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist(), bad["payload_sha256"].to_pylist()
-                )
-            ],
-            pa.bool_(),
-        )
-        part.counts["already_in_warehouse"] += bad.num_rows - int(pc.sum(keep).as_py() or 0)
-        bad = bad.filter(keep)
+    if bad.num_rows:
+        keys = [
+            quarantine_key(u, p, h)
+            for u, p, h in zip(
+                bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist(), bad["payload_sha256"].to_pylist()
+            )
+        ]
+        # a record quarantined before payloads had hashes is known by its payload's md5
+        legacy = [quarantine_key(u, p) for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())]
+        known = pa.array(history.known_quarantined(keys) | history.known_quarantined(legacy), pa.bool_())
+        part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
+        bad = bad.filter(pc.invert(known))
     return records, bad
 
 
@@ -216,12 +238,13 @@ def decide_step(ctx: RunContext) -> Learned:
     )
 
 
-_checkers: dict[int, RowChecker] = {}
+_checkers: dict[str, RowChecker] = {}
 
 
 def _row_checker(settings: Settings) -> RowChecker:
-    """One Great Expectations row checker per process (setting one up costs seconds)."""
-    key = id(settings)
+    """One Great Expectations row checker per process and settings (setting one up costs seconds;
+    a worker process gets the run's settings anew, unpickled, with every partition)."""
+    key = settings.model_dump_json()
     if key not in _checkers:
         _checkers.clear()
         _checkers[key] = RowChecker(settings)
@@ -313,11 +336,14 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
     """Dedup once over the run's fingerprints plus the warehouse's canonicals."""
     release_memory()
     files = ctx.staging.files("fingerprints")
-    fps = pq.read_table(files) if files else FINGERPRINTS.empty_table()
     staged: dict[str, Path] = {}
+    fps, sig = read_fingerprints(files)
     if not fps.num_rows:
         return Clusters(staged, [])
-    clustered, dups, sig, changes = cluster_run(fps, history.dedup, ctx.run_id, ctx.dedup)
+    canonicals = history.canonicals_for(fps["content_hash"], split_fingerprints(sig, ctx.dedup)[0], ctx.dedup)
+    clustered, dups, changes = cluster_run(fps, sig, canonicals, ctx.run_id, ctx.dedup)
+    del canonicals
+    del fps
     ledger.count_clusters(clustered, dups)
     ledger.counts["canonical_changes"] = changes.num_rows
     story_ids = group_stories(clustered, sig, ctx.dedup)
@@ -328,12 +354,14 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
             "run_id": pa.array([ctx.run_id] * clustered.num_rows, pa.string()),
         }
     )
-    ledger.counts["stories"] = len(set(story_ids))
+    del story_ids
+    ledger.counts["stories"] = pc.count_distinct(stories["story_id"]).as_py()
     st = ctx.staging
     staged["clusters"] = st.write(
         "work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"])
     )
-    staged["signatures"] = st.write("work", "signatures", signature_table(clustered, sig, ctx.run_id, ctx.dedup))
+    staged["signatures"] = write_signatures(st.root / "work" / "signatures.parquet", clustered, sig, ctx)
+    del sig
     for name, table in (("duplicates", dups), ("canonical_changes", changes), ("stories", stories)):
         path = st.write("work", name, table)
         if path:
@@ -345,6 +373,21 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
             clustered.set_column(clustered.schema.get_field_index("cluster_id"), "cluster_id", stories["story_id"]), top
         ),
     )
+
+
+# Rows of the signatures table built at a time: each holds its band keys and list columns (~2 KB).
+SIGNATURE_CHUNK = 5_000
+
+
+def write_signatures(path: Path, clustered: pa.Table, sig, ctx: RunContext) -> Path:
+    """The run's SIGNATURES rows, built and written a chunk at a time."""
+    from schemas.tables import SIGNATURES
+
+    with pq.ParquetWriter(path, SIGNATURES, compression="zstd", compression_level=1) as writer:
+        for start in range(0, clustered.num_rows, SIGNATURE_CHUNK):
+            rows = clustered.slice(start, SIGNATURE_CHUNK)
+            writer.write_table(signature_table(rows, sig[start : start + SIGNATURE_CHUNK], ctx.run_id, ctx.dedup))
+    return path
 
 
 def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:

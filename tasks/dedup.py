@@ -19,11 +19,13 @@ already in the warehouse stays canonical.
 from __future__ import annotations
 
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from rensa import RMinHash
 
 from schemas.tables import DUPLICATES
@@ -330,14 +332,25 @@ def contradicting(
     return bad
 
 
-def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
-    """(n, bands) uint64 keys: each band's rows mixed into one number."""
-    s = sig[:, : cfg.bands * cfg.rows].astype(np.uint64).reshape(len(sig), cfg.bands, cfg.rows)
-    key = np.zeros((len(sig), cfg.bands), dtype=np.uint64)
+def band_key(columns, band: int, cfg: DedupSettings) -> np.ndarray:
+    """(n,) uint64: band `band`'s rows mixed into one number per signature. `columns(c)` gives
+    signature column c for every row (a view of a matrix, or gathered from several)."""
+    key = None
     with np.errstate(over="ignore"):
         for r in range(cfg.rows):
-            key = (key ^ s[:, :, r]) * _MIX + np.uint64(r + 1)
+            column = columns(band * cfg.rows + r).astype(np.uint64)
+            key = column if key is None else key ^ column
+            key *= _MIX
+            key += np.uint64(r + 1)
     return key
+
+
+def band_keys(sig: np.ndarray, cfg: DedupSettings) -> np.ndarray:
+    """(n, bands) uint64 keys: each band's rows mixed into one number."""
+    keys = np.empty((len(sig), cfg.bands), dtype=np.uint64)
+    for b in range(cfg.bands):
+        keys[:, b] = band_key(lambda c: sig[:, c], b, cfg)
+    return keys
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -346,12 +359,17 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
-    """Pairs (i, j), i < j, that share a band key in any band. Pairs are kept as one int64 code
-    (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
-    n = len(keys)
+    """Pairs (i, j), i < j, that share a band key in any band of `keys` (n, bands)."""
+    return pairs_by_band(lambda b: keys[:, b], len(keys), cfg)
+
+
+def pairs_by_band(key_of_band, n: int, cfg: DedupSettings) -> np.ndarray:
+    """Pairs (i, j), i < j, of n rows that share a band key in any band (`key_of_band(b)`: the
+    (n,) keys of band b, made when asked, so no (n, bands) matrix is held). Pairs are kept as one
+    int64 code (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
     found = np.zeros(0, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        col = keys[:, b]
+    for b in range(cfg.bands):
+        col = key_of_band(b)
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
@@ -414,15 +432,9 @@ class DedupHistory:
         )
 
 
-def canonical_order(row: dict) -> tuple:
-    return (row["published_at"] or _FAR_FUTURE, -(row["word_count"] or 0), row["article_id"])
-
-
-def _history_rows(stored: np.ndarray | None, h: int, width: int) -> np.ndarray:
-    """The history's lead or slot rows, zeros where none was stored."""
-    if stored is not None and stored.shape == (h, width):
-        return stored
-    return np.zeros((h, width), dtype=np.uint32)
+def canonical_order(ids: list[str], published: list, word_counts: list) -> list[int]:
+    """Row positions in canonical order: earliest first (undated last), then longest, then by id."""
+    return sorted(range(len(ids)), key=lambda i: (published[i] or _FAR_FUTURE, -(word_counts[i] or 0), ids[i]))
 
 
 def dedup_articles(
@@ -448,25 +460,23 @@ def dedup_articles(
     arrives; then that copy takes over, the old canonical becomes its duplicate, and the change is
     appended to `changes` (rows of CANONICAL_CHANGES)."""
     cfg = cfg or DedupSettings()
-    rows = articles.to_pylist()
-    n, h = len(rows), len(history.ids)
+    # the batch by column, no Python row per article: dedup holds the whole run at once
+    n, h = articles.num_rows, len(history.ids)
+    ids = articles["article_id"].to_pylist()
+    hashes = articles["content_hash"].to_pylist()
+    published = articles["published_at"].to_pylist()
     if sig is None:
-        sig = fingerprints([r["body_norm"] for r in rows], cfg)
+        sig = fingerprints(articles["body_norm"].to_pylist(), cfg)
     body, lead, slots = split_fingerprints(sig, cfg)
-    hist_lead = _history_rows(history.leads, h, cfg.head_len) if lead is not None else None
-    hist_slots = _history_rows(history.slots, h, cfg.slots) if slots is not None else None
-    # rows by node: 0..n-1 this batch, n..n+h-1 the history canonicals
-    node_lead = None if lead is None else np.concatenate([lead, hist_lead])
-    node_slots = None if slots is None else np.concatenate([slots, hist_slots])
+    nodes = _Nodes(n, body, lead, slots, history, cfg)
 
     # exact: same content hash within the batch, or as a canonical already published
     hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
     first_by_hash: dict[str, int] = {}
     exact_of: dict[int, int] = {}  # batch row -> node whose body it equals (its hash rep or a history canonical)
-    order = sorted(range(n), key=lambda i: canonical_order(rows[i]))
+    order = canonical_order(ids, published, articles["word_count"].to_pylist())
     for i in order:  # a hash's representative is its first in canonical order
-        r = rows[i]
-        hsh = r["content_hash"]
+        hsh = hashes[i]
         if hsh in history.canonical_by_hash and history.canonical_by_hash[hsh][0] in hist_index:
             exact_of[i] = hist_index[history.canonical_by_hash[hsh][0]]
         elif hsh in first_by_hash:
@@ -478,14 +488,22 @@ def dedup_articles(
     reps = sorted(first_by_hash.values())
     signed = np.flatnonzero(history.has_signature) if h else np.zeros(0, dtype=np.int64)
     node_of = np.array(reps + [n + int(k) for k in signed], dtype=np.int64)
-    pool = np.concatenate([body[reps], history.signatures[signed]]) if len(signed) else body[reps]
-    pairs = candidate_pairs(band_keys(pool, cfg), cfg) if len(pool) > 1 else np.zeros((0, 2), dtype=np.int64)
+    # the pool (this batch's distinct bodies, then the history's signed canonicals) is never copied
+    # into one matrix: each band's keys are made from its two columns, gathered from both
+    rep_rows = np.asarray(reps, dtype=np.int64)
+
+    def pool_column(c: int) -> np.ndarray:
+        return np.concatenate([body[rep_rows, c], history.signatures[signed, c]]) if len(signed) else body[rep_rows, c]
+
+    pairs = (
+        pairs_by_band(lambda b: band_key(pool_column, b, cfg), len(node_of), cfg)
+        if len(node_of) > 1
+        else np.zeros((0, 2), dtype=np.int64)
+    )
     pairs = pairs[pairs[:, 0] < len(reps)]  # history-history pairs were settled on earlier nights
     # publication times by node (NaN: unknown), for the near-copy time window
     hist_published = history.published if len(history.published) == h else [None] * h
-    when = np.array(
-        [d.timestamp() if d is not None else np.nan for d in [r["published_at"] for r in rows] + list(hist_published)]
-    )
+    when = np.array([d.timestamp() if d is not None else np.nan for d in published + list(hist_published)])
     neighbours: dict[int, list[tuple[int, float]]] = {}
     if len(pairs):
         x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
@@ -495,17 +513,18 @@ def dedup_articles(
         for c in range(0, len(pairs), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
             part = slice(c, c + VERIFY_CHUNK)
             ok[part], sims[part] = verified(
-                pool[pairs[part, 0]],
-                pool[pairs[part, 1]],
-                None if lead is None else node_lead[x[part]],
-                None if lead is None else node_lead[y[part]],
+                nodes.body(x[part]),
+                nodes.body(y[part]),
+                nodes.lead(x[part]),
+                nodes.lead(y[part]),
                 cfg,
-                None if slots is None else node_slots[x[part]],
-                None if slots is None else node_slots[y[part]],
+                nodes.slots(x[part]),
+                nodes.slots(y[part]),
             )
         for a, b, sim in zip(x[ok], y[ok], sims[ok]):
             neighbours.setdefault(int(a), []).append((int(b), float(sim)))
             neighbours.setdefault(int(b), []).append((int(a), float(sim)))
+    del pairs
 
     # Stories, without chaining: every member is verified against its story's centre and
     # contradicts no member already there. A body verified against a canonical from an earlier
@@ -513,23 +532,17 @@ def dedup_articles(
     # verified copies still unplaced is a centre (ties: canonical order) and takes its unplaced
     # copies. Degree, not date, picks the centre, so the version every other one was copied from
     # (or trimmed to) sits in the middle, and a copy of a copy is never pulled in through it.
-    node_body = np.concatenate([body, history.signatures])
-
     def contradicts(i: int, centre: int) -> bool:
         """A member of the story the body shares too little text with, or whose names, dates or
         counts it contradicts."""
         group = members[centre]
-        if len(group) > 1 and float(jaccard(node_body[i], node_body[group[1:]]).min()) < cfg.member_min_jaccard:
+        if len(group) > 1 and float(jaccard(nodes.body([i])[0], nodes.body(group[1:])).min()) < cfg.member_min_jaccard:
             return True
         if (np.abs(when[i] - when[group]) > cfg.near_window_hours * 3600).any():
             return True
         return slots is not None and bool(
             contradicting(
-                node_slots[i],
-                node_slots[group],
-                None if lead is None else node_lead[i],
-                None if lead is None else node_lead[group],
-                cfg,
+                nodes.slots([i])[0], nodes.slots(group), _first(nodes.lead([i])), nodes.lead(group), cfg
             ).any()
         )
 
@@ -561,7 +574,20 @@ def dedup_articles(
     stories: dict[int, list[int]] = {}
     for i in range(n):
         stories.setdefault(centre_of[i], []).append(i)
+    cluster_ids: list[str | None] = [None] * n
+    is_canonical = np.zeros(n, dtype=bool)
     dups = []
+
+    def duplicate(i: int, canon_id: str, canon_hashes: set, canon_sig: np.ndarray) -> dict:
+        exact = hashes[i] in canon_hashes
+        return {
+            "article_id": ids[i],
+            "canonical_id": canon_id,
+            "similarity": 1.0 if exact else round(float(jaccard(body[i], canon_sig)), 4),
+            "method": "exact" if exact else "near",
+            "run_id": run_id,
+        }
+
     for centre, batch_members in stories.items():
         if centre >= n:
             k = centre - n
@@ -572,13 +598,12 @@ def dedup_articles(
             earlier = [
                 i
                 for i in batch_members
-                if rows[i]["published_at"] is not None
-                and (old_published is None or rows[i]["published_at"] < old_published)
+                if published[i] is not None and (old_published is None or published[i] < old_published)
             ]
             if earlier:
-                new_i = min(earlier, key=lambda i: canonical_order(rows[i]))
-                new_exact = rows[new_i]["content_hash"] in canon_hashes
-                old_id, canon_node, canon_id = canon_id, new_i, rows[new_i]["article_id"]
+                new_i = min(earlier, key=rank.__getitem__)
+                new_exact = hashes[new_i] in canon_hashes
+                old_id, canon_node, canon_id = canon_id, new_i, ids[new_i]
                 dups.append(
                     {
                         "article_id": old_id,
@@ -598,30 +623,69 @@ def dedup_articles(
                             "run_id": run_id,
                         }
                     )
-                canon_hashes, canon_sig = {rows[new_i]["content_hash"]}, body[new_i]
+                canon_hashes, canon_sig = {hashes[new_i]}, body[new_i]
         else:
             canon_node = min(batch_members, key=rank.__getitem__)  # earliest, then longest
-            canon_id = cluster_id = rows[canon_node]["article_id"]
-            canon_hashes, canon_sig = {rows[canon_node]["content_hash"]}, body[canon_node]
+            canon_id = cluster_id = ids[canon_node]
+            canon_hashes, canon_sig = {hashes[canon_node]}, body[canon_node]
         for i in batch_members:
-            r = rows[i]
-            r["cluster_id"], r["is_canonical"] = cluster_id, i == canon_node
+            cluster_ids[i] = cluster_id
+            is_canonical[i] = i == canon_node
             if i != canon_node:
-                exact = r["content_hash"] in canon_hashes
-                dups.append(
-                    {
-                        "article_id": r["article_id"],
-                        "canonical_id": canon_id,
-                        "similarity": 1.0 if exact else round(float(jaccard(body[i], canon_sig)), 4),
-                        "method": "exact" if exact else "near",
-                        "run_id": run_id,
-                    }
-                )
+                dups.append(duplicate(i, canon_id, canon_hashes, canon_sig))
 
     out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
-    out = out.append_column("cluster_id", pa.array([r["cluster_id"] for r in rows], pa.string()))
-    out = out.append_column("is_canonical", pa.array([r["is_canonical"] for r in rows], pa.bool_()))
+    out = out.append_column("cluster_id", pa.array(cluster_ids, pa.string()))
+    out = out.append_column("is_canonical", pa.array(is_canonical, pa.bool_()))
     return out, pa.Table.from_pylist(dups, schema=DUPLICATES), sig
+
+
+def _first(rows: np.ndarray | None) -> np.ndarray | None:
+    return None if rows is None else rows[0]
+
+
+@dataclass
+class _Nodes:
+    """Rows of the clustering's nodes, 0..n-1 this batch and n..n+h-1 the history's canonicals,
+    read from the two arrays they live in (never concatenated: that copy would be the largest
+    array of the run). Leads and slots are None when the fingerprints carry none."""
+
+    n: int
+    batch_body: np.ndarray
+    batch_lead: np.ndarray | None
+    batch_slots: np.ndarray | None
+    history: DedupHistory
+    cfg: DedupSettings
+
+    def __post_init__(self) -> None:
+        self.history_lead = self._stored(self.history.leads, self.cfg.head_len)
+        self.history_slots = self._stored(self.history.slots, self.cfg.slots)
+
+    def body(self, nodes) -> np.ndarray:
+        return self._rows(nodes, self.batch_body, self.history.signatures)
+
+    def lead(self, nodes) -> np.ndarray | None:
+        return None if self.batch_lead is None else self._rows(nodes, self.batch_lead, self.history_lead)
+
+    def slots(self, nodes) -> np.ndarray | None:
+        return None if self.batch_slots is None else self._rows(nodes, self.batch_slots, self.history_slots)
+
+    def _stored(self, stored: np.ndarray | None, width: int) -> np.ndarray:
+        """The history's lead or slot rows, zeros where none was stored."""
+        h = len(self.history.ids)
+        if stored is not None and stored.shape == (h, width):
+            return stored
+        return np.zeros((h, width), dtype=np.uint32)
+
+    def _rows(self, nodes, batch: np.ndarray, history: np.ndarray) -> np.ndarray:
+        nodes = np.asarray(nodes, dtype=np.int64)
+        mine = nodes < self.n
+        if mine.all():
+            return batch[nodes]
+        out = np.empty((len(nodes), batch.shape[1]), dtype=batch.dtype)
+        out[mine] = batch[nodes[mine]]
+        out[~mine] = history[nodes[~mine] - self.n]
+        return out
 
 
 def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: DedupSettings | None = None) -> pa.Table:
@@ -697,19 +761,48 @@ def fingerprint_matrix(table: pa.Table) -> np.ndarray:
     return values.astype(np.uint32, copy=False).reshape(len(column), -1)
 
 
+def read_fingerprints(files: list) -> tuple[pa.Table, np.ndarray]:
+    """The staged FINGERPRINTS files as (their other columns, one fingerprint matrix), file by file
+    into one preallocated matrix: the matrix is the clustering's largest array, held once."""
+    import pyarrow.parquet as pq
+
+    from schemas.tables import FINGERPRINTS
+
+    sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    sig: np.ndarray | None = None
+    rest, at = [], 0
+    for f, size in zip(files, sizes):
+        table = pq.read_table(f)
+        part = fingerprint_matrix(table)
+        if sig is None:
+            sig = np.empty((sum(sizes), part.shape[1]), dtype=np.uint32)
+        sig[at : at + size] = part
+        at += size
+        rest.append(table.drop_columns(["fingerprint"]))
+    if sig is None:
+        return FINGERPRINTS.empty_table().drop_columns(["fingerprint"]), np.zeros((0, 0), dtype=np.uint32)
+    return pa.concat_tables(rest).combine_chunks(), sig
+
+
+def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A timestamp column as float seconds since the epoch, NaN where null."""
+    micros = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.int64())
+    out = micros.to_numpy(zero_copy_only=False).astype(np.float64) / 1e6
+    out[column.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    return out
+
+
 def cluster_run(
-    fingerprints_: pa.Table, history: DedupHistory, run_id: str, cfg: DedupSettings
-) -> tuple[pa.Table, pa.Table, np.ndarray, pa.Table]:
-    """The run's one clustering, over its fingerprint table plus the warehouse's canonicals. Returns
-    (fingerprint rows with cluster_id and is_canonical, duplicates, fingerprint matrix, canonical changes)."""
+    articles: pa.Table, sig: np.ndarray, history: DedupHistory, run_id: str, cfg: DedupSettings
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The run's one clustering, over its fingerprint rows (`articles`: FINGERPRINTS without the
+    fingerprint; `sig`: the fingerprints) plus the warehouse's canonicals. Returns (the rows with
+    cluster_id and is_canonical, duplicates, canonical changes)."""
     from schemas.tables import CANONICAL_CHANGES
 
     changes: list[dict] = []
-    sig = fingerprint_matrix(fingerprints_)
-    out, dups, sig = dedup_articles(
-        fingerprints_.drop_columns(["fingerprint"]), history, run_id, cfg, sig=sig, changes=changes
-    )
-    return out, dups, sig, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
+    out, dups, _ = dedup_articles(articles, history, run_id, cfg, sig=sig, changes=changes)
+    return out, dups, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
 
 
 # ----------------------------------------------------------------------------- story level
@@ -730,12 +823,21 @@ class StorySettings:
     star_merge: float = 0.15  # share of linked pairs across two stars that makes them one story
 
 
-def title_words(titles: list[str | None]) -> list[frozenset[str]]:
-    """Search-normalized title words of three letters or more (particles and clitic-only words
-    carry no event)."""
+def title_word_ids(titles: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each title's search-normalized words of three letters or more (particles and clitic-only
+    words carry no event), as word numbers: title i's are words[offsets[i]:offsets[i + 1]]. Numbers
+    in flat arrays, not a set of strings per title: the whole run's titles are held at once."""
     from tasks.arabic import normalize_search
 
-    return [frozenset(w for w in normalize_search(t or "").split() if len(w) >= 3) for t in titles]
+    vocabulary: dict[str, int] = {}
+    words = array("i")
+    offsets = [0]
+    for chunk in titles.chunks if isinstance(titles, pa.ChunkedArray) else [titles]:
+        for title in chunk.to_pylist():
+            distinct = {w for w in normalize_search(title or "").split() if len(w) >= 3}
+            words.extend(vocabulary.setdefault(w, len(vocabulary)) for w in distinct)
+            offsets.append(len(words))
+    return np.array(offsets, dtype=np.int64), np.frombuffer(words, dtype=np.int32)
 
 
 def story_edges(
@@ -745,20 +847,22 @@ def story_edges(
     (title overlap, lead overlap, body Jaccard, slots contradict): pairs sharing
     `min_title_words` title words that are rare in the batch, published within `window_hours`."""
     cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
-    words = title_words(articles["title"].to_pylist())
-    when = np.array([d.timestamp() if d is not None else np.nan for d in articles["published_at"].to_pylist()])
-    postings: dict[str, list[int]] = {}
-    for i, ws in enumerate(words):
-        for w in ws:
-            postings.setdefault(w, []).append(i)
+    offsets, words = title_word_ids(articles["title"])
+    when = epoch_seconds(articles["published_at"])
+    n = articles.num_rows
+    # postings: the titles each word is in (titles sorted by word number, then grouped)
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    by_word = np.argsort(words, kind="stable")
+    sorted_words, owners = words[by_word], owner[by_word]
+    starts = np.flatnonzero(np.r_[True, sorted_words[1:] != sorted_words[:-1]]) if len(words) else np.zeros(0, int)
+    sizes = np.diff(np.r_[starts, len(words)])
     # every (pair, shared rare title word) within the window, as one int64 code per occurrence: a
     # pair's count of codes is its count of shared words (a dict of pairs costs ~25x the memory)
-    n = len(words)
     codes = []
-    for ids in postings.values():
-        if 1 < len(ids) <= scfg.max_title_df:
-            ids = np.asarray(ids, dtype=np.int64)
-            ii, jj = np.triu_indices(len(ids), k=1)
+    for start, size in zip(starts, sizes):
+        if 1 < size <= scfg.max_title_df:
+            ids = owners[start : start + size]
+            ii, jj = np.triu_indices(size, k=1)
             a, b = ids[ii], ids[jj]
             near = ~(np.abs(when[a] - when[b]) > scfg.window_hours * 3600)  # an unknown date (NaN) stays a candidate
             codes.append(a[near] * n + b[near])
@@ -770,7 +874,16 @@ def story_edges(
     if not len(pairs):
         return pairs, np.zeros((0, 4))
     a, b = pairs[:, 0], pairs[:, 1]
-    title = np.array([len(words[x] & words[y]) / max(min(len(words[x]), len(words[y])), 1) for x, y in pairs])
+
+    def title_of(i: int) -> set[int]:
+        return set(words[offsets[i] : offsets[i + 1]].tolist())
+
+    title = np.array(
+        [
+            len(title_of(x) & title_of(y)) / max(min(offsets[x + 1] - offsets[x], offsets[y + 1] - offsets[y]), 1)
+            for x, y in pairs
+        ]
+    )
     body, lead, slots = split_fingerprints(sig, cfg)
     lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
     sims = jaccard(body[a], body[b])

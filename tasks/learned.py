@@ -366,7 +366,13 @@ def decide(
         else:
             stats_sql, link_sql = _STATS_SQL, _LINK_SQL
         _register_run_lines(con, run_lines)
-        stats = con.execute(stats_sql).fetchall()
+        # only keys that may be learned below come back to Python: the rest (most lines, growing with
+        # the history) are settled in DuckDB
+        stats = con.execute(
+            f"SELECT * FROM ({stats_sql}) WHERE stories >= $stories OR (lead_stories >= 1 AND other_stories >= $leaks) "
+            "OR (title_stories > 0 AND other_stories > 0)",
+            {"stories": cfg.min_stories, "leaks": cfg.min_leaks},
+        ).fetchall()
         links = con.execute(link_sql).fetchall()
     finally:
         con.close()

@@ -186,6 +186,10 @@ class RunLedger:
         for outlet, counter in part.by_outlet.items():
             self.by_outlet[outlet].update(counter)
 
+    def merge_all(self, parts) -> None:
+        for part in parts:
+            self.merge(part)
+
     def count_skipped(self, skipped: pa.Table) -> None:
         """Input paths not read, by the kind of reason ("hidden file", "unsupported file type", ...)."""
         self.counts["paths_skipped"] += skipped.num_rows
@@ -219,9 +223,25 @@ class RunLedger:
                 f"record accounting does not balance: read {c['records_read']}, accounted {accounted} ({dict(c)})"
             )
 
+    def check_assembled(self, staged: dict[str, Path]) -> None:
+        """The tables about to be published hold what the counters say: every article and every
+        quarantined record has its row (a staged file overwritten or left out would lose rows the
+        counters still count)."""
+        c = self.counts
+        expected = {
+            "articles": c["articles_clean"] + c["duplicates_exact"] + c["duplicates_near"],
+            "quarantine": c["quarantined"],
+        }
+        for name, want in expected.items():
+            path = staged.get(name)
+            got = pq.ParquetFile(path).metadata.num_rows if path else 0
+            if got != want:
+                raise AccountingError(f"the run's {name} table holds {got} rows, its counters {want}: nothing published")
+
     def summary(self) -> dict:
         order = (
             "files",
+            "partitions",
             "paths_skipped",
             "records_read",
             "already_in_warehouse",

@@ -2,11 +2,13 @@
 
 Each table's file is written under DIR/staging/<run_id>/ first and moved into DIR/lake/<table>/
 with an atomic rename, the `runs` row last: a run whose `runs` row exists was published whole.
-The DuckDB file is opened read-write only to rebuild views, then closed (it locks other processes).
+The DuckDB file holds only views: each build writes a new file and renames it over the old one, so
+it never needs the lock of a reader holding the old file (build_views).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -19,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.tables import PUBLISHED
+from schemas.tables import PUBLISHED, description
 
 WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
 
@@ -172,6 +174,7 @@ def repair(data_dir: Path) -> list[Path]:
     if staging.exists():
         removed += list(staging.iterdir())
         shutil.rmtree(staging)
+    removed += _remove_dead_builds(data_dir)
     lake = lake_dir(data_dir)
     if not lake.exists():
         return removed
@@ -205,10 +208,39 @@ def parquet_source(paths: str | Path | list, union_by_name: bool = False) -> str
     return f"read_parquet({src}{', union_by_name = true' if union_by_name else ''})"
 
 
-def view_sql(sql_file: Path, lake: Path) -> str:
+def _remove_dead_builds(data_dir: Path) -> list[Path]:
+    """Warehouse files a build_views left half-written when its process died (a live builder's file
+    is its own: it renames it in a moment)."""
+    removed = []
+    for f in data_dir.glob(f".{warehouse_path(data_dir).name}.*.next*"):
+        pid = f.name.split(".")[-2] if f.name.endswith(".next") else f.name.split(".")[-3]
+        if pid.isdigit() and not _alive(int(pid)):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def view_sql(sql_file: Path, lake: Path, as_of: str | None = None) -> str:
     """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path, taken literally
-    inside the views' `{lake}/<table>/*.parquet` patterns (glob characters escaped, quotes doubled)."""
-    return sql_file.read_text(encoding="utf-8").replace("{lake}", sql_quoted(glob_literal(lake.as_posix())))
+    inside the views' `{lake}/<table>/*.parquet` patterns (glob characters escaped), and `{as_of}` by
+    the time-travel bound on the `runs` view (empty: every published run), both quoted for SQL."""
+    bound = "" if as_of is None else f"WHERE run_id <= {_quote(as_of)}"
+    text = sql_file.read_text(encoding="utf-8")
+    return text.replace("{lake}", sql_quoted(glob_literal(lake.as_posix()))).replace("{as_of}", bound)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def create_table_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
@@ -217,36 +249,127 @@ def create_table_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     con.execute(view_sql(WAREHOUSE_SQL / "10_tables.sql", lake))
 
 
+def comment_sql() -> str:
+    """`COMMENT ON` statements for every published table's view and its columns, generated from the
+    descriptions in schemas/tables.py (the one place they are written)."""
+    out = []
+    for name, schema in PUBLISHED.items():
+        out.append(f"COMMENT ON VIEW {name} IS {_quote(description(schema))};")
+        out += [f"COMMENT ON COLUMN {name}.{f.name} IS {_quote(description(f))};" for f in schema]
+    return "\n".join(out)
+
+
+def warehouse_sql(lake: Path, as_of: str | None = None) -> list[str]:
+    """Everything warehouse.duckdb holds, as SQL: macros, table views, marts, then the comments."""
+    return [view_sql(f, lake, as_of) for f in sorted(WAREHOUSE_SQL.glob("*.sql"))] + [comment_sql()]
+
+
+def definition_hash() -> str:
+    """Fingerprint of the warehouse's definition (SQL files and descriptions), lake path aside: a
+    warehouse built by another akhbar version is rebuilt on open."""
+    return hashlib.sha256("\n".join(warehouse_sql(Path("/lake"))).encode("utf-8")).hexdigest()[:16]
+
+
+# DuckDB 2.0 writes storage version 69 by default, which every DuckDB 1.x (CLI, BI drivers) refuses
+# to open; the file holds only views and a marker, so the oldest format costs nothing.
+STORAGE_VERSION = "v1.0.0"
+MARKER = "akhbar_warehouse"  # one row: the lake the views read and the definition they were built from
+
+
 def build_views(data_dir: Path) -> None:
-    """(Re)create the macros and views in warehouse.duckdb from warehouse/*.sql."""
+    """(Re)build warehouse.duckdb: written whole beside the old file, then swapped in with one atomic
+    rename. A reader holding the old file (a notebook, a BI tool) keeps reading it and never blocks
+    the build, and the next open sees the new one. Views read the lake by absolute path (DuckDB
+    resolves relative paths against the reader's working directory, not the database file), so the
+    marker records that path and `ensure_warehouse` rebuilds when the data dir has moved."""
     data_dir = Path(data_dir).resolve()
     ensure_lake(data_dir)
-    db = warehouse_path(data_dir)
-    if "?" in str(db):
-        _build_views_beside(db, lake_dir(data_dir))
-    else:
-        _create_views(db, lake_dir(data_dir))
-
-
-def _create_views(db: Path, lake: Path) -> None:
-    con = duckdb.connect(str(db))
+    target = warehouse_path(data_dir)
+    fresh = target.with_name(f".{target.name}.{os.getpid()}.next")  # per process: concurrent builds never share it
     try:
-        for sql_file in sorted(WAREHOUSE_SQL.glob("*.sql")):
-            con.execute(view_sql(sql_file, lake))
+        if "?" in str(target):
+            _write_warehouse_elsewhere(fresh, lake_dir(data_dir))
+        else:
+            _write_warehouse(fresh, lake_dir(data_dir))
+        # a WAL left by a writer that died belongs to the old file; beside the new one DuckDB would replay it
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        os.replace(fresh, target)
+    finally:
+        fresh.unlink(missing_ok=True)
+        fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
+
+
+def _write_warehouse(path: Path, lake: Path) -> None:
+    path.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_quote(str(path))} AS warehouse (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("USE warehouse")
+        for sql in warehouse_sql(lake):
+            con.execute(sql)
+        con.execute(f"CREATE TABLE {MARKER} (lake VARCHAR, definition VARCHAR, built_at TIMESTAMPTZ)")
+        con.execute(f"INSERT INTO {MARKER} VALUES (?, ?, now())", [lake.as_posix(), definition_hash()])
+        con.execute(
+            f"COMMENT ON TABLE {MARKER} IS 'The lake these views read and the definition they were built from.'"
+        )
+        con.execute("CHECKPOINT")
+        con.execute("USE memory")
+        con.execute("DETACH warehouse")
     finally:
         con.close()
 
 
-def _build_views_beside(db: Path, lake: Path) -> None:
-    """DuckDB (2.0) takes a `?` in a database path for the start of its options and writes the WAL
-    of `dir?x/warehouse.duckdb` to `dir.wal?x/...`: it cannot write a database there, though it reads
-    one. So the warehouse (with whatever else it holds) is copied to a temporary folder, its views
-    rebuilt there, and it is renamed back into place in one step."""
+def _write_warehouse_elsewhere(path: Path, lake: Path) -> None:
+    """DuckDB (2.0) takes a `?` in a database path for the start of its options and puts the WAL of
+    `dir?x/warehouse.duckdb` at `dir.wal?x/...`: it cannot write a database there, though it reads
+    one. So the file is written in a temporary folder and copied to `path`."""
     with tempfile.TemporaryDirectory(prefix="akhbar-warehouse-") as tmp:
-        work = Path(tmp) / db.name
-        if db.exists():
-            shutil.copyfile(db, work)
-        _create_views(work, lake)
-        staged = db.with_name(f".{db.name}.{os.getpid()}.new")
-        shutil.copyfile(work, staged)
-        os.replace(staged, db)
+        work = Path(tmp) / "warehouse.duckdb"
+        _write_warehouse(work, lake)
+        shutil.copyfile(work, path)
+
+
+def warehouse_is_current(data_dir: Path) -> bool:
+    """The warehouse exists, opens, and its views read this data dir's lake with this definition."""
+    db = warehouse_path(data_dir)
+    if not db.exists():
+        return False
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        row = con.execute(f"SELECT lake, definition FROM {MARKER}").fetchone()
+    except duckdb.Error:  # built before the marker existed
+        return False
+    finally:
+        con.close()
+    return row == (lake_dir(data_dir).as_posix(), definition_hash())
+
+
+def ensure_warehouse(data_dir: Path) -> bool:
+    """Rebuild the warehouse if it is missing, was built for another place (the data dir was moved
+    or copied: its views would read the old lake, or nothing) or by another akhbar version. Safe
+    beside readers and runs (the build swaps a whole file in). Returns whether it rebuilt."""
+    if not lake_dir(data_dir).exists() or warehouse_is_current(data_dir):
+        return False
+    build_views(data_dir)
+    return True
+
+
+def connect_as_of(data_dir: Path, run_id: str) -> duckdb.DuckDBPyConnection:
+    """Time travel: an in-memory DuckDB with the warehouse's views over the lake as it was when run
+    `run_id` was published (its rows and every earlier run's; later canonical changes not applied).
+    Every table view reads only runs in the `runs` view, so bounding that one view bounds them all."""
+    lake = lake_dir(data_dir)
+    con = duckdb.connect()
+    try:
+        for sql in warehouse_sql(lake, as_of=run_id):
+            con.execute(sql)
+        # fetchall: DuckDB 2.0 refuses further work on a connection with a result not fetched to its end
+        if not con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]:
+            raise ValueError(f"no published run {run_id!r} in {lake}")
+    except BaseException:
+        con.close()
+        raise
+    return con

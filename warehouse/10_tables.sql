@@ -3,9 +3,11 @@
 --
 -- A run's files become visible only once its `runs` row exists: publish writes that row last, so
 -- the files of a run that crashed mid-publish are never read (and the next run deletes them).
+-- Every other view reads only rows of runs in `runs`, so `{as_of}` (empty, or a bound on run_id
+-- for time travel: tasks/publish.py connect_as_of) bounds them all.
 
 CREATE OR REPLACE VIEW runs AS
-    SELECT * FROM read_parquet('{lake}/runs/*.parquet', union_by_name = true);
+    SELECT * FROM read_parquet('{lake}/runs/*.parquet', union_by_name = true) {as_of};
 
 -- Run ids sort by time (YYYYMMDDTHHMMSSZ-...), so the latest change per cluster is its max run_id.
 CREATE OR REPLACE VIEW canonical_changes AS

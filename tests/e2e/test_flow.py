@@ -535,3 +535,29 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     assert query(
         data, "SELECT count(DISTINCT story_hash), count(*), count(*) FILTER (WHERE line_no = -1) FROM lines"
     ) == [(8, 8 * 4, 8)]
+
+
+def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(sample_run, tmp_path, monkeypatch):
+    """The sample cut into 4 partitions and run by 2 worker processes (Prefect's process pool) ends
+    exactly as the one-partition run in this process: same articles, clusters, canonicals, spans."""
+    import flows.nightly
+    from akhbar.settings import get_settings
+    from flows.nightly import nightly
+    from flows.params import RunParameters
+
+    monkeypatch.setenv("AKHBAR_WORKERS", "2")
+    # partitions of 5 records (the parameter's floor is 100: the sample would be one partition)
+    monkeypatch.setattr(flows.nightly, "get_settings", lambda **kw: get_settings(**{**kw, "batch_size": 5}))
+    data = tmp_path / "pooled"
+    summary = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
+    assert summary["partitions"] == 4
+    assert summary["records_read"] == sample_run[1]["records_read"]
+    for key in ("articles_clean", "duplicates_exact", "duplicates_near", "quarantined", "boilerplate_spans"):
+        assert summary[key] == sample_run[1][key], key
+    same = "SELECT source_uri, title, body, is_canonical, author, published_at FROM articles ORDER BY source_uri"
+    assert rows(data, same) == rows(sample_run[0], same)
+    spans = "SELECT a.source_uri, b.rule, b.text FROM boilerplate b JOIN articles a USING (article_id) ORDER BY ALL"
+    assert rows(data, spans) == rows(sample_run[0], spans)
+    # the read quarantine of every partition, not only the last one's
+    quarantine = "SELECT source_uri, stage, reason FROM quarantine ORDER BY ALL"
+    assert rows(data, quarantine) == rows(sample_run[0], quarantine)

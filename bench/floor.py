@@ -1,0 +1,81 @@
+"""The floor under a run: what the corpus job costs with no pipeline at all, one core, no
+orchestration. gunzip + JSON parse + the boilerplate rules' regexes over every line + a content
+hash + a zstd Parquet write of the texts. A run's wall divided by this is what akhbar's own work
+(cleaning, learning, dedup, validation, publishing) and Prefect cost on top of touching the data.
+
+    python bench/floor.py [--corpus PATH] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CORPUS = REPO.parent / "shared" / "corpora" / "ant-2018.jsonl.gz"
+BATCH = 2000
+
+
+def floor_once(corpus: Path, regexes: list) -> tuple[float, int, int]:
+    """One pass; returns (seconds, records, input bytes decompressed)."""
+    started = time.perf_counter()
+    records = size = 0
+    texts: list[str] = []
+    hashes: list[str] = []
+    with tempfile.TemporaryDirectory() as d, gzip.open(corpus, "rb") as f:
+        writer = None
+        for raw in f:
+            size += len(raw)
+            text = json.loads(raw).get("text") or ""
+            for line in text.split("\n"):
+                for rx in regexes:
+                    rx.search(line)
+            texts.append(text)
+            hashes.append(hashlib.sha256(text.encode()).hexdigest())
+            records += 1
+            if len(texts) == BATCH:
+                writer = _write(writer, Path(d) / "floor.parquet", texts, hashes)
+                texts, hashes = [], []
+        writer = _write(writer, Path(d) / "floor.parquet", texts, hashes)
+        writer.close()
+    return time.perf_counter() - started, records, size
+
+
+def _write(writer, path: Path, texts: list[str], hashes: list[str]):
+    table = pa.table({"text": texts, "content_hash": hashes})
+    writer = writer or pq.ParquetWriter(path, table.schema, compression="zstd")
+    writer.write_table(table)
+    return writer
+
+
+def main() -> None:
+    from tasks.clean import default_rules
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    regexes = [r.regex for r in default_rules().rules][:20]  # "20 regexes": the rules file's first twenty
+    runs = [floor_once(args.corpus, regexes) for _ in range(args.repeat)]
+    seconds = statistics.median(r[0] for r in runs)
+    records, size = runs[0][1], runs[0][2]
+    print(
+        f"floor on {args.corpus.name}: median {seconds:.2f} s of {args.repeat} "
+        f"({', '.join(f'{r[0]:.2f}' for r in runs)}); {records:,} records, "
+        f"{records / seconds:,.0f} records/s, {size / seconds / 1e6:.1f} MB/s decompressed"
+    )
+
+
+if __name__ == "__main__":
+    main()
