@@ -236,7 +236,9 @@ class RunLedger:
             path = staged.get(name)
             got = pq.ParquetFile(path).metadata.num_rows if path else 0
             if got != want:
-                raise AccountingError(f"the run's {name} table holds {got} rows, its counters {want}: nothing published")
+                raise AccountingError(
+                    f"the run's {name} table holds {got} rows, its counters {want}: nothing published"
+                )
 
     def summary(self) -> dict:
         order = (
