@@ -108,6 +108,22 @@ class LearnedSettings(BaseSettings):
     slot_min_stories: int = Field(default=50, ge=1)
 
 
+class LanguageSettings(BaseSettings):
+    """The language stage (tasks/language.py): which records are not Arabic. Measured on the shared
+    corpora and the samples (bench/RELIABILITY.md): with these values none of their records goes."""
+
+    model_config = SettingsConfigDict(env_prefix="AKHBAR_LANGUAGE_", extra="ignore")
+
+    enabled: bool = True
+    # Below this share of Arabic-script letters a text is not Arabic, whatever langid scores.
+    min_arabic_script: float = Field(default=0.5, ge=0, le=1)
+    # Arabic-script text is given to langid when this share of its letters are ones Arabic does not
+    # use (Persian, Urdu, Pashto, Kurdish letters) ...
+    doubt_share: float = Field(default=0.01, ge=0, le=1)
+    # ... and leaves only when langid names another language with at least this probability.
+    min_score: float = Field(default=0.9, ge=0, le=1)
+
+
 class Settings(BaseSettings):
     """Knobs of a run. Defaults are what the nightly flow uses."""
 
@@ -128,6 +144,20 @@ class Settings(BaseSettings):
     # A record (a JSON line, a text or HTML file, a JSON document) larger than this many bytes is
     # quarantined with its size instead of parsed: one runaway input must not exhaust memory.
     max_record_bytes: int = Field(default=16 << 20, ge=1024)
+    # Bounds on one landing file, so that no input exhausts memory or time. A file larger on disk
+    # than max_file_bytes is skipped with its size; a file (a gzip, above all) is read until it has
+    # unpacked max_decompressed_bytes, then the rest is one quarantine row naming the file and line
+    # (checked while streaming: a gzip bomb stops at the bound, never unpacks whole).
+    # (Defaults: 20x and 40x the largest shared corpus file, 100 MB unpacked.)
+    max_file_bytes: int = Field(default=2 << 30, ge=1024)
+    max_decompressed_bytes: int = Field(default=4 << 30, ge=1024)
+    # A JSON line longer than this many bytes is quarantined with its size (read past in chunks).
+    max_line_bytes: int = Field(default=16 << 20, ge=1024)
+    # A JSON record nested deeper than this (lists and objects inside each other) is quarantined.
+    max_json_depth: int = Field(default=64, ge=2)
+    # Quarantine keeps at most this many bytes of a record's payload, with the full payload's size
+    # and sha256 (a 1 GiB line must not become a 1 GiB row every later run reads).
+    max_payload_bytes: int = Field(default=1 << 20, ge=256)
     # A run that finds another run writing to the same data dir waits this many seconds for it, then
     # stops with a message naming the holder (0: stop at once).
     lock_wait_seconds: float = Field(default=0, ge=0)
@@ -142,6 +172,7 @@ class Settings(BaseSettings):
     reports_keep: int = Field(default=30, ge=1)
     fields: FieldMap = Field(default_factory=FieldMap)
     learned: LearnedSettings = Field(default_factory=LearnedSettings)
+    language: LanguageSettings = Field(default_factory=LanguageSettings)
 
 
 def get_settings(**overrides) -> Settings:

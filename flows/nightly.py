@@ -269,7 +269,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
 def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: datetime) -> dict:
     try:
         history = history_task(params.data_dir, params.full_refresh)
-        files, skipped, manifest = discover(params.inputs, ctx.run_id, history.manifest)
+        files, skipped, manifest = discover(params.inputs, ctx.run_id, history.manifest, ctx.settings.max_file_bytes)
         skipped = p.not_listed_before(skipped, history)
         ledger.count_skipped(skipped)
         ledger.counts["files"] = len(files)

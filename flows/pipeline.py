@@ -1,7 +1,7 @@
 """The pipeline, defined once: what a run does, step by step, as plain functions over partitions.
 
     read       landing files -> raw partitions of at most batch_size records (streamed)
-    pass 1     per partition: extract -> clean -> observe lines           (PER_RECORD)
+    pass 1     per partition: extract -> language -> clean -> observe lines (PER_RECORD)
     decide     learned boilerplate, once, over the staged line hashes + the lake's history
     pass 2     per partition: apply learned -> scope -> normalize -> check rows -> fingerprint
     cluster    dedup, once, over the staged fingerprints + the lake's canonicals
@@ -44,9 +44,11 @@ from tasks.dedup import (
 )
 from tasks.extract import extract_stage
 from tasks.history import History, quarantine_key
+from tasks.language import language_stage
 from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
 from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from tasks.normalize import normalize_stage
+from tasks.publish import parquet_source, sql_quoted
 from tasks.read import LandingFile, ReadLimits, read_partitions
 from tasks.templates import decide_templates
 from tasks.validate import RowChecker, rows_stage
@@ -126,7 +128,7 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
     """Stream the landing files into raw partitions under staging; records the warehouse already
     holds (published or quarantined on an earlier night) are counted and go no further."""
     names: list[str] = []
-    limits = ReadLimits(max_record_bytes=ctx.settings.max_record_bytes)
+    limits = ReadLimits.from_settings(ctx.settings)
 
     def heard(lf: LandingFile, mapping) -> None:
         ledger.mappings[str(lf.path)] = mapping.describe()
@@ -176,8 +178,15 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
         part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
         records = records.filter(pc.invert(known))
     if bad.num_rows:
-        keys = [quarantine_key(u, p) for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())]
-        known = pa.array(history.known_quarantined(keys), pa.bool_())
+        keys = [
+            quarantine_key(u, p, h)
+            for u, p, h in zip(
+                bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist(), bad["payload_sha256"].to_pylist()
+            )
+        ]
+        # a record quarantined before payloads had hashes is known by its payload's md5
+        legacy = [quarantine_key(u, p) for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())]
+        known = pa.array(history.known_quarantined(keys) | history.known_quarantined(legacy), pa.bool_())
         part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
         bad = bad.filter(pc.invert(known))
     return records, bad
@@ -189,6 +198,7 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
 def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_base: int = 0, rules=None) -> pa.Table:
     """Pass 1, the stages every record goes through alone: RECORD -> OBSERVED."""
     batch = led.run("extract", batch, extract_stage, ctx.run_id)
+    batch = led.run("language", batch, language_stage, ctx.run_id, ctx.settings.language)
     batch = led.run("clean", batch, clean_stage, ctx.run_id, rules)
     return led.run("observe", batch, observe_stage, ctx.settings.learned, ctx.run_id, seq_base)
 
@@ -420,7 +430,7 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
     con = scratch_duckdb(st.root / "spill")
     try:
         con.execute("SET preserve_insertion_order = false")
-        published = f"read_parquet('{clusters.staged['clusters']}')" if "clusters" in clusters.staged else None
+        published = parquet_source(clusters.staged["clusters"]) if "clusters" in clusters.staged else None
         for name in ("boilerplate", "quarantine", "lines", "edges"):
             files = st.files(name)
             if not files or (name != "quarantine" and published is None):
@@ -441,12 +451,13 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
 
 
 def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+    """A path to write to (COPY ... TO), quoted for SQL; never a pattern, so no glob escaping."""
+    return sql_quoted(str(path))
 
 
 def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -> str:
     cols = ", ".join(f'"{c}"' for c in PUBLISHED[name].names)
-    src = "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "], union_by_name = true)"
+    src = parquet_source(files, union_by_name=True)
     if name == "quarantine":
         return f"SELECT {cols} FROM {src}"
     if name == "boilerplate":  # an article dropped after its spans were staged takes its spans with it
@@ -523,7 +534,7 @@ class GateTables(dict):
             return default
         con = scratch_duckdb()
         try:
-            sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=f"read_parquet('{_sql_path(path)}')")
+            sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=parquet_source(path))
             table = con.sql(sql).to_arrow_table()
         finally:
             con.close()
@@ -559,7 +570,7 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
             {"text": t, "category": c, "times": n, "total": total, "distinct": distinct}
             for t, c, n, total, distinct in con.execute(f"""
             WITH spans AS (SELECT trim(regexp_replace(left(text, 300), '\\s+', ' ', 'g')) AS text, category
-                           FROM read_parquet('{_sql_path(staged['boilerplate'])}')),
+                           FROM {parquet_source(staged["boilerplate"])}),
                  per_text AS (SELECT text, mode(category) AS category, count(*) AS n FROM spans GROUP BY text)
             SELECT text, category, n, sum(n) OVER (), count(*) OVER () FROM per_text ORDER BY n DESC, text LIMIT {top}""").fetchall()
         ]

@@ -131,7 +131,7 @@ def quarantine_suite(gx):
             "critical",
             "batch",
             column="stage",
-            value_set=["discover", "read", "extract", "clean", "validate"],
+            value_set=["discover", "read", "extract", "language", "clean", "validate"],
         )
     )
     # an unsupported file has no text payload to keep; every record-level quarantine has one

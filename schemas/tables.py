@@ -194,11 +194,13 @@ QUARANTINE = table(
         col("source_uri", pa.string(), "landing file and position of the record"),
         col("source_id", pa.string(), "the input's own id, if any"),
         col("article_id", pa.string(), "the id the record would have had (null if it never got one)"),
-        col("stage", pa.string(), "stage that quarantined it (read, decode, extract, clean, validate, ...)"),
+        col("stage", pa.string(), "stage that quarantined it (read, decode, extract, language, clean, validate, ...)"),
         col("reason", pa.string(), "why, in one line"),
-        col("raw_payload", pa.string(), "the record exactly as read, up to a bound"),
+        col("raw_payload", pa.string(), "the record as read, its first max_payload_bytes (UTF-8) at most"),
         col("run_id", pa.string(), RUN_ID),
         col("quarantined_at", TS, "when the record was quarantined (UTC)"),
+        col("payload_bytes", pa.int64(), "size in bytes of the whole payload, however much of it is kept"),
+        col("payload_sha256", pa.string(), "sha256 of the whole payload (its UTF-8; an over-long line's bytes)"),
     ],
 )
 

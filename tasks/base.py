@@ -9,11 +9,12 @@ with (QUARANTINE rows, raw payload included) and its counters. Nothing else pass
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
+from functools import lru_cache, partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,17 +44,44 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
         return logging.getLogger("akhbar")
 
 
+@lru_cache(maxsize=1)
+def payload_bound() -> int:
+    """Bytes of a payload quarantine keeps (Settings.max_payload_bytes, AKHBAR_MAX_PAYLOAD_BYTES)."""
+    from akhbar.settings import Settings
+
+    return Settings().max_payload_bytes
+
+
+def bounded_payload(
+    payload: str | None, size: int | None = None, sha256: str | None = None
+) -> tuple[str | None, int | None, str | None]:
+    """(kept payload, whole size, whole sha256): the payload cut to payload_bound() bytes on a
+    character boundary. `size`/`sha256` given (read kept only the start of a record) are kept."""
+    if payload is None:
+        return None, size, sha256
+    data = payload.encode("utf-8", "surrogatepass")
+    if size is None or sha256 is None:
+        size, sha256 = len(data), hashlib.sha256(data).hexdigest()
+    bound = payload_bound()
+    if len(data) > bound:
+        payload = data[:bound].decode("utf-8", "ignore")
+    return payload, size, sha256
+
+
 def quarantine_row(row: dict, run_id: str, stage: str, reason: str) -> dict:
-    """One `quarantine` row for a record that cannot go on, with its raw payload kept."""
+    """One `quarantine` row for a record that cannot go on, with its raw payload kept (bounded)."""
+    payload, size, sha256 = bounded_payload(row.get("raw_payload"), row.get("payload_bytes"), row.get("payload_sha256"))
     return {
         "source_uri": row.get("source_uri"),
         "source_id": row.get("source_id"),
         "article_id": row.get("article_id"),
         "stage": stage,
         "reason": reason,
-        "raw_payload": row.get("raw_payload"),
+        "raw_payload": payload,
         "run_id": run_id,
         "quarantined_at": datetime.now(timezone.utc),
+        "payload_bytes": size,
+        "payload_sha256": sha256,
     }
 
 
@@ -68,6 +96,7 @@ def quarantine_rows(batch: pa.Table, positions: list[int], reasons: list[str], r
     def col(name: str) -> pa.Array:
         return hit[name].combine_chunks() if name in hit.column_names else pa.nulls(n, pa.string())
 
+    payloads, sizes, hashes = zip(*(bounded_payload(p) for p in col("raw_payload").to_pylist()))
     return pa.Table.from_arrays(
         [
             col("source_uri"),
@@ -75,9 +104,11 @@ def quarantine_rows(batch: pa.Table, positions: list[int], reasons: list[str], r
             col("article_id"),
             pa.array([stage] * n, pa.string()),
             pa.array(reasons, pa.string()),
-            col("raw_payload"),
+            pa.array(payloads, pa.string()),
             pa.array([run_id] * n, pa.string()),
             pa.array([datetime.now(timezone.utc)] * n, QUARANTINE.field("quarantined_at").type),
+            pa.array(sizes, pa.int64()),
+            pa.array(hashes, pa.string()),
         ],
         schema=QUARANTINE,
     )

@@ -267,7 +267,10 @@ def _names_site(pair: tuple[str, str | None]) -> bool:
     v = value.lower().replace(" ", "")
     if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", v):
         return True
-    host = (urlsplit(url.strip()).hostname or "") if url else ""
+    try:
+        host = (urlsplit(url.strip()).hostname or "") if url else ""
+    except ValueError:  # a URL urllib cannot parse (`http://[::1`) names no site
+        host = ""
     labels = [p for p in host.removeprefix("www.").split(".") if len(p) > 2]
     # contained either way ('skynews' in skynewsarabia.com), or spelt a little differently
     # ('alarabia' for alarabiya.net)

@@ -24,9 +24,12 @@ from tasks.dedup import DedupHistory, DedupSettings, band_keys
 from tasks.publish import create_table_views, ensure_lake, lake_dir
 
 
-def quarantine_key(source_uri: str, raw_payload: str | None) -> str:
-    """What makes a quarantined record the same record on another night: its payload (wherever it
-    was read from), or its path when it has none. The SQL in `load_history` computes the same."""
+def quarantine_key(source_uri: str, raw_payload: str | None, payload_sha256: str | None = None) -> str:
+    """What makes a quarantined record the same record on another night: its whole payload's sha256
+    (the kept payload may be only its start), else its payload (rows from before payloads were
+    bounded), or its path when it has none. `_quarantine_keys` computes the same in SQL."""
+    if payload_sha256 and raw_payload:
+        return f"sha256:{payload_sha256}"
     return hashlib.md5(raw_payload.encode()).hexdigest() if raw_payload else f"uri:{source_uri}"
 
 
@@ -62,7 +65,7 @@ class History:
             return np.array([k in self.known_quarantine for k in keys], dtype=bool)
         with _lake_connection(self.lake) as con:
             con.register("batch", pa.table({"k": pa.array(keys, pa.string())}))
-            found = con.sql(f"SELECT k FROM batch SEMI JOIN ({_QUARANTINE_KEYS}) USING (k)").to_arrow_table()["k"]
+            found = con.sql(f"SELECT k FROM batch SEMI JOIN ({_quarantine_keys(con)}) USING (k)").to_arrow_table()["k"]
         return pc.is_in(pa.array(keys, pa.string()), value_set=found).to_numpy(zero_copy_only=False)
 
     def canonicals_for(self, hashes: pa.Array, body: np.ndarray, cfg: DedupSettings) -> DedupHistory:
@@ -73,11 +76,16 @@ class History:
         return load_canonicals(self.lake, hashes, band_keys(body, cfg), cfg)
 
 
-# What makes a quarantined record the same record on another night, in SQL (`quarantine_key`).
-_QUARANTINE_KEYS = (
-    "SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri ELSE md5(raw_payload) END AS k "
-    "FROM quarantine"
-)
+def _quarantine_keys(con: duckdb.DuckDBPyConnection) -> str:
+    """What makes a quarantined record the same record on another night, in SQL (`quarantine_key`).
+    payload_sha256 is in rows written since payloads are bounded; a lake of older files has no such
+    column (its view would not resolve it)."""
+    columns = {r[0] for r in con.execute("DESCRIBE quarantine").fetchall()}
+    sha = "WHEN payload_sha256 IS NOT NULL THEN 'sha256:' || payload_sha256 " if "payload_sha256" in columns else ""
+    return (
+        f"SELECT CASE WHEN coalesce(raw_payload, '') = '' THEN 'uri:' || source_uri {sha}"
+        "ELSE md5(raw_payload) END AS k FROM quarantine"
+    )
 
 
 @contextmanager

@@ -57,7 +57,7 @@ from schemas.tables import BOILERPLATE, LINES, OBSERVED
 from tasks.arabic import normalize_search
 from tasks.base import StageResult, drop_positions, quarantine_rows
 from tasks.clean import is_headline, is_subheading
-from tasks.publish import create_table_views, ensure_lake, lake_dir
+from tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
 
 REPEATED = ("learned.repeated", "repeated")
 DECIDE_MEMORY = "256MB"  # DuckDB's working memory for the run-wide decision
@@ -333,8 +333,7 @@ def _register_run_lines(con: duckdb.DuckDBPyConnection, run_lines: pa.Table | li
     if not run_lines:
         con.register("run_lines", LINES.empty_table())
         return
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in run_lines)
-    con.execute(f"CREATE VIEW staged_lines AS SELECT * FROM read_parquet([{files}])")
+    con.execute(f"CREATE VIEW staged_lines AS SELECT * FROM {parquet_source(list(run_lines))}")
     con.execute(f"""CREATE VIEW run_lines AS SELECT {', '.join(LINES.names)} FROM staged_lines
                     QUALIFY seq = min(seq) OVER (PARTITION BY outlet, story_hash)""")
 

@@ -33,7 +33,7 @@ STAGING_COMPRESSION = {"compression": "zstd", "compression_level": 1}
 
 
 # The quarantine stage a pipeline stage's failures are filed under (schemas/suites.py lists them).
-QUARANTINE_STAGE = {"extract": "extract", "validate": "validate", "fingerprint": "validate"}
+QUARANTINE_STAGE = {"extract": "extract", "language": "language", "validate": "validate", "fingerprint": "validate"}
 
 
 class AccountingError(RuntimeError):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,9 +43,25 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=schema)
 
 
+def fault(step: str) -> None:
+    """Fault injection for the crash tests (tests/e2e/test_reliability.py): with
+    AKHBAR_FAULT_KILL_AT=<step> the process is SIGKILLed at that step of the publish, as an OOM
+    killer or a power cut would end it."""
+    if os.environ.get("AKHBAR_FAULT_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def ensure_lake(data_dir: Path) -> None:
-    """Every table folder holds at least one (possibly empty) file, so every view resolves."""
-    _ensure_folders(lake_dir(data_dir))
+    """Every table folder holds at least one (possibly empty) file, so every view resolves. A new
+    data dir's lake is a symlink to a version under lakes/ from the start, so that a full refresh
+    replaces it with one rename (swap_lake), never two."""
+    lake = lake_dir(data_dir)
+    if not lake.exists() and not lake.is_symlink():
+        _ensure_folders(lake.with_name("lakes") / "initial")
+        pointer = lake.with_name(f"lake.{os.getpid()}.new")
+        pointer.symlink_to(Path("lakes") / "initial")
+        os.replace(pointer, lake)
+    _ensure_folders(lake)
 
 
 def _ensure_folders(lake: Path) -> None:
@@ -72,18 +91,26 @@ def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = F
     run whose `runs` row exists was published whole. `fresh` (full refresh): the files go into a new
     lake that replaces the old one whole. Returns rows per table."""
     data_dir = Path(data_dir).resolve()
-    lake = lake_dir(data_dir)
     if fresh:
         lake = data_dir / "lakes" / run_id
-    _ensure_folders(lake)
+        _ensure_folders(lake)
+    else:
+        ensure_lake(data_dir)
+        lake = lake_dir(data_dir)
     order = [n for n in staged if n != "runs"] + (["runs"] if "runs" in staged else [])
     rows = {name: pq.ParquetFile(staged[name]).metadata.num_rows for name in order}
     pause = float(os.environ.get("AKHBAR_FAULT_PAUSE_PUBLISH", "0"))  # fault injection for the crash test
-    for name in order:
+    fault("staged")
+    for n, name in enumerate(order):
+        if name == "runs":
+            fault("before-runs")
         os.replace(staged[name], lake / name / f"run-{run_id}.parquet")
+        if n == 0 and len(order) > 2:
+            fault("between-renames")
         if pause and name != "runs":
             time.sleep(pause)
             pause = 0
+    fault("after-runs")
     if fresh:
         swap_lake(data_dir, lake)
     shutil.rmtree(data_dir / "staging" / run_id, ignore_errors=True)
@@ -100,11 +127,14 @@ def swap_lake(data_dir: Path, new_lake: Path) -> None:
     if lake.exists() and not lake.is_symlink():
         old = lake.with_name("lakes") / f"before-{new_lake.name}"
         os.replace(lake, old)
+        fault("swap-legacy-moved")  # no lake/ for a moment: repair() moves it back
     pointer = lake.with_name("lake.next")
     if pointer.is_symlink() or pointer.exists():
         pointer.unlink()
     pointer.symlink_to(Path("lakes") / new_lake.name)
+    fault("swap-pointer-made")
     os.replace(pointer, lake)
+    fault("swap-done")
     if old is not None and old != new_lake.resolve():
         shutil.rmtree(old, ignore_errors=True)
 
@@ -126,9 +156,12 @@ def repair(data_dir: Path) -> list[Path]:
     legacy_old = lake.with_name("lake.old")
     if legacy_old.exists() and not lake.exists():  # a full refresh of the old layout died between its two renames
         os.replace(legacy_old, lake)
+    moved = sorted(lake.with_name("lakes").glob("before-*"))
+    if moved and not lake.exists() and not lake.is_symlink():  # swap_lake died after moving a plain lake away
+        os.replace(moved[-1], lake)
     current = lake.resolve() if lake.is_symlink() else None
     versions = lake.with_name("lakes")
-    for leftover in [legacy_old, lake.with_name("lake.next"), data_dir / "refresh"] + (
+    for leftover in [legacy_old, lake.with_name("lake.next"), data_dir / "refresh", *data_dir.glob("lake.*.new")] + (
         [v for v in versions.iterdir() if v != current] if versions.exists() else []
     ):
         if leftover.is_symlink():
@@ -154,6 +187,27 @@ def repair(data_dir: Path) -> list[Path]:
     return removed
 
 
+def sql_quoted(text: str) -> str:
+    """`text` inside an SQL string literal: quotes doubled."""
+    return text.replace("'", "''")
+
+
+def glob_literal(path: str | Path) -> str:
+    """A path as DuckDB reads it in a file pattern, matching itself only: its glob characters
+    bracketed (`[` -> `[[]`, `*` -> `[*]`, `?` -> `[?]`), so a data dir named `x[1]` or `a*b` is
+    that folder, never a pattern over its neighbours. Not SQL-quoted (see parquet_source)."""
+    return re.sub(r"([\[*?])", r"[\1]", Path(path).as_posix() if isinstance(path, Path) else path)
+
+
+def parquet_source(paths: str | Path | list, union_by_name: bool = False) -> str:
+    """`read_parquet(...)` over files (or `folder/*.parquet` patterns) whose own names are taken
+    literally: glob characters escaped, quotes doubled."""
+    items = paths if isinstance(paths, list) else [paths]
+    listed = ", ".join(f"'{sql_quoted(glob_literal(p))}'" for p in items)
+    src = f"[{listed}]" if isinstance(paths, list) else listed
+    return f"read_parquet({src}{', union_by_name = true' if union_by_name else ''})"
+
+
 def _remove_dead_builds(data_dir: Path) -> list[Path]:
     """Warehouse files a build_views left half-written when its process died (a live builder's file
     is its own: it renames it in a moment)."""
@@ -177,11 +231,12 @@ def _alive(pid: int) -> bool:
 
 
 def view_sql(sql_file: Path, lake: Path, as_of: str | None = None) -> str:
-    """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path and `{as_of}` by the
-    time-travel bound on the `runs` view (empty: every published run), both quoted for SQL."""
+    """A warehouse/*.sql file with `{lake}` replaced by the lake's absolute path, taken literally
+    inside the views' `{lake}/<table>/*.parquet` patterns (glob characters escaped), and `{as_of}` by
+    the time-travel bound on the `runs` view (empty: every published run), both quoted for SQL."""
     bound = "" if as_of is None else f"WHERE run_id <= {_quote(as_of)}"
     text = sql_file.read_text(encoding="utf-8")
-    return text.replace("{lake}", lake.as_posix().replace("'", "''")).replace("{as_of}", bound)
+    return text.replace("{lake}", sql_quoted(glob_literal(lake.as_posix()))).replace("{as_of}", bound)
 
 
 def _quote(value: str) -> str:
@@ -232,7 +287,10 @@ def build_views(data_dir: Path) -> None:
     target = warehouse_path(data_dir)
     fresh = target.with_name(f".{target.name}.{os.getpid()}.next")  # per process: concurrent builds never share it
     try:
-        _write_warehouse(fresh, lake_dir(data_dir))
+        if "?" in str(target):
+            _write_warehouse_elsewhere(fresh, lake_dir(data_dir))
+        else:
+            _write_warehouse(fresh, lake_dir(data_dir))
         # a WAL left by a writer that died belongs to the old file; beside the new one DuckDB would replay it
         target.with_name(target.name + ".wal").unlink(missing_ok=True)
         os.replace(fresh, target)
@@ -259,6 +317,16 @@ def _write_warehouse(path: Path, lake: Path) -> None:
         con.execute("DETACH warehouse")
     finally:
         con.close()
+
+
+def _write_warehouse_elsewhere(path: Path, lake: Path) -> None:
+    """DuckDB (2.0) takes a `?` in a database path for the start of its options and puts the WAL of
+    `dir?x/warehouse.duckdb` at `dir.wal?x/...`: it cannot write a database there, though it reads
+    one. So the file is written in a temporary folder and copied to `path`."""
+    with tempfile.TemporaryDirectory(prefix="akhbar-warehouse-") as tmp:
+        work = Path(tmp) / "warehouse.duckdb"
+        _write_warehouse(work, lake)
+        shutil.copyfile(work, path)
 
 
 def warehouse_is_current(data_dir: Path) -> bool:

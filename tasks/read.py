@@ -76,11 +76,11 @@ def path_text(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[dict]]:
+def discover_files(inputs: list[str | Path], max_file_bytes: int | None = None) -> tuple[list[LandingFile], list[dict]]:
     """Every entry under the inputs (recursive, sorted): the files to read, and each one that is
     not read with its reason (SKIPPED rows: path, reason, size). Nothing is passed over silently and
     nothing outside an input is followed: a symlink is read only where its target lies inside the
-    same input, and then once, where the target lies."""
+    same input, and then once, where the target lies. A file larger than `max_file_bytes` is skipped."""
     found: dict[Path, LandingFile] = {}
     skipped: list[dict] = []
     for raw in inputs:
@@ -91,7 +91,7 @@ def discover_files(inputs: list[str | Path]) -> tuple[list[LandingFile], list[di
             if reason:
                 skipped.append({"path": path_text(path), "reason": reason, "size": _size(path)})
                 continue
-            lf = _landing_file(path)
+            lf = _landing_file(path, max_file_bytes)
             if isinstance(lf, str):
                 skipped.append({"path": path_text(path), "reason": lf, "size": _size(path)})
             elif lf.path not in found:  # an input given twice, or a file inside a folder also given
@@ -137,7 +137,7 @@ def _symlink_reason(path: Path, root: Path) -> str:
     return "symlink inside the landing folder (its target is read where it lies)"
 
 
-def _landing_file(path: Path) -> LandingFile | str:
+def _landing_file(path: Path, max_file_bytes: int | None = None) -> LandingFile | str:
     """The file to read, or why it is skipped."""
     try:
         path_text(path).encode("utf-8")
@@ -155,6 +155,8 @@ def _landing_file(path: Path) -> LandingFile | str:
         return f"unreadable file: {exc.strerror or exc}"
     if st.st_size == 0:
         return "empty file"
+    if max_file_bytes is not None and st.st_size > max_file_bytes:
+        return f"file over the size bound ({st.st_size:,} bytes > max_file_bytes {max_file_bytes:,})"
     return LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime_ns)
 
 
@@ -187,9 +189,13 @@ def article_id_for(key: str) -> str:
 
 
 def host_of(url: str | None) -> str | None:
+    """The URL's host without www., or None (no URL, or one urllib cannot parse: `http://[::1`)."""
     if not url:
         return None
-    host = urlsplit(url.strip()).hostname or ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return None
     return host.removeprefix("www.") or None
 
 
@@ -231,20 +237,94 @@ def json_record(rec: Any, uri: str, payload: str, lf: LandingFile, mapping: Fiel
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
-    """Bounds that keep one input from exhausting memory: a record (a JSON line, a text or HTML file,
-    a JSON document) larger than `max_record_bytes` is quarantined with its size instead of parsed."""
+    """Bounds that keep one input from exhausting memory or time (akhbar/settings.py says why each):
+    a record (a text or HTML file, a JSON document read whole) over `max_record_bytes` and a JSON line
+    over `max_line_bytes` are quarantined with their size instead of parsed; a file stops at
+    `max_decompressed_bytes` unpacked; a JSON record nested deeper than `max_json_depth` is
+    quarantined."""
 
     max_record_bytes: int = 16 << 20
+    max_line_bytes: int = 16 << 20
+    max_decompressed_bytes: int = 4 << 30
+    max_json_depth: int = 64
+
+    @classmethod
+    def from_settings(cls, settings) -> ReadLimits:
+        return cls(
+            settings.max_record_bytes, settings.max_line_bytes, settings.max_decompressed_bytes, settings.max_json_depth
+        )
 
 
-def _bad(uri: str, reason: str, payload: str | None, source_id: str | None = None) -> dict:
-    """A quarantine stub: what read knows of a record it cannot go on with."""
-    return {"source_uri": uri, "source_id": source_id, "reason": reason, "raw_payload": payload}
+class OverBound(OSError):
+    """A file unpacked past `max_decompressed_bytes`: reading it stops there."""
 
 
-def _open(lf: LandingFile):
-    """The file's bytes as a stream, gunzipped on the fly for .gz (never the whole file in memory)."""
-    return gzip.open(lf.path, "rb") if lf.path.name.lower().endswith(".gz") else lf.path.open("rb")
+class BoundedStream:
+    """A file's (unpacked) byte stream that raises OverBound once more than `limit` bytes came out
+    of it, so a gzip bomb is stopped while it streams: never more than one read's worth past the bound."""
+
+    def __init__(self, raw, limit: int) -> None:
+        self.raw, self.limit, self.consumed = raw, limit, 0
+
+    def _left(self, n: int) -> int:
+        left = self.limit - self.consumed + 1  # one byte past the bound tells "over" from "exactly at"
+        return left if n is None or n < 0 else min(n, left)
+
+    def _count(self, data: bytes) -> bytes:
+        self.consumed += len(data)
+        if self.consumed > self.limit:
+            raise OverBound(f"unpacks to more than {self.limit:,} bytes (max_decompressed_bytes)")
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        return self._count(self.raw.read(self._left(n)))
+
+    def readline(self, n: int = -1) -> bytes:
+        return self._count(self.raw.readline(self._left(n)))
+
+    def peek(self, n: int = 1) -> bytes:
+        return self.raw.peek(n) if hasattr(self.raw, "peek") else b""
+
+    def seek(self, pos: int) -> int:
+        self.consumed = pos
+        return self.raw.seek(pos)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> BoundedStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _bad(
+    uri: str,
+    reason: str,
+    payload: str | None,
+    source_id: str | None = None,
+    size: int | None = None,
+    sha256: str | None = None,
+) -> dict:
+    """A quarantine stub: what read knows of a record it cannot go on with. `size` and `sha256` are
+    of the whole record where read kept only the start of it (an over-long line), else derived from
+    the payload when the quarantine row is made (tasks/base.py)."""
+    return {
+        "source_uri": uri,
+        "source_id": source_id,
+        "reason": reason,
+        "raw_payload": payload,
+        "payload_bytes": size,
+        "payload_sha256": sha256,
+    }
+
+
+def _open(lf: LandingFile, limits: ReadLimits) -> BoundedStream:
+    """The file's bytes as a stream, gunzipped on the fly for .gz (never the whole file in memory),
+    that stops at the decompressed-size bound."""
+    raw = gzip.open(lf.path, "rb") if lf.path.name.lower().endswith(".gz") else lf.path.open("rb")
+    return BoundedStream(raw, limits.max_decompressed_bytes)
 
 
 # Records a file's field mapping is inferred from (tasks/fields.py).
@@ -263,7 +343,7 @@ def iter_file_records(
     one mapping inferred from its first records (`on_mapping` hears which)."""
     uri = str(lf.path)
     try:
-        stream = _open(lf)
+        stream = _open(lf, limits)
     except OSError as exc:
         yield None, _bad(uri, f"cannot read file: {exc}", None)
         return
@@ -335,18 +415,21 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     """A text or HTML file is one record."""
     try:
         data = stream.read(limits.max_record_bytes + 1)
-    except (OSError, EOFError) as exc:
+    except OverBound as exc:
+        return None, _bad(uri, f"file {exc}: not read", None, size=lf.size)
+    except (OSError, EOFError, zlib.error) as exc:
         return None, _bad(uri, f"cannot read file: {exc}", None)
     if len(data) > limits.max_record_bytes:
         return None, _bad(
             uri,
             f"file is over the record bound ({limits.max_record_bytes:,} bytes)",
-            data[:100_000].decode("utf-8", "replace"),
+            data.decode("utf-8", "replace"),
+            size=None if lf.path.name.lower().endswith(".gz") else lf.size,
         )
     try:
         text, encoding = decode_text(data)
     except DecodeError as exc:
-        return None, _bad(uri, str(exc), data[:100_000].decode("latin-1"))
+        return None, _bad(uri, str(exc), data.decode("latin-1"))
     if not text.strip():
         return None, _bad(uri, "empty file", text)
     outlet = lf.outlet_hint
@@ -370,14 +453,36 @@ def _whole_file(stream, lf: LandingFile, uri: str, limits: ReadLimits) -> tuple[
     }, None
 
 
-def _skip_line(stream, chunk: int = 1 << 20) -> int:
-    """Read past the rest of an over-long line; returns the bytes skipped."""
+def _skip_line(stream, digest, chunk: int = 1 << 20) -> int:
+    """Read past the rest of an over-long line, hashing it; returns its bytes (newline not counted)."""
     skipped = 0
     while True:
         part = stream.readline(chunk)
+        ended = not part or part.endswith(b"\n") or len(part) < chunk  # the line's end, or the file's
+        part = part.removesuffix(b"\n")
+        digest.update(part)
         skipped += len(part)
-        if not part or part.endswith(b"\n"):
+        if ended:
             return skipped
+
+
+def _over_long_line(stream, line: bytes, uri: str, limits: ReadLimits) -> tuple[dict, bool]:
+    """The quarantine stub of a line over `max_line_bytes` (its start kept, its whole size and sha256
+    noted, the rest read past in chunks, never held), and whether the file ended inside it (the
+    unpacked-size bound, a cut gzip): then nothing follows."""
+    digest = hashlib.sha256(line)
+    try:
+        size, note = len(line) + _skip_line(stream, digest), ""
+    except (OSError, EOFError, zlib.error) as exc:
+        size, note = len(line), f"; the file ends inside it: {exc}"
+    stub = _bad(
+        uri,
+        f"JSON line of {size:,} bytes is over the line bound ({limits.max_line_bytes:,}){note}",
+        line.decode("utf-8", "replace"),
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+    return stub, bool(note)
 
 
 def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
@@ -385,26 +490,21 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
     n = 0
     while True:
         try:
-            line = stream.readline(limits.max_record_bytes + 1)
+            line = stream.readline(limits.max_line_bytes + 1)
+        except OverBound as exc:  # a gzip bomb: what came before stands, the rest is not unpacked
+            yield "stub", _bad(f"{uri}#L{n + 1}", f"file {exc}: reading stopped at line {n + 1}", None)
+            return
         except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt gzip: what came before stands
             yield "stub", _bad(f"{uri}#L{n + 1}", f"file is cut or corrupt after line {n}: {exc}", None)
             return
         if not line:
             return
         n += 1
-        if len(line) > limits.max_record_bytes and not line.endswith(b"\n"):
-            try:
-                size = len(line) + _skip_line(stream)
-            except (OSError, EOFError, zlib.error):
-                size = len(line)
-            yield (
-                "stub",
-                _bad(
-                    f"{uri}#L{n}",
-                    f"JSON line of {size:,} bytes is over the record bound ({limits.max_record_bytes:,})",
-                    line[:100_000].decode("utf-8", "replace"),
-                ),
-            )
+        if len(line) > limits.max_line_bytes and not line.endswith(b"\n"):
+            stub, ended = _over_long_line(stream, line, f"{uri}#L{n}", limits)
+            yield "stub", stub
+            if ended:
+                return
             continue
         line = line.rstrip(b"\n")  # not splitlines(): JSON strings may hold U+2028
         if not line.strip():
@@ -414,17 +514,20 @@ def _json_lines(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
         except DecodeError as exc:
             yield "stub", _bad(f"{uri}#L{n}", str(exc), line.decode("latin-1"))
             continue
-        yield _parse_json(text, f"{uri}#L{n}", encoding)
+        yield _parse_json(text, f"{uri}#L{n}", limits.max_json_depth, encoding)
 
 
 def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
     """One JSON document: an array of objects is parsed item by item (ijson), an object whole."""
-    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    head = stream.peek(64)[:64]
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
         n = -1
         try:
             for n, rec in enumerate(ijson.items(stream, "item", use_float=True)):
-                yield _json_item(rec, f"{uri}#{n}")
+                yield _json_item(rec, f"{uri}#{n}", limits.max_json_depth)
+            return
+        except OverBound as exc:
+            yield "stub", _bad(f"{uri}#{n + 1}", f"file {exc}: reading stopped after item {n}", None)
             return
         except (
             ijson.JSONError,
@@ -434,40 +537,83 @@ def _json_document(stream, uri: str, limits: ReadLimits) -> Iterator[tuple]:
             EOFError,
             zlib.error,
             RecursionError,
-        ) as exc:
-            if n >= 0:  # items before the fault stand; the rest of the file is one quarantine row
-                yield "stub", _bad(f"{uri}#{n + 1}", f"malformed JSON after item {n}: {exc}", None)
+        ):
+            if n >= 0:  # items before the fault stand; the rest is read again, or is one quarantine row
+                yield from _items_after(stream, n, uri, limits)
                 return
             stream.seek(0)  # not UTF-8 or not parsable as a stream: read it whole below
-    data = stream.read(limits.max_record_bytes + 1)
+    try:
+        data = stream.read(limits.max_record_bytes + 1)
+    except OverBound as exc:
+        yield "stub", _bad(uri, f"file {exc}: not read", None)
+        return
+    except (OSError, EOFError, zlib.error) as exc:
+        yield "stub", _bad(uri, f"cannot read file: {exc}", None)
+        return
     if len(data) > limits.max_record_bytes:
         yield (
             "stub",
             _bad(
                 uri,
                 f"JSON document is over the record bound ({limits.max_record_bytes:,} bytes)",
-                data[:100_000].decode("utf-8", "replace"),
+                data.decode("utf-8", "replace"),
             ),
         )
         return
     try:
         text, encoding = decode_text(data, check_lost=False)
     except DecodeError as exc:
-        yield "stub", _bad(uri, str(exc), data[:100_000].decode("latin-1"))
+        yield "stub", _bad(uri, str(exc), data.decode("latin-1"))
         return
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        yield "stub", _bad(uri, f"malformed JSON: {exc}", text)
-        return
-    if isinstance(doc, list):
-        for n, rec in enumerate(doc):
-            yield _json_item(rec, f"{uri}#{n}", encoding)
+    parsed = _parse_json(text, uri, limits.max_json_depth, encoding, "JSON document")
+    if parsed[0] == "object" and isinstance(parsed[1], list):
+        for n, rec in enumerate(parsed[1]):
+            yield _json_item(rec, f"{uri}#{n}", limits.max_json_depth, encoding)
     else:
-        yield _json_item(doc, uri, encoding)
+        yield parsed
 
 
-def _json_item(rec: Any, uri: str, encoding: str = "utf-8") -> tuple:
+def _items_after(stream, n: int, uri: str, limits: ReadLimits) -> Iterator[tuple]:
+    """The items after item `n` of an array ijson's C backend stopped in: it refuses integers past
+    64 bits that are valid JSON, so the array is streamed again with ijson's pure-Python backend
+    (slower, only for such a file), skipping the items already read. A real fault in the file (or a
+    number no backend takes, 1e400) makes the rest one quarantine row."""
+    m = n
+    try:
+        stream.seek(0)
+        for m, rec in enumerate(ijson.get_backend("python").items(stream, "item", use_float=True)):
+            if m > n:
+                yield _json_item(rec, f"{uri}#{m}", limits.max_json_depth)
+    except OverBound as exc:
+        yield "stub", _bad(f"{uri}#{max(m, n) + 1}", f"file {exc}: reading stopped after item {max(m, n)}", None)
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+        last = max(m, n)
+        yield "stub", _bad(f"{uri}#{last + 1}", f"malformed JSON after item {last}: {exc}", None)
+
+
+def nested_deeper(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists and objects more than `limit` levels (walked without recursion,
+    stopping at the first path past the limit)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
+    return False
+
+
+def _too_deep(uri: str, limit: int, payload: str | None) -> tuple:
+    return "stub", _bad(uri, f"JSON record nested deeper than {limit} levels (max_json_depth)", payload)
+
+
+def _json_item(rec: Any, uri: str, max_depth: int, encoding: str = "utf-8") -> tuple:
+    if nested_deeper(rec, max_depth):
+        return _too_deep(uri, max_depth, None)
     try:
         payload = json.dumps(rec, ensure_ascii=False)
     except (ValueError, RecursionError) as exc:
@@ -475,13 +621,17 @@ def _json_item(rec: Any, uri: str, encoding: str = "utf-8") -> tuple:
     return "object", rec, uri, payload, encoding
 
 
-def _parse_json(line: str, uri: str, encoding: str = "utf-8") -> tuple:
+def _parse_json(line: str, uri: str, max_depth: int, encoding: str = "utf-8", what: str = "JSON line") -> tuple:
     try:
-        return "object", json.loads(line), uri, line, encoding
+        rec = json.loads(line)
     except json.JSONDecodeError as exc:
-        return "stub", _bad(uri, f"malformed JSON line: {exc.msg} (column {exc.colno})", line)
+        return "stub", _bad(uri, f"malformed {what}: {exc.msg} (column {exc.colno})", line)
     except RecursionError:
-        return "stub", _bad(uri, "malformed JSON line: nested too deeply", line)
+        return "stub", _bad(uri, f"malformed {what}: nested too deeply", line)
+    # fewer brackets than the bound cannot nest past it: the walk is for the rare line with many
+    if line.count("[") + line.count("{") > max_depth and nested_deeper(rec, max_depth):
+        return _too_deep(uri, max_depth, line)
+    return "object", rec, uri, line, encoding
 
 
 def read_partitions(
@@ -563,13 +713,16 @@ def changed_files(
 
 @stage_task(name="discover", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_io_only)
 def discover(
-    inputs: list[str], run_id: str, manifest: dict[str, tuple[int, int, str]] | None = None
+    inputs: list[str],
+    run_id: str,
+    manifest: dict[str, tuple[int, int, str]] | None = None,
+    max_file_bytes: int | None = None,
 ) -> tuple[list[LandingFile], pa.Table, pa.Table]:
     """Landing files to process this run (new or changed ones when a manifest is given), every path
     not read with its reason (SKIPPED rows), and the run's MANIFEST rows."""
     from schemas.tables import MANIFEST, SKIPPED
 
-    files, skipped = discover_files(inputs)
+    files, skipped = discover_files(inputs, max_file_bytes)
     todo, rows = changed_files(files, manifest or {})
     log = run_logger()
     log.info("discover: %d landing files, %d new or changed, %d paths skipped", len(files), len(todo), len(skipped))

@@ -41,7 +41,7 @@ from tasks.arabic import normalize_search
 from tasks.base import quarantine_row
 from tasks.clean import is_caption, is_headline
 from tasks.learned import _hash64, is_verse_or_quote
-from tasks.publish import create_table_views
+from tasks.publish import create_table_views, parquet_source
 
 RULE = "learned.template"
 SLOT_RULE = "learned.first_line_slot"
@@ -226,8 +226,7 @@ def decide_templates(
         if isinstance(run_edges, pa.Table):
             con.register("run_edges", run_edges)
         else:
-            files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in run_edges)
-            con.execute(f"CREATE VIEW run_edges AS SELECT * FROM read_parquet([{files}])")
+            con.execute(f"CREATE VIEW run_edges AS SELECT * FROM {parquet_source(list(run_edges))}")
         lake = _lake(data_dir) if data_dir is not None else None
         if lake is not None:  # only published runs' rows count
             create_table_views(con, lake)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,96 @@ def test_a_full_refresh_swaps_the_lake_in_one_step_and_a_cut_one_leaves_the_old(
     removed = {p.name for p in repair(data)}
     assert {"20990101T000000Z-cutcut", "lake.next"} <= removed and len(list((data / "lakes").iterdir())) == 1
     assert query(data, "SELECT article_id FROM articles ORDER BY 1") == before
+
+
+def killed_run(*args: str, step: str, env: dict) -> int:
+    """`akhbar run` SIGKILLed at publish step `step` (AKHBAR_FAULT_KILL_AT); its Prefect server, a
+    child left behind, is ended with it (the run is started in a session of its own)."""
+    base = {**os.environ, "PYTHONPATH": str(REPO), "AKHBAR_FAULT_KILL_AT": step, **env}
+    base.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "akhbar.cli", "run", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=base,
+        cwd=REPO,
+        start_new_session=True,
+    )
+    code = proc.wait(timeout=600)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return code
+
+
+def night(root: Path, n: int, count: int = 3) -> tuple[Path, set[str]]:
+    folder = root / f"night{n}"
+    folder.mkdir()
+    ids = [f"k{n}-{i}" for i in range(count)]
+    (folder / "feed.jsonl").write_text("\n".join(record(n * 10 + i, id=k) for i, k in enumerate(ids)), encoding="utf-8")
+    return folder, set(ids)
+
+
+def test_runs_killed_at_every_publish_step_leave_a_complete_warehouse_and_the_next_run_repairs(tmp_path):
+    """Each kill leaves what a reader sees complete: the previous state, or the new one once the
+    killed run's `runs` row is in. The next run repairs what was left and publishes every record
+    once."""
+    data, env = tmp_path / "wh", {"PREFECT_HOME": str(tmp_path / "ph")}
+    assert akhbar("run", "--input", str(SAMPLES), "--data-dir", str(data), env=env).returncode == 0
+
+    def ids() -> set[str]:
+        return {r[0] for r in query(data, "SELECT coalesce(source_id, article_id) FROM articles")}
+
+    expected, inputs = ids(), ["--input", str(SAMPLES)]
+    for n, step in enumerate(["staged", "between-renames", "before-runs", "after-runs"]):
+        folder, new = night(tmp_path, n)
+        inputs += ["--input", str(folder)]
+        assert killed_run("--input", str(folder), "--data-dir", str(data), step=step, env=env) == -signal.SIGKILL
+        if step == "after-runs":  # published: its runs row is in
+            expected |= new
+        assert ids() == expected, step
+    everything = expected | {f"k{n}-{i}" for n in range(3) for i in range(3)}
+    for step, seen in (("swap-pointer-made", expected), ("swap-done", everything)):
+        code = killed_run(*inputs, "--data-dir", str(data), "--full-refresh", step=step, env=env)
+        assert code == -signal.SIGKILL and ids() == seen, step
+    out = akhbar("run", *inputs, "--data-dir", str(data), env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert ids() == everything
+    ((rows, distinct),) = query(data, "SELECT count(*), count(DISTINCT article_id) FROM articles")
+    assert rows == distinct
+    assert not (data / "staging").exists() or not any((data / "staging").iterdir())
+    assert len(list((data / "lakes").iterdir())) == 1
+
+
+def test_a_data_dir_whose_path_looks_like_a_pattern_works_run_after_run(tmp_path):
+    """`[`, `*`, `?`, `'` and a space in the data dir: it publishes, and the next run (which reads
+    the lake's history through the same globs) publishes nothing twice."""
+    data = tmp_path / "da[1]ta *?' dir"
+    (tmp_path / "da1ta Z?' dir").mkdir()  # what `[1]` and `*` would match, were they patterns
+    env = {"PREFECT_HOME": str(tmp_path / "ph")}
+    for _ in range(2):
+        out = akhbar("run", "--input", str(SAMPLES), "--data-dir", str(data), env=env)
+        assert out.returncode == 0, out.stderr[-3000:]
+    ((rows, distinct),) = query(data, "SELECT count(*), count(DISTINCT article_id) FROM articles")
+    assert rows == distinct > 10
+    assert query(data, "SELECT count(*) FROM runs") == [(2,)]
+
+
+def test_an_english_feed_is_quarantined_by_language_and_the_arabic_beside_it_published(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    english = (
+        "The health ministry said on Monday that the seasonal vaccination campaign starts next week in every province."
+    )
+    lines = [record(i) for i in range(5)] + [
+        json.dumps({"id": f"en-{i}", "text": f"{english} Statement {i}."}) for i in range(5)
+    ]
+    (landing / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    data = tmp_path / "wh"
+    out = akhbar("run", "--input", str(landing), "--data-dir", str(data), env={"PREFECT_HOME": str(tmp_path / "ph")})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert {r[0] for r in query(data, "SELECT source_id FROM articles")} == {f"h-{i}" for i in range(5)}
+    reasons = query(data, "SELECT source_id, stage, reason FROM quarantine ORDER BY 1")
+    assert [(s, st) for s, st, _ in reasons] == [(f"en-{i}", "language") for i in range(5)]
+    assert all(r.startswith("not Arabic: language en (score ") for _, _, r in reasons)

@@ -4,11 +4,16 @@ in staging, and a warehouse that answers before the first run has written anythi
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
+from conftest import REPO
 
 from schemas.tables import PUBLISHED, RUNS
 from tasks.publish import build_views, conform, write_tables
@@ -80,3 +85,100 @@ def test_files_of_a_run_that_died_mid_publish_are_invisible_and_repaired(tmp_pat
     assert sorted(p.name for p in removed) == ["r2", "run-r2.parquet"]
     assert not (data / "lake" / "articles" / "run-r2.parquet").exists() and not (data / "staging").exists()
     assert (data / "lake" / "articles" / "run-r1.parquet").exists()
+
+
+def _runs_row(run_id: str) -> pa.Table:
+    row = {"run_id": run_id, "started_at": datetime(2025, 1, 1, tzinfo=timezone.utc), "status": "published"}
+    return pa.Table.from_pylist([row], schema=RUNS)
+
+
+def test_a_data_dir_named_like_a_pattern_is_that_folder_and_no_other(tmp_path):
+    """`[`, `*`, `?`, `'` and spaces in the data dir are taken literally by the views and by history:
+    a neighbour the unescaped pattern would match (`x1` for `x[1]`, anything for `*`) is never read."""
+    from tasks.history import load_history
+    from tasks.publish import glob_literal, parquet_source
+
+    assert glob_literal("/a/x[1]/*?.parquet") == "/a/x[[]1]/[*][?].parquet"
+    for name in ("x[1] it's", "a*b ?c"):
+        data = tmp_path / name
+        neighbour = tmp_path / name.replace("[1]", "1").replace("*", "Z").replace("?", "Q")
+        write_tables(neighbour, "r-neighbour", {"runs": _runs_row("r-neighbour")})
+        write_tables(data, "r-own", {"runs": _runs_row("r-own")})
+        build_views(data)
+        con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+        assert con.execute("SELECT run_id FROM runs").fetchall() == [("r-own",)]
+        con.close()
+        one = data / "lake" / "runs" / "run-r-own.parquet"
+        assert duckdb.sql(f"SELECT run_id FROM {parquet_source(one)}").fetchall() == [("r-own",)]
+        assert duckdb.sql(f"SELECT count(*) FROM {parquet_source([one, one])}").fetchall() == [(2,)]
+        assert load_history(data).manifest == {}  # history reads through the same views
+
+
+# A child process that publishes run r2 (articles a2 and a3, a quarantine row, its runs row) into
+# the data dir argv[1], as a full refresh when argv[2] is "fresh"; AKHBAR_FAULT_KILL_AT kills it.
+_PUBLISH_R2 = """
+import sys
+import pyarrow as pa
+from schemas.tables import ARTICLES, QUARANTINE, RUNS
+from tasks.publish import write_tables
+arts = pa.Table.from_pylist(
+    [{"article_id": a, "run_id": "r2", "is_canonical": True, "cluster_id": a} for a in ("a2", "a3")], schema=ARTICLES
+)
+quarantine = pa.Table.from_pylist([{"source_uri": "x", "stage": "read", "reason": "r", "run_id": "r2"}], schema=QUARANTINE)
+runs = pa.Table.from_pylist([{"run_id": "r2", "status": "published"}], schema=RUNS)
+write_tables(sys.argv[1], "r2", {"articles": arts, "quarantine": quarantine, "runs": runs}, fresh=sys.argv[2] == "fresh")
+"""
+
+# step, full refresh?, what a reader sees after the kill: the old state, the new one, or (the one
+# time a lake of the old plain-folder layout is swapped) no lake until `repair` moves it back
+KILLS = [
+    ("staged", False, "old"),
+    ("between-renames", False, "old"),
+    ("before-runs", False, "old"),
+    ("after-runs", False, "old+new"),
+    ("staged", True, "old"),
+    ("after-runs", True, "old"),
+    ("swap-pointer-made", True, "old"),
+    ("swap-done", True, "new"),
+    ("swap-legacy-moved", True, "none"),
+]
+
+
+@pytest.mark.parametrize("step, fresh, seen", KILLS, ids=[f"{s}{'-refresh' if f else ''}" for s, f, _ in KILLS])
+def test_a_publish_killed_at_any_step_leaves_a_complete_lake_and_is_repaired(tmp_path, step, fresh, seen):
+    from schemas.tables import ARTICLES
+    from tasks.publish import _ensure_folders, lake_dir, repair
+
+    data = tmp_path / "wh"
+    if step == "swap-legacy-moved":  # a data dir from before versioned lakes: lake/ a plain folder
+        _ensure_folders(lake_dir(data))
+    article = pa.Table.from_pylist(
+        [{"article_id": "a1", "run_id": "r1", "is_canonical": True, "cluster_id": "a1"}], schema=ARTICLES
+    )
+    write_tables(data, "r1", {"articles": article, "runs": _runs_row("r1")})
+    build_views(data)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "AKHBAR_FAULT_KILL_AT": step}
+    child = subprocess.run(
+        [sys.executable, "-c", _PUBLISH_R2, str(data), "fresh" if fresh else ""], env=env, cwd=REPO, timeout=120
+    )
+    assert child.returncode == -signal.SIGKILL
+
+    def reader() -> list[tuple]:
+        con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()
+        finally:
+            con.close()
+
+    expected = {"old": ["a1"], "old+new": ["a1", "a2", "a3"], "new": ["a2", "a3"]}
+    if seen == "none":
+        with pytest.raises(duckdb.IOException):
+            reader()
+    else:
+        assert reader() == [(a,) for a in expected[seen]]
+    repair(data)
+    build_views(data)
+    after = reader()
+    assert after == [(a,) for a in expected["old" if seen == "none" else seen]]
+    assert not (data / "staging").exists() and not list(data.glob("lake.*"))
+    assert len(list((data / "lakes").iterdir())) == (1 if (data / "lake").is_symlink() else 0)
