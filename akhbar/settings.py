@@ -110,7 +110,7 @@ class LearnedSettings(BaseSettings):
 
 class LanguageSettings(BaseSettings):
     """The language stage (tasks/language.py): which records are not Arabic. Measured on the shared
-    corpora and the samples (bench/RELIABILITY.md): with these values none of their records goes."""
+    corpora and the samples (BENCHMARKS.md, "Reliability"): with these values none of their records goes."""
 
     model_config = SettingsConfigDict(env_prefix="AKHBAR_LANGUAGE_", extra="ignore")
 

@@ -5,7 +5,7 @@ record accounting balanced, exit 0. Also the gzip bomb's peak RSS, read alone an
 
     python bench/hostile.py [--out DIR] [--bomb-gib 1] [--keep]
 
-Prints a markdown table of the cases and the figures (bench/RELIABILITY.md holds a copy) and exits
+Prints a markdown table of the cases and the figures (BENCHMARKS.md, "Reliability", holds a copy) and exits
 non-zero when a check fails.
 """
 

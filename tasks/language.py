@@ -4,7 +4,7 @@ the validation gate.
 
 py3langid (a maintained fork of langid.py) ships its model inside the wheel: no download at run
 time. It costs about 3 ms per article on this machine, so it is asked only where the answer is in
-doubt (measured in bench/RELIABILITY.md):
+doubt (measured in BENCHMARKS.md, "Reliability"):
 
 * letters mostly outside the Arabic script: not Arabic, whatever else it is; langid names it;
 * Arabic script holding letters Arabic does not use (پ چ ژ گ ک ی ٹ ڈ ڑ ں ے ۀ ...) often enough that
