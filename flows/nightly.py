@@ -306,7 +306,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         clusters = cluster_task(ctx, history, ledger)
         ledger.check()
         step("assemble")
-        staged = p.assemble(ctx, clusters, manifest, skipped)
+        staged = p.assemble(ctx, clusters, manifest, skipped, ledger.records_by_file)
         ledger.check_assembled(staged)
         step("gate", "validate")
         gate = gate_task(ctx, staged)

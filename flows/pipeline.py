@@ -141,7 +141,9 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
                 " or ".join(f for f in ("text", "published") if f in mapping.unmapped),
             )
 
-    reading = read_partitions(files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard)
+    reading = read_partitions(
+        files, ctx.run_id, ctx.settings.fields, ctx.settings.batch_size, limits, heard, ledger.records_by_file
+    )
     for n, (records, bad) in enumerate(reading):
         name = f"p{n:05d}"
         part = ledger.part(name)  # its quarantine staged as <name>-read: each partition's rows kept
@@ -418,7 +420,9 @@ def largest_clusters(clustered: pa.Table, top: int) -> list[dict]:
 # ----------------------------------------------------------------------------- assemble
 
 
-def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: pa.Table) -> dict[str, Path]:
+def assemble(
+    ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: pa.Table, ledger_counts: dict | None = None
+) -> dict[str, Path]:
     """The run's published tables as files in staging, each written in bounded memory: articles
     streamed partition by partition with their cluster joined in; spans only of published articles;
     each story's `lines` once, for published stories only."""
@@ -444,6 +448,11 @@ def assemble(ctx: RunContext, clusters: Clusters, manifest: pa.Table, skipped: p
                 path.unlink()
     finally:
         con.close()
+    ledger_counts = ledger_counts or {}
+    if manifest.num_rows:  # each file with the count of records it yielded (a file that yielded none: 0)
+        records = [ledger_counts.get(path, 0) for path in manifest["path"].to_pylist()]
+        manifest = manifest.drop_columns([c for c in ("records",) if c in manifest.column_names])
+        manifest = manifest.append_column("records", pa.array(records, pa.int64()))
     for name, table in (("manifest", manifest), ("skipped", skipped)):
         if table.num_rows:
             out[name] = _write(st.root / f"{name}.parquet", table, name)

@@ -278,6 +278,9 @@ MANIFEST = table(
         col("mtime_ns", pa.int64(), "modification time (ns)"),
         col("content_hash", pa.string(), "sha256 of the file's bytes"),
         col("run_id", pa.string(), RUN_ID),
+        col(
+            "records", pa.int64(), "records the file yielded in the run (articles, copies, quarantined, already known)"
+        ),
     ],
 )
 

@@ -177,6 +177,7 @@ class RunLedger:
     counts: Counter = field(default_factory=Counter)
     by_outlet: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     mappings: dict[str, str] = field(default_factory=dict)  # JSON input file -> its field mapping (tasks/fields.py)
+    records_by_file: Counter = field(default_factory=Counter)  # landing path -> records it yielded (manifest)
     steps: dict[str, float] = field(default_factory=dict)  # wall seconds of each step of the run, in order
     _open_step: tuple[str, float] | None = None
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -641,16 +642,20 @@ def read_partitions(
     batch_size: int = 2000,
     limits: ReadLimits = ReadLimits(),
     on_mapping: Callable[[LandingFile, FieldMapping], None] | None = None,
+    yielded: Counter | None = None,
 ) -> Iterator[tuple[pa.Table, pa.Table]]:
     """Stream every file's records as partitions of at most `batch_size` raw records (RECORD rows
     with article_id), each with the quarantine rows read produced since the last one. A record
-    whose id was already read in this run is quarantined as repeated (the run keeps only the ids)."""
+    whose id was already read in this run is quarantined as repeated (the run keeps only the ids).
+    `yielded` counts each file's records (rows and quarantine rows) by path, for the manifest."""
     fields = fields or FieldMap()
+    yielded = Counter() if yielded is None else yielded
     rows: list[dict] = []
     bad: list[dict] = []
     first_seen: dict[str, str] = {}
     for lf in files:
         for row, stub in iter_file_records(lf, fields, limits, on_mapping):
+            yielded[str(lf.path)] += 1
             if stub is not None:
                 bad.append(quarantine_row(stub, run_id, "read", stub["reason"]))
             else:

@@ -116,6 +116,10 @@ def test_sample_every_record_lands_where_expected(sample_run):
     quarantine = rows(data, "SELECT * FROM quarantine")
     expected = _expected()
     assert summary["records_read"] == len(expected)
+    # the manifest lists each file with the records it yielded, and they add up to the records read
+    per_file = rows(data, f"SELECT path, records FROM manifest WHERE run_id = '{summary['run_id']}'")
+    assert sum(r["records"] for r in per_file) == summary["records_read"]
+    assert {r["path"].rsplit("/", 1)[-1]: r["records"] for r in per_file}["archive.json"] == 2
     for e in expected:
         got_a = [a for a in arts if _match(a["source_uri"], e)]
         got_q = [q for q in quarantine if _match(q["source_uri"], e)]
