@@ -188,7 +188,8 @@ def drop_known(records: pa.Table, bad: pa.Table, history: History, part: PartLed
         ]
         # a record quarantined before payloads had hashes is known by its payload's md5
         legacy = [quarantine_key(u, p) for u, p in zip(bad["source_uri"].to_pylist(), bad["raw_payload"].to_pylist())]
-        known = pa.array(history.known_quarantined(keys) | history.known_quarantined(legacy), pa.bool_())
+        found = history.known_quarantined(keys + legacy)  # both kinds of key in one question to the lake
+        known = pa.array(found[: len(keys)] | found[len(keys) :], pa.bool_())
         part.counts["already_in_warehouse"] += int(pc.sum(known).as_py() or 0)
         bad = bad.filter(pc.invert(known))
     return records, bad

@@ -38,17 +38,11 @@ class History:
     manifest: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # path -> (size, mtime_ns, sha256)
     skipped: set[tuple[str, str, int | None]] = field(default_factory=set)  # (path, reason, size) already listed
     lake: Path | None = None  # where the rest is asked on demand (None: nothing published yet, or a full refresh)
-    # Given instead of a lake (tests, evaluation): ids, quarantine keys and canonicals held in memory.
-    known_ids: set[str] = field(default_factory=set)
-    known_quarantine: set[str] = field(default_factory=set)  # quarantine_key() of every quarantined record
-    dedup: DedupHistory = field(default_factory=DedupHistory.empty)
 
     def known(self, ids: pa.Array) -> np.ndarray:
         """Which of `ids` the warehouse already published or quarantined."""
         if self.lake is None:
-            if not self.known_ids:
-                return np.zeros(len(ids), dtype=bool)
-            return np.array([i in self.known_ids for i in ids.to_pylist()], dtype=bool)
+            return np.zeros(len(ids), dtype=bool)
         with _lake_connection(self.lake) as con:
             con.register("batch", pa.table({"article_id": ids}))
             found = con.sql(
@@ -60,9 +54,7 @@ class History:
     def known_quarantined(self, keys: list[str]) -> np.ndarray:
         """Which quarantine keys (`quarantine_key`) the warehouse already quarantined."""
         if self.lake is None:
-            if not self.known_quarantine:
-                return np.zeros(len(keys), dtype=bool)
-            return np.array([k in self.known_quarantine for k in keys], dtype=bool)
+            return np.zeros(len(keys), dtype=bool)
         with _lake_connection(self.lake) as con:
             con.register("batch", pa.table({"k": pa.array(keys, pa.string())}))
             found = con.sql(f"SELECT k FROM batch SEMI JOIN ({_quarantine_keys(con)}) USING (k)").to_arrow_table()["k"]
@@ -72,7 +64,7 @@ class History:
         """The canonical articles the night's bodies may be copies of: those with one of `hashes`
         (exact copies) or sharing an LSH band key with a row of `body` (near-copy candidates)."""
         if self.lake is None:
-            return self.dedup
+            return DedupHistory.empty(cfg)
         return load_canonicals(self.lake, hashes, band_keys(body, cfg), cfg)
 
 
