@@ -195,9 +195,9 @@ def run(
     prepare_prefect_env(data_dir)  # the input check below imports Prefect, which reads its home at import
     if not _has_input(inputs):
         return
+    from akhbar.flows.nightly import DaskSetupError, check_dask_setup, nightly
+    from akhbar.flows.params import RunParameters
     from akhbar.settings import get_settings
-    from flows.nightly import DaskSetupError, check_dask_setup, nightly
-    from flows.params import RunParameters
 
     try:  # before Prefect starts a temporary API that Dask workers could not use
         check_dask_setup(get_settings())
@@ -231,7 +231,7 @@ def run(
 def _has_input(inputs: list[Path]) -> bool:
     """False, with a warning, when the inputs hold no file to read (an empty landing folder):
     nothing to run, which is no error, but no silence either."""
-    from tasks.read import discover_files
+    from akhbar.tasks.read import discover_files
 
     files, skipped = discover_files(inputs)
     if files:
@@ -242,7 +242,7 @@ def _has_input(inputs: list[Path]) -> bool:
 
 
 def _run_with_progress(nightly, params, show: bool) -> dict:
-    from flows import progress
+    from akhbar.flows import progress
 
     if not show:
         return nightly(params)
@@ -272,7 +272,7 @@ def _connect(data_dir: Path, as_of: str | None = None):
     or a one-line reason why there is none."""
     import duckdb
 
-    from tasks.publish import connect_as_of, ensure_warehouse, warehouse_path
+    from akhbar.tasks.publish import connect_as_of, ensure_warehouse, warehouse_path
 
     db = warehouse_path(data_dir)
     try:  # a moved or copied data dir, or views of another akhbar version: rebuilt here, beside any reader
@@ -356,9 +356,9 @@ def summary(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 def repair(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Remove what an interrupted run left (staging, unpublished lake files, a refresh cut short) and
     rebuild the warehouse views. Waits for a run in progress, never runs beside it."""
-    from tasks.lock import RunLock, WarehouseLocked
-    from tasks.publish import build_views
-    from tasks.publish import repair as repair_lake
+    from akhbar.tasks.lock import RunLock, WarehouseLocked
+    from akhbar.tasks.publish import build_views
+    from akhbar.tasks.publish import repair as repair_lake
 
     try:
         with RunLock(data_dir, "repair", wait_seconds=600):
@@ -477,7 +477,7 @@ def compact(
 ) -> None:
     """Merge each lake table's per-run files into one file (rows keep their run_id). Readers see the
     lake before or after, never a mix; waits for a run in progress."""
-    from tasks.compact import compact as compact_lake
+    from akhbar.tasks.compact import compact as compact_lake
 
     done = _maintain(data_dir, "compact", lambda: compact_lake(data_dir, keep_runs))
     typer.echo(
@@ -493,7 +493,7 @@ def retain(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Drop whole runs older than the newest N from the lake (their rows in every table, in one swap)."""
-    from tasks.compact import retain as retain_runs
+    from akhbar.tasks.compact import retain as retain_runs
 
     done = _maintain(data_dir, "retain", lambda: retain_runs(data_dir, keep_runs))
     typer.echo(f"retained the newest {keep_runs} runs of {data_dir}: dropped {len(done.dropped)}")
@@ -501,9 +501,9 @@ def retain(
 
 def _maintain(data_dir: Path, name: str, step):
     """Run a lake maintenance step under the run lock, after repairing what an interrupted run left."""
-    from tasks.lock import RunLock, WarehouseLocked
-    from tasks.publish import ensure_warehouse, lake_dir
-    from tasks.publish import repair as repair_lake
+    from akhbar.tasks.lock import RunLock, WarehouseLocked
+    from akhbar.tasks.publish import ensure_warehouse, lake_dir
+    from akhbar.tasks.publish import repair as repair_lake
 
     if not lake_dir(data_dir).exists():
         _fail(f"no lake at {lake_dir(data_dir)}: run `akhbar run` first")

@@ -76,7 +76,7 @@ _URI = re.compile(r"^(?P<path>.*?)(?:#(?P<line>L)?(?P<n>\d+))?$")
 def raw_text(source_uri: str, fields: dict[str, str]) -> tuple[str | None, str]:
     """The record's text before cleaning (HTML extracted as the run did), or (None, why not)."""
     from akhbar.settings import FieldMap
-    from tasks.read import discover_files, iter_file_records
+    from akhbar.tasks.read import discover_files, iter_file_records
 
     path = Path(_URI.match(source_uri).group("path"))
     if not path.exists():
@@ -96,7 +96,7 @@ def raw_text(source_uri: str, fields: dict[str, str]) -> tuple[str | None, str]:
 def _page_text(row: dict) -> str:
     if not row.get("content_is_html"):
         return row.get("content") or ""
-    from tasks.html import extract_html
+    from akhbar.tasks.html import extract_html
 
     return extract_html(row["content"]).text
 
@@ -106,7 +106,7 @@ def locate(raw: str, spans: list[Span]) -> None:
     reading order), else anywhere not already marked; spans overlapping a marked one stay unlocated.
     Searched in the raw text with Persian letters folded to Arabic as cleaning does (one letter for
     one, so offsets hold in the raw text)."""
-    from tasks.arabic import _PERSIAN_TO_ARABIC
+    from akhbar.tasks.arabic import _PERSIAN_TO_ARABIC
 
     raw = raw.translate(str.maketrans(_PERSIAN_TO_ARABIC))
     taken: list[tuple[int, int]] = []

@@ -91,10 +91,10 @@ class ArticleResult:
 
 def run_article(article: dict, rules=None) -> Output:
     """The cleaner's output for one article, as the pipeline would store it."""
-    from tasks.clean import article_fields, clean_text
+    from akhbar.tasks.clean import article_fields, clean_text
 
     if article["format"] == "html":
-        from tasks.html import extract_html
+        from akhbar.tasks.html import extract_html
 
         page = extract_html(article["raw"])
         c = clean_text(page.text, title=page.title, rules=rules)
@@ -108,7 +108,7 @@ def run_article(article: dict, rules=None) -> Output:
 
 
 def _norm_value(v):
-    from tasks.arabic import normalize_display
+    from akhbar.tasks.arabic import normalize_display
 
     if v is None:
         return None
@@ -124,7 +124,7 @@ def _norm_value(v):
 
 
 def score_article(article: dict, out: Output) -> ArticleResult:
-    from tasks.arabic import normalize_display
+    from akhbar.tasks.arabic import normalize_display
 
     expected = [normalize_display(x) for x in article["body_lines"]]
     output = [normalize_display(x) for x in out.lines]

@@ -21,11 +21,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar.flows.pipeline import run_in_memory, scratch_context  # noqa: E402
+from akhbar.tasks.arabic import normalize_display  # noqa: E402
+from akhbar.tasks.clean import untag_inline_hashtags  # noqa: E402
+
 from akhbar.settings import LearnedSettings  # noqa: E402
 from bench.learned_eval import extract_corpus  # noqa: E402
-from flows.pipeline import run_in_memory, scratch_context  # noqa: E402
-from tasks.arabic import normalize_display  # noqa: E402
-from tasks.clean import untag_inline_hashtags  # noqa: E402
 
 
 def body_hash(body: str) -> str:

@@ -68,7 +68,7 @@ def sample(corpora: Path = CORPORA) -> list[dict]:
 
 def read_credit(record: dict) -> dict:
     """What akhbar reads: the cleaner on the text, the record's own credit and outlet merged in."""
-    from tasks.clean import article_fields, clean_text
+    from akhbar.tasks.clean import article_fields, clean_text
 
     outlet = record.get("outlet_name") or record.get("outlet")
     try:
@@ -81,7 +81,7 @@ def read_credit(record: dict) -> dict:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    from tasks.arabic import normalize_search
+    from akhbar.tasks.arabic import normalize_search
 
     return normalize_search(a or "") == normalize_search(b or "")
 

@@ -29,8 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tasks.decode import LEGACY_ARABIC, DecodeError, arabic_share, decode_bytes, lost_share  # noqa: E402
-from tasks.read import decode_bytes as decode_before  # noqa: E402
+from akhbar.tasks.decode import LEGACY_ARABIC, DecodeError, arabic_share, decode_bytes, lost_share  # noqa: E402
+from akhbar.tasks.read import decode_bytes as decode_before  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
 OUT = Path("/tmp/akhbar-legacy")

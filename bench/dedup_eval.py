@@ -117,7 +117,7 @@ def load_labels(path: str | Path = LABELS) -> dict:
 
 
 def clean_body(text: str, title: str | None) -> str:
-    from tasks.clean import clean_text
+    from akhbar.tasks.clean import clean_text
 
     return clean_text(text or "", title=title).body
 
@@ -310,7 +310,7 @@ def build_eval_set(
 def _components(es: EvalSet, pairs) -> dict[str, int]:
     """doc id -> its component's number (numbered by first document, in `es.docs` order) when
     `pairs` are joined."""
-    from tasks.dedup import UnionFind
+    from akhbar.tasks.dedup import UnionFind
 
     index = {d.id: i for i, d in enumerate(es.docs)}
     uf = UnionFind(len(index))
@@ -390,7 +390,7 @@ def grid_search(es: EvalSet, table, target_precision: float = 0.99) -> list[dict
     then near recall, then fewer hard negatives joined, then the stricter setting."""
     import itertools
 
-    from tasks.dedup import DedupSettings
+    from akhbar.tasks.dedup import DedupSettings
 
     keep = {i for i, p in split_parts(es).items() if p == "tune"}
     sub, t = subset(es, keep), rows_of(table, keep)
@@ -429,15 +429,14 @@ def grid_search(es: EvalSet, table, target_precision: float = 0.99) -> list[dict
 def prepare(es: EvalSet):
     """Clean and normalize every document as the pipeline does; returns the normalized Arrow table."""
     import pyarrow as pa
-
-    from tasks.normalize import normalize_batch
+    from akhbar.tasks.normalize import normalize_batch
 
     rows = [{"article_id": d.id, "body": clean_body(d.text, d.title), "published_at": None} for d in es.docs]
     return normalize_batch(pa.Table.from_pylist(rows))
 
 
 def akhbar_clusters(table, cfg=None) -> dict[str, str]:
-    from tasks.dedup import DedupHistory, dedup_articles
+    from akhbar.tasks.dedup import DedupHistory, dedup_articles
 
     out, _, _ = dedup_articles(table, DedupHistory.empty(cfg), "dedup-eval", cfg)
     return dict(zip(out["article_id"].to_pylist(), out["cluster_id"].to_pylist()))
@@ -502,9 +501,8 @@ def datasketch_clusters(table, threshold: float = 0.8, num_perm: int = 128, shin
     """datasketch MinHashLSH at its default threshold (0.8, 128 permutations) over the same 5-word
     shingles of the normalized body; clusters are the connected components of LSH matches (no
     verification, as MinHashLSH returns them)."""
+    from akhbar.tasks.dedup import shingles
     from datasketch import MinHash, MinHashLSH
-
-    from tasks.dedup import shingles
 
     ids, norms = table["article_id"].to_pylist(), table["body_norm"].to_pylist()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -653,8 +651,8 @@ def select_ids(
     paragraphs, 120-1200 words and a body that cleaning leaves unchanged when run again. Both are
     drawn with random.Random(seed)."""
 
-    from tasks.arabic import normalize_search
-    from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard, signatures
+    from akhbar.tasks.arabic import normalize_search
+    from akhbar.tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard, signatures
 
     shared_url = {rid for ids in same_url_groups(corpus) for rid in ids}
     labelled = {e[k] for e in labels["pairs"] for k in ("a", "b")}
@@ -743,7 +741,7 @@ def load_corpus_rows(name: str, limit: int | None = None, only: set[str] | None 
     """Bodies normalized with normalize_search and nothing else (no cleaning: boilerplate that
     outlets share, such as agency credits, stays, which makes the test harder, not easier).
     egynews2013 keeps its title as the first line of `text`: it is dropped."""
-    from tasks.arabic import normalize_search
+    from akhbar.tasks.arabic import normalize_search
 
     out = CorpusRows(name, [], [], [], [], [])
     with gzip.open(CORPORA[name], "rt", encoding="utf-8") as f:
@@ -770,8 +768,7 @@ def load_corpus_rows(name: str, limit: int | None = None, only: set[str] | None 
 def corpus_fingerprints(rows: CorpusRows, cfg=None, batch: int = 2000):
     """The fingerprint matrix, computed per batch as the streaming run does."""
     import numpy as np
-
-    from tasks.dedup import DedupSettings, fingerprints
+    from akhbar.tasks.dedup import DedupSettings, fingerprints
 
     cfg = cfg or DedupSettings()
     return np.vstack([fingerprints(rows.norms[s : s + batch], cfg) for s in range(0, len(rows.norms), batch)])
@@ -780,8 +777,7 @@ def corpus_fingerprints(rows: CorpusRows, cfg=None, batch: int = 2000):
 def fingerprint_table(rows: CorpusRows, keep=None):
     """What dedup is given in the streaming run: ids, hashes, dates, sizes, outlets, titles; no text."""
     import pyarrow as pa
-
-    from tasks.normalize import content_hash
+    from akhbar.tasks.normalize import content_hash
 
     idx = range(len(rows.ids)) if keep is None else keep
     return pa.table(
@@ -799,7 +795,7 @@ def fingerprint_table(rows: CorpusRows, keep=None):
 def corpus_clusters(rows: CorpusRows, sig, cfg=None, keep=None) -> list[str]:
     """cluster_id per row of `keep` (all rows by default) from one dedup_articles call over the
     fingerprint table (empty history)."""
-    from tasks.dedup import DedupHistory, dedup_articles
+    from akhbar.tasks.dedup import DedupHistory, dedup_articles
 
     keep = list(range(len(rows.ids))) if keep is None else list(keep)
     out, _, _ = dedup_articles(
@@ -911,7 +907,7 @@ def score_labelled_pairs(rows: CorpusRows, clusters: list[str], pairs: list[dict
 def corpus_recall(rows: CorpusRows, sig, clusters: list[str], keep=None, min_jaccard: float = 0.8, cfg=None) -> dict:
     """Share of the pairs whose word 5-gram Jaccard (exact, from the texts) is >= `min_jaccard`
     that end in one cluster; pairs are drawn from LSH candidates with estimated Jaccard >= 0.7."""
-    from tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard
+    from akhbar.tasks.dedup import DedupSettings, band_keys, candidate_pairs, jaccard
 
     cfg = cfg or DedupSettings()
     keep = list(range(len(rows.ids))) if keep is None else list(keep)
@@ -956,7 +952,7 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
     """Copy level on whole corpora: pair precision by containment per cluster-size bucket and
     recall of high-Jaccard pairs, on all outlets and on the held-out outlets alone (deduplicated
     on their own), the labelled corpus pairs, and the largest clusters (written to `review`)."""
-    from tasks.dedup import group_stories
+    from akhbar.tasks.dedup import group_stories
 
     labelled, stories_labelled = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
     out = {}
@@ -1032,7 +1028,7 @@ def score_story_pairs(rows: CorpusRows, stories: list[str], pairs: list[dict], p
 
 
 def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=None) -> list[str]:
-    from tasks.dedup import group_stories
+    from akhbar.tasks.dedup import group_stories
 
     table = fingerprint_table(rows).append_column("cluster_id", pa_array(clusters))
     return group_stories(table, sig, cfg, scfg)
@@ -1041,7 +1037,7 @@ def corpus_stories(rows: CorpusRows, sig, clusters: list[str], cfg=None, scfg=No
 def labelled_corpus_scores(cfg=None, scfg=None) -> dict:
     """Copy and story level on the labelled egynews2013 pairs alone (their articles deduplicated
     and grouped on their own: seconds, for the test suite; the whole-corpus run is --corpora)."""
-    from tasks.dedup import group_stories
+    from akhbar.tasks.dedup import group_stories
 
     copies, stories = load_labels(CORPUS_LABELS), load_labels(STORY_LABELS)
     wanted = {p[k] for lab in (copies, stories) for p in lab["pairs"] for k in ("a", "b")}
@@ -1158,7 +1154,7 @@ def main() -> None:
         "seconds": {"load+build": round(t_build, 2), "clean+normalize": round(t_prepare, 2)},
     }
 
-    from tasks.dedup import DedupSettings
+    from akhbar.tasks.dedup import DedupSettings
 
     hashes = dict(zip(table["article_id"].to_pylist(), table["content_hash"].to_pylist()))
     ak, t_ak = evaluate_akhbar(es, table)

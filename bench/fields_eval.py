@@ -24,10 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar.tasks.dates import parse_date  # noqa: E402
+from akhbar.tasks.fields import DESCRIBE_ORDER, infer_mapping  # noqa: E402
+from akhbar.tasks.read import _as_keywords, _as_text, _first  # noqa: E402
+
 from akhbar.settings import FieldMap  # noqa: E402
-from tasks.dates import parse_date  # noqa: E402
-from tasks.fields import DESCRIBE_ORDER, infer_mapping  # noqa: E402
-from tasks.read import _as_keywords, _as_text, _first  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
 NAMES = ("ant-2018", "egynews2013", "antjawhara")

@@ -60,7 +60,7 @@ def _write(writer, path: Path, texts: list[str], hashes: list[str]):
 
 
 def main() -> None:
-    from tasks.clean import default_rules
+    from akhbar.tasks.clean import default_rules
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=CORPUS)

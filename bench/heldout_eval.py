@@ -44,12 +44,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from akhbar.tasks.arabic import normalize_display, normalize_search  # noqa: E402
+from akhbar.tasks.clean import clean_text, default_rules  # noqa: E402
+from akhbar.tasks.dates import parse_date  # noqa: E402
+from akhbar.tasks.learned import decide, line_rows, remove_learned  # noqa: E402
+from akhbar.tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402
+
 from akhbar.settings import LearnedSettings  # noqa: E402
-from tasks.arabic import normalize_display, normalize_search  # noqa: E402
-from tasks.clean import clean_text, default_rules  # noqa: E402
-from tasks.dates import parse_date  # noqa: E402
-from tasks.learned import decide, line_rows, remove_learned  # noqa: E402
-from tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpora"
 CORPORA = {

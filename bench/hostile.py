@@ -195,7 +195,7 @@ def akhbar_run(inputs: list[Path], data_dir: Path, env: dict) -> tuple[subproces
 _READ_ALONE = """
 import json, resource, sys, time
 from akhbar.settings import Settings
-from tasks.read import ReadLimits, discover_files, read_partitions
+from akhbar.tasks.read import ReadLimits, discover_files, read_partitions
 started = time.perf_counter()
 files, _ = discover_files([sys.argv[1]])
 rows = bad = 0

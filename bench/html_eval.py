@@ -31,7 +31,7 @@ _ARABIC = re.compile(r"[\u0621-\u064A]")
 
 
 def tokens(text: str) -> Counter:
-    from tasks.arabic import normalize_display
+    from akhbar.tasks.arabic import normalize_display
 
     return Counter(re.findall(r"\w+", normalize_display(text or "")))
 
@@ -59,8 +59,8 @@ def prf(pred: Counter, gold: Counter) -> tuple[float, float, float]:
 
 
 def akhbar(raw: bytes) -> dict:
-    from tasks.clean import clean_text
-    from tasks.html import extract_html
+    from akhbar.tasks.clean import clean_text
+    from akhbar.tasks.html import extract_html
 
     page = extract_html(raw)
     c = clean_text(page.text, title=page.title)
@@ -77,7 +77,7 @@ def trafilatura_out(raw: bytes) -> dict:
 
 
 def evaluate(gold_dir: Path = GOLD, with_trafilatura: bool = True) -> list[dict]:
-    from tasks.dates import parse_date
+    from akhbar.tasks.dates import parse_date
 
     rows = []
     for page in sorted(gold_dir.glob("*.html")):

@@ -15,10 +15,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import tasks.language as language  # noqa: E402
-from tasks.extract import extract_stage  # noqa: E402
-from tasks.language import identify, not_arabic  # noqa: E402
-from tasks.read import discover_files, read_partitions  # noqa: E402
+import akhbar.tasks.language as language  # noqa: E402
+from akhbar.tasks.extract import extract_stage  # noqa: E402
+from akhbar.tasks.language import identify, not_arabic  # noqa: E402
+from akhbar.tasks.read import discover_files, read_partitions  # noqa: E402
 
 
 def check(path: str) -> None:

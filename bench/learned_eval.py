@@ -29,11 +29,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from akhbar.flows.pipeline import run_in_memory, scratch_context  # noqa: E402
+from akhbar.tasks.arabic import normalize_search  # noqa: E402
+from akhbar.tasks.clean import RuleSet, default_rules  # noqa: E402
+from akhbar.tasks.read import discover_files, read_landing  # noqa: E402
+
 from akhbar.settings import LearnedSettings  # noqa: E402
-from flows.pipeline import run_in_memory, scratch_context  # noqa: E402
-from tasks.arabic import normalize_search  # noqa: E402
-from tasks.clean import RuleSet, default_rules  # noqa: E402
-from tasks.read import discover_files, read_landing  # noqa: E402
 
 # Rules written after reading this corpus: held out in part 2.
 CORPUS_RULES = (

@@ -48,14 +48,15 @@ def steps_once(corpus: Path) -> dict:
     """One in-process run of the pipeline's steps on `corpus`: seconds and RSS after each."""
     from datetime import datetime, timezone
 
+    from akhbar.flows import pipeline as p
+    from akhbar.schemas.tables import MANIFEST, SKIPPED
+    from akhbar.tasks.dedup import DedupSettings
+    from akhbar.tasks.history import History
+    from akhbar.tasks.ledger import RunLedger
+    from akhbar.tasks.read import discover_files
+    from akhbar.tasks.validate import validate_tables
+
     from akhbar.settings import get_settings
-    from flows import pipeline as p
-    from schemas.tables import MANIFEST, SKIPPED
-    from tasks.dedup import DedupSettings
-    from tasks.history import History
-    from tasks.ledger import RunLedger
-    from tasks.read import discover_files
-    from tasks.validate import validate_tables
 
     out: dict = {"steps": {}, "rss_mb": {}, "peak_mb": {}}
     with tempfile.TemporaryDirectory() as d:

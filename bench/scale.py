@@ -75,9 +75,10 @@ def recall(data: Path, truth: Path) -> tuple[int, int]:
 
 
 def main() -> None:
+    from akhbar.tasks.clean import default_rules
+
     from bench.floor import floor_once
     from bench.run import whole_run
-    from tasks.clean import default_rules
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)

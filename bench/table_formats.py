@@ -76,14 +76,14 @@ class Ours:
     footprint = ("lake/articles", "lake/runs")
 
     def write(self, root: Path, table: pa.Table, run_id: str) -> None:
-        from schemas.tables import RUNS
-        from tasks.publish import write_tables
+        from akhbar.schemas.tables import RUNS
+        from akhbar.tasks.publish import write_tables
 
         runs = pa.Table.from_pylist([{"run_id": run_id, "status": "published"}], schema=RUNS)
         write_tables(root, run_id, {"articles": table, "runs": runs})
 
     def duck(self, root: Path, as_of: str | None = None) -> duckdb.DuckDBPyConnection:
-        from tasks.publish import connect_as_of, create_table_views, lake_dir
+        from akhbar.tasks.publish import connect_as_of, create_table_views, lake_dir
 
         con = connect_as_of(root, as_of) if as_of else duckdb.connect()
         if not as_of:
@@ -104,7 +104,7 @@ class Ours:
         )
 
     def compact(self, root: Path) -> None:
-        from tasks.compact import compact
+        from akhbar.tasks.compact import compact
 
         compact(root)
 
@@ -313,7 +313,7 @@ def child(key: str, root: str, small: str, run_id: str) -> None:
     ids = pc.binary_join_element_wise(table["article_id"], pa.scalar(run_id[-1]), "")
     table = table.set_column(table.schema.get_field_index("article_id"), "article_id", ids)
     if key == "ours":  # akhbar's writer takes the run lock: a second writer waits its turn
-        from tasks.lock import RunLock
+        from akhbar.tasks.lock import RunLock
 
         with RunLock(root, run_id, wait_seconds=120):
             FORMATS[key]().write(Path(root), table, run_id)

@@ -15,23 +15,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
+from akhbar.flows import pipeline as p
+from akhbar.flows import progress
+from akhbar.flows.params import RunParameters
+from akhbar.flows.report import RunReport, publish_run_report
+from akhbar.tasks.base import run_logger, stage_task
+from akhbar.tasks.dedup import DedupSettings
+from akhbar.tasks.history import History, load_history
+from akhbar.tasks.ledger import RunLedger
+from akhbar.tasks.lock import RunLock
+from akhbar.tasks.publish import build_views, commit, repair
+from akhbar.tasks.read import discover
+from akhbar.tasks.validate import ValidationGateError, merge_results, prune_reports, validate_tables
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from akhbar.settings import get_settings
-from flows import pipeline as p
-from flows import progress
-from flows.params import RunParameters
-from flows.report import RunReport, publish_run_report
-from tasks.base import run_logger, stage_task
-from tasks.dedup import DedupSettings
-from tasks.history import History, load_history
-from tasks.ledger import RunLedger
-from tasks.lock import RunLock
-from tasks.publish import build_views, commit, repair
-from tasks.read import discover
-from tasks.validate import ValidationGateError, merge_results, prune_reports, validate_tables
 
 
 @stage_task(name="load-history", retries=2, retry_delay_seconds=[1, 5])
@@ -151,9 +151,10 @@ def _prepare_worker(api_url: str | None, settings_json: str) -> None:
     for the run's settings) so that no partition waits for it."""
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
+    from akhbar.tasks.clean import default_rules
+    from akhbar.tasks.gazetteer import names
+
     from akhbar.settings import Settings
-    from tasks.clean import default_rules
-    from tasks.gazetteer import names
 
     default_rules()
     names()

@@ -28,12 +28,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from akhbar.settings import LearnedSettings, Settings
-from schemas.tables import ARTICLES, PUBLISHED
-from tasks.base import StageResult, run_logger
-from tasks.clean import clean_stage
-from tasks.dedup import (
+from akhbar.schemas.tables import ARTICLES, PUBLISHED
+from akhbar.tasks.base import StageResult, run_logger
+from akhbar.tasks.clean import clean_stage
+from akhbar.tasks.dedup import (
     DedupSettings,
     cluster_run,
     fingerprint_stage,
@@ -42,16 +40,18 @@ from tasks.dedup import (
     signature_table,
     split_fingerprints,
 )
-from tasks.extract import extract_stage
-from tasks.history import History, quarantine_key
-from tasks.language import language_stage
-from tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
-from tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
-from tasks.normalize import normalize_stage
-from tasks.publish import parquet_source, sql_quoted
-from tasks.read import LandingFile, ReadLimits, read_partitions
-from tasks.templates import decide_templates
-from tasks.validate import RowChecker, rows_stage
+from akhbar.tasks.extract import extract_stage
+from akhbar.tasks.history import History, quarantine_key
+from akhbar.tasks.language import language_stage
+from akhbar.tasks.learned import Learned, apply_stage, decide, decide_run, observe_stage
+from akhbar.tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
+from akhbar.tasks.normalize import normalize_stage
+from akhbar.tasks.publish import parquet_source, sql_quoted
+from akhbar.tasks.read import LandingFile, ReadLimits, read_partitions
+from akhbar.tasks.templates import decide_templates
+from akhbar.tasks.validate import RowChecker, rows_stage
+
+from akhbar.settings import LearnedSettings, Settings
 
 PARTITION_ROWS = 1_000_000  # a partition never holds more records (seq numbers are part * this + row)
 
@@ -389,7 +389,7 @@ SIGNATURE_CHUNK = 5_000
 
 def write_signatures(path: Path, clustered: pa.Table, sig, ctx: RunContext) -> Path:
     """The run's SIGNATURES rows, built and written a chunk at a time."""
-    from schemas.tables import SIGNATURES
+    from akhbar.schemas.tables import SIGNATURES
 
     with pq.ParquetWriter(path, SIGNATURES, compression="zstd", compression_level=1) as writer:
         for start in range(0, clustered.num_rows, SIGNATURE_CHUNK):
@@ -498,7 +498,7 @@ def _write_articles(ctx: RunContext, parts: list[Path], clusters_path: Path) -> 
 
 
 def _conform(table: pa.Table, name: str) -> pa.Table:
-    from tasks.publish import conform
+    from akhbar.tasks.publish import conform
 
     return conform(table, PUBLISHED[name])
 
@@ -589,7 +589,7 @@ def top_boilerplate(staged: dict[str, Path], top: int = 10) -> list[dict]:
 
 
 def runs_row(ctx: RunContext, flow_run_id: str | None, started: datetime, parameters: dict, counts: dict) -> pa.Table:
-    from schemas.tables import RUNS
+    from akhbar.schemas.tables import RUNS
 
     return pa.Table.from_pylist(
         [

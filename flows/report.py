@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-
-from tasks.base import run_logger
-from tasks.publish import warehouse_path
+from akhbar.tasks.base import run_logger
+from akhbar.tasks.publish import warehouse_path
 
 COUNTS_KEY = "akhbar-run-counts"
 REPORT_KEY = "akhbar-run-report"

@@ -18,10 +18,9 @@ from functools import lru_cache, partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from akhbar.schemas.tables import BOILERPLATE, QUARANTINE
 from prefect import task
 from prefect.cache_policies import NONE
-
-from schemas.tables import BOILERPLATE, QUARANTINE
 
 stage_task = partial(task, cache_policy=NONE, persist_result=False)
 

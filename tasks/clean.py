@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import yaml
-
-from schemas.tables import CLEANED
-from tasks import gazetteer, newsrooms
-from tasks.arabic import normalize_display, normalize_search
-from tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
-from tasks.dates import parse_date
+from akhbar.schemas.tables import CLEANED
+from akhbar.tasks import gazetteer, newsrooms
+from akhbar.tasks.arabic import normalize_display, normalize_search
+from akhbar.tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
+from akhbar.tasks.dates import parse_date
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}

@@ -18,9 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-
-from schemas.tables import PUBLISHED
-from tasks.publish import _ensure_folders, conform, lake_dir, published_run_ids, swap_lake
+from akhbar.schemas.tables import PUBLISHED
+from akhbar.tasks.publish import _ensure_folders, conform, lake_dir, published_run_ids, swap_lake
 
 BASE_PREFIX = "base-"  # a compacted file: rows of many runs, named after the newest run it holds
 RUN_PREFIX = "run-"  # one run's file, as commit() wrote it

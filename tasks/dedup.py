@@ -26,10 +26,9 @@ from datetime import datetime, timezone
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from akhbar.schemas.tables import DUPLICATES
+from akhbar.tasks.base import StageResult
 from rensa import RMinHash
-
-from schemas.tables import DUPLICATES
-from tasks.base import StageResult
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 # Candidate pairs verified at a time: each pair copies two signature, lead and slot rows (~2.4 KB).
@@ -189,7 +188,7 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     discriminators. A token with fewer than two words before it (a dateline such as "القاهره - ا
     ش ا" opening the body) has no context and is left out: outlets change the datelines of a copy.
     The first `slots` distinct slots in text order, sorted; 0 pads."""
-    from tasks.gazetteer import discriminators, kind
+    from akhbar.tasks.gazetteer import discriminators, kind
 
     out = np.zeros((len(norms), cfg.slots), dtype=np.uint32)
     for r, norm in enumerate(norms):
@@ -692,7 +691,7 @@ def signature_table(articles: pa.Table, sig: np.ndarray, run_id: str, cfg: Dedup
     """The SIGNATURES rows of a batch (same row order as `articles`). `lead_config` names the
     lead-hash config, then, after "+", the discriminator-slot config when the row has slots
     ("crc32-w3-h150+slots-v1-w120-n24"); rows written before the slots hold the first part only."""
-    from schemas.tables import SIGNATURES
+    from akhbar.schemas.tables import SIGNATURES
 
     cfg = cfg or DedupSettings()
     body, lead, slots = split_fingerprints(sig, cfg)
@@ -742,7 +741,7 @@ def fingerprint_stage(batch: pa.Table, cfg: DedupSettings) -> StageResult:
 
 
 def fingerprint_table(articles: pa.Table, sig: np.ndarray) -> pa.Table:
-    from schemas.tables import FINGERPRINTS
+    from akhbar.schemas.tables import FINGERPRINTS
 
     width = sig.shape[1] if sig.ndim == 2 else 0
     offsets = pa.array(
@@ -765,8 +764,7 @@ def read_fingerprints(files: list) -> tuple[pa.Table, np.ndarray]:
     """The staged FINGERPRINTS files as (their other columns, one fingerprint matrix), file by file
     into one preallocated matrix: the matrix is the clustering's largest array, held once."""
     import pyarrow.parquet as pq
-
-    from schemas.tables import FINGERPRINTS
+    from akhbar.schemas.tables import FINGERPRINTS
 
     sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
     sig: np.ndarray | None = None
@@ -798,7 +796,7 @@ def cluster_run(
     """The run's one clustering, over its fingerprint rows (`articles`: FINGERPRINTS without the
     fingerprint; `sig`: the fingerprints) plus the warehouse's canonicals. Returns (the rows with
     cluster_id and is_canonical, duplicates, canonical changes)."""
-    from schemas.tables import CANONICAL_CHANGES
+    from akhbar.schemas.tables import CANONICAL_CHANGES
 
     changes: list[dict] = []
     out, dups, _ = dedup_articles(articles, history, run_id, cfg, sig=sig, changes=changes)
@@ -827,7 +825,7 @@ def title_word_ids(titles: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.n
     """Each title's search-normalized words of three letters or more (particles and clitic-only
     words carry no event), as word numbers: title i's are words[offsets[i]:offsets[i + 1]]. Numbers
     in flat arrays, not a set of strings per title: the whole run's titles are held at once."""
-    from tasks.arabic import normalize_search
+    from akhbar.tasks.arabic import normalize_search
 
     vocabulary: dict[str, int] = {}
     words = array("i")

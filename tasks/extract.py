@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from schemas.tables import PAGE
-from tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
-from tasks.html import extract_html
-from tasks.read import host_of
+from akhbar.schemas.tables import PAGE
+from akhbar.tasks.base import StageResult, boilerplate_rows, drop_positions, quarantine_rows
+from akhbar.tasks.html import extract_html
+from akhbar.tasks.read import host_of
 
 # Page-chrome categories named as in the rules file where they mean the same thing.
 HTML_CATEGORY = {"comments": "comment", "newsletter": "newsletter", "tags": "tags", "author": "byline"}

@@ -34,8 +34,9 @@ from statistics import mean
 from typing import Any
 from urllib.parse import urlsplit
 
+from akhbar.tasks.dates import parse_date
+
 from akhbar.settings import FieldMap
-from tasks.dates import parse_date
 
 __all__ = ["ARTICLE_FIELDS", "FieldChoice", "FieldMapping", "as_keywords", "as_text", "infer_mapping"]
 

@@ -32,7 +32,7 @@ import gettext
 import re
 from functools import lru_cache
 
-from tasks.arabic import normalize_search
+from akhbar.tasks.arabic import normalize_search
 
 __all__ = ["is_place", "place_names", "names", "discriminators", "kind", "KINDS"]
 

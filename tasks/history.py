@@ -19,9 +19,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from tasks.dedup import DedupHistory, DedupSettings, band_keys
-from tasks.publish import create_table_views, ensure_lake, lake_dir
+from akhbar.tasks.dedup import DedupHistory, DedupSettings, band_keys
+from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir
 
 
 def quarantine_key(source_uri: str, raw_payload: str | None, payload_sha256: str | None = None) -> str:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.dates import find_date_line
 from bs4 import BeautifulSoup
 from bs4.element import (
     NavigableString,
@@ -30,9 +32,6 @@ from bs4.element import (
     Tag,
     TemplateString,
 )
-
-from tasks.arabic import normalize_search
-from tasks.dates import find_date_line
 
 __all__ = ["HtmlExtract", "extract_html", "BOILERPLATE_CLASS_RULES"]
 

@@ -21,11 +21,11 @@ import re
 from functools import lru_cache
 
 import pyarrow as pa
+from akhbar.schemas.tables import PAGE
+from akhbar.tasks.arabic import arabic_ratio
+from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
 
 from akhbar.settings import LanguageSettings
-from schemas.tables import PAGE
-from tasks.arabic import arabic_ratio
-from tasks.base import StageResult, drop_positions, quarantine_rows
 
 ARABIC = frozenset({"ar", "arz", "ary"})
 # Letters of Persian, Urdu, Pashto, Kurdish, Sindhi, Uyghur that Arabic news rarely writes (names

@@ -51,13 +51,13 @@ from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
+from akhbar.schemas.tables import BOILERPLATE, LINES, OBSERVED
+from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
+from akhbar.tasks.clean import is_headline, is_subheading
+from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
 
 from akhbar.settings import LearnedSettings
-from schemas.tables import BOILERPLATE, LINES, OBSERVED
-from tasks.arabic import normalize_search
-from tasks.base import StageResult, drop_positions, quarantine_rows
-from tasks.clean import is_headline, is_subheading
-from tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
 
 REPEATED = ("learned.repeated", "repeated")
 DECIDE_MEMORY = "256MB"  # DuckDB's working memory for the run-wide decision
@@ -632,4 +632,4 @@ def decide_run(
     return learned
 
 
-from tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402  (templates reads this module's helpers)
+from akhbar.tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402  (templates reads this module's helpers)

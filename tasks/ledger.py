@@ -24,9 +24,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from schemas.tables import BOILERPLATE, EDGES, LINES, QUARANTINE
-from tasks.base import StageResult
+from akhbar.schemas.tables import BOILERPLATE, EDGES, LINES, QUARANTINE
+from akhbar.tasks.base import StageResult
 
 # Staging files are read back once or twice within the run: fast compression, not the lake's.
 STAGING_COMPRESSION = {"compression": "zstd", "compression_level": 1}
@@ -86,7 +85,7 @@ class PartLedger:
         return self.record(stage, batch, result)
 
     def _one_by_one(self, stage: str, batch: pa.Table, step, args) -> StageResult:
-        from tasks.base import quarantine_rows
+        from akhbar.tasks.base import quarantine_rows
 
         results, failed, reasons = [], [], []
         for i in range(batch.num_rows):

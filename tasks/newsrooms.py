@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.arabic import normalize_search
+from akhbar.tasks.arabic import normalize_search
 
 __all__ = ["is_agency", "is_outlet", "AGENCY_PATTERN"]
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import hashlib
 
 import pyarrow as pa
-
-from schemas.tables import ARTICLE
-from tasks.arabic import arabic_ratio, normalize_search, word_count
-from tasks.base import StageResult
+from akhbar.schemas.tables import ARTICLE
+from akhbar.tasks.arabic import arabic_ratio, normalize_search, word_count
+from akhbar.tasks.base import StageResult
 
 
 def content_hash(body_norm: str) -> str:

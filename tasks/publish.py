@@ -20,8 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from schemas.tables import PUBLISHED, description
+from akhbar.schemas.tables import PUBLISHED, description
 
 WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
 

@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 
 import ijson
 import pyarrow as pa
+from akhbar.schemas.tables import QUARANTINE, RECORD
+from akhbar.tasks.base import quarantine_row, run_logger, stage_task
+from akhbar.tasks.decode import DecodeError, decode_bytes, lost_reason
+from akhbar.tasks.fields import FieldMapping, infer_mapping
 
 from akhbar.settings import FieldMap
-from schemas.tables import QUARANTINE, RECORD
-from tasks.base import quarantine_row, run_logger, stage_task
-from tasks.decode import DecodeError, decode_bytes, lost_reason
-from tasks.fields import FieldMapping, infer_mapping
 
 FORMATS = {
     ".txt": "txt",
@@ -725,7 +725,7 @@ def discover(
 ) -> tuple[list[LandingFile], pa.Table, pa.Table]:
     """Landing files to process this run (new or changed ones when a manifest is given), every path
     not read with its reason (SKIPPED rows), and the run's MANIFEST rows."""
-    from schemas.tables import MANIFEST, SKIPPED
+    from akhbar.schemas.tables import MANIFEST, SKIPPED
 
     files, skipped = discover_files(inputs, max_file_bytes)
     todo, rows = changed_files(files, manifest or {})

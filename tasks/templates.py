@@ -34,14 +34,14 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from akhbar.schemas.tables import BOILERPLATE, EDGES, QUARANTINE
+from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.base import quarantine_row
+from akhbar.tasks.clean import is_caption, is_headline
+from akhbar.tasks.learned import _hash64, is_verse_or_quote
+from akhbar.tasks.publish import create_table_views, parquet_source
 
 from akhbar.settings import LearnedSettings
-from schemas.tables import BOILERPLATE, EDGES, QUARANTINE
-from tasks.arabic import normalize_search
-from tasks.base import quarantine_row
-from tasks.clean import is_caption, is_headline
-from tasks.learned import _hash64, is_verse_or_quote
-from tasks.publish import create_table_views, parquet_source
 
 RULE = "learned.template"
 SLOT_RULE = "learned.first_line_slot"
@@ -216,7 +216,7 @@ def decide_templates(
 ) -> Templates:
     """Decide: which prefixes and labels are templates, per outlet, from this run's rows (a table, or
     the partitions' staged files) plus the history's (the lake's `edges` under `data_dir`, or a table)."""
-    from tasks.learned import _lake, decide_config
+    from akhbar.tasks.learned import _lake, decide_config
 
     found = Templates()
     if not cfg.enabled or (run_edges.num_rows == 0 if isinstance(run_edges, pa.Table) else not run_edges):

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from akhbar.schemas.tables import VALIDATION_RESULTS
+from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
+from akhbar.tasks.clean import marker_regex
 
 from akhbar.settings import Settings
-from schemas.tables import VALIDATION_RESULTS
-from tasks.base import StageResult, drop_positions, quarantine_rows
-from tasks.clean import marker_regex
 
 DOCS_SITE = "akhbar"
 
@@ -171,7 +171,7 @@ class RowChecker:
     every partition with that partition's frame."""
 
     def __init__(self, settings: Settings) -> None:
-        from schemas import suites
+        from akhbar.schemas import suites
 
         self.gx = _gx()
         self.ctx = _context(self.gx, None)
@@ -246,8 +246,8 @@ def validate_tables(
     if not tables:
         return outcome  # nothing new this run: no suite to run, no GE import
     gx = _gx()
-    from schemas import suites
-    from tasks.clean import default_rules
+    from akhbar.schemas import suites
+    from akhbar.tasks.clean import default_rules
 
     ctx = _context(gx, docs_dir)
     docs = docs_dir is not None
@@ -298,7 +298,7 @@ def validate_tables(
         if t is not None and t.num_rows:
             _run_suite(gx, ctx, name, _frame(t), make(), run_id, outcome, docs)
     if docs:
-        from tasks import data_docs
+        from akhbar.tasks import data_docs
 
         data_docs.write_counts(docs_dir, outcome.results)
         data_docs.finalize(docs_dir, docs_dir.parent)
@@ -313,7 +313,7 @@ def prune_reports(reports: Path, keep: int) -> None:
         return
     import shutil
 
-    from tasks import data_docs
+    from akhbar.tasks import data_docs
 
     runs = data_docs.run_dirs(reports)
     for old in runs[: max(0, len(runs) - keep)]:

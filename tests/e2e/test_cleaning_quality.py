@@ -17,9 +17,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from akhbar.tasks.arabic import normalize_display  # noqa: E402
+from akhbar.tasks.clean import untag_inline_hashtags  # noqa: E402
+
 from bench.cleaning_eval import EVAL_SET, FIELDS, evaluate, load_eval  # noqa: E402
-from tasks.arabic import normalize_display  # noqa: E402
-from tasks.clean import untag_inline_hashtags  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ CORPUS_RECORDS = 31_525
 
 @pytest.fixture(scope="module")
 def corpus_run(prefect_harness, tmp_path_factory):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("ant-warehouse")
     summary = nightly(RunParameters(inputs=[str(need(CORPUS))], data_dir=str(data), batch_size=4000))

@@ -37,8 +37,8 @@ def rows(data_dir: Path, sql: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def seeds_run(prefect_harness, tmp_path_factory):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("seeds-warehouse")
     summary = nightly(RunParameters(inputs=[str(need(SEEDS))], data_dir=str(data)))
@@ -47,8 +47,8 @@ def seeds_run(prefect_harness, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample_run(prefect_harness, tmp_path_factory):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("sample-warehouse")
     first = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
@@ -162,8 +162,8 @@ def test_sample_article_content(sample_run, entry):
 
 
 def test_second_night_over_same_input_processes_nothing_and_changes_nothing(sample_run, tmp_path):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data, _ = sample_run
     tables = (
@@ -208,8 +208,8 @@ def test_second_night_over_same_input_processes_nothing_and_changes_nothing(samp
 
 
 def test_full_refresh_rebuilds_the_warehouse_from_the_landing_area(prefect_harness, tmp_path):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path / "wh"
     first = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))
@@ -299,8 +299,8 @@ def test_gate_failure_publishes_nothing_and_cli_says_why(sample_run, tmp_path):
 
 
 def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_recorded(prefect_harness, tmp_path):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     story = (
         "أعلنت هيئة الأرصاد الجوية أن موجة حارة ستضرب المناطق الساحلية خلال الأيام الثلاثة المقبلة، "
@@ -345,8 +345,8 @@ def test_an_earlier_published_copy_takes_over_as_canonical_and_the_change_is_rec
 
 
 def test_backfill_scope_by_date_and_outlet(prefect_harness, tmp_path):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path / "wh"
     summary = nightly(
@@ -373,9 +373,8 @@ def test_backfill_scope_by_date_and_outlet(prefect_harness, tmp_path):
 
 
 def test_parameters_reject_bad_values():
+    from akhbar.flows.params import RunParameters
     from pydantic import ValidationError
-
-    from flows.params import RunParameters
 
     for bad in (
         {"inputs": []},
@@ -518,8 +517,8 @@ def test_a_sign_off_is_learned_across_nights_from_the_warehouse_history(prefect_
     """Five briefs on the first night are below min_stories (8): the sign-off stays. Three more the
     next night reach it with the history's five: tonight's copies lose it, the `lines` table holds
     every story once, and `learned_lines` shows the line."""
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data, signoff = tmp_path / "wh", "لمتابعة أخبار المدن لحظة بلحظة حمّلوا تطبيق وكالة الجنوب على هواتفكم."
     _wire_night(tmp_path / "night1", 0, 5)
@@ -545,16 +544,17 @@ def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(prefect_
     """The sample cut into 4 partitions and run by 2 worker processes (Prefect's process pool) ends
     exactly as the one-partition run in this process: same articles, clusters, canonicals, spans,
     quarantine."""
-    import flows.nightly
+    import akhbar.flows.nightly as flow_module
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
+
     from akhbar.settings import get_settings
-    from flows.nightly import nightly
-    from flows.params import RunParameters
 
     monkeypatch.setenv("AKHBAR_WORKERS", "1")
     alone = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(tmp_path / "alone")))
     monkeypatch.setenv("AKHBAR_WORKERS", "2")
     # partitions of 5 records (the parameter's floor is 100: the sample would be one partition)
-    monkeypatch.setattr(flows.nightly, "get_settings", lambda **kw: get_settings(**{**kw, "batch_size": 5}))
+    monkeypatch.setattr(flow_module, "get_settings", lambda **kw: get_settings(**{**kw, "batch_size": 5}))
     pooled = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(tmp_path / "pooled")))
     assert alone["partitions"] == 1 and pooled["partitions"] == 4
     for key in (

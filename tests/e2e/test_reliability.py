@@ -192,7 +192,7 @@ def test_a_reader_holding_the_warehouse_never_fails_a_run(tmp_path):
 
 
 def test_a_full_refresh_swaps_the_lake_in_one_step_and_a_cut_one_leaves_the_old(tmp_path):
-    from tasks.publish import lake_dir, repair
+    from akhbar.tasks.publish import lake_dir, repair
 
     data = tmp_path / "wh"
     env = {"PREFECT_HOME": str(tmp_path / "ph")}

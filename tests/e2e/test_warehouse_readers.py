@@ -9,11 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from akhbar.tasks.publish import ensure_warehouse
 from conftest import SAMPLES
 from test_flow import query
 from test_reliability import akhbar, record
-
-from tasks.publish import ensure_warehouse
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("warehouse")]
 

@@ -13,8 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_serve  # noqa: E402  (its chromium fixture and headless call, shared)
-
-from tasks import data_docs  # noqa: E402
+from akhbar.tasks import data_docs  # noqa: E402
 
 chromium = test_serve.chromium
 headless = test_serve.headless
@@ -29,8 +28,8 @@ OFFLINE = ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
 
 @pytest.fixture(scope="module")
 def docs_run(prefect_harness, tmp_path_factory):
-    from flows.nightly import nightly
-    from flows.params import RunParameters
+    from akhbar.flows.nightly import nightly
+    from akhbar.flows.params import RunParameters
 
     data = tmp_path_factory.mktemp("docs-warehouse")
     summary = nightly(RunParameters(inputs=[str(SAMPLES)], data_dir=str(data)))

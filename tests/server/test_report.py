@@ -8,9 +8,8 @@ import logging
 from collections import Counter
 
 import pyarrow as pa
-
-from flows.report import RunReport, count_rows, publish_run_report, report_markdown
-from schemas.tables import VALIDATION_RESULTS
+from akhbar.flows.report import RunReport, count_rows, publish_run_report, report_markdown
+from akhbar.schemas.tables import VALIDATION_RESULTS
 
 SUMMARY = {
     "run_id": "r1",

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from tasks.arabic import arabic_ratio, normalize_display, normalize_search, word_count
+from akhbar.tasks.arabic import arabic_ratio, normalize_display, normalize_search, word_count
 
 MACROS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "00_macros.sql"
 

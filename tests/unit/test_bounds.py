@@ -13,12 +13,11 @@ import zlib
 
 import pyarrow as pa
 import pytest
+from akhbar.schemas.tables import RECORD
+from akhbar.tasks import base
+from akhbar.tasks.language import language_stage, not_arabic
+from akhbar.tasks.read import ReadLimits, article_id_for, discover_files, read_landing, read_partitions
 from conftest import REPO
-
-from schemas.tables import RECORD
-from tasks import base
-from tasks.language import language_stage, not_arabic
-from tasks.read import ReadLimits, article_id_for, discover_files, read_landing, read_partitions
 
 ARTICLE = (
     "أعلنت وزارة الصحة في بيان اليوم أن حملة التطعيم الموسمية ستبدأ الأسبوع المقبل في جميع المحافظات، "

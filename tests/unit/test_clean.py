@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import need, seed_path
-
-from tasks.clean import (
+from akhbar.tasks.clean import (
     Credit,
     clean_stage,
     clean_text,
@@ -21,6 +19,7 @@ from tasks.clean import (
     split_keywords,
     untag_inline_hashtags,
 )
+from conftest import need, seed_path
 
 
 def seed(prefix: str):
@@ -303,13 +302,13 @@ def test_space_joined_tag_line_is_cut_by_the_articles_own_text_and_separators_wi
     ],
 )
 def test_a_credit_line_is_read_into_author_dateline_and_agency(credit, author, dateline, agency):
-    from tasks.clean import parse_credit
+    from akhbar.tasks.clean import parse_credit
 
     assert parse_credit(credit) == Credit(author, dateline, agency)
 
 
 def test_the_records_credit_fills_fields_the_text_left_empty():
-    from schemas.tables import PAGE
+    from akhbar.schemas.tables import PAGE
 
     base = {
         "source_id": "s",

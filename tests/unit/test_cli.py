@@ -38,9 +38,10 @@ def test_run_defaults_are_the_measured_settings():
     measured (a stale default once sent every nightly run back to the old figure)."""
     import inspect
 
+    from akhbar.flows.params import RunParameters
+    from akhbar.tasks.dedup import DedupSettings
+
     from akhbar.cli import run
-    from flows.params import RunParameters
-    from tasks.dedup import DedupSettings
 
     cli_default = inspect.signature(run).parameters["dedup_threshold"].default
     assert cli_default == RunParameters().dedup_threshold == DedupSettings().threshold
@@ -79,9 +80,8 @@ def _article(article_id, outlet, body, canonical, published, uri):
 @pytest.fixture
 def warehouse(tmp_path):
     import pyarrow as pa
-
-    from schemas.tables import PUBLISHED
-    from tasks.publish import build_views, write_tables
+    from akhbar.schemas.tables import PUBLISHED
+    from akhbar.tasks.publish import build_views, write_tables
 
     landing = tmp_path.resolve() / "landing"
     landing.mkdir()
@@ -145,8 +145,9 @@ def test_data_dir_comes_from_akhbar_data_dir(warehouse, tmp_path, monkeypatch):
 
 
 def test_one_default_data_dir_everywhere():
+    from akhbar.flows.params import RunParameters
+
     from akhbar.settings import DEFAULT_DATA_DIR, Settings
-    from flows.params import RunParameters
 
     assert RunParameters().data_dir == str(DEFAULT_DATA_DIR) == str(Settings().data_dir)
     deployments = (Path(__file__).resolve().parents[2] / "prefect.yaml").read_text(encoding="utf-8")

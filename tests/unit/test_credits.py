@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
-from tasks.clean import Credit, article_fields, clean_text, head_credit, parse_credit
-from tasks.gazetteer import is_place
-from tasks.newsrooms import is_agency, is_outlet
+from akhbar.tasks.clean import Credit, article_fields, clean_text, head_credit, parse_credit
+from akhbar.tasks.gazetteer import is_place
+from akhbar.tasks.newsrooms import is_agency, is_outlet
 
 
 @pytest.mark.parametrize(
@@ -67,7 +66,7 @@ def test_the_gazetteer_comes_from_the_packages():
     assert is_place("شمال سيناء") and is_place("باريس/لندن")
     assert not is_place("سامي رضوان") and not is_place("كما يقول المثل") and not is_place("محمد")
     assert not is_place("أشرف") and not is_place("سحر")  # given names GeoNames lists as towns
-    from tasks.gazetteer import place_names
+    from akhbar.tasks.gazetteer import place_names
 
     assert len(place_names()) > 5000  # built from the packages, not a hand list
     assert is_agency("أ ش أ") and is_agency("(رويترز)") and is_agency("أ.ش.أ") and not is_agency("رضوان")
@@ -183,14 +182,14 @@ def test_a_line_naming_the_storys_subject_is_no_byline():
     ],
 )
 def test_an_agency_written_as_initials_has_one_spelling(written, name):
-    from tasks.clean import agency_name
+    from akhbar.tasks.clean import agency_name
 
     assert agency_name(written) == name
     assert parse_credit(f"الزقازيق - {written}").agency == name
 
 
 def test_a_headline_printed_again_without_its_media_kicker_goes():
-    from tasks.clean import echoes_title
+    from akhbar.tasks.clean import echoes_title
 
     assert echoes_title("الأمن يطلق الخرطوش على المتظاهرين", "بالفيديو.. الأمن يطلق الخرطوش على المتظاهرين")
     assert echoes_title("6 إبريل تدفع كفالة لطالبين", "بالفيديو و الصور |  6 إبريل تدفع كفالة لطالبين")

@@ -5,11 +5,11 @@ runner connects only when the first partition is submitted (tests/server/test_da
 from __future__ import annotations
 
 import pytest
+from akhbar.flows.nightly import DaskSetupError, check_dask_setup, partition_runner
 from conftest import SAMPLES
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from akhbar.settings import get_settings
-from flows.nightly import DaskSetupError, check_dask_setup, partition_runner
 
 ADDRESS = "tcp://10.0.0.5:8786"
 

@@ -3,8 +3,8 @@ the site's own static copy gone, the runs index listing the runs kept."""
 
 from __future__ import annotations
 
-from tasks import data_docs
-from tasks.validate import prune_reports
+from akhbar.tasks import data_docs
+from akhbar.tasks.validate import prune_reports
 
 PAGE = """<html><head>
 <link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>

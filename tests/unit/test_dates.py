@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from akhbar.tasks.dates import DATE_LABEL_RE, find_date_line, parse_date
 from hijridate import Hijri
-
-from tasks.dates import DATE_LABEL_RE, find_date_line, parse_date
 
 UTC = timezone.utc
 

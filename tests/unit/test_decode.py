@@ -6,9 +6,7 @@ import json
 import random
 
 import pytest
-from charset_normalizer import from_bytes
-
-from tasks.decode import (
+from akhbar.tasks.decode import (
     Decoded,
     DecodeError,
     arabic_share,
@@ -18,6 +16,7 @@ from tasks.decode import (
     lost_share,
     repair_mojibake,
 )
+from charset_normalizer import from_bytes
 
 RLM = "\u200f"
 # CP720 has no Arabic comma: the sentence has none.

@@ -7,9 +7,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pyarrow as pa
-
-from tasks.arabic import normalize_search
-from tasks.dedup import (
+from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.dedup import (
     DedupHistory,
     DedupSettings,
     dedup_articles,
@@ -22,7 +21,7 @@ from tasks.dedup import (
     split_fingerprints,
     verified,
 )
-from tasks.normalize import content_hash, normalize_batch
+from akhbar.tasks.normalize import content_hash, normalize_batch
 
 
 def exact_dedup(t, canonical_by_hash, run_id):
@@ -289,7 +288,7 @@ def test_a_copy_with_a_changed_dateline_joins():
 
 
 def test_decimal_spellings_and_month_names_of_one_date_agree():
-    from tasks.gazetteer import discriminators
+    from akhbar.tasks.gazetteer import discriminators
 
     def values(t):
         words = normalize_search(t).split()
@@ -333,7 +332,7 @@ def test_near_copies_days_apart_are_two_stories_but_exact_copies_join():
 
 
 def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
-    from tasks.dedup import group_stories
+    from akhbar.tasks.dedup import group_stories
 
     cfg = DedupSettings()
     d = datetime(2025, 3, 1, 10, tzinfo=timezone.utc)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from akhbar.tasks.fields import FieldChoice, as_keywords, as_text, infer_mapping
 
 from akhbar.settings import FieldMap
-from tasks.fields import FieldChoice, as_keywords, as_text, infer_mapping
 
 BODIES = [
     "افتتحت محافظة المدينة صباح اليوم جسرا جديدا فوق النهر يربط بين الحيين الشرقي والغربي ويختصر زمن الرحلة إلى النصف.",

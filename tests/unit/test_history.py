@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pyarrow as pa
-
-from schemas.tables import PUBLISHED, RUNS
-from tasks.dedup import DedupSettings, fingerprints, signature_table, split_fingerprints
-from tasks.history import History, load_history
-from tasks.publish import write_tables
+from akhbar.schemas.tables import PUBLISHED, RUNS
+from akhbar.tasks.dedup import DedupSettings, fingerprints, signature_table, split_fingerprints
+from akhbar.tasks.history import History, load_history
+from akhbar.tasks.publish import write_tables
 
 CFG = DedupSettings()
 WORDS = "سقط المطر على المدينة وخرج الناس إلى الشوارع بعد أسبوع من الحر الشديد في كل الأحياء".split()

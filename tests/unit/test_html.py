@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tasks.html import BOILERPLATE_CLASS_RULES, HtmlExtract, extract_html
+from akhbar.tasks.html import BOILERPLATE_CLASS_RULES, HtmlExtract, extract_html
 
 # ---------------------------------------------------------------------------
 # A full news page
@@ -725,7 +724,7 @@ def test_og_title_wins_over_h1_and_h1_still_not_in_text() -> None:
 
 
 def test_title_loses_a_site_suffix_the_h1_does_not_have():
-    from tasks.html import extract_html
+    from akhbar.tasks.html import extract_html
 
     page = (
         "<html><head><title>وزير يفتتح مستشفى جديدا في المدينة - شبكة الأخبار</title>"
@@ -867,7 +866,7 @@ def test_gold_page_f1_floor(page):
 def test_gold_page_date_is_found_without_metadata(page):
     """The page's shown date stands in when its <meta>, JSON-LD and <time> are gone; the day is the
     gold date's (001) or the one in the story's URL (/story/2024/5/13/...)."""
-    from tasks.dates import parse_date
+    from akhbar.tasks.dates import parse_date
 
     if not (GOLD / f"{page}.html").exists():
         pytest.skip("html-gold not available")

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 import pytest
+from akhbar.tasks.learned import learn_and_remove, line_rows
 
 from akhbar.settings import LearnedSettings
-from tasks.learned import learn_and_remove, line_rows
 
 CFG = LearnedSettings()
 DAY0 = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
@@ -398,7 +398,7 @@ def test_the_link_share_counts_the_history():
 
 
 def test_a_read_also_list_ends_above_a_subheading():
-    from tasks.clean import clean_text
+    from akhbar.tasks.clean import clean_text
 
     body = "\n".join(story(0)[:2] + ["اقرأ أيضاً:"] + UNKNOWN + [SUBHEADING] + story(0)[2:])
     out = clean_text(body)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from schemas.tables import QUARANTINE
-from tasks.ledger import AccountingError, RunLedger, Staging
+from akhbar.schemas.tables import QUARANTINE
+from akhbar.tasks.ledger import AccountingError, RunLedger, Staging
 
 
 def ledger(tmp_path, **counts) -> RunLedger:

@@ -8,13 +8,12 @@ import sys
 import time
 
 import pytest
-
-from tasks.lock import RunLock, WarehouseLocked
+from akhbar.tasks.lock import RunLock, WarehouseLocked
 
 HOLD = """
 import sys, time
 sys.path.insert(0, {repo!r})
-from tasks.lock import RunLock
+from akhbar.tasks.lock import RunLock
 with RunLock({data!r}, "holder-run"):
     print("held", flush=True)
     time.sleep(float(sys.argv[1]))

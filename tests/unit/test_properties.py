@@ -12,13 +12,12 @@ import string
 from pathlib import Path
 
 import pyarrow as pa
+from akhbar.flows.pipeline import per_record_stages, scratch_context
+from akhbar.schemas.tables import RECORD
+from akhbar.tasks.ledger import MemoryLedger, Staging
+from akhbar.tasks.read import ReadLimits, article_id_for, discover_files, iter_file_records
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from flows.pipeline import per_record_stages, scratch_context
-from schemas.tables import RECORD
-from tasks.ledger import MemoryLedger, Staging
-from tasks.read import ReadLimits, article_id_for, discover_files, iter_file_records
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

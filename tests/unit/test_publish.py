@@ -13,10 +13,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from akhbar.schemas.tables import PUBLISHED, RUNS
+from akhbar.tasks.publish import build_views, conform, write_tables
 from conftest import REPO
-
-from schemas.tables import PUBLISHED, RUNS
-from tasks.publish import build_views, conform, write_tables
 
 
 def test_conform_orders_casts_and_drops_working_columns():
@@ -61,8 +60,8 @@ def test_write_and_views_from_another_directory(tmp_path):
 
 
 def test_files_of_a_run_that_died_mid_publish_are_invisible_and_repaired(tmp_path):
-    from schemas.tables import ARTICLES
-    from tasks.publish import repair
+    from akhbar.schemas.tables import ARTICLES
+    from akhbar.tasks.publish import repair
 
     data = tmp_path / "wh"
     runs = pa.Table.from_pylist([{"run_id": "r1", "status": "published"}], schema=RUNS)
@@ -95,8 +94,8 @@ def _runs_row(run_id: str) -> pa.Table:
 def test_a_data_dir_named_like_a_pattern_is_that_folder_and_no_other(tmp_path):
     """`[`, `*`, `?`, `'` and spaces in the data dir are taken literally by the views and by history:
     a neighbour the unescaped pattern would match (`x1` for `x[1]`, anything for `*`) is never read."""
-    from tasks.history import load_history
-    from tasks.publish import glob_literal, parquet_source
+    from akhbar.tasks.history import load_history
+    from akhbar.tasks.publish import glob_literal, parquet_source
 
     assert glob_literal("/a/x[1]/*?.parquet") == "/a/x[[]1]/[*][?].parquet"
     for name in ("x[1] it's", "a*b ?c"):
@@ -119,8 +118,8 @@ def test_a_data_dir_named_like_a_pattern_is_that_folder_and_no_other(tmp_path):
 _PUBLISH_R2 = """
 import sys
 import pyarrow as pa
-from schemas.tables import ARTICLES, QUARANTINE, RUNS
-from tasks.publish import write_tables
+from akhbar.schemas.tables import ARTICLES, QUARANTINE, RUNS
+from akhbar.tasks.publish import write_tables
 arts = pa.Table.from_pylist(
     [{"article_id": a, "run_id": "r2", "is_canonical": True, "cluster_id": a} for a in ("a2", "a3")], schema=ARTICLES
 )
@@ -146,8 +145,8 @@ KILLS = [
 
 @pytest.mark.parametrize("step, fresh, seen", KILLS, ids=[f"{s}{'-refresh' if f else ''}" for s, f, _ in KILLS])
 def test_a_publish_killed_at_any_step_leaves_a_complete_lake_and_is_repaired(tmp_path, step, fresh, seen):
-    from schemas.tables import ARTICLES
-    from tasks.publish import _ensure_folders, lake_dir, repair
+    from akhbar.schemas.tables import ARTICLES
+    from akhbar.tasks.publish import _ensure_folders, lake_dir, repair
 
     data = tmp_path / "wh"
     if step == "swap-legacy-moved":  # a data dir from before versioned lakes: lake/ a plain folder

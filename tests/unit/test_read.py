@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from akhbar.tasks.read import InputError, decode_text, discover_files, read_landing
 
 from akhbar.settings import FieldMap
-from tasks.read import InputError, decode_text, discover_files, read_landing
 
 ARTICLE = (
     "ارتفعت أسعار الخضروات في أسواق المدينة خلال الأسبوع الجاري بسبب موجة البرد التي ضربت المزارع، "

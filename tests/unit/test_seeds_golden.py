@@ -9,10 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from akhbar.tasks.arabic import normalize_display
+from akhbar.tasks.clean import clean_text
 from conftest import SEEDS, need
-
-from tasks.arabic import normalize_display
-from tasks.clean import clean_text
 
 GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "data" / "seeds_golden.json").read_text(encoding="utf-8"))[
     "seeds"

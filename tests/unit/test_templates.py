@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
+from akhbar.tasks.clean import clean_text
+from akhbar.tasks.learned import inside_sentence, is_verse_or_quote, learn_and_remove
+from akhbar.tasks.templates import decide_templates, edge_rows, remove_templates, strip_templates
 
 from akhbar.settings import LearnedSettings
-from tasks.clean import clean_text
-from tasks.learned import inside_sentence, is_verse_or_quote, learn_and_remove
-from tasks.templates import decide_templates, edge_rows, remove_templates, strip_templates
 
 CFG = LearnedSettings()
 DAY0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
@@ -277,7 +277,7 @@ def test_an_outlet_whose_stories_rarely_open_with_a_label_keeps_them():
 
 
 def test_a_history_written_before_the_source_column_still_counts():
-    from tasks.learned import decide, line_rows
+    from akhbar.tasks.learned import decide, line_rows
 
     old_history = line_rows(
         table([(f"h{i}", "nakheel", story(i) + [SIGNOFF], None, None) for i in range(4, 8)]), CFG
@@ -289,7 +289,7 @@ def test_a_history_written_before_the_source_column_still_counts():
 
 
 def test_in_a_slot_outlet_a_caption_naming_the_storys_subject_goes_however_long():
-    from tasks.templates import caption_shaped
+    from akhbar.tasks.templates import caption_shaped
 
     lead = "أعرب وزير الخارجية الفرنسي لوران فابيوس عن قلق بلاده إزاء تطورات الأوضاع في مصر خلال اليومين الماضيين."
     title = "فرنسا تعرب عن قلقها إزاء تطورات الأوضاع في مصر"
@@ -308,7 +308,7 @@ def test_in_a_slot_outlet_a_caption_naming_the_storys_subject_goes_however_long(
 
 
 def test_a_caption_slot_applies_only_in_an_outlet_that_has_one():
-    from tasks.templates import Templates
+    from akhbar.tasks.templates import Templates
 
     lead = "أعرب وزير الخارجية الفرنسي لوران فابيوس عن قلق بلاده إزاء تطورات الأوضاع في مصر خلال اليومين الماضيين."
     title = "فرنسا تعرب عن قلقها إزاء تطورات الأوضاع في مصر"

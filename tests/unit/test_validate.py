@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pyarrow as pa
+from akhbar.tasks.normalize import normalize_batch
+from akhbar.tasks.validate import RowChecker, rows_stage, validate_tables
 
 from akhbar.settings import Settings
-from tasks.normalize import normalize_batch
-from tasks.validate import RowChecker, rows_stage, validate_tables
 
 BODY = (
     "قال مسؤولون في وزارة الزراعة إن موسم الحصاد هذا العام جاء أفضل من المتوقع بفضل الأمطار الغزيرة "
@@ -126,8 +126,8 @@ def test_two_canonicals_with_one_content_hash_close_the_gate():
 def test_a_stage_that_raises_on_one_record_quarantines_that_record_only(tmp_path):
     """The ledger runs a stage that raised on its batch again record by record: the record it raises
     on goes to quarantine with the stage and the exception, its neighbours go on."""
-    from tasks.base import StageResult
-    from tasks.ledger import PartLedger, Staging
+    from akhbar.tasks.base import StageResult
+    from akhbar.tasks.ledger import PartLedger, Staging
 
     t = batch(
         [

@@ -14,10 +14,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from schemas.tables import ARTICLES, CANONICAL_CHANGES, PUBLISHED, RUNS, description
-from tasks.compact import compact, retain
-from tasks.publish import (
+from akhbar.schemas.tables import ARTICLES, CANONICAL_CHANGES, PUBLISHED, RUNS, description
+from akhbar.tasks.compact import compact, retain
+from akhbar.tasks.publish import (
     build_views,
     connect_as_of,
     ensure_warehouse,
