@@ -77,8 +77,12 @@ def steps_once(corpus: Path) -> dict:
         step("pass 1 (extract, clean, observe)", lambda: [ledger.merge(p.first_pass(n, ctx)) for n in parts])
         learned = step("learned decision (DuckDB over staged hashes)", lambda: p.decide_step(ctx))
         step(
-            "pass 2 (learned, scope, normalize, row checks, fingerprints)",
+            "pass 2 (learned, scope, normalize, fingerprints)",
             lambda: [ledger.merge(p.second_pass(n, ctx, learned)) for n in parts],
+        )
+        step(
+            "row checks (Great Expectations per partition)",
+            lambda: [ledger.merge(p.check_partition(n, ctx)) for n in parts],
         )
         clusters = step("dedup (one clustering over the fingerprints)", lambda: p.cluster_step(ctx, history, ledger))
         staged = step(

@@ -72,6 +72,20 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
     return ThreadPoolTaskRunner(max_workers=1)
 
 
+def checking_runner(settings, partitions: int) -> TaskRunner:
+    """Where Great Expectations runs (the row suite on each partition, then the gate): one process of
+    its own beside the partition workers, so that one process, not every worker, holds its ~170 MB of
+    imports, and the run's own process (which clusters) holds none; on Dask, the cluster; for a run of
+    one partition, this process (no process to start)."""
+    if settings.dask_address:
+        return _dask_runner(settings.dask_address)
+    if min(settings.workers, partitions) > 1:
+        return ProcessPoolTaskRunner(
+            max_workers=1, initializer=_prepare_checker, initargs=(_this_api_url(), settings.model_dump_json())
+        )
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
 # What a landing file holds per record, at least, on average (a short article, compressed): how the
 # run guesses its number of partitions before reading, to start its workers while it reads.
 BYTES_PER_RECORD = 1024
@@ -146,18 +160,24 @@ def _dask_runner(address: str) -> TaskRunner:
 
 
 def _prepare_worker(api_url: str | None, settings_json: str) -> None:
-    """Runs first in each worker process: report to the run's API, and load now what every partition
-    needs (the stage modules, the boilerplate rules, the gazetteer, a Great Expectations row checker
-    for the run's settings) so that no partition waits for it."""
+    """Runs first in each partition worker: report to the run's API, and load now what every partition
+    needs (the stage modules, the boilerplate rules, the gazetteer) so that no partition waits for it."""
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
     from akhbar.tasks.clean import default_rules
     from akhbar.tasks.gazetteer import names
 
-    from akhbar.settings import Settings
-
     default_rules()
     names()
+
+
+def _prepare_checker(api_url: str | None, settings_json: str) -> None:
+    """Runs first in the checking process: report to the run's API and set up the Great Expectations
+    row checker for the run's settings (seconds, overlapping the read)."""
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+    from akhbar.settings import Settings
+
     p.warm_row_checker(Settings.model_validate_json(settings_json))
 
 
@@ -188,6 +208,11 @@ def decide_task(ctx: p.RunContext):
 @stage_task(name="learned-normalize-check-fingerprint", retries=0)
 def second_pass_task(name: str, ctx: p.RunContext, learned):
     return p.second_pass(name, ctx, learned)
+
+
+@stage_task(name="check-rows", retries=0)
+def check_task(name: str, ctx: p.RunContext):
+    return p.check_partition(name, ctx)
 
 
 @stage_task(name="dedup", retries=0)
@@ -289,28 +314,42 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             if shown_as:
                 shown.stage(shown_as)
 
-        with partition_runner(ctx.settings, expected_partitions(files, ctx.settings)) as runner:
-            start_workers(runner)  # while this process reads
-            step("read", "read")
-            parts = read_task(files, ctx, history, ledger)
-            ledger.counts["partitions"] = len(parts)
-            shown.partitions(2 * len(parts), ledger.counts["records_read"])
-            step("pass 1")
-            sizes = [_rows(ctx, "records", name) for name in parts]
-            _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)
-            step("learned decision", "learn boilerplate")
-            learned = decide_task(ctx)
-            step("pass 2")
-            sizes = [_rows(ctx, "observed", name) for name in parts]
-            _merge(ledger, shown, each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned), sizes)
-        step("dedup", "dedup")
-        clusters = cluster_task(ctx, history, ledger)
-        ledger.check()
-        step("assemble")
-        staged = p.assemble(ctx, clusters, manifest, skipped, ledger.records_by_file)
-        ledger.check_assembled(staged)
-        step("gate", "validate")
-        gate = gate_task(ctx, staged)
+        expected = expected_partitions(files, ctx.settings)
+        with checking_runner(ctx.settings, expected) as checker:
+            start_workers(checker)
+            with partition_runner(ctx.settings, expected) as runner:
+                start_workers(runner)  # while this process reads
+                step("read", "read")
+                parts = read_task(files, ctx, history, ledger)
+                ledger.counts["partitions"] = len(parts)
+                shown.partitions(2 * len(parts), ledger.counts["records_read"])
+                step("pass 1")
+                sizes = [_rows(ctx, "records", name) for name in parts]
+                _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)
+                step("learned decision", "learn boilerplate")
+                learned = decide_task(ctx)
+                step("pass 2")
+                sizes = [_rows(ctx, "observed", name) for name in parts]
+                passed = each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned)
+                # each partition's rows are checked as soon as pass 2 hands it back
+                checks = _merge(
+                    ledger,
+                    shown,
+                    passed,
+                    sizes,
+                    then=lambda part: checker.submit(check_task, {"name": part.part, "ctx": ctx}),
+                )
+            step("row checks")  # the checks still running when the last partition came back
+            for check in checks:
+                ledger.merge(check.result())
+            step("dedup", "dedup")
+            clusters = cluster_task(ctx, history, ledger)
+            ledger.check()
+            step("assemble")
+            staged = p.assemble(ctx, clusters, manifest, skipped, ledger.records_by_file)
+            ledger.check_assembled(staged)
+            step("gate", "validate")
+            gate = checker.submit(gate_task, {"ctx": ctx, "staged": staged}).result()
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(gate.gate_failures))
@@ -354,11 +393,16 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         shutil.rmtree(ctx.staging.root, ignore_errors=True)
 
 
-def _merge(ledger: RunLedger, shown, parts, sizes: list[int]) -> None:
-    """The partitions' ledgers into the run's, as each finishes, with the progress display."""
+def _merge(ledger: RunLedger, shown, parts, sizes: list[int], then=None) -> list:
+    """The partitions' ledgers into the run's, as each finishes, with the progress display; `then`
+    gets each finished partition's ledger, and what it returns is collected."""
+    followed = []
     for part, rows in zip(parts, sizes):
         ledger.merge(part)
         shown.advance(rows)
+        if then is not None:
+            followed.append(then(part))
+    return followed
 
 
 def _rows(ctx: p.RunContext, kind: str, name: str) -> int:

@@ -3,7 +3,8 @@
     read       landing files -> raw partitions of at most batch_size records (streamed)
     pass 1     per partition: extract -> language -> clean -> observe lines (PER_RECORD)
     decide     learned boilerplate, once, over the staged line hashes + the lake's history
-    pass 2     per partition: apply learned -> scope -> normalize -> check rows -> fingerprint
+    pass 2     per partition: apply learned -> scope -> normalize -> fingerprint
+    check      per partition, as pass 2 hands it back: the row suite (Great Expectations), in one process
     cluster    dedup, once, over the staged fingerprints + the lake's canonicals
     assemble   the run's tables from staging (bounded memory: DuckDB and pyarrow writers)
     gate       Great Expectations over column projections of those tables
@@ -255,20 +256,52 @@ def _row_checker(settings: Settings) -> RowChecker:
 
 
 def warm_row_checker(settings: Settings) -> None:
-    """Set up this process's row checker ahead of its first partition (a worker's start-up)."""
+    """Set up this process's row checker ahead of its first partition (the checking process's start-up)."""
     _row_checker(settings)
 
 
 def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
     """Pass 2 on one staged partition; the articles go to staging, their fingerprints too (what
-    the one clustering reads)."""
+    the one clustering reads). Its rows are checked next, by `check_partition`."""
     led = PartLedger(ctx.staging, name)
-    batch = after_decision_stages(pq.read_table(ctx.staging.path("observed", name)), ctx, learned, led)
+    observed = pq.read_table(ctx.staging.path("observed", name))
+    batch = after_decision_stages(observed, ctx, learned, led, check_rows=False)
+    del observed
     ctx.staging.write("articles", name, batch)
     ctx.staging.path("observed", name).unlink()
     del batch
     release_memory()
     return led
+
+
+def check_partition(name: str, ctx: RunContext) -> PartLedger:
+    """The row suite (Great Expectations) on one partition's staged articles, before the one
+    clustering: a failing article goes to quarantine and leaves the staged articles and fingerprints.
+    A step of its own so that one process holds Great Expectations (~170 MB of imports) for the run,
+    checking each partition as pass 2 hands it back, instead of every partition worker holding it."""
+    led = PartLedger(ctx.staging, f"{name}-rows")
+    path = ctx.staging.path("articles", name)
+    if not path.exists():  # every article of the partition left in pass 2 (quarantine, scope)
+        return led
+    batch = pq.read_table(path)
+    kept = led.run("validate", batch, rows_stage, _row_checker(ctx.settings), ctx.run_id)
+    if kept.num_rows < batch.num_rows:
+        _keep_only(ctx.staging, name, kept)
+    del batch, kept
+    release_memory()
+    return led
+
+
+def _keep_only(st: Staging, name: str, kept: pa.Table) -> None:
+    """A partition's staged articles and fingerprints, less the articles its row checks quarantined."""
+    st.path("articles", name).unlink()
+    st.write("articles", name, kept)
+    ids = kept["article_id"]
+    for fingerprints in st.files("fingerprints"):
+        if fingerprints.stem.startswith(f"{name}-"):
+            table = pq.read_table(fingerprints)
+            fingerprints.unlink()
+            st.write("fingerprints", fingerprints.stem, table.filter(pc.is_in(table["article_id"], value_set=ids)))
 
 
 @dataclass

