@@ -125,7 +125,11 @@ def main() -> None:
     ]
     for name, value in rows:
         print(f"| {name} | {value} |")
-    for key, title in (("steps", "wall per step (s)"), ("stages", "CPU per stage, summed over partitions (s)")):
+    for key, title in (
+        ("steps", "wall per step (s)"),
+        ("peaks", "the run's process's peak RSS at the end of each step (MB)"),
+        ("stages", "CPU per stage, summed over partitions (s)"),
+    ):
         if key in first["counts"]:
             print(f"\n{title}: " + ", ".join(f"{k} {v:.1f}" for k, v in first["counts"][key].items()))
 

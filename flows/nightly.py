@@ -380,8 +380,8 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 str(flow_run.id) if flow_run.id else None,
                 started,
                 params.model_dump(mode="json"),
-                # with wall seconds per step (up to here) and CPU seconds per stage, for benchmarks
-                {**summary, "steps": ledger.step(None), "stages": ledger.stage_seconds()},
+                # with wall seconds and this process's peak MB per step (up to here), CPU seconds per stage: for benchmarks
+                {**summary, "steps": ledger.step(None), "peaks": ledger.peaks, "stages": ledger.stage_seconds()},
             ),
         )
         shown.stage("publish")

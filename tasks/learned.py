@@ -60,7 +60,7 @@ from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parq
 from akhbar.settings import LearnedSettings
 
 REPEATED = ("learned.repeated", "repeated")
-DECIDE_MEMORY = "256MB"  # DuckDB's working memory for the run-wide decision
+DECIDE_MEMORY = "128MB"  # DuckDB's working memory for the run-wide decision (the run's process's largest step at 256MB)
 
 
 def decide_config(staged: list[Path] | None) -> dict:

@@ -168,6 +168,18 @@ class _MemoryStaging:
             self.kept[kind].append(table)
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory so far, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 @dataclass
 class RunLedger:
     """The run's counters, merged from its partitions."""
@@ -178,6 +190,9 @@ class RunLedger:
     mappings: dict[str, str] = field(default_factory=dict)  # JSON input file -> its field mapping (tasks/fields.py)
     records_by_file: Counter = field(default_factory=Counter)  # landing path -> records it yielded (manifest)
     steps: dict[str, float] = field(default_factory=dict)  # wall seconds of each step of the run, in order
+    # the run's process's peak resident MB when each step ended: the step that raised it is the one
+    # whose figure is higher than the step's before (benchmarks read it from the `runs` row)
+    peaks: dict[str, int] = field(default_factory=dict)
     _open_step: tuple[str, float] | None = None
 
     def step(self, name: str | None) -> dict[str, float]:
@@ -185,6 +200,7 @@ class RunLedger:
         now = time.perf_counter()
         if self._open_step:
             self.steps[self._open_step[0]] = round(now - self._open_step[1], 3)
+            self.peaks[self._open_step[0]] = peak_rss_mb()
         self._open_step = (name, now) if name else None
         return dict(self.steps)
 
