@@ -10,7 +10,8 @@ import pytest
 from conftest import CORPUS, need
 from test_flow import query
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
+# a group of its own: the corpus run (minutes) goes beside the flow tests, not after them on one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("corpus")]
 
 CORPUS_RECORDS = 31_525
 
