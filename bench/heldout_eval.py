@@ -45,7 +45,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from akhbar.tasks.arabic import normalize_display, normalize_search  # noqa: E402
-from akhbar.tasks.clean import clean_text, default_rules  # noqa: E402
+from akhbar.tasks.clean import article_fields, clean_text, default_rules  # noqa: E402
 from akhbar.tasks.dates import parse_date  # noqa: E402
 from akhbar.tasks.learned import decide, line_rows, remove_learned  # noqa: E402
 from akhbar.tasks.templates import decide_templates, edge_rows, remove_templates  # noqa: E402
@@ -104,9 +104,11 @@ def by_outlet(names: list[str]) -> dict[str, list[Record]]:
     return out
 
 
-def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSettings | None = None):
+def clean_outlet(
+    records: list[Record], dates: bool = False, cfg: LearnedSettings | None = None, fields: dict | None = None
+):
     """Rules then the learned step over one outlet's articles. Returns {id: cleaned body lines} and the
-    learned step's boilerplate rows."""
+    learned step's boilerplate rows; `fields`, if given, gets {id: (author, dateline)} as published."""
     cfg = cfg or LearnedSettings()
     rules = default_rules()
     rows = []
@@ -119,6 +121,8 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
                 "article_id": r.id,
                 "outlet": r.outlet,
                 "title": c.title,
+                # as the clean stage merges them; the learned step reads (and may fill) the author
+                **{k: v for k, v in article_fields(c).items() if k in ("author", "dateline")},
                 "body": c.body,
                 "published_at": parse_date(r.published) if dates and r.published else None,
                 "source_uri": r.source,
@@ -129,6 +133,8 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
             ("article_id", pa.string()),
             ("outlet", pa.string()),
             ("title", pa.string()),
+            ("author", pa.string()),
+            ("dateline", pa.string()),
             ("body", pa.string()),
             ("published_at", pa.timestamp("us", tz="UTC")),
             ("source_uri", pa.string()),
@@ -142,9 +148,11 @@ def clean_outlet(records: list[Record], dates: bool = False, cfg: LearnedSetting
     articles, removed, _ = remove_learned(table, run, learned, "heldout", cfg)
     articles, by_template, _ = remove_templates(articles, decide_templates(edges, cfg), "heldout", cfg)
     removed = pa.concat_tables([removed, by_template])
-    bodies = {
-        a: (b or "").split("\n") for a, b in zip(articles["article_id"].to_pylist(), articles["body"].to_pylist())
-    }
+    ids = articles["article_id"].to_pylist()
+    bodies = {a: (b or "").split("\n") for a, b in zip(ids, articles["body"].to_pylist())}
+    if fields is not None:
+        datelines = dict(zip(table["article_id"].to_pylist(), table["dateline"].to_pylist()))
+        fields.update({a: (author, datelines[a]) for a, author in zip(ids, articles["author"].to_pylist())})
     return bodies, removed
 
 

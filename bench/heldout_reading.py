@@ -1,16 +1,25 @@
-"""A reading of 50 random articles from outlets akhbar was not written for (issue 11): egynews2013's 11
-outlets and antjawhara, 4 articles per outlet and 2 more from all of them (seed 21), none of them among the
-150 labelled in `tests/data/heldout_labels.json`. Each outlet is cleaned as `bench/heldout_eval.py` cleans it
-(rules, then the learned step over that outlet's articles, without record dates).
+"""Readings of random articles from outlets akhbar was not written for (issue 11): egynews2013's 11 outlets
+and antjawhara, drawn with a seed, articles of 4-18 non-blank lines, none among those labelled before. Each
+outlet is cleaned as `bench/heldout_eval.py` cleans it (rules, then the learned step over that outlet's
+articles, without record dates).
 
-The verdicts (`tests/data/heldout_reading.jsonl`) are written by reading the raw text against the cleaned
-text, one line per article: id, corpus, outlet, verdict ("clean", "boilerplate left", "body lost"), the raw
-line numbers that are boilerplate (as in the labels: a number, or [line, "prefix"|"suffix", words] for a
-span glued to a paragraph), the boilerplate lines left and body lines lost at the time of reading, and a
-short note. No corpus text is kept but for a few quoted words in the notes.
+* first reading (`tests/data/heldout_reading.jsonl`): 4 articles per outlet and 2 more from all of them, seed
+  21, none of the 150 in `tests/data/heldout_labels.json`;
+* second reading (`tests/data/heldout_reading_2.jsonl`): 5 per outlet and 4 more, seed 31, none of the
+  labelled, of the first reading or of `tests/data/credit_review.json`; drawn and read once the mechanism
+  was final, and nothing was changed after reading it. Its verdicts also say who wrote the article and
+  where it was filed, as a reader of it would say (author, dateline; null when it does not say), and whether
+  akhbar's reading of them was right.
 
-    python bench/heldout_reading.py --print          # the sample: raw lines marked kept / removed, to read
-    python bench/heldout_reading.py                  # recount left / lost per article against the verdicts
+The verdicts are written by reading the raw text against the cleaned text, one line per article: id,
+corpus, outlet, verdict ("clean", "boilerplate left", "body lost"), the raw line numbers that are
+boilerplate (as in the labels: a number, or [line, "prefix"|"suffix", words] for a span glued to a
+paragraph), the boilerplate lines left and body lines lost at the time of reading, and a short note. No
+corpus text is kept but for a few quoted words in the notes and the reporters' names.
+
+    python bench/heldout_reading.py --print                 # the first reading's sample, marked kept / removed
+    python bench/heldout_reading.py                         # recount left / lost per article against the verdicts
+    python bench/heldout_reading.py --second [--print]      # the same for the second reading, with credits
 """
 
 from __future__ import annotations
@@ -19,38 +28,67 @@ import argparse
 import json
 import random
 import sys
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.heldout_eval import _key, by_outlet, clean_outlet, load_labels, sample, score_article  # noqa: E402
+from akhbar.tasks.arabic import normalize_search  # noqa: E402
 
-VERDICTS = REPO / "tests" / "data" / "heldout_reading.jsonl"
-SEED, PER_OUTLET, EXTRA = 21, 4, 2
+from bench.heldout_eval import LABELS, _key, by_outlet, clean_outlet, load_labels, sample, score_article  # noqa: E402
+
+DATA = REPO / "tests" / "data"
 CORPORA = ("egynews2013", "antjawhara")
 
 
-def draw() -> tuple[dict, list]:
+@dataclass(frozen=True)
+class Reading:
+    verdicts: Path
+    seed: int
+    per_outlet: int
+    extra: int  # drawn from all outlets' rest
+    excluded: tuple[Path, ...]  # files whose articles were read before
+
+
+FIRST = Reading(DATA / "heldout_reading.jsonl", 21, 4, 2, (LABELS,))
+SECOND = Reading(
+    DATA / "heldout_reading_2.jsonl", 31, 5, 4, (LABELS, DATA / "heldout_reading.jsonl", DATA / "credit_review.json")
+)
+VERDICTS = FIRST.verdicts
+
+
+def _ids_in(path: Path) -> set[str]:
+    if path.suffix == ".jsonl":
+        return {v["id"] for v in load_verdicts(path)}
+    return {a["id"] for a in (load_labels(path) if path == LABELS else json.loads(path.read_text("utf-8")))["articles"]}
+
+
+def draw(reading: Reading = FIRST) -> tuple[dict, list]:
     """The sample: {outlet: records}, and the drawn records in order."""
-    labelled = {a["id"] for a in load_labels()["articles"]}
+    seen = set().union(*(_ids_in(p) for p in reading.excluded))
     outlets = by_outlet(list(CORPORA))
-    rng = random.Random(SEED)
+    rng = random.Random(reading.seed)
     drawn, rest = [], []
     for outlet in sorted(outlets):
-        pool = [r for r in sample(outlets[outlet], 10**6, SEED) if r.id not in labelled]
-        drawn += pool[:PER_OUTLET]
-        rest += pool[PER_OUTLET:]
-    drawn += rng.sample(sorted(rest, key=lambda r: r.id), EXTRA)
+        pool = [r for r in sample(outlets[outlet], 10**6, reading.seed) if r.id not in seen]
+        drawn += pool[: reading.per_outlet]
+        rest += pool[reading.per_outlet :]
+    drawn += rng.sample(sorted(rest, key=lambda r: r.id), reading.extra)
     return outlets, drawn
 
 
-def cleaned_bodies(outlets: dict, drawn: list) -> dict[str, list[str]]:
+def cleaned_bodies(outlets: dict, drawn: list, fields: dict | None = None) -> dict[str, list[str]]:
+    """{id: cleaned body lines} of the drawn articles; `fields`, if given, gets {id: (author, dateline)}."""
     out = {}
     for outlet in sorted({r.outlet for r in drawn}):
-        bodies, _ = clean_outlet(outlets[outlet])
+        got: dict = {}
+        bodies, _ = clean_outlet(outlets[outlet], fields=got)
         out.update({r.id: bodies.get(r.id, []) for r in drawn if r.outlet == outlet})
+        if fields is not None:
+            fields.update({r.id: got.get(r.id, (None, None)) for r in drawn if r.outlet == outlet})
     return out
 
 
@@ -58,19 +96,43 @@ def load_verdicts(path: Path = VERDICTS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def recount(drawn: list, bodies: dict, verdicts: list[dict]) -> dict[str, dict]:
-    """Per verdict: the boilerplate lines left and body lines lost by today's code."""
+def same_credit(got: tuple[str | None, str | None], verdict: dict) -> bool:
+    """akhbar's author and dateline are the ones the reader wrote down (search-normalized; null for none)."""
+    want = (verdict["author"], verdict["dateline"])
+    return all(normalize_search(g or "") == normalize_search(w or "") for g, w in zip(got, want))
+
+
+def recount(drawn: list, bodies: dict, verdicts: list[dict], fields: dict | None = None) -> dict[str, dict]:
+    """Per verdict: the boilerplate lines left, body lines lost and body lines read by today's code, and
+    (with `fields`) whether its author and dateline are the reader's."""
     records = {r.id: r for r in drawn}
     out = {}
     for v in verdicts:
         r = records[v["id"]]
         label = {"boilerplate": v["boilerplate"], "title_lines": []}
         d = score_article(r, label, bodies.get(r.id))
-        out[v["id"]] = {"left": d["left"], "lost": d["lost"]}
+        out[v["id"]] = {"left": d["left"], "lost": d["lost"], "body": d["body"]}
+        if fields is not None:
+            out[v["id"]]["credit"] = "right" if same_credit(fields[r.id], v) else "wrong"
     return out
 
 
-def print_sample(drawn: list, bodies: dict) -> None:
+def figures(verdicts: list[dict], now: dict[str, dict]) -> dict[str, dict]:
+    """Per outlet and "all": articles, with boilerplate left, body lines, lost, credits right."""
+    per: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for v in verdicts:
+        n = now[v["id"]]
+        for key in (v["outlet"], "all"):
+            s = per[key]
+            s["articles"] += 1
+            s["with_left"] += bool(n["left"])
+            s["body"] += n["body"]
+            s["lost"] += len(n["lost"])
+            s["credit_right"] += n.get("credit") == "right"
+    return {k: dict(v) for k, v in sorted(per.items(), key=lambda kv: (kv[0] == "all", kv[0]))}
+
+
+def print_sample(drawn: list, bodies: dict, fields: dict | None = None) -> None:
     for r in drawn:
         out = [_key(x) for x in bodies.get(r.id, [])]
         print(f"\n=== {r.id} | {r.outlet}")
@@ -85,29 +147,39 @@ def print_sample(drawn: list, bodies: dict) -> None:
         print("--- cleaned:")
         for line in bodies.get(r.id, []):
             print("      ", line[:220])
+        if fields is not None:
+            print("--- author / dateline:", fields.get(r.id))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--print", action="store_true", help="print the sample to read")
+    ap.add_argument("--second", action="store_true", help="the second reading (credits too)")
     args = ap.parse_args()
-    outlets, drawn = draw()
-    bodies = cleaned_bodies(outlets, drawn)
+    reading = SECOND if args.second else FIRST
+    outlets, drawn = draw(reading)
+    fields: dict | None = {} if args.second else None
+    bodies = cleaned_bodies(outlets, drawn, fields)
     if args.print:
-        print_sample(drawn, bodies)
+        print_sample(drawn, bodies, fields)
         return 0
-    verdicts = load_verdicts()
-    now = recount(drawn, bodies, verdicts)
+    verdicts = load_verdicts(reading.verdicts)
+    now = recount(drawn, bodies, verdicts, fields)
     changed = 0
     for v in verdicts:
-        if now[v["id"]] != {"left": v["left"], "lost": v["lost"]}:
+        was = {k: v[k] for k in ("left", "lost", "credit") if k in v}
+        if {k: now[v["id"]][k] for k in was} != was:
             changed += 1
-            print(f"- {v['id']}: verdict left {v['left']} lost {v['lost']}; now {now[v['id']]}")
-    left = sum(bool(v["left"]) for v in verdicts)
-    lost = sum(bool(v["lost"]) for v in verdicts)
-    print(
-        f"{len(verdicts)} articles read: {left} with boilerplate left, {lost} with body lost; {changed} changed since"
-    )
+            print(f"- {v['id']}: verdict {was}; now {now[v['id']]}")
+    print(f"{reading.verdicts.relative_to(REPO)}: {len(verdicts)} articles read, {changed} changed since reading\n")
+    print("| outlet | articles | with boilerplate left | residual | body lines | lost | body kept | credits right |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for outlet, s in figures(verdicts, now).items():
+        credits = f"{s['credit_right']}/{s['articles']}" if args.second else "-"
+        print(
+            f"| {outlet} | {s['articles']} | {s['with_left']} | {s['with_left'] / s['articles']:.3f} | {s['body']} | "
+            f"{s['lost']} | {(s['body'] - s['lost']) / max(1, s['body']):.4f} | {credits} |"
+        )
     return 0
 
 

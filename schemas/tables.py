@@ -338,7 +338,11 @@ LINES = table(
         col("line_hash", pa.int64(), "blake2b-64 of the search-normalized line"),
         col("story_hash", pa.int64(), "blake2b-64 of the search-normalized body: exact copies count once"),
         col("published_day", pa.date32(), "publication day of the story"),
-        col("line_no", pa.int32(), "0: the first body line (the lead); -1: the story's title"),
+        col(
+            "line_no",
+            pa.int32(),
+            "0: the first body line (the lead); -1: the story's title; -2: a reporter's name signing it",
+        ),
         col("line_count", pa.int32(), "lines in the body"),
         col("run_id", pa.string(), RUN_ID),
         # an outlet whose runs often hold its own stories' titles links to stories there (tasks/learned.py)

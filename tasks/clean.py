@@ -558,14 +558,50 @@ def is_bare_byline(kept: list[str], title: str | None) -> bool:
     takes 751 lines: 742 reporters' names and one outlet credit (Akhbar El-Yom, El-Fagr), 5 El-Dostor
     lines (3 of them a subject: "انخفاض البورصة") and 3 FJP column names ("شوية عقل"). Two or three
     reporters may share the line, joined by "-", "_", "،" or "و", each name held to the same tests (on all
-    of egynews2013: 41 more Akhbar El-Yom lines, 12 El-Fagr, 1 El-Shorouk, all reporters)."""
-    if len(kept) < 2 or is_headline(kept[1]) or _NOT_A_NAME.search(kept[0]):
+    of egynews2013: 41 more Akhbar El-Yom lines, 12 El-Fagr, 1 El-Shorouk, all reporters).
+
+    A title that names its writer ("إكرام يوسف يكتب: ...") settles it: the line is a byline when it names
+    the same person ("د.إكرام يوسف", whose words the title holds), and otherwise a column's name ("شوية عقل"
+    under "محمد جمال عرفة يكتب: ..."), which stays."""
+    if len(kept) < 2 or is_headline(kept[1]):
         return False
-    names = _byline_names(kept[0])
-    if not 1 <= len(names) <= 3 or not all(_name_shaped(n) for n in names):
+    writer = title_writer(title)
+    if writer is not None:
+        return same_person(kept[0], writer)
+    if _NOT_A_NAME.search(kept[0]):
+        return False
+    names = reporters_named(kept[0])
+    if not names:
         return False
     story = content_words(f"{title or ''}\n" + "\n".join(kept[1:]))
     return not any(content_words(n) & story for n in names)
+
+
+# An opinion piece's title names its writer: "مصطفى بكرى يكتب: ...", "نوارة نجم تكتب: ..." (in egynews2013:
+# 122 FJP titles, 43 El-Dostor, 28 Tahrir, 8 El-Watan).
+_TITLE_WRITER = re.compile(r"^(?P<name>[^:：،!؟?]{3,40}?)\s+(?:يكتب|تكتب)\s*[:：]")
+# a title or degree before a name: "د.", "الدكتور", "المستشار"
+_HONORIFIC = frozenset(normalize_search("د دكتور الدكتور م المهندس ا أ الأستاذ الاستاذ المستشار الشيخ").split())
+
+
+def title_writer(title: str | None) -> str | None:
+    """The writer an opinion piece's title names ("إكرام يوسف يكتب: <headline>" -> "إكرام يوسف"), if it
+    names one in two to five words."""
+    m = _TITLE_WRITER.match(title or "")
+    return m["name"].strip() if m and 2 <= len(m["name"].split()) <= 5 else None
+
+
+def _name_letters(text: str) -> list[str]:
+    words = re.findall(r"[^\W\d_]+", normalize_search(text))
+    while words and words[0] in _HONORIFIC:
+        words.pop(0)
+    return words
+
+
+def same_person(line: str, name: str) -> bool:
+    """The line is that name, a title or degree aside ("د.محمد نبيل جامع" is "محمد نبيل جامع")."""
+    mine = _name_letters(line)
+    return len(mine) >= 2 and mine == _name_letters(name)
 
 
 # Reporters sharing a byline: "إيمان عبد النبى - رانا وجدى", "نجوي مصطفي _ ريهام يوسف".
@@ -574,6 +610,13 @@ _NAME_JOIN = re.compile(r"\s*[-–—_،]\s*|\s+و\s+")
 
 def _byline_names(line: str) -> list[str]:
     return [n.strip() for n in _NAME_JOIN.split(line) if n.strip()]
+
+
+def reporters_named(line: str) -> list[str]:
+    """The one to three people's names a line holds and nothing else ("نهلة جمال", "إيمان عبد النبى - رانا
+    وجدى"), each name-shaped (`_name_shaped`); [] when the line is anything else."""
+    names = _byline_names(line)
+    return names if 1 <= len(names) <= 3 and all(_name_shaped(n) for n in names) else []
 
 
 _LATIN = re.compile(r"[A-Za-z]")

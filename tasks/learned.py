@@ -33,6 +33,13 @@ corpus does this) counts once. These lines are removed:
   words or more, no comma, not a question) standing alone between two paragraphs where the second
   goes on from the first ("و...", "لكن ...", "من جانبه ..."): a link that interrupts the story. A
   lone headline is as often a subheading, which opens a new section instead.
+* ``learned.byline`` (category ``byline``): a reporter's bare name above the story that the rules left
+  because a word of it is in the story ("طارق حافظ" above a story naming "قناة الحافظ"). The outlet's
+  reporters are learned from the bylines the rules did take: a name the rules read as the author of at
+  least ``reporter_min_stories`` of the outlet's stories, none of whose words those stories use
+  (`reporter_names`), signs its stories. Such a name alone as the first line above a paragraph, or as the
+  second under an image caption (which goes too when `tasks.clean.is_caption` says it is one), is a byline:
+  it goes and fills the article's author when the rules found none.
 
 Every line of every published story (up to ``max_words`` words) is stored in the lake table
 ``lines`` (outlet, line hash, story hash, publication day, position), so a later night counts
@@ -54,7 +61,7 @@ import pyarrow as pa
 from akhbar.schemas.tables import BOILERPLATE, LINES, OBSERVED
 from akhbar.tasks.arabic import normalize_search
 from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
-from akhbar.tasks.clean import is_headline, is_subheading
+from akhbar.tasks.clean import content_words, is_caption, is_headline, is_subheading, reporters_named
 from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
 
 from akhbar.settings import LearnedSettings
@@ -76,6 +83,9 @@ LEAD_IN_ENDINGS = (":", "：", "..", "…")
 LEAKED_LEAD = ("learned.leaked_lead", "related")
 LINK_RUN = ("learned.link_run", "related")
 LONE_LINK = ("learned.lone_link", "related")
+BYLINE = ("learned.byline", "byline")
+CAPTION = ("learned.caption_above_byline", "caption")
+REPORTER_LINE = -2  # line_no of a `lines` row holding a reporter's name the rules read as the story's author
 # A paragraph that goes on from the one before a line ("وقال ...", "لكن ...", "من جانبه ..."): the line
 # between them interrupts the story (a link); a subheading opens a new section. Of 192 lone known
 # titles between BBC paragraphs, 166 are followed by such a paragraph.
@@ -149,6 +159,7 @@ class Learned:
     repeated: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     leaked: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     titles: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))  # title key -> stories
+    reporters: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # keys of reporters' names
     # outlets whose runs of headlines are link boxes -> (run lines, of them known titles)
     link_outlets: dict[str, tuple[int, int]] = field(default_factory=dict)
     # template lines learned from undated stories (spread over input files, not days) -> their stories: a long
@@ -222,6 +233,26 @@ def link_runs(lines: list[str], cfg: LearnedSettings) -> list[tuple[int, int]]:
     return runs
 
 
+def reporter_names(author: str | None, story: str) -> list[str]:
+    """The names in an author the rules read (or the record carried) that show who signs the outlet's
+    stories: each a person's name (`tasks.clean.reporters_named`) none of whose words the story (title and
+    body) uses. A caption the rules took for a credit names the story's subject, whose words the story holds
+    ("هشام قنديل - رئيس مجلس الوزراء" read as author "رئيس مجلس الوزراء"); so does a subject's name."""
+    if not author:
+        return []
+    names = [n for part in author.split("،") for n in reporters_named(part.strip())]
+    if not names:
+        return []
+    words = content_words(story)
+    return [n for n in names if not content_words(n) & words]
+
+
+def byline_names(line: str, reporters: set[int]) -> list[str]:
+    """The names of a line that holds only names of the outlet's learned reporters, else []."""
+    names = reporters_named(line)
+    return names if names and all(_hash64(normalize_search(n)) in reporters for n in names) else []
+
+
 class RunLines(NamedTuple):
     table: pa.Table  # this run's `lines` rows
     keys: list[list[int | None]]  # per article, the key of each body line (None: over max_words)
@@ -243,8 +274,9 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
     outlets = cleaned["outlet"].to_pylist()
     published = cleaned["published_at"].to_pylist()
     titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * cleaned.num_rows
+    authors = cleaned["author"].to_pylist() if "author" in cleaned.column_names else [None] * cleaned.num_rows
     title_keys: list[int | None] = []
-    for body, outlet, when, title, source in zip(bodies, outlets, published, titles, sources):
+    for body, outlet, when, title, source, author in zip(bodies, outlets, published, titles, sources, authors):
         lines = (body or "").split("\n")
         keys: list[int | None] = []
         norms = [normalize_search(ln) for ln in lines]
@@ -264,6 +296,9 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
         seen_story.add((outlet, story))
         day = when.date() if when is not None else None
         rows = [(-1, title_key)] if title_key is not None else []  # line -1: the story's title
+        # line -2: the reporters who sign it (what the rules read as its author)
+        signers = {_hash64(normalize_search(n)) for n in reporter_names(author, f"{title or ''}\n{body}")}
+        rows += [(REPORTER_LINE, key) for key in sorted(signers)]
         done: set[int] = set()
         for i, key in enumerate(keys):
             if key is None or key in done:
@@ -299,7 +334,8 @@ SELECT outlet, line_hash,
        median(least(line_no, line_count - 1 - line_no)) FILTER (WHERE line_no >= 0) AS edge,
        count(DISTINCT story_hash) FILTER (WHERE line_no = -1) AS title_stories,
        count(DISTINCT story_hash) FILTER (WHERE line_no >= 0 AND published_day IS NULL) AS undated,
-       count(DISTINCT src) FILTER (WHERE line_no >= 0) AS sources
+       count(DISTINCT src) FILTER (WHERE line_no >= 0) AS sources,
+       count(DISTINCT story_hash) FILTER (WHERE line_no = -2) AS signed
 FROM everything
 GROUP BY ALL
 HAVING count(DISTINCT story_hash) >= 2   -- every kind needs two stories (a linked title: its own + one more)
@@ -370,13 +406,15 @@ def decide(
         # the history) are settled in DuckDB
         stats = con.execute(
             f"SELECT * FROM ({stats_sql}) WHERE stories >= $stories OR (lead_stories >= 1 AND other_stories >= $leaks) "
-            "OR (title_stories > 0 AND other_stories > 0)",
-            {"stories": cfg.min_stories, "leaks": cfg.min_leaks},
+            "OR (title_stories > 0 AND other_stories > 0) OR signed >= $signed",
+            {"stories": cfg.min_stories, "leaks": cfg.min_leaks, "signed": cfg.reporter_min_stories},
         ).fetchall()
         links = con.execute(link_sql).fetchall()
     finally:
         con.close()
-    for outlet, key, stories, days, leads, others, edge, titled, undated, sources in stats:
+    for outlet, key, stories, days, leads, others, edge, titled, undated, sources, signed in stats:
+        if signed >= cfg.reporter_min_stories:
+            learned.reporters[outlet].add(key)
         # where dates exist the day spread decides; undated stories need the spread over input files instead
         spread = days >= cfg.min_days or (undated >= cfg.min_stories and sources >= cfg.min_sources)
         if stories >= cfg.min_stories and spread and edge is not None and edge <= cfg.max_edge:
@@ -416,14 +454,16 @@ def remove_learned(
     those lines are the scraped news box and go with it, including the leads of stories this
     warehouse never saw; higher up, only the leaked lines themselves go."""
     ids, outlets, bodies = (cleaned[c].to_pylist() for c in ("article_id", "outlet", "body"))
+    titles_ = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * len(ids)
+    authors = cleaned["author"].to_pylist() if "author" in cleaned.column_names else None
     new_bodies: list[str | None] = []
     removed, empty = [], []
-    for article_id, outlet, body, keys, own_title, runs in zip(
-        ids, outlets, bodies, run.keys, run.title_keys, run.link_runs
+    for n, (article_id, outlet, body, keys, own_title, runs) in enumerate(
+        zip(ids, outlets, bodies, run.keys, run.title_keys, run.link_runs)
     ):
         repeated, leaked, titles = learned.repeated.get(outlet), learned.leaked.get(outlet), learned.titles.get(outlet)
-        link_outlet = outlet in learned.link_outlets
-        if not repeated and not leaked and not titles and not link_outlet:
+        link_outlet, reporters = outlet in learned.link_outlets, learned.reporters.get(outlet)
+        if not repeated and not leaked and not titles and not link_outlet and not reporters:
             new_bodies.append(body)
             continue
         repeated, leaked, titles = repeated or set(), leaked or set(), titles or {}
@@ -444,6 +484,9 @@ def remove_learned(
         hits: list[tuple[str, str] | None] = [
             REPEATED if template_line(i, k, line) else None for i, (k, line) in enumerate(zip(keys, lines))
         ]
+        signed = _learned_byline(lines, hits, reporters, titles_[n]) if reporters else []
+        if signed and authors is not None and not authors[n]:
+            authors[n] = "، ".join(signed)
         # another story's headline among the paragraphs: a link to it ("related" box of the page)
         for i in range(1, len(lines)):
             k = keys[i]
@@ -516,6 +559,9 @@ def remove_learned(
             empty.append(article_id)
         new_bodies.append("\n".join(kept) if len(kept) != len(lines) else body)
     articles = cleaned.set_column(cleaned.schema.get_field_index("body"), "body", pa.array(new_bodies, pa.string()))
+    if authors is not None:
+        field_ = cleaned.schema.field("author")
+        articles = articles.set_column(cleaned.schema.get_field_index("author"), field_, pa.array(authors, field_.type))
     empty_ids = set(empty)
     positions = [i for i, a in enumerate(ids) if a in empty_ids]
     bad = quarantine_rows(
@@ -527,6 +573,21 @@ def remove_learned(
     )
     articles = drop_positions(articles, positions)
     return articles, pa.Table.from_pylist(removed, schema=BOILERPLATE), bad
+
+
+def _learned_byline(lines: list[str], hits: list, reporters: set[int], title: str | None) -> list[str]:
+    """Mark a learned reporter's bare name at the head of the body (`byline_names`): the first line above a
+    paragraph, or the second under an image caption, which goes too. Returns the names, or []."""
+    for i in (0, 1):
+        if len(lines) < i + 2 or is_headline(lines[i + 1]) or (i == 1 and not is_headline(lines[0])):
+            continue
+        names = byline_names(lines[i], reporters)
+        if names:
+            hits[i] = BYLINE
+            if i == 1 and is_caption(lines[0], f"{title or ''}\n{lines[2]}"):
+                hits[0] = CAPTION
+            return names
+    return []
 
 
 @dataclass

@@ -29,15 +29,17 @@ pytestmark = pytest.mark.slow
 # El-Fagr reporter whose family name is a word of the story ("طارق حافظ" / "قناة الحافظ"), and an Akhbar
 # El-Yom reporter ("وائل المزيكي") whose given name is the interviewer's: the rules do not take it, and the
 # learned step now sees it in fewer stories, as the rules take more of its lines as bylines (9 -> 5).
+# Third pass (2 -> 0 of 150): the learned step learns each outlet's reporters from the bylines the rules took
+# (`learned.byline`), and takes both names as bylines although a word of each is in its story.
 FLOORS = {
     "Alahram.Newspaper": (10, 0, 1.0),
     "El.Dostor.News": (20, 0, 1.0),
     "ElWatanNews": (10, 0, 1.0),
     "Jawhara FM": (10, 0, 1.0),
     "Tahrir.News.Official": (10, 0, 1.0),
-    "akhbarelyomgate": (20, 1, 1.0),
+    "akhbarelyomgate": (20, 0, 1.0),
     "almasryalyoum": (10, 0, 1.0),
-    "elfagr": (20, 1, 1.0),
+    "elfagr": (20, 0, 1.0),
     "fjp": (10, 0, 1.0),
     "masrawy": (10, 0, 1.0),
     "officialyoum77": (10, 0, 1.0),
@@ -85,5 +87,5 @@ def test_overall_figures(per_outlet):
     body = sum(s["body"] for s in per_outlet.values())
     kept = sum(s["body_kept"] for s in per_outlet.values())
     assert articles == 150 and body == 651
-    assert left <= 2  # measured 2 of 150 (0.013); the target is 1%: not reached (see FLOORS)
+    assert left == 0  # measured 0 of 150 (third pass; 2 before it); the target is 1%
     assert kept == body  # measured 651 of 651

@@ -249,3 +249,27 @@ def test_the_outlets_own_name_alone_above_the_story_is_a_credit_line():
     # above another headline-shaped line it is no credit line (a list of outlets, a heading)
     c = clean_text(f"خطة لدعم المزارعين\nمصراوي\nعنوان آخر هنا\n{BODY}", title="خطة لدعم المزارعين")
     assert c.body.startswith("مصراوي\n")
+
+
+def test_a_title_naming_its_writer_settles_the_bare_line_below_it():
+    from akhbar.tasks.clean import same_person, title_writer
+
+    assert title_writer("مصطفى بكرى يكتب: تطورات الأحداث") == "مصطفى بكرى"
+    assert title_writer("نوارة نجم تكتب: عاجزة عن الفهم") == "نوارة نجم"
+    assert title_writer("خطة لدعم المزارعين") is None
+    assert title_writer("الأهرام يكتب: كلمة") is None  # one word: an outlet or a nickname, not a writer's name
+    assert same_person("د.محمد نبيل جامع", "محمد نبيل جامع")
+    assert same_person("الدكتور خالد عزب", "خالد عزب") and not same_person("خالد", "خالد عزب")
+    # the writer's own name under the title is the byline, although the title holds its words
+    c = clean_text(
+        "إكرام يوسف يكتب: خطة لدعم المزارعين\nإكرام يوسف\n" + BODY, title="إكرام يوسف يكتب: خطة لدعم المزارعين"
+    )
+    assert (c.body, c.author) == (BODY, "إكرام يوسف")
+    c = clean_text("د. خالد عزب يكتب: خطة\nالدكتور خالد عزب\n" + BODY, title="د. خالد عزب يكتب: خطة")
+    assert (c.body, c.author) == (BODY, "الدكتور خالد عزب")
+    # another name there is the column's ("شوية عقل" under "محمد جمال عرفة يكتب: ..."): no author, it stays
+    c = clean_text("محمد جمال عرفة يكتب: نيران صديقة\nشوية عقل\n" + BODY, title="محمد جمال عرفة يكتب: نيران صديقة")
+    assert (c.body, c.author) == ("شوية عقل\n" + BODY, None)
+    # and a subheading of the piece below the byline stays in the body
+    c = clean_text("محمد فوزي يكتب: حوار\nمحمد فوزى\nحوار الطرشان:\n" + BODY, title="محمد فوزي يكتب: حوار")
+    assert (c.body, c.author) == ("حوار الطرشان:\n" + BODY, "محمد فوزى")

@@ -407,3 +407,72 @@ def test_a_read_also_list_ends_above_a_subheading():
     # one short headline under the label is the link it announces
     one = clean_text("\n".join(story(0)[:2] + ["اقرأ أيضاً:", SUBHEADING] + story(0)[2:]))
     assert one.body.split("\n") == story(0)
+
+
+def signed_table(rows: list[tuple[str, str | None, list[str]]]) -> pa.Table:
+    """Undated stories of one outlet with the author the rules read (None: they read none)."""
+    schema = pa.schema([*SCHEMA, ("title", pa.string()), ("author", pa.string())])
+    return pa.Table.from_pylist(
+        [
+            {
+                "article_id": a,
+                "outlet": "bawaba",
+                "body": "\n".join(lines),
+                "published_at": None,
+                "source_uri": f"/landing/{a}.txt",
+                "title": f"عنوان {a}",
+                "author": author,
+            }
+            for a, author, lines in rows
+        ],
+        schema=schema,
+    )
+
+
+SUBJECT_STORY = [
+    "استقبل رئيس نادي خليل الرياضي اليوم وفدا من اللاعبين القدامى في مقر النادي بالمدينة.",
+    "وقال إن النادي سيكرم لاعبيه القدامى في حفل كبير الشهر المقبل.",
+]
+
+
+def test_a_reporter_the_rules_read_in_five_stories_is_a_byline_where_they_refused_her_name():
+    from akhbar.tasks.learned import reporter_names
+
+    # "منى خليل" signs five stories whose words she is not among: a reporter of the outlet
+    signed = [(f"a{i}", "منى خليل", story(i)) for i in range(5)]
+    # the rules left her name above a story naming "نادي خليل": the learned step takes it, and the author with it
+    t = signed_table(signed + [("x", None, ["منى خليل", *SUBJECT_STORY])])
+    result = learn_and_remove(t, "r1", CFG)
+    assert bodies(result)["x"] == SUBJECT_STORY
+    assert removed(result) == [("x", "learned.byline", "منى خليل")]
+    authors = dict(zip(result.articles["article_id"].to_pylist(), result.articles["author"].to_pylist()))
+    assert authors["x"] == "منى خليل" and authors["a0"] == "منى خليل"
+    assert result.learned.reporters["bawaba"]
+    # in four stories she is not yet known
+    t = signed_table(signed[:4] + [("x", None, ["منى خليل", *SUBJECT_STORY])])
+    assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
+    # a name the stories it was read from use is their subject (a caption read as a credit), not a reporter
+    assert reporter_names("رئيس نادي خليل", "عنوان\n" + SUBJECT_STORY[0]) == []
+    assert reporter_names("منى خليل، سامي رضوان", "عنوان\n" + story(0)[0]) == ["منى خليل", "سامي رضوان"]
+    assert reporter_names("المحافظ الجديد", "عنوان") == []  # not a person's name
+    subjects = [(f"s{i}", "رئيس نادي خليل", SUBJECT_STORY[:1] + story(i)) for i in range(6)]
+    t = signed_table(subjects + [("x", None, ["رئيس نادي خليل", *story(7)])])
+    assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
+
+
+def test_a_learned_reporter_under_an_image_caption_goes_with_the_caption():
+    signed = [(f"a{i}", "منى خليل", story(i)) for i in range(5)]
+    lead = "استقبل رئيس نادي خليل الرياضي اليوم وفدا من اللاعبين القدامى في مقر النادي."
+    t = signed_table(signed + [("x", None, ["رئيس نادي خليل الرياضي", "منى خليل", lead])])
+    result = learn_and_remove(t, "r1", CFG)
+    assert bodies(result)["x"] == [lead]
+    assert removed(result) == [
+        ("x", "learned.byline", "منى خليل"),
+        ("x", "learned.caption_above_byline", "رئيس نادي خليل الرياضي"),
+    ]
+    # a headline-shaped line that is no caption (says something the story does not) stays above the story
+    t = signed_table(signed + [("x", None, ["وفد من القدامى يزور المقر", "منى خليل", *story(7)])])
+    assert bodies(learn_and_remove(t, "r1", CFG))["x"] == ["وفد من القدامى يزور المقر", *story(7)]
+    # her name lower down, in a list or above a subtitle, is left alone
+    t = signed_table(signed + [("x", None, [*story(7)[:1], "منى خليل", *story(7)[1:]])])
+    assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
