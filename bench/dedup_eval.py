@@ -52,7 +52,9 @@ if str(REPO) not in sys.path:
 
 CORPUS = REPO.parent / "shared" / "corpora" / "ant-2018.jsonl.gz"
 LABELS = REPO / "tests" / "data" / "dedup_labels.json"
-BENCH_VENV = REPO / ".venv-bench"
+# datatrove runs in its own venv (its dependencies never touch akhbar's pins); AKHBAR_BENCH_VENV names
+# another one (a venv made outside the checkout, e.g. /work/venv-bench)
+BENCH_VENV = Path(os.environ.get("AKHBAR_BENCH_VENV") or REPO / ".venv-bench")
 SEED = 2018
 
 NEAR_KINDS = ("drop_sentence", "add_sentence", "swap_paragraphs")
@@ -476,15 +478,22 @@ def bench_python() -> Path:
 def datatrove_clusters(es: EvalSet, table) -> tuple[dict[str, str], str]:
     """datatrove's MinHash dedup (MinhashConfig defaults, default language) on the same cleaned
     bodies, run in the separate .venv-bench as a subprocess."""
+    ids = table["article_id"].to_pylist()
+    clusters, config = datatrove_on_texts(ids, table["body"].to_pylist())
+    return dict(zip(ids, clusters)), config
+
+
+def datatrove_on_texts(ids: list[str], texts: list[str]) -> tuple[list[str], str]:
+    """A cluster id per text from datatrove's MinHash dedup (MinhashConfig defaults), run in the
+    bench venv as a subprocess; a text datatrove keeps alone is its own cluster (its id)."""
     py = bench_python()
     if not py.exists():
         raise RuntimeError(f"{py} missing: run `make bench-dedup` (creates .venv-bench with datatrove)")
-    ids, bodies = table["article_id"].to_pylist(), table["body"].to_pylist()
     with tempfile.TemporaryDirectory(prefix="dedup-eval-") as tmp:
         docs = Path(tmp) / "docs.jsonl"
         with docs.open("w", encoding="utf-8") as f:
-            for rid, body in zip(ids, bodies):
-                f.write(json.dumps({"id": rid, "text": body}, ensure_ascii=False) + "\n")
+            for rid, text in zip(ids, texts):
+                f.write(json.dumps({"id": rid, "text": text}, ensure_ascii=False) + "\n")
         out = Path(tmp) / "clusters.json"
         script = Path(tmp) / "run_datatrove.py"
         script.write_text(DATATROVE_SCRIPT)
@@ -494,7 +503,7 @@ def datatrove_clusters(es: EvalSet, table) -> tuple[dict[str, str], str]:
             raise RuntimeError(f"datatrove failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         res = json.loads(out.read_text())
     by_index = {int(k): v for k, v in res["clusters"].items()}
-    return {rid: f"dt{by_index[i]}" if i in by_index else rid for i, rid in enumerate(ids)}, res["config"]
+    return [f"dt{by_index[i]}" if i in by_index else rid for i, rid in enumerate(ids)], res["config"]
 
 
 def datasketch_clusters(table, threshold: float = 0.8, num_perm: int = 128, shingle: int = 5) -> dict[str, str]:
@@ -948,7 +957,26 @@ def largest_clusters(rows: CorpusRows, clusters: list[str], keep=None, top: int 
     ]
 
 
-def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path | None = None) -> dict:
+def copy_level(rows: CorpusRows, sig, clusters: list[str], keep: list[int], labelled: dict | None, cfg=None) -> dict:
+    """Copy-level figures of one clustering of rows `keep`: pair precision by containment per size
+    bucket, recall of J >= 0.8 pairs, and the labelled corpus pairs (when given)."""
+    prec = cluster_pair_precision(rows, clusters, keep)
+    out = {
+        "pair_precision": {
+            "overall": prec["overall"],
+            "buckets": prec["buckets"],
+            "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95],
+        },
+        "recall_j08": corpus_recall(rows, sig, clusters, keep, cfg=cfg),
+    }
+    if labelled is not None:
+        out["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
+    return out
+
+
+def evaluate_corpora(
+    names=("egynews2013", "ant-2018"), cfg=None, review: Path | None = None, reference: str | None = None
+) -> dict:
     """Copy level on whole corpora: pair precision by containment per cluster-size bucket and
     recall of high-Jaccard pairs, on all outlets and on the held-out outlets alone (deduplicated
     on their own), the labelled corpus pairs, and the largest clusters (written to `review`)."""
@@ -969,15 +997,18 @@ def evaluate_corpora(names=("egynews2013", "ant-2018"), cfg=None, review: Path |
             t = time.perf_counter()
             clusters = corpus_clusters(rows, sig, cfg, keep)
             r = {"articles": len(keep), "seconds_dedup": round(time.perf_counter() - t, 1)}
-            prec = cluster_pair_precision(rows, clusters, keep)
-            r["pair_precision"] = {
-                "overall": prec["overall"],
-                "buckets": prec["buckets"],
-                "worst_10plus": [c for c in prec["clusters"] if c["size"] >= 10 and c["precision"] < 0.95],
-            }
-            r["recall_j08"] = corpus_recall(rows, sig, clusters, keep, cfg=cfg)
-            if labelled.get("corpus") == name:
-                r["labelled"] = score_labelled_pairs(rows, clusters, labelled["pairs"], keep)
+            r.update(copy_level(rows, sig, clusters, keep, labelled if labelled.get("corpus") == name else None, cfg))
+            if reference == "datatrove":  # the same documents (search-normalized bodies) through datatrove
+                t = time.perf_counter()
+                dt, config = datatrove_on_texts([rows.ids[i] for i in keep], [rows.norms[i] for i in keep])
+                r["datatrove"] = {
+                    "articles": len(keep),
+                    "config": config,
+                    "seconds_dedup": round(time.perf_counter() - t, 1),
+                }
+                r["datatrove"].update(
+                    copy_level(rows, sig, dt, keep, labelled if labelled.get("corpus") == name else None, cfg)
+                )
             if stories_labelled.get("corpus") == name and part == "all":
                 stories = group_stories(
                     fingerprint_table(rows, keep).append_column("cluster_id", pa_array(clusters)), sig[keep], cfg
@@ -1073,24 +1104,28 @@ def print_corpora(res: dict) -> None:
         for part in ("all", "held"):
             if part not in r:
                 continue
-            x = r[part]
-            b = x["pair_precision"]["buckets"]
-            cells = [
-                name,
-                "all" if part == "all" else "held-out only",
-                str(x["articles"]),
-                f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})",
-            ]
-            cells += [
-                f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–"
-                for k in ("2", "3-4", "5-9", "10-14", "15+")
-            ]
-            cells.append(f"{x['recall_j08']['recall']:.3f} ({x['recall_j08']['pairs']})")
-            lab = x.get("labelled")
-            cells.append(f"{lab['precision']:.3f} / {lab['recall']:.3f} ({lab['pairs']})" if lab else "")
-            st = x.get("stories", {}).get("all")
-            cells.append(f"{st['precision']:.3f} / {st['recall']:.3f} ({st['pairs']})" if st else "")
-            print("| " + " | ".join(cells) + " |")
+            for system, x in (("akhbar", r[part]), ("datatrove", r[part].get("datatrove"))):
+                if x is not None:
+                    print(_corpus_row(name, part, system, x))
+
+
+def _corpus_row(name: str, part: str, system: str, x: dict) -> str:
+    b = x["pair_precision"]["buckets"]
+    cells = [
+        f"{name} ({system})",
+        "all" if part == "all" else "held-out only",
+        str(x["articles"]),
+        f"{x['pair_precision']['overall']['precision']:.3f} ({x['pair_precision']['overall']['pairs']})",
+    ]
+    cells += [
+        f"{b[k]['precision']:.3f} ({b[k]['pairs']})" if k in b else "–" for k in ("2", "3-4", "5-9", "10-14", "15+")
+    ]
+    cells.append(f"{x['recall_j08']['recall']:.3f} ({x['recall_j08']['pairs']})")
+    lab = x.get("labelled")
+    cells.append(f"{lab['precision']:.3f} / {lab['recall']:.3f} ({lab['pairs']})" if lab else "")
+    st = x.get("stories", {}).get("all")
+    cells.append(f"{st['precision']:.3f} / {st['recall']:.3f} ({st['pairs']})" if st else "")
+    return "| " + " | ".join(cells) + " |"
 
 
 def pa_array(values: list[str]):
@@ -1132,7 +1167,10 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.corpora is not None:
-        res = evaluate_corpora(tuple(args.corpora) or ("egynews2013", "ant-2018"))
+        res = evaluate_corpora(
+            tuple(args.corpora) or ("egynews2013", "ant-2018"),
+            reference=None if args.reference == "none" else args.reference,
+        )
         print_corpora(res)
         if args.json:
             Path(args.json).write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))

@@ -277,8 +277,8 @@ def test_the_fourth_and_the_fifth_relief_flight_do_not_join():
     fp = fingerprints([normalize_search(FLIGHT.format(nth=x)) for x in ("الرابعة", "الخامسة")], cfg)
     body, lead, slots = split_fingerprints(fp, cfg)
     assert jaccard(body[0], body[1]) >= 0.6  # the text alone would call them copies
-    other, numbers = slot_conflicts(slots[0], slots[1])
-    assert (other[0], numbers[0]) == (1, 0)  # the ordinal fills one slot differently
+    other, numbers, revisable = slot_conflicts(slots[0], slots[1])
+    assert (other[0], numbers[0], revisable[0]) == (1, 0, 0)  # the ordinal fills one slot differently
 
 
 def test_a_copy_with_a_changed_dateline_joins():
@@ -391,3 +391,53 @@ def test_discriminators_across_nights_come_back_from_the_signature_rows():
     out, dups, _ = dedup_articles(new, history, "r1")
     clusters = {r["article_id"]: r["cluster_id"] for r in out.to_pylist()}
     assert clusters == {"f5": "f5", "f4-reprint": "cluster-f4"}
+
+
+TOLL = (
+    "قالت مصادر في الشرطة العراقية إن {killed} شخصا قتلوا وأصيب {hurt} آخرون في سلسلة هجمات بسيارات مفخخة "
+    "وعبوات ناسفة استهدفت أسواقا شعبية ونقاط تفتيش في أحياء متفرقة من بغداد صباح يوم {day}، في أعنف موجة "
+    "عنف تشهدها العاصمة منذ أسابيع. وأضافت المصادر أن أعنف الهجمات وقع قرب سوق مزدحم في حي الشعب شمال "
+    "المدينة حيث انفجرت سيارتان مفخختان بفارق دقائق، فيما انفجرت عبوة ناسفة قرب دورية للجيش في منطقة "
+    "الدورة جنوب العاصمة. ولم تعلن أي جهة مسؤوليتها عن الهجمات حتى الآن، لكن مثل هذه الهجمات المنسقة "
+    "عادة ما تحمل بصمات تنظيم القاعدة الذي يسعى إلى إشعال العنف الطائفي في البلاد وإضعاف ثقة المواطنين "
+    "بالحكومة وقواتها الأمنية قبل الانتخابات المحلية المقررة في الربيع المقبل."
+)
+
+
+def _hours(*offsets):
+    """Publication times that many hours after 1 March 2013, 05:00 UTC."""
+    from datetime import timedelta
+
+    start = datetime(2013, 3, 1, 5, 0, tzinfo=timezone.utc)
+    return [start + timedelta(hours=h) for h in offsets]
+
+
+def test_a_toll_revised_within_the_hour_is_one_text_but_the_next_day_two():
+    first = TOLL.format(killed=15, hurt=40, day="الجمعة")
+    revised = TOLL.format(killed=23, hurt=61, day="الجمعة")
+    cfg = DedupSettings()
+    fp = fingerprints([normalize_search(x) for x in (first, revised)], cfg)
+    _, _, slots = split_fingerprints(fp, cfg)
+    assert [int(x[0]) for x in slot_conflicts(slots[0], slots[1])] == [0, 2, 2]  # two counts, both revisable
+    assert len(set(_dedup(first, revised, published=_hours(0, 1.5)).values())) == 1
+    # the same formula a day later (another day's attacks, other counts) is another story
+    next_day = TOLL.format(killed=23, hurt=61, day="السبت")
+    assert len(set(_dedup(first, next_day, published=_hours(0, 25)).values())) == 2
+    # undated versions get no revision allowance: two counts differ, two stories
+    assert len(set(_dedup(first, revised).values())) == 2
+
+
+def test_a_meeting_day_corrected_within_hours_joins_but_an_ordinal_or_a_country_never():
+    monday, tuesday = (TOLL.format(killed=15, hurt=40, day=d) for d in ("الاثنين", "الثلاثاء"))
+    assert len(set(_dedup(monday, tuesday, published=_hours(0, 3)).values())) == 1
+    assert len(set(_dedup(monday, tuesday, published=_hours(0, 30)).values())) == 2
+    # published within minutes of each other, a cable to two heads of state or two numbered
+    # flights stay two stories: countries and ordinals are not what a revision changes
+    same_time = _hours(0, 0.1)
+    assert (
+        len(set(_dedup(CABLE.format(country="السنغال"), CABLE.format(country="الهند"), published=same_time).values()))
+        == 2
+    )
+    assert (
+        len(set(_dedup(FLIGHT.format(nth="الرابعة"), FLIGHT.format(nth="الخامسة"), published=same_time).values())) == 2
+    )
