@@ -124,10 +124,12 @@ def test_held_out_half_stays_above_floor():
     assert held["labelled"]["precision"] >= 0.91 and held["labelled"]["recall"] >= 0.84, held["labelled"]
 
 
-# The labelled egynews2013 pairs (tests/data/dedup_corpus_labels.json, dedup_story_labels.json),
-# their articles deduplicated on their own (bench/dedup_eval.py labelled_corpus_scores). Measured
-# 2026-12-01: copies 32/40 found, 0/42 formula pairs joined; before star
-# clustering and discriminators: 39/40 found, 42/42 joined. Stories P/R 0.963/0.703 (58 pairs).
+# The labelled egynews2013 pairs (tests/data/dedup_corpus_labels.json, dedup_story_labels.json,
+# dedup_story_labels_heldout.json), their articles deduplicated on their own (bench/dedup_eval.py
+# labelled_corpus_scores). Measured 2026-12-01 (afternoon): copies 38/40 found, 0/42 formula pairs
+# joined (before the revision window: 32/40; before star clustering and discriminators: 39/40 found,
+# 42/42 joined). Stories P/R 0.963/0.703 on the 58 tuning pairs and 1.000/0.621 on the 50 pairs read
+# after the story settings were final.
 @pytest.fixture(scope="module")
 def corpus_scores():
     from bench.dedup_eval import CORPORA, labelled_corpus_scores
@@ -139,11 +141,17 @@ def corpus_scores():
 
 def test_formula_series_are_not_copies(corpus_scores):
     """Daily tallies, truck counts, court sessions, numbered flights: 42 labelled pairs, each
-    sharing most of its text; none joined (all before: 42)."""
+    sharing most of its text; none joined (all before: 42). Copies with a count, a weekday or a
+    town revised within hours: joined (38 of 40 copies)."""
     c = corpus_scores["copies"]
-    assert c["fp"] == 0 and c["tp"] >= 32, (c["fp"], c["tp"], c["wrong"])
+    assert c["fp"] == 0 and c["tp"] >= 38, (c["fp"], c["tp"], c["wrong"])
 
 
 def test_story_level_stays_above_floor(corpus_scores):
     s = corpus_scores["stories"]
     assert s["precision"] >= 0.95 and s["recall"] >= 0.70, (s["precision"], s["recall"], s["wrong"])
+
+
+def test_story_level_on_pairs_read_after_the_settings(corpus_scores):
+    s = corpus_scores["stories_heldout"]
+    assert s["precision"] >= 0.95 and s["recall"] >= 0.6, (s["precision"], s["recall"], s["wrong"])
