@@ -74,7 +74,7 @@ def _context(gx, docs_dir: Path | None):
 
 
 def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOutcome, docs: bool, checkpoint=None):
-    """Validate `df` through a checkpoint (which also renders Data Docs when a site is set up), and
+    """Validate `df` through a checkpoint (its results kept for the Data Docs, built once per gate), and
     return the checkpoint so a caller can run it again on another frame. GE's unexpected indices
     are `df`'s index labels, i.e. row positions in the batch."""
     if checkpoint is None:
@@ -84,7 +84,9 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
         vd = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
         )
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+        # no docs action: it rebuilds the whole site after every suite (most of the gate's time, jinja
+        # compiling the same templates again); validate_tables builds the site once, after the last suite
+        actions = []
         result_format = {"result_format": "COMPLETE"}
         if docs and "article_id" in df.columns:
             # the docs list failing rows by article_id (GE's default is the frame's row position)
@@ -300,6 +302,7 @@ def validate_tables(
     if docs:
         from akhbar.tasks import data_docs
 
+        ctx.build_data_docs(site_names=[DOCS_SITE])
         data_docs.write_counts(docs_dir, outcome.results)
         data_docs.finalize(docs_dir, docs_dir.parent)
         outcome.docs_index = str(docs_dir / "index.html")
