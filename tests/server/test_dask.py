@@ -9,13 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from akhbar import serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server")]
 
@@ -23,41 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "landing"
 RUN_TIMEOUT = 300
 PASSES = ("extract-clean-observe", "learned-normalize-check-fingerprint")
-
-# The server runs in a session of its own and would outlive a test process killed before its
-# finalizers run: a watchdog stops it when this process dies (as in test_serve.py).
-WATCHDOG = """
-import sys, time
-from akhbar import serve
-parent, data = int(sys.argv[1]), sys.argv[2]
-while serve._alive(parent):
-    time.sleep(1)
-serve.stop(data, timeout=30, echo=lambda _: None)
-"""
-
-
-@contextmanager
-def running_server(data: Path):
-    watchdog = subprocess.Popen(
-        [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield serve.start_server(data, port=_free_port(), timeout=240)
-    finally:
-        serve.stop(data, timeout=30)
-        watchdog.kill()
-        watchdog.wait()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((serve.HOST, 0))
-        return s.getsockname()[1]
 
 
 def akhbar_run(data_dir: str, cwd: Path, **env: str) -> str:
@@ -88,7 +50,7 @@ def summary_of(stdout: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in stdout.strip().splitlines()[-1].split() if "=" in item)
 
 
-def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(tmp_path):
+def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(tmp_path, running_server):
     from distributed import Client, LocalCluster, get_task_stream
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
