@@ -1,5 +1,7 @@
 """What the server tests share: a real Prefect server on a free loopback port, stopped even when the
-test process dies before its finalizers run (a watchdog, as in test_serve.py)."""
+test process dies before its finalizers run (a watchdog, as in test_serve.py), and the reference run
+of the sample on the default runner and local disk that runs elsewhere must match. Both are made once
+per session: the tests that use them are one xdist group, so they run in one process."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import pytest
 from akhbar import serve
 
 REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples" / "landing"
+RUN_TIMEOUT = 300
 
 # The server runs in a session of its own and would outlive a test process killed before its
 # finalizers run: a watchdog stops it when this process dies.
@@ -50,7 +54,40 @@ def _running_server(data: Path):
         watchdog.wait()
 
 
-@pytest.fixture
-def running_server():
-    """`with running_server(folder) as stack:` a Prefect server (stack.api_url) for the block's time."""
-    return _running_server
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """One Prefect server for the session's server tests (stack.api_url)."""
+    with _running_server(tmp_path_factory.mktemp("server")) as stack:
+        yield stack
+
+
+def _akhbar_run(inputs: str, data_dir: str, cwd: Path, **env: str) -> dict[str, str]:
+    """`akhbar run` in a subprocess with `env` added (no Prefect API, Dask address, batch size or
+    worker count from this environment); its summary line as a dict."""
+    base = {**os.environ, "PYTHONPATH": str(REPO)}
+    for name in ("PREFECT_API_URL", "AKHBAR_DASK_ADDRESS", "AKHBAR_BATCH_SIZE", "AKHBAR_WORKERS"):
+        base.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "akhbar.cli", "run", "--input", inputs, "--data-dir", data_dir, "--summary", "plain"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env={**base, **env},
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return dict(item.split("=", 1) for item in done.stdout.strip().splitlines()[-1].split() if "=" in item)
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The sample run once on the default runner (a temporary API) into a local data dir: the data
+    dir and the run's summary."""
+    folder = tmp_path_factory.mktemp("reference")
+    return folder, _akhbar_run(str(SAMPLES), str(folder), folder.parent)
+
+
+@pytest.fixture(scope="session")
+def akhbar_run():
+    """`akhbar_run(inputs, data_dir, cwd, **env)`: a run in a subprocess, its summary as a dict."""
+    return _akhbar_run

@@ -9,9 +9,6 @@ bucket's filesystem registered on the connection."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -22,23 +19,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server")]
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "landing"
 BUCKET = "akhbar-test"
-RUN_TIMEOUT = 300
-
-
-def akhbar_run(inputs: str, data_dir: str, cwd: Path, **env: str) -> dict[str, str]:
-    base = {**os.environ, "PYTHONPATH": str(REPO)}
-    for name in ("PREFECT_API_URL", "AKHBAR_DASK_ADDRESS", "AKHBAR_BATCH_SIZE", "AKHBAR_WORKERS"):
-        base.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "akhbar.cli", "run", "--input", inputs, "--data-dir", data_dir, "--summary", "plain"],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        env={**base, **env},
-        cwd=cwd,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dict(item.split("=", 1) for item in done.stdout.strip().splitlines()[-1].split() if "=" in item)
 
 
 def tables(con: duckdb.DuckDBPyConnection, landing: str) -> dict[str, list[tuple]]:
@@ -87,7 +67,9 @@ def s3_server(monkeypatch):
         server.stop()
 
 
-def test_a_run_on_s3_through_dask_publishes_what_a_local_run_publishes(tmp_path, running_server, s3_server):
+def test_a_run_on_s3_through_dask_publishes_what_a_local_run_publishes(
+    tmp_path, prefect_server, reference_run, akhbar_run, s3_server
+):
     import s3fs
     from distributed import Client, LocalCluster, get_task_stream
 
@@ -96,10 +78,10 @@ def test_a_run_on_s3_through_dask_publishes_what_a_local_run_publishes(tmp_path,
     bucket.put(str(SAMPLES), f"{BUCKET}/landing", recursive=True)
     state = tmp_path / "state"
 
-    expected = akhbar_run(str(SAMPLES), str(tmp_path / "reference"), tmp_path)  # default runner, local disk
+    reference, expected = reference_run  # the default runner, local disk
+    stack = prefect_server
 
     with (
-        running_server(tmp_path / "server") as stack,
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
         get_task_stream(client=client) as stream,
@@ -131,7 +113,7 @@ def test_a_run_on_s3_through_dask_publishes_what_a_local_run_publishes(tmp_path,
     warehouse = state / "s3" / BUCKET / "akhbar" / "warehouse.duckdb"
     assert warehouse.exists() and (warehouse.parent / ".akhbar.lock").exists()
 
-    local = duckdb.connect(str(tmp_path / "reference" / "warehouse.duckdb"), read_only=True)
+    local = duckdb.connect(str(reference / "warehouse.duckdb"), read_only=True)
     remote = duckdb.connect(str(warehouse), read_only=True)
     remote.register_filesystem(bucket)  # the read contract: the views read s3:// through fsspec
     try:
