@@ -143,8 +143,9 @@ def move(src, dst) -> None:
 def remove_tree(path) -> None:
     if not is_remote(path):
         shutil.rmtree(path, ignore_errors=True)
-    elif path.exists():
-        path.fs.rm(path.path, recursive=True)
+    else:  # object by object: fsspec's rm would read a "[" in the prefix as a glob
+        for key in path.fs.find(path.path):
+            path.fs.rm_file(key)
 
 
 def spill_dir(beside) -> Path:
@@ -166,11 +167,7 @@ def attach(con, *paths):
     if wanted:
         have = set(con.list_filesystems())
         for fs in wanted.values():
-            if _fs_name(fs) not in have:
+            name = fs.protocol[0] if isinstance(fs.protocol, tuple) else fs.protocol
+            if name not in have:
                 con.register_filesystem(fs)
     return con
-
-
-def _fs_name(fs) -> str:
-    protocol = fs.protocol
-    return protocol[0] if isinstance(protocol, tuple) else protocol
