@@ -118,19 +118,30 @@ def test_landing_files_in_a_bucket_are_found_and_read(s3):
     assert rows[1]["source_uri"] == f"{root}/wire/feed.jsonl#L2"
 
 
-def test_commit_to_a_bucket_publishes_by_its_runs_file(tmp_path, monkeypatch, s3):
+def test_a_run_in_a_bucket_is_visible_once_its_runs_file_is(tmp_path, monkeypatch, s3):
     monkeypatch.setenv("AKHBAR_STATE_DIR", str(tmp_path / "state"))
     data = f"s3://{BUCKET}/wh"
-    staged = tmp_path / "staged"
-    staged.mkdir()
-    articles = pa.table({"article_id": ["a1"], "run_id": ["r1"]})
-    storage.write_parquet(articles, staged / "articles.parquet")
-    storage.write_parquet(RUNS.empty_table(), staged / "empty-runs.parquet")
-    # a run that died between its table files and its runs file: invisible, and repair removes it
-    publish.commit(data, "r0", {"articles": staged / "articles.parquet"})
-    assert publish.published_run_ids(data) == set()
+
+    def article(run_id: str) -> pa.Table:
+        return pa.table({"article_id": [f"a-{run_id}"], "is_canonical": [True], "run_id": [run_id]})
+
+    def published() -> list[tuple]:
+        publish.build_views(data)
+        con = storage.attach(duckdb.connect(str(publish.warehouse_path(data)), read_only=True), publish.lake_dir(data))
+        try:
+            return con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()
+        finally:
+            con.close()
+
+    # a run that died between its table files and its runs file: its file is in the bucket, not in the views
+    publish.write_tables(data, "r0", {"articles": article("r0")})
     assert s3.exists(f"{BUCKET}/wh/lake/articles/run-r0.parquet")
-    removed = publish.repair(data)
+    assert publish.published_run_ids(data) == set() and published() == []
+    runs = pa.Table.from_pylist([{"run_id": "r1", "status": "published"}], schema=RUNS)
+    publish.write_tables(data, "r1", {"articles": article("r1"), "runs": runs})
+    assert publish.published_run_ids(data) == {"r1"} and published() == [("a-r1",)]
+    removed = publish.repair(data)  # the dead run's file goes
     assert [storage.text(r) for r in removed] == [f"s3://{BUCKET}/wh/lake/articles/run-r0.parquet"]
+    assert not list((tmp_path / "state").rglob("staging/r*"))  # staged locally, uploaded, gone
     with pytest.raises(storage.StorageError, match="a full refresh needs a local data dir"):
         publish.commit(data, "r2", {}, fresh=True)
