@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -101,16 +100,6 @@ def write_parquet(table: pa.Table, path, **options) -> None:
         return
     with path.open("wb") as f:
         pq.write_table(table, f, **options)
-
-
-@contextmanager
-def parquet_writer(path, schema: pa.Schema, **options):
-    if not is_remote(path):
-        with pq.ParquetWriter(path, schema, **options) as writer:
-            yield writer
-        return
-    with path.open("wb") as f, pq.ParquetWriter(f, schema, **options) as writer:
-        yield writer
 
 
 def read_parquet(path, columns: list[str] | None = None) -> pa.Table:
