@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := false
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask,s3]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -46,7 +46,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 bench: install
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask,bench]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,dask,s3,bench]"
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/html_eval.py
 	$(BIN)/python bench/credit_review.py

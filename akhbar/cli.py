@@ -31,10 +31,11 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
 
 
 def _local(value, what: str):
+    """Refuse a URI where only a local path will do (the export file, the server's data dir)."""
     for v in value if isinstance(value, list) else [value]:
         if v is not None and _URI.match(str(v)):
             scheme = str(v).split(":", 1)[0]
-            raise typer.BadParameter(f"{scheme}:// is not supported for {what} yet: give a local path")
+            raise typer.BadParameter(f"{scheme}:// is not supported for {what}: give a local path")
     return value
 
 
@@ -42,18 +43,44 @@ def _local_dir(value: Path) -> Path:
     return _local(value, "--data-dir")
 
 
-def _local_inputs(value: list[Path]) -> list[Path]:
-    return _local(value, "--input")
+def _where(value: str | None):
+    """A local path as a Path; an fsspec URI (s3://bucket/prefix) as a UPath over its filesystem
+    (tasks/storage.py). A URI without `//`, such as `s3:/x`, is refused rather than taken for a
+    local folder "s3:"."""
+    if value is None:
+        return None
+    text = str(value)
+    if _URI.match(text):
+        if "://" not in text:
+            raise typer.BadParameter(f"{text!r} is neither a local path nor a URI (scheme://...)")
+        from akhbar.tasks.storage import StorageError, location
+
+        try:
+            return location(text)
+        except StorageError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return Path(text)
+
+
+def _where_dir(value: str | None) -> str | Path | None:
+    where = _where(value)
+    if not isinstance(where, Path | None) and str(where).startswith(("http://", "https://")):
+        raise typer.BadParameter("--data-dir cannot be on a web server (read-only): give a local path or s3://...")
+    return where
+
+
+def _where_inputs(value: list[str]) -> list[str | Path]:
+    return [_where(v) for v in value]
 
 
 DataDir = Annotated[
-    Path,
+    str,
     typer.Option(
         "--data-dir",
         "-d",
         envvar="AKHBAR_DATA_DIR",
-        callback=_local_dir,
-        help="Data directory (lake/, warehouse.duckdb, reports/, serve/).",
+        callback=_where_dir,
+        help="Data directory (lake/, warehouse.duckdb, reports/): a local path or s3://bucket/prefix.",
     ),
 ]
 
@@ -123,7 +150,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 @clear_errors
 def run(
     inputs: Annotated[
-        list[Path], typer.Option("--input", "-i", callback=_local_inputs, help="Landing file or folder (repeatable).")
+        list[str],
+        typer.Option("--input", "-i", callback=_where_inputs, help="Landing file or folder (repeatable), or s3://..."),
     ],
     data_dir: DataDir = DEFAULT_DATA_DIR,
     batch_size: Annotated[
@@ -272,7 +300,8 @@ def _connect(data_dir: Path, as_of: str | None = None):
     or a one-line reason why there is none."""
     import duckdb
 
-    from akhbar.tasks.publish import connect_as_of, ensure_warehouse, warehouse_path
+    from akhbar.tasks.publish import connect_as_of, ensure_warehouse, lake_dir, warehouse_path
+    from akhbar.tasks.storage import attach
 
     db = warehouse_path(data_dir)
     try:  # a moved or copied data dir, or views of another akhbar version: rebuilt here, beside any reader
@@ -282,7 +311,10 @@ def _connect(data_dir: Path, as_of: str | None = None):
     if not db.exists():
         _fail(f"no warehouse at {db}: run `akhbar run` first (or give --data-dir / AKHBAR_DATA_DIR)")
     try:
-        return connect_as_of(data_dir, as_of) if as_of else duckdb.connect(str(db), read_only=True)
+        if as_of:
+            return connect_as_of(data_dir, as_of)
+        # a lake on object storage is read through its fsspec filesystem (tasks/storage.py)
+        return attach(duckdb.connect(str(db), read_only=True), lake_dir(data_dir))
     except (duckdb.Error, ValueError) as exc:
         _fail(f"cannot open {db}: {exc}")
 

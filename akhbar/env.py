@@ -20,6 +20,8 @@ def prepare_prefect_env(data_dir: str | Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_HOME", str(Path(data_dir).resolve() / ".prefect"))
+    from akhbar.tasks.storage import state_dir
+
+    os.environ.setdefault("PREFECT_HOME", str(state_dir(data_dir) / ".prefect"))  # local, also for s3:// data dirs
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
@@ -77,8 +76,9 @@ def raw_text(source_uri: str, fields: dict[str, str]) -> tuple[str | None, str]:
     """The record's text before cleaning (HTML extracted as the run did), or (None, why not)."""
     from akhbar.settings import FieldMap
     from akhbar.tasks.read import discover_files, iter_file_records
+    from akhbar.tasks.storage import location
 
-    path = Path(_URI.match(source_uri).group("path"))
+    path = location(_URI.match(source_uri).group("path"))  # a local file, or an object (s3://...)
     if not path.exists():
         return None, f"the landing file {path} is gone"
     files, skipped = discover_files([path])

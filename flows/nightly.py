@@ -24,8 +24,9 @@ from akhbar.tasks.dedup import DedupSettings
 from akhbar.tasks.history import History, load_history
 from akhbar.tasks.ledger import RunLedger
 from akhbar.tasks.lock import RunLock
-from akhbar.tasks.publish import build_views, commit, repair
+from akhbar.tasks.publish import build_views, commit, refuse_remote, repair
 from akhbar.tasks.read import discover
+from akhbar.tasks.storage import location, parquet_rows, read_parquet, remove_tree, state_dir
 from akhbar.tasks.validate import ValidationGateError, merge_results, prune_reports, validate_tables
 from prefect import flow
 from prefect.runtime import flow_run
@@ -231,7 +232,7 @@ def cluster_task(ctx: p.RunContext, history: History, ledger: RunLedger) -> p.Cl
 
 @stage_task(name="validate", retries=0)
 def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
-    docs = Path(ctx.data_dir).resolve() / "reports" / ctx.run_id
+    docs = state_dir(ctx.data_dir) / "reports" / ctx.run_id
     outcome = validate_tables(p.gate_tables(staged), ctx.settings, ctx.run_id, docs)
     prune_reports(docs.parent, ctx.settings.reports_keep)
     for r in outcome.results:
@@ -247,17 +248,25 @@ def gate_task(ctx: p.RunContext, staged: dict[str, Path]):
     return outcome
 
 
+def run_gate(checker: TaskRunner, ctx: p.RunContext, staged: dict[str, Path]):
+    """The gate in the checking process, which holds Great Expectations already; on Dask in this
+    process, because the assembled tables it reads are in this machine's part of staging."""
+    if ctx.settings.dask_address:
+        return gate_task(ctx, staged)
+    return checker.submit(gate_task, {"ctx": ctx, "staged": staged}).result()
+
+
 @stage_task(name="publish", retries=2, retry_delay_seconds=[1, 5])
 def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: bool) -> dict[str, int]:
     """Commit the run (its `runs` row last). From then on the run is published: rebuilding the
     warehouse views (a new file swapped in, so readers holding the old one never stand in its way)
     is a warning if it fails (a full disk), repaired by the next run or `akhbar repair`, never a
     failed run."""
-    written = commit(Path(data_dir), run_id, staged, fresh)
+    written = commit(data_dir, run_id, staged, fresh)
     log = run_logger()
     log.info("publish: %s", ", ".join(f"{k}={v}" for k, v in written.items()))
     try:
-        build_views(Path(data_dir))
+        build_views(data_dir)
     except Exception as exc:
         log.warning(
             "run %s is published, but the warehouse views were not rebuilt (%s: %s); "
@@ -279,7 +288,7 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
         settings.fields.prefer(name, key)
     ctx = p.RunContext(
         p.new_run_id(started),
-        Path(params.data_dir).resolve(),  # absolute: partition workers may start in another directory
+        location(params.data_dir),  # absolute (workers may start in another directory), or a URI
         settings,
         DedupSettings(threshold=params.dedup_threshold),
         params.since,
@@ -287,6 +296,8 @@ def nightly(params: RunParameters = RunParameters()) -> dict:
         params.outlets,
         params.full_refresh,
     )
+    if params.full_refresh:
+        refuse_remote(ctx.data_dir, "a full refresh")
     ledger = RunLedger(ctx.staging)
     with RunLock(ctx.data_dir, ctx.run_id, settings.lock_wait_seconds):
         return _run(params, ctx, ledger, started)
@@ -349,7 +360,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             staged = p.assemble(ctx, clusters, manifest, skipped, ledger.records_by_file)
             ledger.check_assembled(staged)
             step("gate", "validate")
-            gate = checker.submit(gate_task, {"ctx": ctx, "staged": staged}).result()
+            gate = run_gate(checker, ctx, staged)
         validation = merge_results(_row_results(ctx) + [gate.results_table])
         if gate.gate_failures:
             raise ValidationGateError("validation gate failed, nothing published: " + "; ".join(gate.gate_failures))
@@ -390,7 +401,8 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
         publish_run_report(report)  # never raises: a report is a view of the run, not a reason to fail it
         return summary
     finally:
-        shutil.rmtree(ctx.staging.root, ignore_errors=True)
+        remove_tree(ctx.staging.root)
+        shutil.rmtree(ctx.staging.work, ignore_errors=True)
 
 
 def _merge(ledger: RunLedger, shown, parts, sizes: list[int], then=None) -> list:
@@ -407,13 +419,9 @@ def _merge(ledger: RunLedger, shown, parts, sizes: list[int], then=None) -> list
 
 def _rows(ctx: p.RunContext, kind: str, name: str) -> int:
     """Records in a staged partition, from its Parquet footer (for the progress display's records/s)."""
-    import pyarrow.parquet as pq
-
     path = ctx.staging.path(kind, name)
-    return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
+    return parquet_rows(path) if path.exists() else 0
 
 
 def _row_results(ctx: p.RunContext) -> list[pa.Table]:
-    import pyarrow.parquet as pq
-
-    return [pq.read_table(f) for f in ctx.staging.files("validation")]
+    return [read_parquet(f) for f in ctx.staging.files("validation")]

@@ -49,6 +49,7 @@ from akhbar.tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from akhbar.tasks.normalize import normalize_stage
 from akhbar.tasks.publish import parquet_source, sql_quoted
 from akhbar.tasks.read import LandingFile, ReadLimits, read_partitions
+from akhbar.tasks.storage import attach, is_remote, location, read_parquet, state_dir
 from akhbar.tasks.templates import decide_templates
 from akhbar.tasks.validate import RowChecker, rows_stage
 
@@ -72,7 +73,9 @@ class RunContext:
 
     @property
     def staging(self) -> Staging:
-        return Staging(Path(self.data_dir).resolve() / "staging" / self.run_id)
+        root = location(self.data_dir)
+        local = state_dir(root) / "staging" / self.run_id if is_remote(root) else None
+        return Staging(root / "staging" / self.run_id, local)
 
 
 def release_memory() -> None:
@@ -113,7 +116,7 @@ def scratch_duckdb(spill_to: Path | None = None) -> duckdb.DuckDBPyConnection:
     if spill_to is not None:
         spill_to.mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(spill_to)
-    return duckdb.connect(config=config)
+    return attach(duckdb.connect(config=config))  # staged files on object storage read through fsspec
 
 
 def new_run_id(now: datetime) -> str:
@@ -222,7 +225,7 @@ def after_decision_stages(
 def first_pass(name: str, ctx: RunContext) -> PartLedger:
     """Pass 1 on one staged partition; the observed records go back to staging."""
     led = PartLedger(ctx.staging, name)
-    batch = pq.read_table(ctx.staging.path("records", name))
+    batch = read_parquet(ctx.staging.path("records", name))
     batch = per_record_stages(batch, ctx, led, seq_base=int(name.lstrip("p")) * PARTITION_ROWS)
     ctx.staging.write("observed", name, batch, keep_empty=True)
     ctx.staging.path("records", name).unlink()
@@ -264,7 +267,7 @@ def second_pass(name: str, ctx: RunContext, learned: Learned) -> PartLedger:
     """Pass 2 on one staged partition; the articles go to staging, their fingerprints too (what
     the one clustering reads). Its rows are checked next, by `check_partition`."""
     led = PartLedger(ctx.staging, name)
-    observed = pq.read_table(ctx.staging.path("observed", name))
+    observed = read_parquet(ctx.staging.path("observed", name))
     batch = after_decision_stages(observed, ctx, learned, led, check_rows=False)
     del observed
     ctx.staging.write("articles", name, batch)
@@ -283,7 +286,7 @@ def check_partition(name: str, ctx: RunContext) -> PartLedger:
     path = ctx.staging.path("articles", name)
     if not path.exists():  # every article of the partition left in pass 2 (quarantine, scope)
         return led
-    batch = pq.read_table(path)
+    batch = read_parquet(path)
     kept = led.run("validate", batch, rows_stage, _row_checker(ctx.settings), ctx.run_id)
     if kept.num_rows < batch.num_rows:
         _keep_only(ctx.staging, name, kept)
@@ -299,7 +302,7 @@ def _keep_only(st: Staging, name: str, kept: pa.Table) -> None:
     ids = kept["article_id"]
     for fingerprints in st.files("fingerprints"):
         if fingerprints.stem.startswith(f"{name}-"):
-            table = pq.read_table(fingerprints)
+            table = read_parquet(fingerprints)
             fingerprints.unlink()
             st.write("fingerprints", fingerprints.stem, table.filter(pc.is_in(table["article_id"], value_set=ids)))
 
@@ -397,7 +400,7 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
     )
     del story_ids
     ledger.counts["stories"] = pc.count_distinct(stories["story_id"]).as_py()
-    st = ctx.staging
+    st = ctx.staging.local  # read by this process alone: local
     staged["clusters"] = st.write(
         "work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"])
     )
@@ -461,11 +464,12 @@ def assemble(
     streamed partition by partition with their cluster joined in; spans only of published articles;
     each story's `lines` once, for published stories only."""
     st, out = ctx.staging, {}
+    work = st.work  # the assembled tables: local, uploaded at commit when the lake is remote
     articles = st.files("articles")
     if articles and "clusters" in clusters.staged:
         out["articles"] = _write_articles(ctx, articles, clusters.staged["clusters"])
         out.update({k: v for k, v in clusters.staged.items() if k not in ("clusters",)})
-    con = scratch_duckdb(st.root / "spill")
+    con = scratch_duckdb(work / "spill")
     try:
         con.execute("SET preserve_insertion_order = false")
         published = parquet_source(clusters.staged["clusters"]) if "clusters" in clusters.staged else None
@@ -474,7 +478,7 @@ def assemble(
             if not files or (name != "quarantine" and published is None):
                 continue
             select = _side_sql(name, [str(f) for f in files], published, ctx.run_id)
-            path = st.root / f"{name}.parquet"
+            path = work / f"{name}.parquet"
             con.execute(f"COPY ({select}) TO '{_sql_path(path)}' (FORMAT parquet, COMPRESSION zstd)")
             if pq.ParquetFile(path).metadata.num_rows:
                 out[name] = path
@@ -489,7 +493,7 @@ def assemble(
         manifest = manifest.append_column("records", pa.array(records, pa.int64()))
     for name, table in (("manifest", manifest), ("skipped", skipped)):
         if table.num_rows:
-            out[name] = _write(st.root / f"{name}.parquet", table, name)
+            out[name] = _write(work / f"{name}.parquet", table, name)
     return out
 
 
@@ -516,10 +520,10 @@ def _side_sql(name: str, files: list[str], published: str | None, run_id: str) -
 
 def _write_articles(ctx: RunContext, parts: list[Path], clusters_path: Path) -> Path:
     clusters = pq.read_table(clusters_path, columns=["article_id", "cluster_id", "is_canonical"])
-    path = ctx.staging.root / "articles.parquet"
+    path = ctx.staging.work / "articles.parquet"
     with pq.ParquetWriter(path, ARTICLES, compression="zstd") as writer:
         for part in parts:
-            batch = pq.read_table(part)
+            batch = read_parquet(part)
             at = pc.index_in(batch["article_id"], value_set=clusters["article_id"])
             batch = (
                 batch.append_column("cluster_id", clusters["cluster_id"].take(at))
@@ -544,7 +548,7 @@ def _write(path: Path, table: pa.Table, name: str) -> Path:
 
 def write_staged(ctx: RunContext, name: str, table: pa.Table) -> Path:
     """One of the run's small tables (runs, validation results) staged beside the others."""
-    return _write(ctx.staging.root / f"{name}.parquet", table, name)
+    return _write(ctx.staging.work / f"{name}.parquet", table, name)
 
 
 # ----------------------------------------------------------------------------- gate

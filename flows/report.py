@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 from akhbar.tasks.base import run_logger
 from akhbar.tasks.publish import warehouse_path
+from akhbar.tasks.storage import location, text
 
 COUNTS_KEY = "akhbar-run-counts"
 REPORT_KEY = "akhbar-run-report"
@@ -220,13 +221,13 @@ def _clusters_section(
 
 
 def _paths_section(data_dir: str, data_docs: str | None, published: bool) -> list[str]:
-    warehouse = warehouse_path(Path(data_dir))
+    warehouse = warehouse_path(data_dir)
     docs = Path(data_docs) if data_docs else warehouse.parent / "reports"
     out = ["## Where to look", ""]
     out.append(
         f"- Warehouse: `{warehouse}`"
         + ("" if published or warehouse.exists() else " (not written yet)")
-        + f" — e.g. `akhbar summary --data-dir {warehouse.parent}`"
+        + f" — e.g. `akhbar summary --data-dir {text(location(data_dir))}`"
     )
     if docs.exists():
         out.append(f"- Great Expectations Data Docs: `{docs}`")

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from akhbar.schemas.tables import PUBLISHED
-from akhbar.tasks.publish import _ensure_folders, conform, lake_dir, published_run_ids, swap_lake
+from akhbar.tasks.publish import _ensure_folders, conform, lake_dir, published_run_ids, refuse_remote, swap_lake
 
 BASE_PREFIX = "base-"  # a compacted file: rows of many runs, named after the newest run it holds
 RUN_PREFIX = "run-"  # one run's file, as commit() wrote it
@@ -38,6 +38,7 @@ class Rewrite:
 def compact(data_dir: Path, keep_runs: int = 0) -> Rewrite:
     """Merge every table's files of all runs but the newest `keep_runs` into one base file per
     table (the newest runs keep their own files: cheap to inspect or drop one by one)."""
+    refuse_remote(data_dir, "compaction")
     return _rewrite(Path(data_dir).resolve(), into_base=set(_older_than_newest(data_dir, keep_runs)), drop=set())
 
 
@@ -48,6 +49,7 @@ def retain(data_dir: Path, keep_runs: int) -> Rewrite:
     areas that age out too)."""
     if keep_runs < 1:
         raise ValueError("retention keeps at least the newest run")
+    refuse_remote(data_dir, "retention")
     return _rewrite(Path(data_dir).resolve(), into_base=set(), drop=set(_older_than_newest(data_dir, keep_runs)))
 
 

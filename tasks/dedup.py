@@ -802,14 +802,14 @@ def fingerprint_matrix(table: pa.Table) -> np.ndarray:
 def read_fingerprints(files: list) -> tuple[pa.Table, np.ndarray]:
     """The staged FINGERPRINTS files as (their other columns, one fingerprint matrix), file by file
     into one preallocated matrix: the matrix is the clustering's largest array, held once."""
-    import pyarrow.parquet as pq
     from akhbar.schemas.tables import FINGERPRINTS
+    from akhbar.tasks.storage import parquet_rows, read_parquet
 
-    sizes = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    sizes = [parquet_rows(f) for f in files]
     sig: np.ndarray | None = None
     rest, at = [], 0
     for f, size in zip(files, sizes):
-        table = pq.read_table(f)
+        table = read_parquet(f)
         part = fingerprint_matrix(table)
         if sig is None:
             sig = np.empty((sum(sizes), part.shape[1]), dtype=np.uint32)

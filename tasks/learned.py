@@ -63,6 +63,7 @@ from akhbar.tasks.arabic import normalize_search
 from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
 from akhbar.tasks.clean import content_words, is_caption, is_headline, is_subheading, reporters_named
 from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
+from akhbar.tasks.storage import attach, location, spill_dir
 
 from akhbar.settings import LearnedSettings
 
@@ -74,7 +75,8 @@ def decide_config(staged: list[Path] | None) -> dict:
     """DuckDB settings for a run-wide decision: bounded memory, spilling beside the staged files."""
     config = {"memory_limit": DECIDE_MEMORY}
     if staged:
-        config["temp_directory"] = str(Path(staged[0]).parent.parent / "spill")
+        first = Path(staged[0]) if isinstance(staged[0], str) else staged[0]
+        config["temp_directory"] = str(spill_dir(first.parent.parent))
     return config
 
 
@@ -387,7 +389,7 @@ def decide(
         return learned
     # the counts are hash aggregates over every line of the run and its history: bounded, they spill
     # to disk instead of growing with the history
-    con = duckdb.connect(config=decide_config(run_lines if isinstance(run_lines, list) else None))
+    con = attach(duckdb.connect(config=decide_config(run_lines if isinstance(run_lines, list) else None)))
     try:
         lake = _lake(data_dir) if data_dir is not None else None
         if lake is not None:  # the lake's views: only published runs' rows count
@@ -433,7 +435,7 @@ def decide(
 
 def _lake(data_dir: str | Path) -> Path | None:
     """The lake under `data_dir` if it already holds published lines."""
-    data_dir = Path(data_dir).resolve()
+    data_dir = location(data_dir)
     lake = lake_dir(data_dir)
     if not (lake / "runs").exists():
         return None

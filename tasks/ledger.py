@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from akhbar.schemas.tables import BOILERPLATE, EDGES, LINES, QUARANTINE
 from akhbar.tasks.base import StageResult
+from akhbar.tasks.storage import parquet_rows, write_parquet
 
 # Staging files are read back once or twice within the run: fast compression, not the lake's.
 STAGING_COMPRESSION = {"compression": "zstd", "compression_level": 1}
@@ -41,9 +41,24 @@ class AccountingError(RuntimeError):
 
 @dataclass(frozen=True)
 class Staging:
-    """DIR/staging/<run_id>/: one folder per kind of file."""
+    """DIR/staging/<run_id>/: one folder per kind of file.
+
+    `root` is where partitions exchange their files, on the data dir's storage (shared with remote
+    workers when it is object storage); `work` is where the run's own process writes what only it
+    reads (the clustering, the assembled tables, DuckDB's spill): always local, and the same folder
+    as `root` for a local data dir."""
 
     root: Path
+    work_root: Path | None = None
+
+    @property
+    def work(self) -> Path:
+        return self.root if self.work_root is None else self.work_root
+
+    @property
+    def local(self) -> Staging:
+        """The run process's own staging (`work`), with the same `write`."""
+        return Staging(self.work)
 
     def path(self, kind: str, name: str) -> Path:
         return self.root / kind / f"{name}.parquet"
@@ -54,7 +69,7 @@ class Staging:
             return None
         path = self.path(kind, name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path, **STAGING_COMPRESSION)
+        write_parquet(table, path, **STAGING_COMPRESSION)
         return path
 
     def files(self, kind: str) -> list[Path]:
@@ -256,7 +271,7 @@ class RunLedger:
         }
         for name, want in expected.items():
             path = staged.get(name)
-            got = pq.ParquetFile(path).metadata.num_rows if path else 0
+            got = parquet_rows(path) if path else 0
             if got != want:
                 raise AccountingError(
                     f"the run's {name} table holds {got} rows, its counters {want}: nothing published"

@@ -17,6 +17,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from akhbar.tasks.storage import state_dir
+
 LOCK_NAME = ".akhbar.lock"
 
 
@@ -26,7 +28,8 @@ class WarehouseLocked(RuntimeError):
 
 class RunLock:
     def __init__(self, data_dir: str | Path, run_id: str, wait_seconds: float = 0.0, poll: float = 0.5) -> None:
-        self.path = Path(data_dir).resolve() / LOCK_NAME
+        # a kernel lock needs a local file: a data dir on object storage keeps it in its local state dir
+        self.path = state_dir(data_dir) / LOCK_NAME
         self.run_id, self.wait_seconds, self.poll = run_id, wait_seconds, poll
         self._file = None
 

@@ -21,16 +21,31 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from akhbar.schemas.tables import PUBLISHED, description
+from akhbar.tasks.storage import (
+    StorageError,
+    attach,
+    is_remote,
+    location,
+    move,
+    parquet_rows,
+    read_parquet,
+    remove_tree,
+    state_dir,
+    text,
+    write_parquet,
+)
 
 WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
 
 
 def lake_dir(data_dir: Path) -> Path:
-    return Path(data_dir).resolve() / "lake"
+    """DIR/lake: a local folder, or a prefix on object storage (tasks/storage.py)."""
+    return location(data_dir) / "lake"
 
 
 def warehouse_path(data_dir: Path) -> Path:
-    return Path(data_dir).resolve() / "warehouse.duckdb"
+    """The warehouse file, always local: in the data dir, or in a remote data dir's state dir."""
+    return state_dir(data_dir) / "warehouse.duckdb"
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -55,6 +70,9 @@ def ensure_lake(data_dir: Path) -> None:
     data dir's lake is a symlink to a version under lakes/ from the start, so that a full refresh
     replaces it with one rename (swap_lake), never two."""
     lake = lake_dir(data_dir)
+    if is_remote(lake):  # object storage has no symlinks: the lake is a plain prefix (no full refresh there)
+        _ensure_folders(lake)
+        return
     if not lake.exists() and not lake.is_symlink():
         _ensure_folders(lake.with_name("lakes") / "initial")
         pointer = lake.with_name(f"lake.{os.getpid()}.new")
@@ -68,13 +86,13 @@ def _ensure_folders(lake: Path) -> None:
         folder = lake / name
         folder.mkdir(parents=True, exist_ok=True)
         if not any(folder.glob("*.parquet")):
-            pq.write_table(schema.empty_table(), folder / "_empty.parquet", compression="zstd")
+            write_parquet(schema.empty_table(), folder / "_empty.parquet", compression="zstd")
 
 
 def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table], fresh: bool = False) -> dict[str, int]:
     """Stage then commit each table (empty tables write no file); `runs` goes last. Returns rows
     written per table."""
-    staging = Path(data_dir).resolve() / "staging" / run_id
+    staging = state_dir(data_dir) / "staging" / run_id
     staging.mkdir(parents=True, exist_ok=True)
     staged = {}
     for name, table in tables.items():
@@ -88,22 +106,26 @@ def write_tables(data_dir: Path, run_id: str, tables: dict[str, pa.Table], fresh
 def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = False) -> dict[str, int]:
     """Move the run's staged table files into the lake with atomic renames, the `runs` file last: a
     run whose `runs` row exists was published whole. `fresh` (full refresh): the files go into a new
-    lake that replaces the old one whole. Returns rows per table."""
-    data_dir = Path(data_dir).resolve()
+    lake that replaces the old one whole. Returns rows per table.
+
+    On object storage (no rename) each file is uploaded to its place: an object appears whole or not
+    at all, and the `runs` object, uploaded last, is the commit marker the views go by."""
+    data_dir = location(data_dir)
     if fresh:
+        refuse_remote(data_dir, "a full refresh")
         lake = data_dir / "lakes" / run_id
         _ensure_folders(lake)
     else:
         ensure_lake(data_dir)
         lake = lake_dir(data_dir)
     order = [n for n in staged if n != "runs"] + (["runs"] if "runs" in staged else [])
-    rows = {name: pq.ParquetFile(staged[name]).metadata.num_rows for name in order}
+    rows = {name: parquet_rows(staged[name]) for name in order}
     pause = float(os.environ.get("AKHBAR_FAULT_PAUSE_PUBLISH", "0"))  # fault injection for the crash test
     fault("staged")
     for n, name in enumerate(order):
         if name == "runs":
             fault("before-runs")
-        os.replace(staged[name], lake / name / f"run-{run_id}.parquet")
+        move(staged[name], lake / name / f"run-{run_id}.parquet")
         if n == 0 and len(order) > 2:
             fault("between-renames")
         if pause and name != "runs":
@@ -112,8 +134,15 @@ def commit(data_dir: Path, run_id: str, staged: dict[str, Path], fresh: bool = F
     fault("after-runs")
     if fresh:
         swap_lake(data_dir, lake)
-    shutil.rmtree(data_dir / "staging" / run_id, ignore_errors=True)
+    shutil.rmtree(state_dir(data_dir) / "staging" / run_id, ignore_errors=True)
     return rows
+
+
+def refuse_remote(data_dir, what: str) -> None:
+    """Full refresh, compaction and retention swap a whole lake in with one atomic rename of a symlink;
+    object storage has neither."""
+    if is_remote(location(data_dir)):
+        raise StorageError(f"{what} needs a local data dir (an atomic lake swap); {text(location(data_dir))} is not")
 
 
 def swap_lake(data_dir: Path, new_lake: Path) -> None:
@@ -142,14 +171,16 @@ def published_run_ids(data_dir: Path) -> set[str]:
     runs = lake_dir(data_dir) / "runs"
     ids: set[str] = set()
     for f in runs.glob("*.parquet"):
-        ids.update(pq.read_table(f, columns=["run_id"])["run_id"].to_pylist())
+        ids.update(read_parquet(f, columns=["run_id"])["run_id"].to_pylist())
     return ids
 
 
 def repair(data_dir: Path) -> list[Path]:
     """Remove what a run that died mid-publish left behind: its staging folder and any lake file of
     a run with no `runs` row (the views never read those). Returns the removed paths."""
-    data_dir = Path(data_dir).resolve()
+    data_dir = location(data_dir)
+    if is_remote(data_dir):
+        return _repair_remote(data_dir)
     removed: list[Path] = []
     lake = lake_dir(data_dir)
     legacy_old = lake.with_name("lake.old")
@@ -174,7 +205,25 @@ def repair(data_dir: Path) -> list[Path]:
         removed += list(staging.iterdir())
         shutil.rmtree(staging)
     removed += _remove_dead_builds(data_dir)
+    return removed + _remove_uncommitted(data_dir)
+
+
+def _repair_remote(data_dir) -> list:
+    """repair() for a data dir on object storage: the run's staging there and in the local state
+    dir, and lake files of runs that never wrote their `runs` file."""
+    removed = []
+    for staging in (data_dir / "staging", state_dir(data_dir) / "staging"):
+        if staging.exists():
+            removed += list(staging.iterdir())
+            remove_tree(staging)
+    if state_dir(data_dir).exists():
+        removed += _remove_dead_builds(state_dir(data_dir))
+    return removed + _remove_uncommitted(data_dir)
+
+
+def _remove_uncommitted(data_dir) -> list:
     lake = lake_dir(data_dir)
+    removed = []
     if not lake.exists():
         return removed
     done = published_run_ids(data_dir)
@@ -195,7 +244,7 @@ def glob_literal(path: str | Path) -> str:
     """A path as DuckDB reads it in a file pattern, matching itself only: its glob characters
     bracketed (`[` -> `[[]`, `*` -> `[*]`, `?` -> `[?]`), so a data dir named `x[1]` or `a*b` is
     that folder, never a pattern over its neighbours. Not SQL-quoted (see parquet_source)."""
-    return re.sub(r"([\[*?])", r"[\1]", Path(path).as_posix() if isinstance(path, Path) else path)
+    return re.sub(r"([\[*?])", r"[\1]", path if isinstance(path, str) else text(path))
 
 
 def parquet_source(paths: str | Path | list, union_by_name: bool = False) -> str:
@@ -234,8 +283,8 @@ def view_sql(sql_file: Path, lake: Path, as_of: str | None = None) -> str:
     inside the views' `{lake}/<table>/*.parquet` patterns (glob characters escaped), and `{as_of}` by
     the time-travel bound on the `runs` view (empty: every published run), both quoted for SQL."""
     bound = "" if as_of is None else f"WHERE run_id <= {_quote(as_of)}"
-    text = sql_file.read_text(encoding="utf-8")
-    return text.replace("{lake}", sql_quoted(glob_literal(lake.as_posix()))).replace("{as_of}", bound)
+    sql = sql_file.read_text(encoding="utf-8")
+    return sql.replace("{lake}", sql_quoted(glob_literal(text(lake)))).replace("{as_of}", bound)
 
 
 def _quote(value: str) -> str:
@@ -245,6 +294,7 @@ def _quote(value: str) -> str:
 def create_table_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     """The table views of warehouse/10_tables.sql over `lake`, in `con`: an in-memory DuckDB then
     reads the lake as the warehouse does (published runs only) without locking warehouse.duckdb."""
+    attach(con, lake)
     con.execute(view_sql(WAREHOUSE_SQL / "10_tables.sql", lake))
 
 
@@ -281,9 +331,10 @@ def build_views(data_dir: Path) -> None:
     the build, and the next open sees the new one. Views read the lake by absolute path (DuckDB
     resolves relative paths against the reader's working directory, not the database file), so the
     marker records that path and `ensure_warehouse` rebuilds when the data dir has moved."""
-    data_dir = Path(data_dir).resolve()
+    data_dir = location(data_dir)
     ensure_lake(data_dir)
     target = warehouse_path(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f".{target.name}.{os.getpid()}.next")  # per process: concurrent builds never share it
     try:
         if "?" in str(target):
@@ -300,14 +351,14 @@ def build_views(data_dir: Path) -> None:
 
 def _write_warehouse(path: Path, lake: Path) -> None:
     path.unlink(missing_ok=True)
-    con = duckdb.connect()
+    con = attach(duckdb.connect(), lake)  # the views are bound as they are made: the lake must be readable
     try:
         con.execute(f"ATTACH {_quote(str(path))} AS warehouse (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("USE warehouse")
         for sql in warehouse_sql(lake):
             con.execute(sql)
         con.execute(f"CREATE TABLE {MARKER} (lake VARCHAR, definition VARCHAR, built_at TIMESTAMPTZ)")
-        con.execute(f"INSERT INTO {MARKER} VALUES (?, ?, now())", [lake.as_posix(), definition_hash()])
+        con.execute(f"INSERT INTO {MARKER} VALUES (?, ?, now())", [text(lake), definition_hash()])
         con.execute(
             f"COMMENT ON TABLE {MARKER} IS 'The lake these views read and the definition they were built from.'"
         )
@@ -343,7 +394,7 @@ def warehouse_is_current(data_dir: Path) -> bool:
         return False
     finally:
         con.close()
-    return row == (lake_dir(data_dir).as_posix(), definition_hash())
+    return row == (text(lake_dir(data_dir)), definition_hash())
 
 
 def ensure_warehouse(data_dir: Path) -> bool:
@@ -361,7 +412,7 @@ def connect_as_of(data_dir: Path, run_id: str) -> duckdb.DuckDBPyConnection:
     `run_id` was published (its rows and every earlier run's; later canonical changes not applied).
     Every table view reads only runs in the `runs` view, so bounding that one view bounds them all."""
     lake = lake_dir(data_dir)
-    con = duckdb.connect()
+    con = attach(duckdb.connect(), lake)
     try:
         for sql in warehouse_sql(lake, as_of=run_id):
             con.execute(sql)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from akhbar.schemas.tables import QUARANTINE, RECORD
 from akhbar.tasks.base import quarantine_row, run_logger, stage_task
 from akhbar.tasks.decode import DecodeError, decode_bytes, lost_reason
 from akhbar.tasks.fields import FieldMapping, infer_mapping
+from akhbar.tasks.storage import is_remote, location
 
 from akhbar.settings import FieldMap
 
@@ -74,6 +76,8 @@ def file_format(path: Path) -> str | None:
 
 def path_text(path: Path) -> str:
     """A path as text that Arrow and Parquet can store: a name that is not UTF-8 keeps its bytes as escapes."""
+    if is_remote(path):  # a URI: text already
+        return str(path)
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
@@ -85,10 +89,12 @@ def discover_files(inputs: list[str | Path], max_file_bytes: int | None = None) 
     found: dict[Path, LandingFile] = {}
     skipped: list[dict] = []
     for raw in inputs:
-        root = Path(raw).expanduser().resolve()
+        root = location(raw)
         if not root.exists():
             raise InputError(f"input not found: {raw}")
-        for path, reason in sorted(_walk(root), key=lambda item: str(item[0])):
+        for path, reason in sorted(
+            _walk_remote(root) if is_remote(root) else _walk(root), key=lambda item: str(item[0])
+        ):
             if reason:
                 skipped.append({"path": path_text(path), "reason": reason, "size": _size(path)})
                 continue
@@ -128,6 +134,25 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
                 yield path, None
 
 
+def _walk_remote(root) -> Iterator[tuple[Any, str | None]]:
+    """_walk over object storage: every object under the prefix (no symlinks, FIFOs or devices
+    there), hidden ones (a name or a folder starting with ".") listed once with their reason."""
+    if root.is_file():
+        yield root, None
+        return
+    hidden: set[str] = set()
+    for key in sorted(root.fs.find(root.path)):
+        parts = key[len(root.path) :].strip("/").split("/")
+        dot = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+        if dot is None:
+            yield root.joinpath(*parts), None
+        elif dot == len(parts) - 1:
+            yield root.joinpath(*parts), "hidden file"
+        elif "/".join(parts[: dot + 1]) not in hidden:
+            hidden.add("/".join(parts[: dot + 1]))
+            yield root.joinpath(*parts[: dot + 1]), "hidden folder"
+
+
 def _symlink_reason(path: Path, root: Path) -> str:
     try:
         target = path.resolve(strict=True)
@@ -142,27 +167,43 @@ def _landing_file(path: Path, max_file_bytes: int | None = None) -> LandingFile 
     """The file to read, or why it is skipped."""
     try:
         path_text(path).encode("utf-8")
-        os.fsdecode(path).encode("utf-8")
+        if not is_remote(path):
+            os.fsdecode(path).encode("utf-8")
     except UnicodeEncodeError:
         return "file name is not valid UTF-8"
     fmt = file_format(path)
     if fmt is None:
         return f"unsupported file type: {path.suffix or '(none)'}"
     try:
-        st = path.stat()
+        size, mtime_ns = _size_and_mtime(path)
         with path.open("rb"):
             pass
     except OSError as exc:
         return f"unreadable file: {exc.strerror or exc}"
-    if st.st_size == 0:
+    if size == 0:
         return "empty file"
-    if max_file_bytes is not None and st.st_size > max_file_bytes:
-        return f"file over the size bound ({st.st_size:,} bytes > max_file_bytes {max_file_bytes:,})"
-    return LandingFile(path, fmt, path.parent.name, st.st_size, st.st_mtime_ns)
+    if max_file_bytes is not None and size > max_file_bytes:
+        return f"file over the size bound ({size:,} bytes > max_file_bytes {max_file_bytes:,})"
+    return LandingFile(path, fmt, path.parent.name, size, mtime_ns)
+
+
+def _size_and_mtime(path) -> tuple[int, int]:
+    """A file's size and modification time in ns; an object's from its listing (S3: LastModified, to
+    the second; a changed object of the same size and second is told apart by its content hash)."""
+    if not is_remote(path):
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    info = path.fs.info(path.path)
+    modified = info.get("LastModified") or info.get("mtime") or info.get("last_modified")
+    if hasattr(modified, "timestamp"):
+        modified = modified.timestamp()
+    return int(info.get("size") or 0), int(float(modified or 0) * 1_000_000_000)
 
 
 def _size(path: Path) -> int | None:
     try:
+        if is_remote(path):
+            return None if path.is_dir() else _size_and_mtime(path)[0]
         return path.lstat().st_size
     except OSError:
         return None
@@ -324,7 +365,12 @@ def _bad(
 def _open(lf: LandingFile, limits: ReadLimits) -> BoundedStream:
     """The file's bytes as a stream, gunzipped on the fly for .gz (never the whole file in memory),
     that stops at the decompressed-size bound."""
-    raw = gzip.open(lf.path, "rb") if lf.path.name.lower().endswith(".gz") else lf.path.open("rb")
+    gz = lf.path.name.lower().endswith(".gz")
+    if is_remote(lf.path):  # fsspec unpacks it, and closes the object's stream with the gzip's
+        raw = lf.path.fs.open(lf.path.path, "rb", compression="gzip" if gz else None)
+        raw = raw if gz else io.BufferedReader(raw)  # readline(size) and peek, as a local file has
+    else:
+        raw = gzip.open(lf.path, "rb") if gz else lf.path.open("rb")
     return BoundedStream(raw, limits.max_decompressed_bytes)
 
 

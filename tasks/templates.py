@@ -40,6 +40,7 @@ from akhbar.tasks.base import quarantine_row
 from akhbar.tasks.clean import is_caption, is_headline
 from akhbar.tasks.learned import _hash64, is_verse_or_quote
 from akhbar.tasks.publish import create_table_views, parquet_source
+from akhbar.tasks.storage import attach
 
 from akhbar.settings import LearnedSettings
 
@@ -221,7 +222,7 @@ def decide_templates(
     found = Templates()
     if not cfg.enabled or (run_edges.num_rows == 0 if isinstance(run_edges, pa.Table) else not run_edges):
         return found
-    con = duckdb.connect(config=decide_config(run_edges if isinstance(run_edges, list) else None))
+    con = attach(duckdb.connect(config=decide_config(run_edges if isinstance(run_edges, list) else None)))
     try:
         if isinstance(run_edges, pa.Table):
             con.register("run_edges", run_edges)

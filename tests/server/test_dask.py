@@ -6,74 +6,16 @@ been reported to the server. Server, cluster and watchdog are stopped even when 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from akhbar import serve
-
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server")]
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "landing"
-RUN_TIMEOUT = 300
 PASSES = ("extract-clean-observe", "learned-normalize-check-fingerprint")
-
-# The server runs in a session of its own and would outlive a test process killed before its
-# finalizers run: a watchdog stops it when this process dies (as in test_serve.py).
-WATCHDOG = """
-import sys, time
-from akhbar import serve
-parent, data = int(sys.argv[1]), sys.argv[2]
-while serve._alive(parent):
-    time.sleep(1)
-serve.stop(data, timeout=30, echo=lambda _: None)
-"""
-
-
-@contextmanager
-def running_server(data: Path):
-    watchdog = subprocess.Popen(
-        [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield serve.start_server(data, port=_free_port(), timeout=240)
-    finally:
-        serve.stop(data, timeout=30)
-        watchdog.kill()
-        watchdog.wait()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((serve.HOST, 0))
-        return s.getsockname()[1]
-
-
-def akhbar_run(data_dir: str, cwd: Path, **env: str) -> str:
-    base = {**os.environ, "PYTHONPATH": str(REPO)}
-    for name in ("PREFECT_API_URL", "AKHBAR_DASK_ADDRESS", "AKHBAR_BATCH_SIZE", "AKHBAR_WORKERS"):
-        base.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "akhbar.cli", "run", "--input", str(SAMPLES), "--data-dir", data_dir],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        env={**base, **env},
-        cwd=cwd,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def rows(data_dir: Path, sql: str) -> list[tuple]:
@@ -84,34 +26,30 @@ def rows(data_dir: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def summary_of(stdout: str) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in stdout.strip().splitlines()[-1].split() if "=" in item)
-
-
-def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(tmp_path):
+def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(
+    tmp_path, prefect_server, reference_run, akhbar_run
+):
     from distributed import Client, LocalCluster, get_task_stream
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    reference = tmp_path / "reference"
-    expected = summary_of(akhbar_run(str(reference), tmp_path))  # the default runner, a temporary API
+    reference, expected = reference_run  # the default runner, a temporary API
+    stack = prefect_server
 
     with (
-        running_server(tmp_path / "server") as stack,
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
         get_task_stream(client=client) as stream,
     ):
         # the data dir relative to the run's directory, not the workers' (they must get it absolute);
         # the workers' environment has no PREFECT_API_URL: the run's API travels with each task
-        summary = summary_of(
-            akhbar_run(
-                "dask",
-                tmp_path,
-                PREFECT_API_URL=stack.api_url,
-                AKHBAR_DASK_ADDRESS=cluster.scheduler_address,
-                AKHBAR_BATCH_SIZE="5",
-            )
+        summary = akhbar_run(
+            str(SAMPLES),
+            "dask",
+            tmp_path,
+            PREFECT_API_URL=stack.api_url,
+            AKHBAR_DASK_ADDRESS=cluster.scheduler_address,
+            AKHBAR_BATCH_SIZE="5",
         )
         workers = set(client.scheduler_info()["workers"])
         # the task's imports set the workers' allocators as in akhbar's own worker processes
