@@ -1,7 +1,9 @@
 """What the server tests share: a real Prefect server on a free loopback port, stopped even when the
 test process dies before its finalizers run (a watchdog, as in test_serve.py), and the reference run
 of the sample on the default runner and local disk that runs elsewhere must match. Both are made once
-per session: the tests that use them are one xdist group, so they run in one process."""
+per session: the tests that use them are one xdist group, so they run in one process. Imported by
+those tests (not a conftest.py: a second module named `conftest` would shadow tests/conftest.py for
+every `from conftest import ...`)."""
 
 from __future__ import annotations
 
