@@ -68,7 +68,7 @@ from akhbar.tasks.storage import attach, location, spill_dir
 from akhbar.settings import LearnedSettings
 
 REPEATED = ("learned.repeated", "repeated")
-DECIDE_MEMORY = "128MB"  # DuckDB's working memory for the run-wide decision (the run's process's largest step at 256MB)
+DECIDE_MEMORY = "256MB"  # DuckDB's working memory for the run-wide decision (128MB runs out on the corpus)
 
 
 def decide_config(staged: list[Path] | None) -> dict:

@@ -63,9 +63,10 @@ def test_partitions_on_a_dask_cluster_publish_what_the_default_runner_publishes(
     assert summary["partitions"] == "4" and expected["partitions"] == "1"
     for key in ("records_read", "articles_clean", "duplicates_exact", "duplicates_near", "quarantined"):
         assert summary[key] == expected[key], key
-    # every partition of both passes ran on a worker of the cluster, both workers took some ...
+    # every partition of both passes, and its row checks, ran on a worker of the cluster, both workers took some ...
     ran = [t for t in stream.data if t.get("worker") in workers]
-    assert len(ran) == 2 * 4, [(t.get("key"), t.get("worker")) for t in stream.data]
+    kinds = sorted(t["key"].rsplit("-", 1)[0] for t in ran)
+    assert kinds == ["check_task"] * 4 + ["first_pass_task"] * 4 + ["second_pass_task"] * 4, kinds
     assert len({t["worker"] for t in ran}) == 2
     assert allocators == dict.fromkeys(workers, "system")
     # ... and was reported, completed, to the server

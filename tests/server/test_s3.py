@@ -100,7 +100,7 @@ def test_a_run_on_s3_through_dask_publishes_what_a_local_run_publishes(
 
     # the partitions ran on the cluster's workers, through the bucket
     assert summary["partitions"] == "4"
-    assert len([t for t in stream.data if t.get("worker") in workers]) == 2 * 4
+    assert len([t for t in stream.data if t.get("worker") in workers]) == 3 * 4  # two passes and the row checks
     for key in ("files", "paths_skipped", "records_read", "articles_clean", "duplicates_exact", "duplicates_near"):
         assert summary[key] == expected[key], key
     assert summary["quarantined"] == expected["quarantined"]
