@@ -7,7 +7,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from akhbar.tasks.arabic import arabic_ratio, normalize_display, normalize_search, word_count
+from akhbar.tasks.arabic import (
+    arabic_ratio,
+    arabic_ratios,
+    normalize_display,
+    normalize_search,
+    normalize_search_lines,
+    normalize_search_many,
+    word_count,
+    word_counts,
+)
 
 MACROS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "00_macros.sql"
 
@@ -304,6 +313,57 @@ def test_idempotent_on_random_strings():
         assert normalize_search(s) == s, repr(text)
         # normalize_search == search folding applied on top of display
         assert normalize_search(d) == s, repr(text)
+
+
+# ---------------------------------------------------------------------------
+# Whole columns at once: the same results as one text at a time
+# ---------------------------------------------------------------------------
+
+
+def test_search_many_concrete():
+    texts = [
+        "",
+        "  ",
+        "أحمد  يقرأ\nالكتاب ",
+        "ﷺ قال",
+        "\U00010400bc ـ ب",
+        "الوزارة\u064b\u0640",
+        "x\ud800y",
+        "\x01\x00",
+    ]
+    assert normalize_search_many(texts) == [
+        "",
+        "",
+        "احمد يقرا الكتاب",
+        "صلي الله عليه وسلم قال",  # a ligature that expands
+        "\U00010428bc ب",  # astral letters lower-cased (Deseret), the dash between spaces gone
+        "الوزاره",  # diacritic and tatweel deleted
+        "x y",  # a lone surrogate is no word character
+        "",  # the markers the batch uses inside are deleted as controls
+    ]
+    assert normalize_search_lines(["ـ أولا\nثانيا،  ثالثا", ""]) == [["اولا", "ثانيا ثالثا"], [""]]
+    assert word_counts(["", "قال المتحدث، إن الوضع مستقر.", "ـــــ ok", "٢٠٢٤ 😀 $", "مَدْرَسَةٌ"]) == [0, 5, 1, 1, 1]
+    assert arabic_ratios(["", "abcd عربي", "\ufefb\ufdf2 ab", "123"]) == [0.0, 0.5, 0.5, 0.0]
+
+
+def test_many_equal_one_by_one_on_random_strings():
+    rng = random.Random(7)
+    astral = ["\U0001d400", "\U0001f600", "\U00010400", "\ud800"]
+    texts = _random_texts(400, seed=99) + [t + rng.choice(astral) for t in _random_texts(50, seed=5)]
+    assert normalize_search_many(texts) == [normalize_search(t) for t in texts]
+    assert normalize_search_lines(texts) == [[normalize_search(ln) for ln in t.split("\n")] for t in texts]
+    assert word_counts(texts) == [word_count(t) for t in texts]
+    assert arabic_ratios(texts) == [arabic_ratio(t) for t in texts]
+
+
+def test_many_equal_one_by_one_on_every_code_point():
+    """The column functions map each code point through tables built once; every code point, alone and
+    between letters, gives what the one-text functions give."""
+    chars = [chr(cp) for cp in range(0x110000)]
+    assert normalize_search_many(chars) == [normalize_search(c) for c in chars]
+    between = ["ب" + c + "b" for c in chars]
+    assert word_counts(between) == [word_count(t) for t in between]
+    assert arabic_ratios(between) == [arabic_ratio(t) for t in between]
 
 
 def test_display_invariants_on_random_strings():
