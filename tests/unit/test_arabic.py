@@ -366,6 +366,17 @@ def test_many_equal_one_by_one_on_every_code_point():
     assert arabic_ratios(between) == [arabic_ratio(t) for t in between]
 
 
+def test_search_form_of_an_opening_is_a_prefix():
+    """Each character is search-normalized alone (a tatweel looks at the one before it), so a text's
+    opening normalizes to a prefix of the whole text's search form (clean's title-echo check relies on it)."""
+    astral = ["\U00010400", "\U0001f600"]
+    rng = random.Random(11)
+    for text in _random_texts(150, seed=3) + [t + rng.choice(astral) + t for t in _random_texts(30, seed=4)]:
+        whole = normalize_search(text)
+        for k in range(len(text) + 1):
+            assert whole.startswith(normalize_search(text[:k])), (text, k)
+
+
 def test_display_invariants_on_random_strings():
     forbidden = set("\u0640\u200b\u200c\u200d\u200e\u200f\u202b\u00ad\ufeff\t\r\u00a0\u2009کیۀ")
     for text in _random_texts(200, seed=7):
