@@ -51,6 +51,7 @@ __all__ = [
     "normalize_search_lines",
     "word_counts",
     "arabic_ratios",
+    "letter_counts",
 ]
 
 Ranges = list[tuple[int, int]]  # inclusive code-point ranges, sorted
@@ -549,9 +550,15 @@ def word_counts(texts: list[str]) -> list[int]:
     return _per_text(opens, bounds).tolist()
 
 
-def arabic_ratios(texts: list[str]) -> list[float]:
-    """[arabic_ratio(t) for t in texts]."""
+def letter_counts(texts: list[str]) -> tuple[list[int], list[int]]:
+    """Per text: its letters (category L*, what str.isalpha counts) and of them those in the
+    Arabic-script blocks."""
     cps, bounds = _code_points(texts)
     cls = _LETTER_CLASS[cps]
-    letters, arabic = _per_text(cls != 0, bounds).tolist(), _per_text(cls == 2, bounds).tolist()
+    return _per_text(cls != 0, bounds).tolist(), _per_text(cls == 2, bounds).tolist()
+
+
+def arabic_ratios(texts: list[str]) -> list[float]:
+    """[arabic_ratio(t) for t in texts]."""
+    letters, arabic = letter_counts(texts)
     return [a / n if n else 0.0 for a, n in zip(arabic, letters)]

@@ -10,6 +10,7 @@ import pytest
 from akhbar.tasks.arabic import (
     arabic_ratio,
     arabic_ratios,
+    letter_counts,
     normalize_display,
     normalize_search,
     normalize_search_lines,
@@ -361,6 +362,7 @@ def test_many_equal_one_by_one_on_every_code_point():
     between letters, gives what the one-text functions give."""
     chars = [chr(cp) for cp in range(0x110000)]
     assert normalize_search_many(chars) == [normalize_search(c) for c in chars]
+    assert letter_counts(chars)[0] == [int(c.isalpha()) for c in chars]  # what the language stage counted
     between = ["ب" + c + "b" for c in chars]
     assert word_counts(between) == [word_count(t) for t in between]
     assert arabic_ratios(between) == [arabic_ratio(t) for t in between]
