@@ -496,7 +496,7 @@ def _search_many(texts: list[str]) -> list[str]:
     out = _SEARCH_UNITS[np.frombuffer(encoded, dtype=np.uint16)]
     between = np.cumsum([len(t) + 1 for t in texts[:-1]], dtype=np.int64) - 1
     out[between] = _BETWEEN
-    if out.max() == _EXPANDS:  # rare: texts with a ligature that expands go one by one
+    if out.size and out.max() == _EXPANDS:  # rare: texts with a ligature that expands go one by one
         at = np.flatnonzero(out == _EXPANDS)
         return _one_by_one(texts, set(np.searchsorted(between, at).tolist()))
     out = out[out != _GONE]

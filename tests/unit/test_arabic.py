@@ -343,6 +343,9 @@ def test_search_many_concrete():
         "",  # the markers the batch uses inside are deleted as controls
     ]
     assert normalize_search_lines(["ـ أولا\nثانيا،  ثالثا", ""]) == [["اولا", "ثانيا ثالثا"], [""]]
+    # a batch of one empty text (an empty body, found by tests/unit/test_properties.py)
+    assert normalize_search_many([""]) == [""] and normalize_search_many([]) == []
+    assert normalize_search_lines([""]) == [[""]] and word_counts([""]) == [0] and arabic_ratios([""]) == [0.0]
     assert word_counts(["", "قال المتحدث، إن الوضع مستقر.", "ـــــ ok", "٢٠٢٤ 😀 $", "مَدْرَسَةٌ"]) == [0, 5, 1, 1, 1]
     assert arabic_ratios(["", "abcd عربي", "\ufefb\ufdf2 ab", "123"]) == [0.0, 0.5, 0.5, 0.0]
 
