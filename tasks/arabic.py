@@ -26,7 +26,12 @@ Implementation notes (speed):
   ~10x slower.  So each such class is compiled twice: BMP-only (fast) and
   full; the full one is used only for texts that contain astral characters
   (emoji, ...), detected with a cheap one-range regex.
-* ``str.translate`` with a list table is ~2x faster than with a dict.
+* ``str.translate`` with a list table is ~2x faster than with a dict, and still costs ~0.1 µs per
+  non-ASCII character (a lookup through a Python int per character). A stage with a whole column to
+  normalize calls the ``*_many`` functions instead: the texts are encoded as one UTF-32 array and
+  mapped through a NumPy table of every code point (``_SEARCH_LUT``, ``_WORD_CLASS``,
+  ``_LETTER_CLASS``, built from the same tables and ranges as the one-text functions), ~10x
+  faster on the corpus; ``tests/unit/test_arabic.py`` checks they equal the one-text functions.
 """
 
 from __future__ import annotations
@@ -35,7 +40,19 @@ import re
 import sys
 import unicodedata
 
-__all__ = ["normalize_display", "normalize_search", "arabic_ratio", "word_count"]
+import numpy as np
+
+__all__ = [
+    "normalize_display",
+    "normalize_search",
+    "arabic_ratio",
+    "word_count",
+    "normalize_search_many",
+    "normalize_search_lines",
+    "word_counts",
+    "arabic_ratios",
+    "letter_counts",
+]
 
 Ranges = list[tuple[int, int]]  # inclusive code-point ranges, sorted
 
@@ -395,3 +412,153 @@ def word_count(text: str) -> int:
     splits: "3.5" and "COVID-19" are two tokens each."""
     s = _MARK_LIKE.sub("", text)
     return len(_DELIMITER_NON_SPACE.sub(" ", s).split())
+
+
+# ---------------------------------------------------------------------------
+# Whole columns at once (the stages): the same functions over many texts
+# ---------------------------------------------------------------------------
+
+_CODES = sys.maxunicode + 1
+# normalize_search over many texts runs in UTF-16 code units (texts with astral characters take the
+# one-text path): every BMP character maps to one BMP character, to nothing, or (presentation-form
+# ligatures) to several. Two code points never come out of the table and mark what it cannot say in
+# one unit: NUL (deleted) and U+0001 (between two texts); U+FFFF marks a character that expands.
+_GONE, _BETWEEN, _EXPANDS = 0, 1, 0xFFFF
+
+
+def _search_units() -> np.ndarray:
+    """`_SEARCH_LIST` as a uint16 table of the BMP: what str.translate makes of each character."""
+    lut = np.empty(_BMP_MAX + 1, dtype=np.uint16)
+    for cp, v in enumerate(_SEARCH_LIST):
+        if v is None:
+            lut[cp] = _GONE
+        elif isinstance(v, int):
+            lut[cp] = v
+        else:
+            lut[cp] = ord(v) if len(v) == 1 else _EXPANDS
+    made = {v for v in _SEARCH_LIST if isinstance(v, int)} | {
+        ord(v) for v in _SEARCH_LIST if isinstance(v, str) and len(v) == 1
+    }
+    assert not made & {_GONE, _BETWEEN, _EXPANDS}, "a marker code point is a translation"
+    return lut
+
+
+def _class_lut(*classes: tuple[int, Ranges]) -> np.ndarray:
+    """A uint8 table of every code point: the value of the last class whose ranges hold it, else 0."""
+    lut = np.zeros(_CODES, dtype=np.uint8)
+    for value, ranges in classes:
+        for lo, hi in ranges:
+            lut[lo : hi + 1] = value
+    return lut
+
+
+_SEARCH_UNITS = _search_units()
+# word_count's classes: 1 delimits (whitespace, punctuation, symbols...), 2 is a token character (a
+# letter or number), 0 is deleted first (marks, format characters, tatweel), as its regexes do.
+_WORD_CLASS = _class_lut(
+    (1, [(0, sys.maxunicode)]), (2, _merge(_L, _N)), (1, _SPACES), (0, _merge(_M, _CF, _chars(_TATWEEL)))
+)
+# arabic_ratio's classes: 1 a letter, 2 a letter in the Arabic-script blocks.
+_LETTER_CLASS = _class_lut(
+    (1, _L), (2, [(max(lo, a), min(hi, b)) for lo, hi in _L for a, b in _ARABIC_BLOCKS if lo <= b and a <= hi])
+)
+
+
+def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' code points as one uint32 array, and the offsets where each text starts (n + 1)."""
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=bounds[1:])
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")  # a lone surrogate is one code point too
+    return np.frombuffer(joined, dtype=np.uint32), bounds
+
+
+def _per_text(mask: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """How many of each text's positions `mask` holds (bounds as from _code_points)."""
+    total = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=total[1:])
+    return total[bounds[1:]] - total[bounds[:-1]]
+
+
+def _one_by_one(texts: list[str], alone: set[int]) -> list[str]:
+    """normalize_search of the texts at positions `alone`, the others batched."""
+    done = iter(_search_many([t for i, t in enumerate(texts) if i not in alone]))
+    return [normalize_search(t) if i in alone else next(done) for i, t in enumerate(texts)]
+
+
+def _search_many(texts: list[str]) -> list[str]:
+    if not texts:
+        return []
+    texts = [_tatweel_dashes(t) for t in texts]
+    joined = "\x01".join(texts)
+    encoded = joined.encode("utf-16-le", "surrogatepass")
+    if len(encoded) != 2 * len(joined):  # astral characters (two units each): those texts one by one
+        return _one_by_one(texts, {i for i, t in enumerate(texts) if _ASTRAL_RE.search(t)})
+    out = _SEARCH_UNITS[np.frombuffer(encoded, dtype=np.uint16)]
+    between = np.cumsum([len(t) + 1 for t in texts[:-1]], dtype=np.int64) - 1
+    out[between] = _BETWEEN
+    if out.size and out.max() == _EXPANDS:  # rare: texts with a ligature that expands go one by one
+        at = np.flatnonzero(out == _EXPANDS)
+        return _one_by_one(texts, set(np.searchsorted(between, at).tolist()))
+    out = out[out != _GONE]
+    # whitespace is all " " now: collapse runs and trim each text, as " ".join(s.split()) does
+    space = out == 0x20
+    first = np.ones(len(out), dtype=bool)  # the unit opens its text, or follows a space
+    first[1:] = (out[:-1] == 0x20) | (out[:-1] == _BETWEEN)
+    out = out[~(space & first)]
+    last = np.ones(len(out), dtype=bool)  # the unit closes its text
+    last[:-1] = out[1:] == _BETWEEN
+    out = out[~((out == 0x20) & last)]
+    return out.tobytes().decode("utf-16-le", "surrogatepass").split("\x01")
+
+
+def normalize_search_many(texts: list[str]) -> list[str]:
+    """[normalize_search(t) for t in texts], ~5x faster on a column of articles."""
+    return _search_many(list(texts))
+
+
+def normalize_search_lines(texts: list[str]) -> list[list[str]]:
+    """[[normalize_search(line) for line in t.split("\n")] for t in texts], every line of every text
+    in one batch."""
+    lines = [t.split("\n") for t in texts]
+    flat = _search_many([ln for ls in lines for ln in ls])
+    out, at = [], 0
+    for ls in lines:
+        out.append(flat[at : at + len(ls)])
+        at += len(ls)
+    return out
+
+
+def _kept(keep: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Where each text starts once the positions `keep` leaves out are gone."""
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return kept[bounds]
+
+
+def word_counts(texts: list[str]) -> list[int]:
+    """[word_count(t) for t in texts]: runs of letters and numbers once marks, format characters and
+    tatweel are out, counted per text."""
+    cps, bounds = _code_points(texts)
+    cls = _WORD_CLASS[cps]
+    keep = cls != 0
+    cls, bounds = cls[keep], _kept(keep, bounds)
+    token = cls == 2
+    opens = token.copy()
+    opens[1:] &= ~token[:-1]
+    starts = bounds[:-1][bounds[:-1] < bounds[1:]]
+    opens[starts] = token[starts]  # a text's first token opens a run whatever ends the text before it
+    return _per_text(opens, bounds).tolist()
+
+
+def letter_counts(texts: list[str]) -> tuple[list[int], list[int]]:
+    """Per text: its letters (category L*, what str.isalpha counts) and of them those in the
+    Arabic-script blocks."""
+    cps, bounds = _code_points(texts)
+    cls = _LETTER_CLASS[cps]
+    return _per_text(cls != 0, bounds).tolist(), _per_text(cls == 2, bounds).tolist()
+
+
+def arabic_ratios(texts: list[str]) -> list[float]:
+    """[arabic_ratio(t) for t in texts]."""
+    letters, arabic = letter_counts(texts)
+    return [a / n if n else 0.0 for a, n in zip(arabic, letters)]

@@ -51,8 +51,12 @@ class Rule:
     hints: tuple[str, ...] = ()  # a line must contain one of these to be worth a regex (cheap gate)
 
     def find(self, line: str) -> re.Match | None:
-        if self.hints and not any(h in line for h in self.hints):
-            return None
+        if self.hints:
+            for h in self.hints:  # a loop, not any(<generator>): this runs for every rule and line
+                if h in line:
+                    break
+            else:
+                return None
         return self.regex.search(line) if self.search else self.regex.match(line)
 
 
@@ -104,6 +108,20 @@ def load_rules(path: str | Path = RULES_PATH) -> RuleSet:
 @lru_cache(maxsize=1)
 def default_rules() -> RuleSet:
     return load_rules()
+
+
+_BY_WORDS: dict[int, tuple[RuleSet, list[tuple[Rule, ...]]]] = {}
+
+
+def rules_by_words(rules: RuleSet) -> list[tuple[Rule, ...]]:
+    """For a line of n words (n capped at the largest max_words + 1), the rules whose max_words lets them
+    try it, in file order: most lines are paragraphs that only a few rules may take."""
+    cached = _BY_WORDS.get(id(rules))
+    if cached is None or cached[0] is not rules:
+        most = max((r.max_words for r in rules.rules if r.max_words is not None), default=0)
+        table = [tuple(r for r in rules.rules if r.max_words is None or n <= r.max_words) for n in range(most + 2)]
+        cached = _BY_WORDS[id(rules)] = (rules, table)
+    return cached[1]
 
 
 def marker_regex(rules: RuleSet | None = None) -> str:
@@ -297,6 +315,14 @@ def _repeated_phrase_ends(norms: list[str]) -> set[int]:
 
 
 def _same_text(a: str, b: str) -> bool:
+    if len(a) < len(b):
+        a, b = b, a
+    opening = 2 * len(b) + 16
+    if len(a) > opening:
+        # each character is search-normalized alone, so the normalized opening of `a` is a prefix of
+        # normalized `a`: a long line (a whole article on one line) that opens otherwise is no echo
+        short = normalize_search(b)
+        return short.startswith(normalize_search(a[:opening])) and normalize_search(a) == short
     return normalize_search(a) == normalize_search(b)
 
 
@@ -329,27 +355,22 @@ def clean_text(
     lines = [ln for ln in lines if ln]
     kept: list[str] = []
     end_seen = False
+    by_words = rules_by_words(rules)
     i = 0
     while i < len(lines):
         line = lines[i]
         i += 1
         words = line.count(" ") + 1
         title_candidate = not kept and i < len(lines) and is_headline(line, max_words=25)
-        if (
-            (not kept or (len(kept) == 1 and is_headline(kept[0])))
-            and (credit := head_credit(line, outlet))
-            and credit.agency
-            and not credit.author
-        ):
+        at_head = not kept or (len(kept) == 1 and is_headline(kept[0]))
+        if at_head and (credit := head_credit(line, outlet)) and credit.agency and not credit.author:
             # a wire credit at the head ("أ ش أ", "القاهرة _أ ش أ") is read as one before any rule takes
             # it for something else (an editor's initials closing a story)
             out.removed.append(("credit.head_line", "byline", line))
             _fill_credit(out, credit)
             continue
-        for rule in rules.rules:
-            if rule.max_words is not None and words > rule.max_words:
-                continue
-            if rule.where == "head" and not (not kept or (len(kept) == 1 and is_headline(kept[0]))):
+        for rule in by_words[min(words, len(by_words) - 1)]:
+            if rule.where == "head" and not at_head:
                 continue
             if rule.where == "head" and rule.action == "strip_span" and title_candidate:
                 continue  # the headline itself ("مصدر بالكهرباء: لا تخفيف ...") carries no dateline
@@ -748,6 +769,7 @@ def _date_in(piece: str) -> datetime | None:
     return parse_date(piece) if re.search(r"\d", piece) else None
 
 
+@lru_cache(maxsize=65536)  # a feed repeats its credit lines ("أبوظبي - سكاي نيوز عربية" on 13,708 corpus records)
 def parse_credit(value: str | None, outlet: str | None = None) -> Credit:
     """Read a credit line: who wrote it (a person), where it was filed, which wire agency it came from,
     and a date if the line carries one. The outlet's own name (`outlet`, or a known newsroom's) and CMS

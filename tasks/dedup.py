@@ -22,6 +22,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
@@ -126,6 +127,11 @@ def shingles(body_norm: str, k: int) -> list[str]:
     words = body_norm.split()
     if len(words) <= k:
         return [" ".join(words)] if words else [""]
+    if body_norm.count(" ") == len(words) - 1 and len(body_norm) == sum(map(len, words)) + len(words) - 1:
+        # one space between words (a search-normalized body): each shingle is a slice of the text,
+        # cheaper than joining its words again
+        starts = list(accumulate((len(w) + 1 for w in words), initial=0))
+        return [body_norm[starts[i] : starts[i + k] - 1] for i in range(len(words) - k + 1)]
     return [" ".join(words[i : i + k]) for i in range(len(words) - k + 1)]
 
 

@@ -400,15 +400,23 @@ def _stems(word: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 18)
+def _name_heads(word: str) -> tuple[str, ...]:
+    """The stems of `word` that open a name (most words: none); the same words recur in every text."""
+    firsts = first_words()
+    return tuple(h for h in _stems(word) if h in firsts)
+
+
 def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
     """(start, end, value) of every discriminating token or name in `words` (search-normalized
     tokens), left to right, longest name first."""
-    table, firsts = names(), first_words()
+    table = names()
     out = []
     i, n = 0, len(words)
     while i < n:
         w = words[i]
-        if _NUMBER.match(w) or _PREFIXED_NUMBER.match(w):
+        # both number patterns end in a digit (\d: a decimal, as str.isdecimal): one test rules most words out
+        if w[-1:].isdecimal() and (_NUMBER.match(w) or _PREFIXED_NUMBER.match(w)):
             # A decimal is typed "3.811" (split into "3 811" by normalization) or, right to left,
             # "811ر3": the value is the set of its digit groups, so both spellings agree.
             groups = (w if _NUMBER.match(w) else _PREFIXED_NUMBER.match(w).group(1)).split("ر")
@@ -424,7 +432,7 @@ def discriminators(words: list[str]) -> list[tuple[int, int, str]]:
             i += 2
             continue
         found = None
-        heads = [h for h in _stems(w) if h in firsts]
+        heads = _name_heads(w)
         for size in range(min(_MAX_WORDS, n - i), 0, -1) if heads else ():
             for head in heads:
                 value = table.get((head, *words[i + 1 : i + size]))

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 from akhbar.schemas.tables import PAGE
-from akhbar.tasks.arabic import arabic_ratio
+from akhbar.tasks.arabic import arabic_ratio, letter_counts
 from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
 
 from akhbar.settings import LanguageSettings
@@ -54,15 +54,18 @@ def identify(text: str) -> tuple[str, float]:
     return str(lang), float(score)
 
 
-def not_arabic(text: str | None, cfg: LanguageSettings | None = None) -> str | None:
+def not_arabic(
+    text: str | None, cfg: LanguageSettings | None = None, counted: tuple[int, int] | None = None
+) -> str | None:
     """Why `text` is not Arabic (a quarantine reason naming language and score), or None when it is
-    or when there is nothing to judge (no letters: validation's length checks see to it)."""
+    or when there is nothing to judge (no letters: validation's length checks see to it). `counted`:
+    the sample's letters and Arabic-script letters, if the stage counted them for its whole batch."""
     cfg = cfg or _defaults()
     sample = (text or "")[:SAMPLE_CHARS]
-    letters = sum(map(str.isalpha, sample))
+    letters = counted[0] if counted else sum(map(str.isalpha, sample))
     if not letters:
         return None
-    script = arabic_ratio(sample)
+    script = counted[1] / letters if counted else arabic_ratio(sample)
     if script < cfg.min_arabic_script:
         lang, score = identify(sample)
         return f"not Arabic: language {lang} (score {score:.2f}); Arabic script {script:.0%} of letters"
@@ -80,8 +83,11 @@ def language_stage(batch: pa.Table, run_id: str, cfg: LanguageSettings | None = 
     if not cfg.enabled:
         return StageResult(batch)
     failed, reasons = [], []
-    for i, text in enumerate(batch["text"].to_pylist()):
-        reason = not_arabic(text, cfg)
+    texts = batch["text"].to_pylist()
+    # every sample's letters counted at once (tasks/arabic.py), not character by character
+    letters, arabic = letter_counts([(t or "")[:SAMPLE_CHARS] for t in texts])
+    for i, text in enumerate(texts):
+        reason = not_arabic(text, cfg, (letters[i], arabic[i]))
         if reason:
             failed.append(i)
             reasons.append(reason)

@@ -59,7 +59,7 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 from akhbar.schemas.tables import BOILERPLATE, LINES, OBSERVED
-from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.arabic import normalize_search_lines, normalize_search_many
 from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
 from akhbar.tasks.clean import content_words, is_caption, is_headline, is_subheading, reporters_named
 from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
@@ -278,17 +278,21 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
     titles = cleaned["title"].to_pylist() if "title" in cleaned.column_names else [None] * cleaned.num_rows
     authors = cleaned["author"].to_pylist() if "author" in cleaned.column_names else [None] * cleaned.num_rows
     title_keys: list[int | None] = []
-    for body, outlet, when, title, source, author in zip(bodies, outlets, published, titles, sources, authors):
+    # every line and title of the batch normalized at once (tasks/arabic.py)
+    body_norms = normalize_search_lines([body or "" for body in bodies])
+    title_norms = normalize_search_many([title or "" for title in titles])
+    for body, outlet, when, title, source, author, norms, title_norm in zip(
+        bodies, outlets, published, titles, sources, authors, body_norms, title_norms
+    ):
         lines = (body or "").split("\n")
         keys: list[int | None] = []
-        norms = [normalize_search(ln) for ln in lines]
         for ln, norm in zip(lines, norms):
             keys.append(_hash64(norm) if norm and ln.count(" ") < cfg.max_words else None)
         keys_per_article.append(keys)
         runs = link_runs(lines, cfg)
         runs_per_article.append(runs)
         in_run = {k for a, b in runs for k in range(a, b)}
-        title_norm = normalize_search(title) if title else ""
+        title_norm = title_norm if title else ""
         title_key = _hash64(title_norm) if title_norm else None
         title_keys.append(title_key)
         story = _hash64(" ".join(norms))

@@ -7,7 +7,7 @@ import hashlib
 
 import pyarrow as pa
 from akhbar.schemas.tables import ARTICLE
-from akhbar.tasks.arabic import arabic_ratio, normalize_search, word_count
+from akhbar.tasks.arabic import arabic_ratios, normalize_search_many, word_counts
 from akhbar.tasks.base import StageResult
 
 
@@ -20,11 +20,11 @@ def content_hash(body_norm: str) -> str:
 def normalize_batch(cleaned: pa.Table) -> pa.Table:
     """`cleaned` plus body_norm, word_count, arabic_ratio and content_hash."""
     bodies = cleaned.column("body").to_pylist()
-    norms = [normalize_search(b) for b in bodies]
+    norms = normalize_search_many(bodies)  # the whole column at once (tasks/arabic.py)
     t = cleaned
     t = t.append_column("body_norm", pa.array(norms, pa.string()))
-    t = t.append_column("word_count", pa.array([word_count(b) for b in bodies], pa.int32()))
-    t = t.append_column("arabic_ratio", pa.array([arabic_ratio(b) for b in bodies], pa.float32()))
+    t = t.append_column("word_count", pa.array(word_counts(bodies), pa.int32()))
+    t = t.append_column("arabic_ratio", pa.array(arabic_ratios(bodies), pa.float32()))
     t = t.append_column("content_hash", pa.array([content_hash(n) for n in norms], pa.string()))
     return t
 

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from akhbar.tasks.arabic import arabic_ratio, normalize_display, normalize_search, word_count
+from akhbar.tasks.arabic import (
+    arabic_ratio,
+    arabic_ratios,
+    letter_counts,
+    normalize_display,
+    normalize_search,
+    normalize_search_lines,
+    normalize_search_many,
+    word_count,
+    word_counts,
+)
 
 MACROS_SQL = Path(__file__).resolve().parents[2] / "warehouse" / "00_macros.sql"
 
@@ -304,6 +314,72 @@ def test_idempotent_on_random_strings():
         assert normalize_search(s) == s, repr(text)
         # normalize_search == search folding applied on top of display
         assert normalize_search(d) == s, repr(text)
+
+
+# ---------------------------------------------------------------------------
+# Whole columns at once: the same results as one text at a time
+# ---------------------------------------------------------------------------
+
+
+def test_search_many_concrete():
+    texts = [
+        "",
+        "  ",
+        "أحمد  يقرأ\nالكتاب ",
+        "ﷺ قال",
+        "\U00010400bc ـ ب",
+        "الوزارة\u064b\u0640",
+        "x\ud800y",
+        "\x01\x00",
+    ]
+    assert normalize_search_many(texts) == [
+        "",
+        "",
+        "احمد يقرا الكتاب",
+        "صلي الله عليه وسلم قال",  # a ligature that expands
+        "\U00010428bc ب",  # astral letters lower-cased (Deseret), the dash between spaces gone
+        "الوزاره",  # diacritic and tatweel deleted
+        "x y",  # a lone surrogate is no word character
+        "",  # the markers the batch uses inside are deleted as controls
+    ]
+    assert normalize_search_lines(["ـ أولا\nثانيا،  ثالثا", ""]) == [["اولا", "ثانيا ثالثا"], [""]]
+    # a batch of one empty text (an empty body, found by tests/unit/test_properties.py)
+    assert normalize_search_many([""]) == [""] and normalize_search_many([]) == []
+    assert normalize_search_lines([""]) == [[""]] and word_counts([""]) == [0] and arabic_ratios([""]) == [0.0]
+    assert word_counts(["", "قال المتحدث، إن الوضع مستقر.", "ـــــ ok", "٢٠٢٤ 😀 $", "مَدْرَسَةٌ"]) == [0, 5, 1, 1, 1]
+    assert arabic_ratios(["", "abcd عربي", "\ufefb\ufdf2 ab", "123"]) == [0.0, 0.5, 0.5, 0.0]
+
+
+def test_many_equal_one_by_one_on_random_strings():
+    rng = random.Random(7)
+    astral = ["\U0001d400", "\U0001f600", "\U00010400", "\ud800"]
+    texts = _random_texts(400, seed=99) + [t + rng.choice(astral) for t in _random_texts(50, seed=5)]
+    assert normalize_search_many(texts) == [normalize_search(t) for t in texts]
+    assert normalize_search_lines(texts) == [[normalize_search(ln) for ln in t.split("\n")] for t in texts]
+    assert word_counts(texts) == [word_count(t) for t in texts]
+    assert arabic_ratios(texts) == [arabic_ratio(t) for t in texts]
+
+
+def test_many_equal_one_by_one_on_every_code_point():
+    """The column functions map each code point through tables built once; every code point, alone and
+    between letters, gives what the one-text functions give."""
+    chars = [chr(cp) for cp in range(0x110000)]
+    assert normalize_search_many(chars) == [normalize_search(c) for c in chars]
+    assert letter_counts(chars)[0] == [int(c.isalpha()) for c in chars]  # what the language stage counted
+    between = ["ب" + c + "b" for c in chars]
+    assert word_counts(between) == [word_count(t) for t in between]
+    assert arabic_ratios(between) == [arabic_ratio(t) for t in between]
+
+
+def test_search_form_of_an_opening_is_a_prefix():
+    """Each character is search-normalized alone (a tatweel looks at the one before it), so a text's
+    opening normalizes to a prefix of the whole text's search form (clean's title-echo check relies on it)."""
+    astral = ["\U00010400", "\U0001f600"]
+    rng = random.Random(11)
+    for text in _random_texts(150, seed=3) + [t + rng.choice(astral) + t for t in _random_texts(30, seed=4)]:
+        whole = normalize_search(text)
+        for k in range(len(text) + 1):
+            assert whole.startswith(normalize_search(text[:k])), (text, k)
 
 
 def test_display_invariants_on_random_strings():

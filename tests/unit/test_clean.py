@@ -153,6 +153,17 @@ def test_known_title_repeated_as_first_line_is_dropped():
     assert removed_by(c, "title.repeated") == ["سعر الذهب يرتفع"]
 
 
+def test_same_text_on_long_lines():
+    from akhbar.tasks.clean import _same_text
+
+    title = "سعر الذهب يرتفع"
+    marked = "سعر" + "\u064b" * 200 + " الذهب  ـــ  يرتفع."  # diacritics, a dash and spaces: the same search form
+    assert _same_text(marked, title) and _same_text(title, marked)
+    assert not _same_text(title + " " + "اليوم " * 50, title)  # opens with the title, goes on
+    assert not _same_text("ارتفع سعر الذهب اليوم " * 20, title)  # opens otherwise
+    assert _same_text("سعر الذهب", "سعر الذهب!")
+
+
 def test_corpus_style_credits_and_notices():
     text = "\n".join(
         [

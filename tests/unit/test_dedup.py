@@ -441,3 +441,29 @@ def test_a_meeting_day_corrected_within_hours_joins_but_an_ordinal_or_a_country_
     assert (
         len(set(_dedup(FLIGHT.format(nth="الرابعة"), FLIGHT.format(nth="الخامسة"), published=same_time).values())) == 2
     )
+
+
+def test_shingles_of_a_normalized_body_and_of_any_text():
+    from akhbar.tasks.dedup import shingles
+
+    assert shingles("a bb ccc d ee f", 5) == ["a bb ccc d ee", "bb ccc d ee f"]
+    # not one space between words (no search-normalized body): the words are joined again, same shingles
+    assert shingles(" a  bb\tccc d ee f ", 5) == ["a bb ccc d ee", "bb ccc d ee f"]
+    assert shingles("a b", 5) == ["a b"]
+    assert shingles("", 5) == [""]
+
+
+def test_number_prefilter_matches_the_number_patterns():
+    """discriminators tests a word's last character with str.isdecimal before its number regexes: the
+    same characters as the regexes' \\d, on every code point."""
+    import re
+
+    digit = re.compile(r"\d")
+    assert all(bool(digit.match(chr(cp))) == chr(cp).isdecimal() for cp in range(0x110000))
+    from akhbar.tasks.gazetteer import discriminators
+
+    assert discriminators(["قتل", "12", "شخصا", "و3ر5", "في", "القاهره", ""]) == [
+        (1, 2, "n:12"),
+        (3, 4, "n:3|5"),
+        (5, 6, "geo:360630"),  # GeoNames id of Cairo
+    ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -686,19 +685,12 @@ def generated_page(target_bytes: int = 50_000, seed: int = 7) -> str:
         paras.append(f"<p>{words(25)} <a href='/t'>{words(2)}</a> {words(12)}.</p>")
 
 
-def test_generated_page_is_reasonably_fast() -> None:
+def test_a_large_generated_page_is_extracted_without_its_chrome() -> None:
+    """A 50 KB page of many paragraphs and share widgets (speed lives in `make bench`, not here)."""
     page = generated_page()
     assert len(page.encode("utf-8")) >= 50_000
     r = extract_html(page)
     assert r.text and "شارك" not in r.text
-    runs = 10
-    start = time.perf_counter()
-    for _ in range(runs):
-        extract_html(page)
-    per_page_ms = (time.perf_counter() - start) / runs * 1000
-    # The target is < 10 ms on a developer machine; the bound here is loose so
-    # that a loaded CI runner does not make the suite flaky.
-    assert per_page_ms < 100, per_page_ms
 
 
 def test_teaser_article_cards_do_not_hide_the_story() -> None:
