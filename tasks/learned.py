@@ -59,7 +59,7 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 from akhbar.schemas.tables import BOILERPLATE, LINES, OBSERVED
-from akhbar.tasks.arabic import normalize_search_lines, normalize_search_many
+from akhbar.tasks.arabic import normalize_search, normalize_search_lines, normalize_search_many
 from akhbar.tasks.base import StageResult, drop_positions, quarantine_rows
 from akhbar.tasks.clean import content_words, is_caption, is_headline, is_subheading, reporters_named
 from akhbar.tasks.publish import create_table_views, ensure_lake, lake_dir, parquet_source
