@@ -36,6 +36,7 @@ import random
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -97,6 +98,13 @@ def read_corpus(name: str) -> list[Record]:
 
 
 def by_outlet(names: list[str]) -> dict[str, list[Record]]:
+    """Each outlet's records of the named corpora (read once per process: the evaluations and their
+    tests read the same corpora several times)."""
+    return _by_outlet(tuple(sorted(names)))  # an outlet is in one corpus: its records keep their order
+
+
+@lru_cache(maxsize=4)
+def _by_outlet(names: tuple[str, ...]) -> dict[str, list[Record]]:
     out: dict[str, list[Record]] = defaultdict(list)
     for name in names:
         for r in read_corpus(name):
@@ -108,7 +116,28 @@ def clean_outlet(
     records: list[Record], dates: bool = False, cfg: LearnedSettings | None = None, fields: dict | None = None
 ):
     """Rules then the learned step over one outlet's articles. Returns {id: cleaned body lines} and the
-    learned step's boilerplate rows; `fields`, if given, gets {id: (author, dateline)} as published."""
+    learned step's boilerplate rows; `fields`, if given, gets {id: (author, dateline)} as published.
+    With the default settings an outlet's records (the same list, from `by_outlet`) are cleaned once
+    per process."""
+    if cfg is None:
+        bodies, removed, got = _clean_outlet_once(id(records), records, dates)
+        if fields is not None:
+            fields.update(got)
+        return bodies, removed
+    return _clean_outlet(records, dates, cfg, fields)
+
+
+_cleaned: dict[tuple[int, bool], tuple] = {}
+
+
+def _clean_outlet_once(key: int, records: list[Record], dates: bool) -> tuple:
+    if (key, dates) not in _cleaned:
+        got: dict = {}
+        _cleaned[(key, dates)] = (*_clean_outlet(records, dates, None, got), got)
+    return _cleaned[(key, dates)]
+
+
+def _clean_outlet(records: list[Record], dates: bool, cfg: LearnedSettings | None, fields: dict | None):
     cfg = cfg or LearnedSettings()
     rules = default_rules()
     rows = []

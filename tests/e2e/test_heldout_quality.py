@@ -19,7 +19,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.heldout_eval import LABELS, evaluate, load_labels  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# one group: the held-out tests clean the same outlets, once per process (bench/heldout_eval.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heldout")]
 
 # outlet: (labelled articles, most with boilerplate left, least body lines kept share). Measured 2026-12-01.
 # El-Dostor, El-Fagr and Akhbar El-Yom carry a second sample (seed 12) read after the first-line slot

@@ -16,7 +16,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.heldout_reading import VERDICTS, cleaned_bodies, draw, load_verdicts, recount  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# one group: the held-out tests clean the same outlets, once per process (bench/heldout_eval.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heldout")]
 
 
 def test_the_verdicts_file_holds_50_read_articles():
