@@ -14,9 +14,23 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
+from prefect_stack import running_server
 from test_flow import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
+
+# The Prefect API every `akhbar run` here reports to: one server for the module instead of a temporary
+# one started (seconds) by each of its twenty-odd runs. Set by the `api` fixture.
+API: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def api(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("prefect-server")) as stack:
+        API["PREFECT_API_URL"] = stack.api_url
+        yield
+        API.clear()
+
 
 ARTICLE = (
     "أعلنت وزارة الصحة في بيان اليوم أن حملة التطعيم الموسمية ستبدأ الأسبوع المقبل في جميع المحافظات، "
@@ -26,8 +40,7 @@ ARTICLE = (
 
 
 def akhbar(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    base = {**os.environ, "PYTHONPATH": str(REPO)}
-    base.pop("PREFECT_API_URL", None)
+    base = {**os.environ, "PYTHONPATH": str(REPO), **API}
     return subprocess.run(
         [sys.executable, "-m", "akhbar.cli", *args],
         capture_output=True,
@@ -39,8 +52,7 @@ def akhbar(*args: str, env: dict | None = None, cwd: Path | None = None) -> subp
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:
-    base = {**os.environ, "PYTHONPATH": str(REPO)}
-    base.pop("PREFECT_API_URL", None)
+    base = {**os.environ, "PYTHONPATH": str(REPO), **API}
     return subprocess.Popen(
         [sys.executable, "-m", "akhbar.cli", *args],
         stdout=subprocess.PIPE,
@@ -212,10 +224,9 @@ def test_a_full_refresh_swaps_the_lake_in_one_step_and_a_cut_one_leaves_the_old(
 
 
 def killed_run(*args: str, step: str, env: dict) -> int:
-    """`akhbar run` SIGKILLed at publish step `step` (AKHBAR_FAULT_KILL_AT); its Prefect server, a
-    child left behind, is ended with it (the run is started in a session of its own)."""
-    base = {**os.environ, "PYTHONPATH": str(REPO), "AKHBAR_FAULT_KILL_AT": step, **env}
-    base.pop("PREFECT_API_URL", None)
+    """`akhbar run` SIGKILLed at publish step `step` (AKHBAR_FAULT_KILL_AT); any child left behind
+    is ended with it (the run is started in a session of its own)."""
+    base = {**os.environ, "PYTHONPATH": str(REPO), "AKHBAR_FAULT_KILL_AT": step, **API, **env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "akhbar.cli", "run", *args],
         stdout=subprocess.DEVNULL,

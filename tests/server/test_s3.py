@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from server_stack import akhbar_run, prefect_server, reference_run  # noqa: F401  (fixtures)
+from prefect_stack import akhbar_run, prefect_server, reference_run  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server")]
 

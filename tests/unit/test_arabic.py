@@ -496,3 +496,24 @@ def test_sql_macro_null_and_column(con):
     assert con.execute("SELECT ar_normalize(NULL)").fetchone()[0] is None
     rows = con.execute("SELECT ar_normalize(x) FROM (VALUES ('الإمارات'), ('مَدْرَسَةٌ')) v(x) ORDER BY 1").fetchall()
     assert rows == [("الامارات",), ("مدرسه",)]
+
+
+def test_column_normalizers_give_the_same_answers_chunk_by_chunk(monkeypatch):
+    """A column goes through NumPy in chunks of about CHUNK_CHARS characters (bounded memory): the
+    answers are those of the whole column at once, and of each text alone."""
+    from akhbar.tasks import arabic
+
+    texts = [
+        "قالَ الوزيرُ ـ في بيانٍ ـ إنّ 3 مشروعات ستبدأ",
+        "",
+        "الإسكندرية\nوالقاهرة  و  أسوان",
+        "Latin words 12 و عربي",
+        "ـــ",
+    ] * 7
+    whole = (arabic.normalize_search_many(texts), arabic.word_counts(texts), arabic.letter_counts(texts))
+    monkeypatch.setattr(arabic, "CHUNK_CHARS", 40)
+    assert list(arabic._chunks(texts))[1:]  # more than one chunk
+    chunked = (arabic.normalize_search_many(texts), arabic.word_counts(texts), arabic.letter_counts(texts))
+    assert chunked == whole
+    assert chunked[0] == [arabic.normalize_search(t) for t in texts]
+    assert arabic.normalize_search_many([]) == [] and arabic.word_counts([]) == []

@@ -3,7 +3,8 @@ test process dies before its finalizers run (a watchdog, as in test_serve.py), a
 of the sample on the default runner and local disk that runs elsewhere must match. Both are made once
 per session: the tests that use them are one xdist group, so they run in one process. Imported by
 those tests (not a conftest.py: a second module named `conftest` would shadow tests/conftest.py for
-every `from conftest import ...`)."""
+every `from conftest import ...`). The reliability tests run their CLI runs against one server too
+(`running_server`), instead of a temporary API started by every run."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from akhbar import serve
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "landing"
 RUN_TIMEOUT = 300
 
@@ -41,7 +42,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def _running_server(data: Path):
+def running_server(data: Path):
     watchdog = subprocess.Popen(
         [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
         cwd=REPO,
@@ -59,7 +60,7 @@ def _running_server(data: Path):
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
     """One Prefect server for the session's server tests (stack.api_url)."""
-    with _running_server(tmp_path_factory.mktemp("server")) as stack:
+    with running_server(tmp_path_factory.mktemp("server")) as stack:
         yield stack
 
 
