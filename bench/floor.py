@@ -52,9 +52,13 @@ def floor_once(corpus: Path, regexes: list) -> tuple[float, int, int]:
     return time.perf_counter() - started, records, size
 
 
+FLOOR_SCHEMA = pa.schema([("text", pa.string()), ("content_hash", pa.string())])
+
+
 def _write(writer, path: Path, texts: list[str], hashes: list[str]):
-    table = pa.table({"text": texts, "content_hash": hashes})
-    writer = writer or pq.ParquetWriter(path, table.schema, compression="zstd")
+    # an explicit schema: the last batch is empty when the corpus is a multiple of BATCH records
+    table = pa.table({"text": texts, "content_hash": hashes}, schema=FLOOR_SCHEMA)
+    writer = writer or pq.ParquetWriter(path, FLOOR_SCHEMA, compression="zstd")
     writer.write_table(table)
     return writer
 
