@@ -84,7 +84,8 @@ def steps_once(corpus: Path) -> dict:
             "row checks (Great Expectations per partition)",
             lambda: [ledger.merge(p.check_partition(n, ctx)) for n in parts],
         )
-        clusters = step("dedup (one clustering over the fingerprints)", lambda: p.cluster_step(ctx, history, ledger))
+        clusters = step("dedup (one clustering over the fingerprints)", lambda: p.cluster_step(ctx, history))
+        ledger.merge(clusters.counted)
         staged = step(
             "assemble (run tables from staging)",
             lambda: p.assemble(ctx, clusters, MANIFEST.empty_table(), SKIPPED.empty_table()),

@@ -67,7 +67,7 @@ def main() -> None:
         for name in parts:
             ledger.merge(p.second_pass(name, ctx, learned))
         step("pass 2")
-        p.cluster_step(ctx, history, ledger)
+        ledger.merge(p.cluster_step(ctx, history).counted)
         step("dedup")
         print("steps CPU s", {k: round(v, 2) for k, v in steps.items()}, "total", round(sum(steps.values()), 2))
         stages = ledger.stage_seconds()

@@ -22,7 +22,7 @@ from akhbar.flows.report import RunReport, publish_run_report
 from akhbar.tasks.base import run_logger, stage_task
 from akhbar.tasks.dedup import DedupSettings
 from akhbar.tasks.history import History, load_history
-from akhbar.tasks.ledger import RunLedger
+from akhbar.tasks.ledger import RunLedger, peak_rss_mb
 from akhbar.tasks.lock import RunLock
 from akhbar.tasks.publish import build_views, commit, refuse_remote, repair
 from akhbar.tasks.read import discover
@@ -76,13 +76,28 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
 def checking_runner(settings, partitions: int) -> TaskRunner:
     """Where Great Expectations runs (the row suite on each partition, then the gate): one process of
     its own beside the partition workers, so that one process, not every worker, holds its ~170 MB of
-    imports, and the run's own process (which clusters) holds none; on Dask, the cluster; for a run of
-    one partition, this process (no process to start)."""
+    imports, and the run's own process holds none; on Dask, the cluster; for a run of one partition,
+    this process (no process to start)."""
     if settings.dask_address:
         return _dask_runner(settings.dask_address)
+    return _own_process(settings, partitions, _prepare_checker)
+
+
+def whole_run_runner(settings, partitions: int) -> TaskRunner:
+    """Where the two whole-run decisions run (learned boilerplate, then dedup): one process of its own,
+    so that the decision's DuckDB working memory and the run's fingerprint table (both growing with the
+    run) never sit on top of what the run's process holds (Prefect's client, the read). On Dask, and
+    for a run of one partition, this process: dedup writes its tables to this machine's staging."""
+    if settings.dask_address:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return _own_process(settings, partitions, _prepare_whole_run)
+
+
+def _own_process(settings, partitions: int, prepare) -> TaskRunner:
+    """A pool of one worker process started with `prepare`, or this process for a run of one partition."""
     if min(settings.workers, partitions) > 1:
         return ProcessPoolTaskRunner(
-            max_workers=1, initializer=_prepare_checker, initargs=(_this_api_url(), settings.model_dump_json())
+            max_workers=1, initializer=prepare, initargs=(_this_api_url(), settings.model_dump_json())
         )
     return ThreadPoolTaskRunner(max_workers=1)
 
@@ -163,8 +178,7 @@ def _dask_runner(address: str) -> TaskRunner:
 def _prepare_worker(api_url: str | None, settings_json: str) -> None:
     """Runs first in each partition worker: report to the run's API, and load now what every partition
     needs (the stage modules, the boilerplate rules, the gazetteer) so that no partition waits for it."""
-    if api_url:
-        os.environ["PREFECT_API_URL"] = api_url
+    _report_to(api_url)
     from akhbar.tasks.clean import default_rules
     from akhbar.tasks.gazetteer import names
 
@@ -175,11 +189,25 @@ def _prepare_worker(api_url: str | None, settings_json: str) -> None:
 def _prepare_checker(api_url: str | None, settings_json: str) -> None:
     """Runs first in the checking process: report to the run's API and set up the Great Expectations
     row checker for the run's settings (seconds, overlapping the read)."""
-    if api_url:
-        os.environ["PREFECT_API_URL"] = api_url
+    _report_to(api_url)
     from akhbar.settings import Settings
 
     p.warm_row_checker(Settings.model_validate_json(settings_json))
+
+
+def _prepare_whole_run(api_url: str | None, settings_json: str) -> None:
+    """Runs first in the whole-run process: report to the run's API and import the decision's and
+    dedup's modules while the run reads."""
+    _report_to(api_url)
+    import akhbar.tasks.dedup  # noqa: F401
+    import akhbar.tasks.learned  # noqa: F401
+
+
+def _report_to(api_url: str | None) -> None:
+    """A worker process's task runs report to the run's API (a settings context does not travel in
+    the environment a process pool's workers inherit)."""
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
 
 
 def each_partition(runner: TaskRunner, task, parts: list[str], **params):
@@ -195,7 +223,8 @@ def first_pass_task(name: str, ctx: p.RunContext):
 
 
 @stage_task(name="learn-boilerplate", retries=0)
-def decide_task(ctx: p.RunContext):
+def decide_task(ctx: p.RunContext) -> tuple[p.Learned, int, int]:
+    """The learned decision, and the process it ran in with its peak memory (the runs row keeps it)."""
     learned = p.decide_step(ctx)
     run_logger().info(
         "learn-boilerplate: %d template lines and %d leaked leads learned; runs of headlines taken for links in %s",
@@ -203,7 +232,7 @@ def decide_task(ctx: p.RunContext):
         sum(len(v) for v in learned.leaked.values()),
         ", ".join(sorted(learned.link_outlets)) or "no outlet",
     )
-    return learned
+    return learned, os.getpid(), peak_rss_mb()
 
 
 @stage_task(name="learned-normalize-check-fingerprint", retries=0)
@@ -217,9 +246,10 @@ def check_task(name: str, ctx: p.RunContext):
 
 
 @stage_task(name="dedup", retries=0)
-def cluster_task(ctx: p.RunContext, history: History, ledger: RunLedger) -> p.Clusters:
-    clusters = p.cluster_step(ctx, history, ledger)
-    c = ledger.counts
+def cluster_task(ctx: p.RunContext, history: History) -> tuple[p.Clusters, int, int]:
+    """The one clustering (its counts in `Clusters.counted`), and the process it ran in with its peak memory."""
+    clusters = p.cluster_step(ctx, history)
+    c = clusters.counted.counts
     run_logger().info(
         "dedup: %d articles, %d exact and %d near duplicates, %d canonical changes",
         c["published"],
@@ -227,7 +257,7 @@ def cluster_task(ctx: p.RunContext, history: History, ledger: RunLedger) -> p.Cl
         c["duplicates_near"],
         c["canonical_changes"],
     )
-    return clusters
+    return clusters, os.getpid(), peak_rss_mb()
 
 
 @stage_task(name="validate", retries=0)
@@ -326,8 +356,9 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 shown.stage(shown_as)
 
         expected = expected_partitions(files, ctx.settings)
-        with checking_runner(ctx.settings, expected) as checker:
+        with checking_runner(ctx.settings, expected) as checker, whole_run_runner(ctx.settings, expected) as deciding:
             start_workers(checker)
+            start_workers(deciding)
             with partition_runner(ctx.settings, expected) as runner:
                 start_workers(runner)  # while this process reads
                 step("read", "read")
@@ -338,7 +369,7 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
                 sizes = [_rows(ctx, "records", name) for name in parts]
                 _merge(ledger, shown, each_partition(runner, first_pass_task, parts, ctx=ctx), sizes)
                 step("learned decision", "learn boilerplate")
-                learned = decide_task(ctx)
+                learned = elsewhere(ledger, "learned decision", deciding.submit(decide_task, {"ctx": ctx}))
                 step("pass 2")
                 sizes = [_rows(ctx, "observed", name) for name in parts]
                 passed = each_partition(runner, second_pass_task, parts, ctx=ctx, learned=learned)
@@ -354,7 +385,8 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
             for check in checks:
                 ledger.merge(check.result())
             step("dedup", "dedup")
-            clusters = cluster_task(ctx, history, ledger)
+            clusters = elsewhere(ledger, "dedup", deciding.submit(cluster_task, {"ctx": ctx, "history": history}))
+            ledger.merge(clusters.counted)
             ledger.check()
             step("assemble")
             staged = p.assemble(ctx, clusters, manifest, skipped, ledger.records_by_file)
@@ -403,6 +435,15 @@ def _run(params: RunParameters, ctx: p.RunContext, ledger: RunLedger, started: d
     finally:
         remove_tree(ctx.staging.root)
         shutil.rmtree(ctx.staging.work, ignore_errors=True)
+
+
+def elsewhere(ledger: RunLedger, step: str, future):
+    """The result of a step run in the whole-run process; that process's peak memory goes into the
+    ledger's peaks beside the run's process's own (when it is another process)."""
+    result, pid, peak_mb = future.result()
+    if pid != os.getpid():
+        ledger.peaks[f"{step} (whole-run process)"] = peak_mb
+    return result
 
 
 def _merge(ledger: RunLedger, shown, parts, sizes: list[int], then=None) -> list:

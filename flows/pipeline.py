@@ -49,7 +49,7 @@ from akhbar.tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from akhbar.tasks.normalize import normalize_stage
 from akhbar.tasks.publish import parquet_source, sql_quoted
 from akhbar.tasks.read import LandingFile, ReadLimits, read_partitions
-from akhbar.tasks.storage import attach, is_remote, location, read_parquet, state_dir
+from akhbar.tasks.storage import attach, is_remote, location, parquet_rows, read_parquet, state_dir
 from akhbar.tasks.templates import decide_templates
 from akhbar.tasks.validate import RowChecker, rows_stage
 
@@ -374,16 +374,19 @@ class Clusters:
     staged: dict[str, Path]
     largest: list[dict]  # the largest copy clusters (one text)
     largest_stories: list[dict] = field(default_factory=list)  # the largest story groups (one event)
+    counted: PartLedger | None = None  # clean articles, copies, stories (the run's ledger merges it)
 
 
-def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int = 5) -> Clusters:
-    """Dedup once over the run's fingerprints plus the warehouse's canonicals."""
+def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
+    """Dedup once over the run's fingerprints plus the warehouse's canonicals. It counts into a
+    ledger of its own (`Clusters.counted`): it may run in another process than the run's ledger."""
     release_memory()
     files = ctx.staging.files("fingerprints")
     staged: dict[str, Path] = {}
+    ledger = PartLedger(ctx.staging, "dedup")
     fps, sig = read_fingerprints(files)
     if not fps.num_rows:
-        return Clusters(staged, [])
+        return Clusters(staged, [], counted=ledger)
     canonicals = history.canonicals_for(fps["content_hash"], split_fingerprints(sig, ctx.dedup)[0], ctx.dedup)
     clustered, dups, changes = cluster_run(fps, sig, canonicals, ctx.run_id, ctx.dedup)
     del canonicals
@@ -416,6 +419,7 @@ def cluster_step(ctx: RunContext, history: History, ledger: RunLedger, top: int 
         largest_clusters(
             clustered.set_column(clustered.schema.get_field_index("cluster_id"), "cluster_id", stories["story_id"]), top
         ),
+        ledger,
     )
 
 
@@ -568,9 +572,23 @@ _GATE_SQL = {
 _GATE_CATEGORIES = ("outlet", "rule", "category", "method", "stage", "minhash_config")
 
 
+# Rows of a table the gate checks at a time. A bigger table (the `lines` of a big run: 35 per
+# article) is read in shards by a hash of the key its suite holds unique, so that rows that could
+# repeat that key meet in one shard: each shard's checks are the table's, in memory that stays flat.
+GATE_SHARD_ROWS = 250_000
+_GATE_SHARD_KEYS = {
+    "articles": "article_id",
+    "lines": "story_hash",  # unique: (outlet, line_hash, story_hash, line_no)
+    "signatures": "article_id",
+    "duplicates": "article_id",
+    "boilerplate": "article_id",
+    "quarantine": "source_uri",
+}
+
+
 class GateTables(dict):
     """Column projections of the run's staged tables, for the validation gate, each read when the
-    gate asks for it and let go after, so one projection is in memory at a time."""
+    gate asks for it and let go after, so one projection (or one shard of it) is in memory at a time."""
 
     def __init__(self, staged: dict[str, Path]) -> None:
         super().__init__({name: path for name, path in staged.items() if name in PUBLISHED})
@@ -579,10 +597,28 @@ class GateTables(dict):
         path = super().get(name)
         if path is None:
             return default
+        return self._read(name, path)
+
+    def shards(self, name: str, canonical: bool = False):
+        """The table's projection in shards of about GATE_SHARD_ROWS rows by its shard key, or whole
+        when it is smaller or has none; `canonical`: the canonical articles, by content hash."""
+        path = super().get(name)
+        if path is None:
+            return
+        key = "content_hash" if canonical else _GATE_SHARD_KEYS.get(name)
+        only = "is_canonical" if canonical else "true"
+        count = -(-parquet_rows(path) // GATE_SHARD_ROWS)
+        if key is None or count <= 1:
+            yield self._read(name, path, f"WHERE {only}")
+            return
+        for shard in range(count):
+            yield self._read(name, path, f"WHERE {only} AND hash({key}) % {count} = {shard}")
+
+    def _read(self, name: str, path: Path, where: str = "WHERE true") -> pa.Table:
         con = scratch_duckdb()
         try:
             sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=parquet_source(path))
-            table = con.sql(sql).to_arrow_table()
+            table = con.sql(f"{sql} {where}").to_arrow_table()
         finally:
             con.close()
         for column in _GATE_CATEGORIES:

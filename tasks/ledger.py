@@ -144,6 +144,17 @@ class PartLedger:
             self.staging.write(kind, name, table)
         return result.kept
 
+    def count_clusters(self, clustered: pa.Table, duplicates: pa.Table) -> None:
+        """Clean articles and copies of this run, in total and per outlet (from the one clustering)."""
+        outlet_of = dict(zip(clustered["article_id"].to_pylist(), clustered["outlet"].to_pylist()))
+        method_of = dict(zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()))
+        for article_id, outlet in outlet_of.items():
+            key = f"duplicates_{method_of[article_id]}" if article_id in method_of else "articles_clean"
+            self.counts[key] += 1
+            self.by_outlet[outlet or "(unknown)"][key] += 1
+            self.by_outlet[outlet or "(unknown)"]["published"] += 1
+        self.counts["published"] = len(outlet_of)
+
     def quarantine(self, stage: str, rows: pa.Table) -> None:
         """Quarantine rows made before a record had a batch (read, discover)."""
         self.record(stage, rows, StageResult(pa.table({}), quarantined=rows))
@@ -232,17 +243,6 @@ class RunLedger:
         self.counts["paths_skipped"] += skipped.num_rows
         for reason in skipped["reason"].to_pylist():
             self.counts["skipped_" + reason.split(":")[0].split(" (")[0].replace(" ", "_")] += 1
-
-    def count_clusters(self, clustered: pa.Table, duplicates: pa.Table) -> None:
-        """Clean articles and copies of this run, in total and per outlet (from the one clustering)."""
-        outlet_of = dict(zip(clustered["article_id"].to_pylist(), clustered["outlet"].to_pylist()))
-        method_of = dict(zip(duplicates["article_id"].to_pylist(), duplicates["method"].to_pylist()))
-        for article_id, outlet in outlet_of.items():
-            key = f"duplicates_{method_of[article_id]}" if article_id in method_of else "articles_clean"
-            self.counts[key] += 1
-            self.by_outlet[outlet or "(unknown)"][key] += 1
-            self.by_outlet[outlet or "(unknown)"]["published"] += 1
-        self.counts["published"] = len(outlet_of)
 
     def check(self) -> None:
         """Every record read is in exactly one place."""

@@ -99,6 +99,11 @@ def _run_suite(gx, ctx, name: str, df, suite, run_id: str, outcome: ValidationOu
                 result_format=result_format,
             )
         )
+    else:
+        # a run leaves the suite marked changed (GE's freshness check then refuses the next run):
+        # saved again, it runs on this batch too
+        for definition in checkpoint.validation_definitions:
+            definition.suite.save()
     from great_expectations.core.run_identifier import RunIdentifier
 
     # run_name: the docs' "Run Name" is akhbar's run id (GE's default is "__none__")
@@ -223,19 +228,23 @@ def rows_stage(batch: pa.Table, checker: RowChecker, run_id: str) -> StageResult
 def merge_results(parts: list[pa.Table]) -> pa.Table:
     """One result per expectation over every partition's results: failed if any partition failed,
     unexpected counts added up."""
+    return pa.Table.from_pylist(_merged([r for part in parts for r in part.to_pylist()]), schema=VALIDATION_RESULTS)
+
+
+def _merged(results: list[dict]) -> list[dict]:
+    """Results of one expectation on several batches (partitions, shards) as one."""
     merged: dict[tuple, dict] = {}
-    for part in parts:
-        for r in part.to_pylist():
-            key = (r["suite"], r["expectation"], r["column"], r["severity"])
-            if key not in merged:
-                merged[key] = dict(r)
-                continue
-            m = merged[key]
-            m["success"] = m["success"] and r["success"]
-            if r["unexpected_count"] is not None:
-                m["unexpected_count"] = (m["unexpected_count"] or 0) + r["unexpected_count"]
-            m["observed_value"] = m["observed_value"] if r["observed_value"] is None else r["observed_value"]
-    return pa.Table.from_pylist(list(merged.values()), schema=VALIDATION_RESULTS)
+    for r in results:
+        key = (r["suite"], r["expectation"], r["column"], r["severity"])
+        if key not in merged:
+            merged[key] = dict(r)
+            continue
+        m = merged[key]
+        m["success"] = m["success"] and r["success"]
+        if r["unexpected_count"] is not None:
+            m["unexpected_count"] = (m["unexpected_count"] or 0) + r["unexpected_count"]
+        m["observed_value"] = m["observed_value"] if r["observed_value"] is None else r["observed_value"]
+    return list(merged.values())
 
 
 def validate_tables(
@@ -253,13 +262,16 @@ def validate_tables(
 
     ctx = _context(gx, docs_dir)
     docs = docs_dir is not None
-    articles = tables.get("articles")
-    if articles is not None and articles.num_rows:
-        df = _frame(articles.select([c for c in GATE_COLUMNS if c in articles.column_names]))
-        _run_suite(gx, ctx, "articles", df, suites.articles_suite(gx, settings), run_id, outcome, docs)
-        _run_suite(
-            gx, ctx, "articles_canonical", df[df["is_canonical"]], suites.canonical_suite(gx), run_id, outcome, docs
-        )
+    # the canonical rows' suite holds content_hash unique: their shards go by it, not by article_id
+    for name, make, shards in (
+        ("articles", lambda: suites.articles_suite(gx, settings), _shards(tables, "articles")),
+        ("articles_canonical", lambda: suites.canonical_suite(gx), _shards(tables, "articles", canonical=True)),
+    ):
+        checkpoint = None
+        for t in shards:
+            if t.num_rows:
+                df = _frame(t.select([c for c in GATE_COLUMNS if c in t.column_names]))
+                checkpoint = _run_suite(gx, ctx, name, df, make(), run_id, outcome, docs, checkpoint)
     categories = sorted(
         {r.category for r in default_rules().rules}
         | {
@@ -296,9 +308,11 @@ def validate_tables(
         "lines": lambda: suites.lines_suite(gx),
     }
     for name, make in others.items():
-        t = tables.get(name)
-        if t is not None and t.num_rows:
-            _run_suite(gx, ctx, name, _frame(t), make(), run_id, outcome, docs)
+        checkpoint = None  # set up on the first shard, run again on the others
+        for t in _shards(tables, name):
+            if t.num_rows:
+                checkpoint = _run_suite(gx, ctx, name, _frame(t), make(), run_id, outcome, docs, checkpoint)
+    outcome.results = _merged(outcome.results)  # a sharded suite's results, one per expectation
     if docs:
         from akhbar.tasks import data_docs
 
@@ -307,6 +321,20 @@ def validate_tables(
         data_docs.finalize(docs_dir, docs_dir.parent)
         outcome.docs_index = str(docs_dir / "index.html")
     return outcome
+
+
+def _shards(tables: Mapping[str, pa.Table], name: str, canonical: bool = False):
+    """A table in the shards its source hands it over in (flows/pipeline.py: GateTables.shards), or
+    whole; `canonical`: the canonical articles only, by content hash. Every check of a sharded suite
+    holds per shard (the articles' mean Arabic ratio: per shard, each a hash-random part of the run);
+    their results are merged per expectation."""
+    shards = getattr(tables, "shards", None)
+    if shards is not None:
+        yield from shards(name, canonical=canonical)
+        return
+    t = tables.get(name)
+    if t is not None:
+        yield t.filter(t["is_canonical"]) if canonical else t
 
 
 def prune_reports(reports: Path, keep: int) -> None:

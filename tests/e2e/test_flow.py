@@ -573,6 +573,13 @@ def test_partitions_on_a_worker_pool_publish_what_one_process_publishes(prefect_
         "SELECT source_uri, stage, reason FROM quarantine ORDER BY ALL",
     ):
         assert rows(tmp_path / "pooled", sql) == rows(tmp_path / "alone", sql), sql
+    # the pooled run took its two whole-run decisions in a process of their own, and said how big it grew
+    (counts,) = query(tmp_path / "pooled", "SELECT counts FROM runs")[0]
+    peaks = json.loads(counts)["peaks"]
+    assert {"learned decision (whole-run process)", "dedup (whole-run process)"} <= set(peaks)
+    assert all(mb > 0 for mb in peaks.values())
+    (counts,) = query(tmp_path / "alone", "SELECT counts FROM runs")[0]
+    assert not any("whole-run" in step for step in json.loads(counts)["peaks"])
 
 
 def test_show_marks_every_removed_span_of_every_seed_with_its_rule(seeds_run):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pyarrow as pa
+from akhbar.schemas.tables import LINES
 from akhbar.tasks.normalize import normalize_batch
 from akhbar.tasks.validate import RowChecker, rows_stage, validate_tables
 
@@ -123,6 +124,35 @@ def test_two_canonicals_with_one_content_hash_close_the_gate():
     assert any("articles_canonical" in g and "content_hash" in g for g in out.gate_failures)
 
 
+def test_sharded_articles_still_find_a_repeated_id_and_a_repeated_canonical_text(tmp_path, monkeypatch):
+    """Read in shards (one row a shard's worth), the articles' suite still sees two rows of one id and
+    the canonical suite two canonicals of one text: each suite's shards go by the key it holds unique."""
+    import pyarrow.parquet as pq
+    from akhbar.flows import pipeline
+
+    monkeypatch.setattr(pipeline, "GATE_SHARD_ROWS", 1)
+    other = BODY + " وأكد الوزير أن الصوامع تكفي."
+    t = batch(
+        [
+            {"article_id": "a", "body": BODY},
+            {"article_id": "b", "body": BODY},  # a's text, both canonical
+            {"article_id": "c", "body": other},
+            {"article_id": "c", "body": other + " وختم بالشكر.", "is_canonical": False},  # c again
+            {"article_id": "d", "body": other + " خبر آخر.", "is_canonical": False},
+        ]
+    )
+    pq.write_table(t, tmp_path / "articles.parquet")
+    gate = pipeline.GateTables({"articles": tmp_path / "articles.parquet"})
+    assert len(list(gate.shards("articles"))) == 5
+    out = validate_tables(gate, Settings(), "r1")
+    assert sorted(g.split(" (")[0] for g in out.gate_failures) == [
+        "articles: expect_column_values_to_be_unique(article_id) failed",
+        "articles_canonical: expect_column_values_to_be_unique(content_hash) failed",
+    ]
+    unique = [r for r in out.results if r["expectation"] == "expect_column_values_to_be_unique"]
+    assert sorted((r["suite"], r["unexpected_count"]) for r in unique) == [("articles", 2), ("articles_canonical", 2)]
+
+
 def test_a_stage_that_raises_on_one_record_quarantines_that_record_only(tmp_path):
     """The ledger runs a stage that raised on its batch again record by record: the record it raises
     on goes to quarantine with the stage and the exception, its neighbours go on."""
@@ -151,3 +181,55 @@ def test_a_stage_that_raises_on_one_record_quarantines_that_record_only(tmp_path
     (q,) = pq.read_table(led.staging.files("quarantine")).to_pylist()
     assert (q["article_id"], q["stage"], q["run_id"], q["raw_payload"]) == ("bad", "clean", "r1", "payload of bad")
     assert q["reason"] == "normalize failed: ValueError: cannot handle this record"
+
+
+def _lines(stories: int) -> pa.Table:
+    """`lines` rows of `stories` stories of 3 lines each (and a title row), as the run stages them."""
+    rows = [
+        {
+            "outlet": "o",
+            "line_hash": 1000 * s + n,
+            "story_hash": s,
+            "published_day": None,
+            "line_no": n,
+            "line_count": 3,
+            "run_id": "r1",
+            "in_link_run": False,
+            "source": "f.jsonl",
+        }
+        for s in range(stories)
+        for n in (-1, 0, 1, 2)
+    ]
+    return pa.Table.from_pylist(rows, schema=LINES)
+
+
+def test_a_big_table_is_checked_in_shards_that_keep_its_unique_keys_together(tmp_path, monkeypatch):
+    """Past GATE_SHARD_ROWS the gate reads `lines` in shards by story: every row once, all of a story's
+    rows in one shard, so a line counted twice in one story is still found, and each expectation has
+    one result over the shards."""
+    import pyarrow.parquet as pq
+    from akhbar.flows import pipeline
+
+    monkeypatch.setattr(pipeline, "GATE_SHARD_ROWS", 100)
+    table = _lines(100)
+    twice = table.slice(0, 1).set_column(8, "source", pa.array(["g.jsonl"]))  # story 0's title row again
+    path = tmp_path / "lines.parquet"
+    pq.write_table(pa.concat_tables([table, twice]), path)
+    gate = pipeline.GateTables({"lines": path})
+
+    shards = list(gate.shards("lines"))
+    assert len(shards) == 5  # 401 rows, 100 a shard
+    assert sum(s.num_rows for s in shards) == 401
+    homes = {}
+    for n, shard in enumerate(shards):
+        for story in set(shard["story_hash"].to_pylist()):
+            assert homes.setdefault(story, n) == n
+    assert len(homes) == 100
+
+    out = validate_tables(gate, Settings(), "r1")
+    unique = [r for r in out.results if r["expectation"] == "expect_compound_columns_to_be_unique"]
+    assert len(unique) == 1 and unique[0]["success"] is False and unique[0]["unexpected_count"] == 2
+    assert out.gate_failures and all(
+        f.startswith("lines: expect_compound_columns_to_be_unique") for f in out.gate_failures
+    )
+    assert len({(r["expectation"], r["column"]) for r in out.results}) == len(out.results)
