@@ -887,7 +887,7 @@ def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> t
         return unknown[0], dateline
     if len(unknown) == 2 and agency is None and any(_holds_post(p) for p in unknown):
         return None, None  # "أحمد مكى - وزير العدل": an image caption, a person and his post; it credits no one
-    if len(unknown) == 2 and agency is None and all(_name_shaped(p) for p in unknown):
+    if len(unknown) == 2 and agency is None and all(_persons_name(p) for p in unknown):
         # a dateline is a place or a wire agency, never a person's name: two names that are neither are two
         # reporters sharing the line ("اية حمروشي - ريهام يوسف"), as `_take_bare_byline` reads them
         return "، ".join(unknown), None
@@ -912,6 +912,12 @@ _POST_HEADS = frozenset(
         " المتحدث الناطق ممثل ممثلة كاتب كاتبة مخرج مطرب مطربة فنان فنانة لاعب لاعبة مدرب"
     ).split()
 )
+
+
+def _persons_name(piece: str) -> bool:
+    """A piece that reads as a person's name and nothing else: name-shaped, no photo word ("صورة ارشيفية"), no
+    photo or byline verb ("تصوير هبه خميس")."""
+    return _name_shaped(piece) and not _NOT_A_NAME.search(piece) and not _PHOTO_VERB.match(piece)
 
 
 def _holds_post(piece: str) -> bool:
