@@ -1,5 +1,6 @@
-"""The reading of 50 random held-out articles (issue 11): verdicts written by reading each article's raw
-text against its cleaned text (tests/data/heldout_reading.jsonl). The pipeline's output on those articles
+"""The readings of random held-out articles (issue 11): verdicts written by reading each article's raw
+text against its cleaned text (tests/data/heldout_reading.jsonl, 50 articles; _2.jsonl, 64, and _3.jsonl, 80,
+with credits). The pipeline's output on those articles
 must still leave exactly the boilerplate lines and lose exactly the body lines the verdicts record, so a
 regression (or a fix that was not re-read) shows here."""
 
