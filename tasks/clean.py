@@ -21,8 +21,9 @@ from akhbar.tasks.dates import parse_date
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "schemas" / "boilerplate_rules.yaml"
 ACTIONS = {"drop_line", "cut_rest", "drop_block", "extract", "strip_span"}
-# Fields a rule can fill; "credit" reads the match as a credit line (parse_credit: author, dateline, agency).
-FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline", "credit"}
+# Fields a rule can fill; "credit" reads the match as a credit line (parse_credit: author, dateline, agency);
+# "writer" is a name a link back to the writer's columns holds, the author when no byline gives one.
+FIELDS = {"keywords", "source_credit", "agency", "published_at", "author", "dateline", "credit", "writer"}
 BLOCK_MAX_LINES = 8  # most headline lines a read-also block swallows
 # A link to a story is its full headline: of 732 lines in the shared corpus's BBC bodies matched as
 # another BBC story's title (4 words or more), 5 have 4 words; of 1,492 unmatched headline-shaped
@@ -151,6 +152,7 @@ class Cleaned:
     source_credit: str | None = None
     agency: str | None = None
     dateline: str | None = None
+    link_writer: str | None = None  # the writer a closing "more articles by X" line names (see author_by_tells)
     removed: list[tuple[str, str, str]] = field(default_factory=list)  # (rule id, category, text)
 
 
@@ -429,6 +431,7 @@ def clean_text(
     if kept and not had_title and len(kept) >= 2 and is_headline(kept[0], max_words=25):
         out.title = kept.pop(0)
         out.removed.append(("title.first_line", "title", out.title))
+    out.author = out.author or author_by_tells(out.title, out.link_writer)
     out.body = "\n".join(kept)
     if out.space_tags:
         own_text = f"{out.title or ''}\n{out.body}"
@@ -600,16 +603,47 @@ def is_bare_byline(kept: list[str], title: str | None) -> bool:
 
 # An opinion piece's title names its writer: "مصطفى بكرى يكتب: ...", "نوارة نجم تكتب: ..." (in egynews2013:
 # 122 FJP titles, 43 El-Dostor, 28 Tahrir, 8 El-Watan).
-_TITLE_WRITER = re.compile(r"^(?P<name>[^:：،!؟?]{3,40}?)\s+(?:يكتب|تكتب)\s*[:：]")
+_TITLE_WRITER = re.compile(
+    r"^(?P<name>[^:：،!؟?]{3,40}?)\s+(?:يكتب|تكتب)\s*[:：]|^بقلم\s*[:：]?\s*(?P<pen>[^:：،!؟?]{3,40}?)\s*[:：]"
+)
+# "<headline> - بقلم X" / "<headline> | بقلم: X": the writer after the headline
+_TITLE_PEN = re.compile(r"\s[-–—|]\s*بقلم\s*[:：]?\s*(?P<name>[^:：،!؟?\-|]{3,40}?)\s*$")
 # a title or degree before a name: "د.", "الدكتور", "المستشار"
 _HONORIFIC = frozenset(normalize_search("د دكتور الدكتور م المهندس ا أ الأستاذ الاستاذ المستشار الشيخ").split())
 
 
 def title_writer(title: str | None) -> str | None:
-    """The writer an opinion piece's title names ("إكرام يوسف يكتب: <headline>" -> "إكرام يوسف"), if it
-    names one in two to five words."""
-    m = _TITLE_WRITER.match(title or "")
-    return m["name"].strip() if m and 2 <= len(m["name"].split()) <= 5 else None
+    """The writer an opinion piece's title names ("إكرام يوسف يكتب: <headline>" -> "إكرام يوسف", "بقلم X:
+    <headline>", "<headline> - بقلم X"), if it names one in two to five words."""
+    m = _TITLE_WRITER.match(title or "") or _TITLE_PEN.search(title or "")
+    name = (m["name"] or m.groupdict().get("pen") or "").strip() if m else ""
+    return name if 2 <= len(name.split()) <= 5 else None
+
+
+# A degree or title written before a name, dotted or not: "د.", "د. ", "م.", "الدكتور", "المستشار".
+_HONORIFIC_HEAD = re.compile(
+    r"^(?:(?:د|م|أ|ا)\s*\.\s*|(?:الدكتور|الدكتورة|دكتور|المهندس|المهندسة|الأستاذ|الاستاذ|الأستاذة|المستشار|الشيخ"
+    r"|الكاتب|الكاتبة|الكاتب الصحفي|الكاتبة الصحفية)\s+)+"
+)
+
+
+def writer_name(text: str | None) -> str | None:
+    """A writer's name as a tell names it, the degree before it off ("د.حلمى محمد القاعود" -> "حلمى محمد
+    القاعود"): two to four words, letters only, no article on the first, not a place; else None (a section,
+    "الرياضة"; a phrase)."""
+    name = _HONORIFIC_HEAD.sub("", re.sub(r"\s+", " ", (text or "").strip(_EDGE_PUNCT)))
+    words = name.split()
+    if not 2 <= len(words) <= 4 or words[0].startswith("ال") or gazetteer.is_place(name):
+        return None
+    if any(not re.fullmatch(r"[^\W\d_]+", w) for w in words) or newsrooms.is_outlet(name, None):
+        return None
+    return name
+
+
+def author_by_tells(title: str | None, link_writer: str | None) -> str | None:
+    """The author when no byline line named one: the writer an op-ed's title names ("د. على العمرى يكتب: ..."),
+    else the writer a closing "more articles by X" link names."""
+    return writer_name(title_writer(title)) or link_writer
 
 
 def _name_letters(text: str) -> list[str]:
@@ -681,6 +715,8 @@ def _take_fields(out: Cleaned, rule: Rule, m: re.Match, outlet: str | None = Non
         elif target == "published_at":
             if out.published_at is None:
                 out.published_at = parse_date(value)
+        elif target == "writer":
+            out.link_writer = out.link_writer or writer_name(value)
         elif getattr(out, target) is None:
             setattr(out, target, re.sub(r"\s+", " ", value))
 
@@ -849,6 +885,12 @@ def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> t
     words = [len(p.split()) for p in unknown]
     if dateline is not None:  # the place is known: the piece left is the writer
         return unknown[0], dateline
+    if len(unknown) == 2 and agency is None and any(_holds_post(p) for p in unknown):
+        return None, None  # "أحمد مكى - وزير العدل": an image caption, a person and his post; it credits no one
+    if len(unknown) == 2 and agency is None and all(_persons_name(p) for p in unknown):
+        # a dateline is a place or a wire agency, never a person's name: two names that are neither are two
+        # reporters sharing the line ("اية حمروشي - ريهام يوسف"), as `_take_bare_byline` reads them
+        return "، ".join(unknown), None
     if len(unknown) == 1:
         # beside a wire agency a short piece is where the wire was filed ("الشرقية - أ ش أ")
         if agency is not None and words[0] <= 2:
@@ -860,6 +902,27 @@ def _by_shape(unknown: list[str], dateline: str | None, agency: str | None) -> t
     if words[0] <= 3:
         return second, first  # "شمال سيناء - أشرف سويلم": the common order
     return first, None
+
+
+# The head word of a post or a calling: "أحمد مكى - وزير العدل" names a person and his post (an image caption),
+# "معتز التلا - ممثل سوري" an actor; neither side is a writer or a place.
+_POST_HEADS = frozenset(
+    normalize_search(
+        "وزير وزيرة رئيس رئيسة نائب مساعد مستشار مدير مديرة محافظ سفير أمين عضو شيخ مفتي قائد مرشد عميد نقيب"
+        " المتحدث الناطق ممثل ممثلة كاتب كاتبة مخرج مطرب مطربة فنان فنانة لاعب لاعبة مدرب"
+    ).split()
+)
+
+
+def _persons_name(piece: str) -> bool:
+    """A piece that reads as a person's name and nothing else: name-shaped, no photo word ("صورة ارشيفية"), no
+    photo or byline verb ("تصوير هبه خميس")."""
+    return _name_shaped(piece) and not _NOT_A_NAME.search(piece) and not _PHOTO_VERB.match(piece)
+
+
+def _holds_post(piece: str) -> bool:
+    words = normalize_search(piece).split()
+    return bool(words) and words[0] in _POST_HEADS
 
 
 # words a sentence has and a list of people's names does not ("كتبت الصحيفة أن الوزير سيستقيل")

@@ -185,8 +185,14 @@ _EXTRA_PLACES = (
     "جنيف",
     "لاهاي",
 )
-# Directions and administrative words that prefix a place ("شمال سيناء", "محافظة الجيزة", "مدينة نصر").
-_PLACE_PREFIX = re.compile(r"^(?:شمال|جنوب|شرق|غرب|وسط|محافظه|مدينه|ولايه|العاصمه|مطار|ميناء)\s+")
+# A word that says "place" before a name: a direction or an administrative unit ("شمال سيناء", "محافظة
+# الجيزة", "مدينة نصر"), and the generic heads of
+# Egyptian and Arab toponyms (cape, village, monastery, hamlet, bay, well, island: "رأس شقير", "كفر الدوار",
+# "ميت غمر", "نجع حمادي") that GeoNames lacks for small towns, and "San"/"Saint" ("سان بطرسبرغ"). Search-normalized. Not "مرسى" (anchorage):
+# normalized it is "مرسي", a family name; nor "منية" (Mit's twin), also a given name.
+_PLACE_PREFIX = re.compile(
+    r"^(?:شمال|جنوب|شرق|غرب|وسط|محافظه|مدينه|ولايه|العاصمه|مطار|ميناء|راس|كفر|ميت|دير|نجع|عزبه|شرم|بير|قريه|جزيره|سان|سانت|سانتا)\s+"
+)
 
 
 def _key(text: str) -> str:

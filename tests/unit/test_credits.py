@@ -267,9 +267,89 @@ def test_a_title_naming_its_writer_settles_the_bare_line_below_it():
     assert (c.body, c.author) == (BODY, "إكرام يوسف")
     c = clean_text("د. خالد عزب يكتب: خطة\nالدكتور خالد عزب\n" + BODY, title="د. خالد عزب يكتب: خطة")
     assert (c.body, c.author) == (BODY, "الدكتور خالد عزب")
-    # another name there is the column's ("شوية عقل" under "محمد جمال عرفة يكتب: ..."): no author, it stays
+    # another name there is the column's ("شوية عقل" under "محمد جمال عرفة يكتب: ..."): it stays, and the title
+    # names the author
     c = clean_text("محمد جمال عرفة يكتب: نيران صديقة\nشوية عقل\n" + BODY, title="محمد جمال عرفة يكتب: نيران صديقة")
-    assert (c.body, c.author) == ("شوية عقل\n" + BODY, None)
+    assert (c.body, c.author) == ("شوية عقل\n" + BODY, "محمد جمال عرفة")
     # and a subheading of the piece below the byline stays in the body
     c = clean_text("محمد فوزي يكتب: حوار\nمحمد فوزى\nحوار الطرشان:\n" + BODY, title="محمد فوزي يكتب: حوار")
     assert (c.body, c.author) == ("حوار الطرشان:\n" + BODY, "محمد فوزى")
+
+
+# ------------------------------------------------------------- issue 11, fourth pass: the author from the tells
+
+OPINION = "هذه فقرة من المقال عن الحوار الوطني وما ينتظره الناس منه في الأسابيع المقبلة، وفيها كلام كثير."
+
+
+@pytest.mark.parametrize(
+    "link, writer",
+    [
+        ("المزيد من مقالات د.حلمى محمد القاعود", "حلمى محمد القاعود"),  # the degree glued to the name
+        ("المزيد من مقالات د. سامي فؤاد", "سامي فؤاد"),
+        ("كل مقالات الكاتبة منى حسن", "منى حسن"),
+        ("جميع كتابات الدكتور أحمد زويل", "أحمد زويل"),
+        ("مقالات أخرى للكاتبة منى حسن", "منى حسن"),
+        ("اقرأ المزيد للكاتب سامي فؤاد", "سامي فؤاد"),
+        ("More articles by Sami Fouad", "Sami Fouad"),
+        ("مزيد من أخبار الرياضة", None),  # a section's link: it goes, naming no writer
+        ("المزيد من مقالات الرأي", None),
+    ],
+)
+def test_a_closing_more_by_line_goes_and_names_the_author(link, writer):
+    c = clean_text(f"حوار بلا نهاية\n{OPINION}\n{link}", title="حوار بلا نهاية")
+    assert c.body == OPINION and c.author == writer
+    assert ("related.more_by", "related", link) in c.removed
+
+
+def test_a_byline_beats_the_closing_more_by_line():
+    c = clean_text(f"حوار بلا نهاية\nكتب - أحمد علي:\n{OPINION}\nالمزيد من مقالات سامي فؤاد", title="حوار بلا نهاية")
+    assert c.body == OPINION and c.author == "أحمد علي"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "وطالب المتظاهرون بالمزيد من الحريات",  # a body line that merely holds "المزيد"
+        "المزيد من مقالات الدستور تحتاج إلى مراجعة.",  # a sentence about a constitution's articles
+        "كل مقالات الدستور الجديد",  # no writer's name after it
+    ],
+)
+def test_a_body_line_about_more_or_articles_stays(line):
+    c = clean_text(f"حوار بلا نهاية\n{OPINION}\n{line}", title="حوار بلا نهاية")
+    assert c.body == f"{OPINION}\n{line}" and c.author is None
+
+
+def test_an_op_eds_title_names_its_author_when_no_byline_does():
+    from akhbar.tasks.clean import title_writer
+
+    c = clean_text(f"د. على العمرى يكتب: جرس إنذار\n{OPINION}", title="د. على العمرى يكتب: جرس إنذار")
+    assert (c.body, c.author) == (OPINION, "على العمرى")  # the degree is no part of the name
+    c = clean_text(f"نوارة نجم تكتب: عاجزة\n{OPINION}", title="نوارة نجم تكتب: عاجزة")
+    assert c.author == "نوارة نجم"
+    assert title_writer("بقلم: سامي فؤاد: لماذا نكتب") == "سامي فؤاد"
+    assert title_writer("لماذا نكتب - بقلم سامي فؤاد") == "سامي فؤاد"
+    # a headline quoting someone is no op-ed: no author
+    assert clean_text(f"وزير المالية: لا ضرائب جديدة\n{OPINION}", title="وزير المالية: لا ضرائب جديدة").author is None
+    # a byline under the title wins over the title's tell
+    c = clean_text(f"سامي فؤاد يكتب: خطة\nكتب - أحمد علي:\n{OPINION}", title="سامي فؤاد يكتب: خطة")
+    assert c.author == "أحمد علي"
+
+
+@pytest.mark.parametrize(
+    "line, author, dateline",
+    [
+        ("اية حمروشي - ريهام يوسف", "اية حمروشي، ريهام يوسف", None),  # two reporters: no side is a place
+        ("إبراهيم مدكور – محمد طه", "إبراهيم مدكور، محمد طه", None),
+        ("القاهرة - أحمد علي", "أحمد علي", "القاهرة"),  # a real dateline stays a dateline
+        ("الشرقية - سناء عنان", "سناء عنان", "الشرقية"),
+        ("رأس شقير - خالد النجار", "خالد النجار", "رأس شقير"),  # a toponym's head word says place
+        ("ميت غمر - محمد علي", "محمد علي", "ميت غمر"),
+        ("أحمد مكى - وزير العدل", None, None),  # a caption: a person and his post credit no one
+    ],
+)
+def test_a_dateline_is_a_place_never_a_persons_name(line, author, dateline):
+    c = clean_text(f"خطة لدعم المزارعين\n{line}\n{BODY}", title="خطة لدعم المزارعين")
+    assert c.body == BODY
+    assert (c.author, c.dateline) == (author, dateline)
+    got = parse_credit(line)
+    assert (got.author, got.dateline) == (author, dateline)
