@@ -49,7 +49,7 @@ from akhbar.tasks.ledger import MemoryLedger, PartLedger, RunLedger, Staging
 from akhbar.tasks.normalize import normalize_stage
 from akhbar.tasks.publish import parquet_source, sql_quoted
 from akhbar.tasks.read import LandingFile, ReadLimits, read_partitions
-from akhbar.tasks.storage import attach, is_remote, location, parquet_rows, read_parquet, state_dir
+from akhbar.tasks.storage import attach, is_remote, location, parquet_rows, read_parquet, spill_dir, state_dir
 from akhbar.tasks.templates import decide_templates
 from akhbar.tasks.validate import RowChecker, rows_stage
 
@@ -572,10 +572,10 @@ _GATE_SQL = {
 _GATE_CATEGORIES = ("outlet", "rule", "category", "method", "stage", "minhash_config")
 
 
-# Rows of a table the gate checks at a time. A bigger table (the `lines` of a big run: 35 per
+# Rows of a table the gate checks at a time. A bigger table (the `lines` of a big run: ~9 per
 # article) is read in shards by a hash of the key its suite holds unique, so that rows that could
 # repeat that key meet in one shard: each shard's checks are the table's, in memory that stays flat.
-GATE_SHARD_ROWS = 250_000
+GATE_SHARD_ROWS = 100_000
 _GATE_SHARD_KEYS = {
     "articles": "article_id",
     "lines": "story_hash",  # unique: (outlet, line_hash, story_hash, line_no)
@@ -615,8 +615,11 @@ class GateTables(dict):
             yield self._read(name, path, f"WHERE {only} AND hash({key}) % {count} = {shard}")
 
     def _read(self, name: str, path: Path, where: str = "WHERE true") -> pa.Table:
-        con = scratch_duckdb()
+        con = scratch_duckdb(spill_dir(path.parent))
         try:
+            # a shard's rows in any order, one thread: the least memory for a scan and a filter
+            con.execute("SET preserve_insertion_order = false")
+            con.execute("SET threads = 1")
             sql = _GATE_SQL.get(name, "SELECT * FROM {src}").format(src=parquet_source(path))
             table = con.sql(f"{sql} {where}").to_arrow_table()
         finally:
