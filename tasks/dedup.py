@@ -105,7 +105,7 @@ class DedupSettings:
     @property
     def slot_fingerprint(self) -> str:
         """Discriminator slots made from another window or table version do not compare."""
-        return f"slots-v5-w{self.slot_words}-n{self.slots}"
+        return f"slots-v6-w{self.slot_words}-n{self.slots}"
 
     @property
     def head_len(self) -> int:
@@ -201,6 +201,43 @@ def _slot(context: str, value: str, kind: str) -> int:
     return slot or 1
 
 
+# The procedural step slot (tasks.gazetteer.procedural_steps): one per body, in a context of its own;
+# its value bits hold the opening's first step (its number in STEPS, from 1) and the set of steps
+# the opening names (one bit each). Two openings are two steps of one affair when each one's first
+# step is missing from the other's: the complaint and the prosecutor's order to investigate it, a
+# hearing's adjournment and the next session's preview. An opening that names the other's step
+# further down (a copy with a headline or a paragraph put on top) is no conflict.
+_STEP_CONTEXT = np.uint32(zlib.crc32(b"step|") & _CONTEXT_MASK)
+_STEP_SET_BITS = 5
+
+
+def step_slot(steps: list[str]) -> int:
+    """The step slot of an opening naming `steps` (first one first), 0 when it names none."""
+    from akhbar.tasks.gazetteer import STEPS
+
+    if not steps:
+        return 0
+    named = sum(1 << STEPS.index(s) for s in steps)
+    return (int(_STEP_CONTEXT) << _CONTEXT_SHIFT) | ((STEPS.index(steps[0]) + 1) << _STEP_SET_BITS) | named
+
+
+def _step_parts(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows without their step slot, first step number (0: none), set of steps) of slot rows."""
+    is_step = (rows >> _CONTEXT_SHIFT) == _STEP_CONTEXT
+    step = np.where(is_step, rows, 0).max(axis=-1).astype(np.int64)
+    return np.where(is_step, 0, rows).astype(rows.dtype), (step >> _STEP_SET_BITS) & 7, step & 31
+
+
+def step_conflicts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For slot rows a[i], b[i]: whether each opening's first procedural step is missing from the
+    steps the other names."""
+    _, first_a, set_a = _step_parts(a)
+    _, first_b, set_b = _step_parts(b)
+    a_missing = (set_b >> np.maximum(first_a - 1, 0)) & 1 == 0
+    b_missing = (set_a >> np.maximum(first_b - 1, 0)) & 1 == 0
+    return (first_a > 0) & (first_b > 0) & a_missing & b_missing
+
+
 def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     """(n, slots) uint32: for each body, the discriminating tokens of its first `slot_words` words
     (tasks.gazetteer), each hashed with its context: its kind (number, country, city, month,
@@ -208,7 +245,7 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     discriminators. A token with fewer than two words before it (a dateline such as "القاهره - ا
     ش ا" opening the body) has no context and is left out: outlets change the datelines of a copy.
     The first `slots` distinct slots in text order, sorted; 0 pads."""
-    from akhbar.tasks.gazetteer import discriminators, kind
+    from akhbar.tasks.gazetteer import discriminators, kind, procedural_steps
 
     out = np.zeros((len(norms), cfg.slots), dtype=np.uint32)
     for r, norm in enumerate(norms):
@@ -217,7 +254,8 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
         taken = np.zeros(len(words), dtype=bool)
         for start, end, _ in found:
             taken[start:end] = True
-        row: list[int] = []
+        step = step_slot(procedural_steps(words[: cfg.slot_words]))
+        row: list[int] = [step] if step else []
         for start, end, value in found:
             if start >= cfg.slot_words:
                 break
@@ -240,12 +278,15 @@ def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
 
 
 def slot_conflicts(a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For slot rows a[i], b[i] (broadcastable): (conflicts in names and dates, conflicts in
-    numbers, conflicts of either in what a later version may revise: counts, weekdays, towns). A conflict: a slot of a fills a context that b also fills, with a value b lacks,
+    """For slot rows a[i], b[i] (broadcastable): (conflicts in names, dates and procedural steps,
+    conflicts in numbers, conflicts of either in what a later version may revise: counts, weekdays,
+    towns). A conflict: a slot of a fills a context that b also fills, with a value b lacks,
     while b fills that context with a value a lacks (a template sentence with another country,
     day or count). A context one text lacks is no conflict: a trimmed or extended copy, a
     dateline dropped, a date added."""
     a, b = np.broadcast_arrays(np.atleast_2d(a), np.atleast_2d(b))
+    steps = step_conflicts(a, b)  # the step slot has its own rule; the rest are compared by value
+    a, b = _step_parts(a)[0], _step_parts(b)[0]
     other = np.zeros(len(a), dtype=np.int64)
     numbers = np.zeros(len(a), dtype=np.int64)
     revisable = np.zeros(len(a), dtype=np.int64)
@@ -261,7 +302,7 @@ def slot_conflicts(a: np.ndarray, b: np.ndarray, chunk: int = 4096) -> tuple[np.
         other[s : s + chunk] = (conflict & ~is_number).sum(axis=1)
         numbers[s : s + chunk] = (conflict & is_number).sum(axis=1)
         revisable[s : s + chunk] = (conflict & ((x & _REVISABLE_BIT) != 0)).sum(axis=1)
-    return other, numbers, revisable
+    return other + steps, numbers, revisable
 
 
 def slots_agree(a: np.ndarray, b: np.ndarray, cfg: DedupSettings, revision: np.ndarray | None = None) -> np.ndarray:
@@ -930,17 +971,22 @@ def story_edges(
     body, lead, slots = split_fingerprints(sig, cfg)
     lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
     sims = jaccard(body[a], body[b])
-    if (
-        slots is not None
-    ):  # what a court did differs between the preview and the outcome of one hearing: not a veto here
-        court = np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT)
-        story_slots = np.where((slots >> _CONTEXT_SHIFT) == court, 0, slots).astype(np.uint32)
+    if slots is not None:
+        # what a court did, the procedural step, differ between the preview and the outcome of one
+        # hearing, a complaint and the order to investigate it: steps of one story, not a veto here
+        story_slots = _without_steps(slots)
         clash = contradicting(
             story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg
         )
     else:
         clash = np.zeros(len(pairs), dtype=bool)
     return pairs, np.column_stack([title, lead_ov, sims, clash])
+
+
+def _without_steps(slots: np.ndarray) -> np.ndarray:
+    """Slot rows with the court-decision and procedural-step slots zeroed."""
+    steps = [np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT), _STEP_CONTEXT]
+    return np.where(np.isin(slots >> _CONTEXT_SHIFT, steps), 0, slots).astype(np.uint32)
 
 
 def group_stories(

@@ -34,7 +34,7 @@ from functools import lru_cache
 
 from akhbar.tasks.arabic import normalize_search
 
-__all__ = ["is_place", "place_names", "names", "discriminators", "kind", "KINDS"]
+__all__ = ["is_place", "place_names", "names", "discriminators", "kind", "KINDS", "STEPS", "procedural_steps"]
 
 # Arabic letters only (hamza .. yeh, plus alef wasla and diacritics): a name with پ چ ژ گ ک ی ە ...
 # is a Persian, Urdu or Kurdish spelling, never what an Arabic newsroom writes.
@@ -301,6 +301,50 @@ _COURT = {
     "release": "اخلاء باخلاء",
     "hear": "تنظر تستانف تواصل تصدر النطق",
 }
+# The procedural steps an opening reports: a complaint filed, an authority's decision (the prosecutor
+# ordered, the court decided, adjourned, ruled, referred, struck out), an arrest, a release, or a
+# hearing or inquiry still to come. One affair goes through these steps in one formula ("تقدم ...
+# ببلاغ ضد ..." / "أمر النائب العام بالتحقيق في البلاغ المقدم ... ضد ..."; "قررت المحكمة تأجيل
+# ..." / "تنظر المحكمة اليوم ..."), each step a story of its own. Verbs of one step are one value,
+# so outlets wording a decision "قررت", "أمرت" or "أجلت" still agree; headlines' present tense
+# ("يأمر", "يحيل") reports a decision taken. A complaint is filed "ببلاغ" (with a complaint): a
+# bare "بلاغ" is mostly one already filed ("أمر بإحالة بلاغ المحامي"). Search-normalized forms.
+STEPS = ("filed", "decided", "arrested", "released", "pending")
+_STEP_WORDS = {
+    "filed": "ببلاغ ببلاغين بشكوي",
+    "decided": "قرر قررت يقرر تقرر امر امرت يامر تامر قضت تقضي حكمت اصدر اصدرت اجلت ارجات اعادت احال احالت"
+    " يحيل تحيل ايدت رفضت قبلت الغت شطبت",
+    "arrested": "القبض ضبط ضبطت اعتقال اعتقلت",
+    "released": "الافراج افرجت اخلت اخلاء",
+    "pending": "تنظر ينظر تستانف يستانف تستكمل يستكمل تواصل يواصل تقوم تعقد تبدا يمثل",
+}
+_STEP_OF = {word: step for step, words in _STEP_WORDS.items() for word in words.split()}
+
+
+def _step_of(word: str) -> str | None:
+    """The step a word names, as written or without a clitic و/ف and then ب/ل ("وأمر", "بالقبض")."""
+    if word in _STEP_OF:
+        return _STEP_OF[word]
+    w = word[1:] if len(word) > 3 and word[0] in "وف" else word
+    if w in _STEP_OF:
+        return _STEP_OF[w]
+    if len(w) > 3 and w[0] in "بل":
+        w = "ال" + w[2:] if w.startswith("لل") else w[1:]
+        return _STEP_OF.get(w)
+    return None
+
+
+def procedural_steps(words: list[str]) -> list[str]:
+    """The procedural steps (STEPS) named in `words` (search-normalized tokens), each once, in the
+    order they first appear: the first is the opening's predicate, what this report says happened."""
+    out: list[str] = []
+    for w in words:
+        step = _step_of(w)
+        if step is not None and step not in out:
+            out.append(step)
+    return out
+
+
 # Month names that are also common words ("مارس": he practised; "اب": father; "ماي": water in
 # dialect) count only next to a number ("7 مارس", "مارس 2013").
 _AMBIGUOUS_MONTHS = {"مارس", "اب", "ماي"}

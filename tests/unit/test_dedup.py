@@ -467,3 +467,55 @@ def test_number_prefilter_matches_the_number_patterns():
         (3, 4, "n:3|5"),
         (5, 6, "geo:360630"),  # GeoNames id of Cairo
     ]
+
+
+# One affair, two procedural steps, told in one formula: the complaint, then the prosecutor's order to
+# investigate it (the order quotes the complaint nearly word for word).
+AFFAIR = (
+    "بسبب الاعتداء على مواطن وضربه أمام مقر مجلس المحافظة مساء أمس الجمعة، وطالب مقدم البلاغ بسرعة "
+    "التحقيق مع المسؤولين عن الواقعة ومحاسبة كل من يثبت تورطه فيها، مؤكدا أن لديه شهودا ومقاطع مصورة "
+    "تثبت ما جرى، وأن الواقعة أثارت غضب الأهالي والقوى السياسية في المحافظة خلال الساعات الماضية."
+)
+COMPLAINT = "تقدم المحامي سامي عبد الرحيم ببلاغ إلى النائب العام ضد مدير أمن المحافظة ومساعديه " + AFFAIR
+ORDER = (
+    "أمر النائب العام بفتح التحقيق في البلاغ المقدم من المحامي سامي عبد الرحيم ضد مدير أمن المحافظة ومساعديه " + AFFAIR
+)
+
+
+def test_a_complaint_and_the_order_to_investigate_it_are_two_stories():
+    from akhbar.tasks.dedup import step_conflicts
+    from akhbar.tasks.gazetteer import procedural_steps
+
+    assert procedural_steps(normalize_search(COMPLAINT).split()) == ["filed"]
+    assert procedural_steps(normalize_search(ORDER).split()) == ["decided"]
+    cfg = DedupSettings()
+    body, lead, slots = split_fingerprints(fingerprints([normalize_search(x) for x in (COMPLAINT, ORDER)], cfg), cfg)
+    assert jaccard(body[0], body[1]) >= 0.6  # the text alone would call them copies
+    assert step_conflicts(slots[[0]], slots[[1]]).tolist() == [True]
+    clusters = _dedup(COMPLAINT, ORDER)
+    assert clusters["d0"] != clusters["d1"]
+    # a copy of the order with a headline on top that names the complaint first is the same step:
+    # the order's step is named in both
+    headlined = "بعد تقدم محام ببلاغ ضد مدير الأمن.. " + ORDER
+    assert procedural_steps(normalize_search(headlined).split()) == ["filed", "decided"]
+    clusters = _dedup(ORDER, headlined)
+    assert clusters["d0"] == clusters["d1"]
+
+
+HEARING = (
+    "محكمة جنايات القاهرة المنعقدة بالتجمع الخامس برئاسة المستشار حسن عبد الله نظر التظلم المقدم من رجل "
+    "الأعمال محمود سالم على قرار منعه وأسرته من التصرف في أموالهم، وكان سالم قد تظلم من القرار أمام المحكمة "
+    "مطالبا برفع الحظر عن حساباته المصرفية وعقاراته، وقدم دفاعه مستندات تثبت مصادر ثروته خلال السنوات الماضية."
+)
+
+
+def test_an_adjournment_and_the_next_sessions_preview_are_two_stories():
+    outcome = "قررت " + HEARING.replace("نظر التظلم", "تأجيل التظلم")
+    preview = "تستكمل اليوم " + HEARING.replace("نظر التظلم", "إعادة نظر التظلم")
+    d0, d2 = datetime(2025, 1, 28, 13, tzinfo=timezone.utc), datetime(2025, 1, 30, 12, tzinfo=timezone.utc)
+    clusters = _dedup(outcome, preview, published=[d0, d2])
+    assert clusters["d0"] != clusters["d1"]
+    # outlets wording the one decision "قررت" or "أجلت" report one step
+    reworded = "أجلت " + HEARING.replace("نظر التظلم", "التظلم")
+    clusters = _dedup(outcome, reworded, published=[d0, d0])
+    assert clusters["d0"] == clusters["d1"]
