@@ -75,8 +75,6 @@ def recall(data: Path, truth: Path) -> tuple[int, int]:
 
 
 def main() -> None:
-    from akhbar.tasks.clean import default_rules
-
     from bench.floor import floor_once
     from bench.run import whole_run
 
@@ -89,7 +87,7 @@ def main() -> None:
 
     full, night = corpus(args.n, 1, args.near_rate), corpus(max(int(args.n * args.night), 1), 2, args.near_rate)
     mb = decompressed_mb(full)
-    floor_s, _, _ = floor_once(full, [r.regex for r in default_rules().rules][:20])
+    floor_s, _, _ = floor_once(full)
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "warehouse"
         first = whole_run(full, REPO, args.workers, data_dir=data)
