@@ -65,10 +65,11 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
     the records stay in staging."""
     if settings.dask_address:
         return _dask_runner(settings.dask_address)
-    workers = min(settings.workers, partitions)
-    if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
+    if not runs_in_this_process(settings, partitions):  # a worker costs seconds to start (its imports)
         return ProcessPoolTaskRunner(
-            max_workers=workers, initializer=_prepare_worker, initargs=(_this_api_url(), settings.model_dump_json())
+            max_workers=min(settings.workers, partitions),
+            initializer=_prepare_worker,
+            initargs=(_this_api_url(), settings.model_dump_json()),
         )
     return ThreadPoolTaskRunner(max_workers=1)
 
@@ -80,7 +81,7 @@ def checking_runner(settings, partitions: int) -> TaskRunner:
     one partition, this process (no process to start)."""
     if settings.dask_address:
         return _dask_runner(settings.dask_address)
-    if min(settings.workers, partitions) > 1:
+    if not runs_in_this_process(settings, partitions):
         return ProcessPoolTaskRunner(
             max_workers=1, initializer=_prepare_checker, initargs=(_this_api_url(), settings.model_dump_json())
         )
@@ -121,6 +122,22 @@ def _this_api_url() -> str | None:
         return str(configured)
     server = SubprocessASGIServer()
     return server.api_url if server.running else None
+
+
+def runs_in_this_process(settings, partitions: int) -> bool:
+    """Whether this process runs the partitions' stages and the row checks itself (one worker, or a
+    night of one partition), rather than a pool of workers, a checking process or a Dask cluster."""
+    return not settings.dask_address and min(settings.workers, partitions) <= 1
+
+
+def warm_up(params: RunParameters, files) -> None:
+    """Before the flow, while Prefect's temporary API starts in its own process (`akhbar.env.start_temporary_api`;
+    ~10 s, the largest part of a small night's cost): set up what this process's own stages will need when it
+    runs them itself (the rules, the gazetteer, the language model, Great Expectations), instead of after it."""
+    settings = run_settings(params)
+    if runs_in_this_process(settings, expected_partitions(files, settings)):
+        p.warm_stages()
+        p.warm_row_checker(settings)
 
 
 class DaskSetupError(RuntimeError):
@@ -165,11 +182,7 @@ def _prepare_worker(api_url: str | None, settings_json: str) -> None:
     needs (the stage modules, the boilerplate rules, the gazetteer) so that no partition waits for it."""
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
-    from akhbar.tasks.clean import default_rules
-    from akhbar.tasks.gazetteer import names
-
-    default_rules()
-    names()
+    p.warm_stages()
 
 
 def _prepare_checker(api_url: str | None, settings_json: str) -> None:
@@ -278,14 +291,20 @@ def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: boo
     return written
 
 
+def run_settings(params: RunParameters):
+    """The run's settings: the environment's, with the run's batch size and field overrides."""
+    settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    for name, key in params.fields.items():
+        settings.fields.prefer(name, key)
+    return settings
+
+
 @flow(name="akhbar-nightly", log_prints=True)
 def nightly(params: RunParameters = RunParameters()) -> dict:
     """Run akhbar once over `params.inputs` into the warehouse under `params.data_dir`."""
     started = datetime.now(timezone.utc)
-    settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    settings = run_settings(params)
     check_dask_setup(settings)
-    for name, key in params.fields.items():
-        settings.fields.prefer(name, key)
     ctx = p.RunContext(
         p.new_run_id(started),
         location(params.data_dir),  # absolute (workers may start in another directory), or a URI
