@@ -90,13 +90,10 @@ def _labels(words: list[str]) -> list[tuple[int, int]]:
     ("..., مضيفا: ...") or inside a schedule line, or one opening a quoted sentence ("... الفوز. وواصل: ... ."),
     is not a tag list."""
     out = []
-    for j in range(1, len(words) - 1):
-        tail = words[j + 1 :]
-        if (
-            words[j].endswith((":", "："))
-            and len(tail) <= TAGS_MAX_WORDS
-            and not any(_SENTENCE_END.search(w) for w in tail)
-        ):
+    # the tags after a label are at most TAGS_MAX_WORDS words: only the line's last words can end one (a
+    # walk over every word, copying the rest of the line at each, cost the square of a long last paragraph)
+    for j in range(max(1, len(words) - 1 - TAGS_MAX_WORDS), len(words) - 1):
+        if words[j].endswith((":", "：")) and not any(_SENTENCE_END.search(w) for w in words[j + 1 :]):
             for n in range(1, 4):
                 start = j - n + 1
                 if (
