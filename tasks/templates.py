@@ -262,7 +262,8 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
 
     def longest_prefix(words: list[str], edge: str) -> int:
         for k in reversed(_prefix_ends(words, cfg.template_max_words)):
-            if _norm_key(words[:k]) in keys.get((edge, k), ()) and _cuttable(" ".join(words[:k])):
+            # a prefix is normalized and hashed only where the outlet has templates of its length
+            if (edge, k) in keys and _norm_key(words[:k]) in keys[(edge, k)] and _cuttable(" ".join(words[:k])):
                 return k
         return 0
 
@@ -280,7 +281,8 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
             removed.append(lines[-1])
             lines[-1] = ""
         words = lines[-1].split()
-        for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
+        labelled = any(("last_label", n) in keys for n in (1, 2, 3))  # the outlet has tag labels to look for
+        for j, n in sorted(_labels(words) if labelled else (), key=lambda t: (-t[0], -t[1])):
             start = j - n + 1
             if _norm_key(words[start : j + 1]) in keys.get(("last_label", n), ()) and _cuttable(
                 " ".join(words[start : j + 1])
