@@ -161,6 +161,8 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
         counts = dict(kv.split("=", 1) for kv in stdout.split() if "=" in kv)
         return {
             "wall_s": wall,
+            # the run's process and every process it waited for (workers, Prefect's temporary server)
+            "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_rss_mb": usage.ru_maxrss / 1024,
             "tree_peak_mb": sampler.peak,
             "articles": int(counts.get("records_read", 0)),
@@ -170,10 +172,10 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
 def corpus_at(scale: int, corpus: Path) -> Path:
     if scale == 1:
         return corpus
-    from bench.generate import generate
+    from bench.generate import GENERATOR, generate
 
     n = 31_525 * scale
-    path = OUT / f"ant-x{scale}.jsonl.gz"
+    path = OUT / f"ant-x{scale}-g{GENERATOR}.jsonl.gz"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         generate(corpus, n, path, seed=1)

@@ -48,7 +48,7 @@ def test_rules_are_tried_as_akhbar_tries_them(tmp_path):
         )
     )
 
-    _, records, size = floor_once(corpus, rules)
+    _, _, records, size = floor_once(corpus, rules)
 
     assert (records, size) == (2, len(raw))
     # max_words 3: the 4-word first line and the 12-word paragraph are never tried; anchored: match
