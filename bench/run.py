@@ -142,12 +142,13 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
         if workers:
             env["AKHBAR_WORKERS"] = str(workers)
         t = time.perf_counter()
+        log = open(os.path.join(scratch, "stderr.log"), "w+", encoding="utf-8")  # noqa: SIM115 - read on failure
         proc = subprocess.Popen(
             [sys.executable, "-m", "akhbar.cli", "run", "--input", str(corpus), "--data-dir", d],
             cwd=code,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
             text=True,
         )
         sampler = TreePeak(proc.pid)
@@ -156,8 +157,11 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
         sampler.done.set()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
+        log.seek(0)
+        said = [line for line in log.read().splitlines() if line.startswith("akhbar:")]  # the CLI's one-line reason
+        log.close()
         if status:
-            raise RuntimeError(f"akhbar run failed on {corpus} ({code}): status {status}")
+            raise RuntimeError(f"akhbar run failed on {corpus} ({code}): status {status}: {said[-1] if said else ''}")
         counts = dict(kv.split("=", 1) for kv in stdout.split() if "=" in kv)
         return {
             "wall_s": wall,
