@@ -324,13 +324,26 @@ def line_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "") -> RunL
     return RunLines(pa.table(out, schema=LINES), keys_per_article, story_per_article, title_keys, runs_per_article)
 
 
+# Every kind of learned line needs two stories, and most lines are in one (a paragraph): those are dropped
+# first by a min/max aggregate, whose state is two numbers a key and spills, before the distinct counts and
+# the median, which hold a set or a list a key in memory (over every distinct line of 100k generated
+# articles they ran DuckDB out of its 256 MB).
 _STATS_SQL = """
 WITH keys AS (SELECT DISTINCT outlet, line_hash FROM run_lines),
+shared AS (
+    SELECT outlet, line_hash FROM (
+        SELECT outlet, line_hash, story_hash FROM run_lines
+        UNION ALL
+        SELECT outlet, line_hash, story_hash FROM history_lines SEMI JOIN keys USING (outlet, line_hash))
+    GROUP BY ALL
+    HAVING min(story_hash) <> max(story_hash)
+),
 everything AS (
-    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count, coalesce(source, run_id) AS src FROM run_lines
+    SELECT outlet, line_hash, story_hash, published_day, line_no, line_count, coalesce(source, run_id) AS src
+    FROM run_lines SEMI JOIN shared USING (outlet, line_hash)
     UNION ALL
     SELECT outlet, line_hash, story_hash, published_day, line_no, line_count, coalesce(source, run_id)
-    FROM history_lines SEMI JOIN keys USING (outlet, line_hash)
+    FROM history_lines SEMI JOIN shared USING (outlet, line_hash)
 )
 SELECT outlet, line_hash,
        count(DISTINCT story_hash) FILTER (WHERE line_no >= 0) AS stories,

@@ -179,13 +179,24 @@ class Templates:
     slots: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
+# A template needs template_min_stories (>= 2) stories: keys of one story are dropped first by a spillable
+# min/max aggregate, before the distinct counts that hold a set a key in memory (as in learned._STATS_SQL).
 _DECIDE_SQL = """
 WITH keys AS (SELECT DISTINCT outlet, edge, k, key_hash FROM run_edges),
+shared AS (
+    SELECT outlet, edge, k, key_hash FROM (
+        SELECT outlet, edge, k, key_hash, story_hash FROM run_edges
+        UNION ALL
+        SELECT outlet, edge, k, key_hash, story_hash FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash))
+    GROUP BY ALL
+    HAVING min(story_hash) <> max(story_hash)
+),
 everything AS (
-    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash FROM run_edges
+    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash
+    FROM run_edges SEMI JOIN shared USING (outlet, edge, k, key_hash)
     UNION ALL
     SELECT outlet, story_hash, coalesce(source, run_id), edge, k, key_hash, line_hash
-    FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash)
+    FROM history_edges SEMI JOIN shared USING (outlet, edge, k, key_hash)
 )
 SELECT outlet, edge, k, key_hash, count(DISTINCT story_hash) AS stories, count(DISTINCT src) AS sources,
        count(DISTINCT line_hash) AS variants
