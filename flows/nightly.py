@@ -124,10 +124,17 @@ def _this_api_url() -> str | None:
     return server.api_url if server.running else None
 
 
+# A run guessed at this many partitions or fewer runs them in its own process: starting the pool's workers
+# and the checking process (their imports, the gazetteer, Great Expectations: ~20 s of a 1,000-article night
+# on a 100k warehouse) costs more than they save on two partitions, and the guess (compressed bytes at
+# BYTES_PER_RECORD a record) often makes two of one night's one.
+SMALL_RUN_PARTITIONS = 2
+
+
 def runs_in_this_process(settings, partitions: int) -> bool:
-    """Whether this process runs the partitions' stages and the row checks itself (one worker, or a
-    night of one partition), rather than a pool of workers, a checking process or a Dask cluster."""
-    return not settings.dask_address and min(settings.workers, partitions) <= 1
+    """Whether this process runs the partitions' stages and the row checks itself (one worker, or a small
+    night), rather than a pool of workers, a checking process or a Dask cluster."""
+    return not settings.dask_address and (settings.workers <= 1 or partitions <= SMALL_RUN_PARTITIONS)
 
 
 def warm_up(params: RunParameters, files) -> None:
