@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from akhbar import serve as local_server
-from akhbar.env import prepare_prefect_env, set_log_level
+from akhbar.env import prepare_prefect_env, set_log_level, start_temporary_api
 from akhbar.settings import DEFAULT_DATA_DIR
 
 app = typer.Typer(
@@ -221,11 +221,15 @@ def run(
         overrides[name] = key
     set_log_level(level)
     prepare_prefect_env(data_dir)  # the input check below imports Prefect, which reads its home at import
-    if not _has_input(inputs):
+    files = _input_files(inputs)
+    if not files:
         return
-    from akhbar.flows.nightly import DaskSetupError, check_dask_setup, nightly
-    from akhbar.flows.params import RunParameters
     from akhbar.settings import get_settings
+
+    # its process starts while this one imports and sets up the run (a run on Dask needs a real server)
+    api = None if get_settings().dask_address else start_temporary_api()
+    from akhbar.flows.nightly import DaskSetupError, check_dask_setup, nightly, warm_up
+    from akhbar.flows.params import RunParameters
 
     try:  # before Prefect starts a temporary API that Dask workers could not use
         check_dask_setup(get_settings())
@@ -250,23 +254,26 @@ def run(
     show_progress = (not quiet and sys.stderr.isatty()) if progress is None else progress
     started = time.perf_counter()
     try:
+        warm_up(params, files)
+        if api is not None:
+            api.join()
         summary = _run_with_progress(nightly, params, show_progress)
     except Exception as exc:  # the flow run is already marked Failed in Prefect; say why in one line
         _fail(f"run failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     _print_summary(summary, time.perf_counter() - started, summary_format)
 
 
-def _has_input(inputs: list[Path]) -> bool:
-    """False, with a warning, when the inputs hold no file to read (an empty landing folder):
-    nothing to run, which is no error, but no silence either."""
+def _input_files(inputs: list[Path]) -> list:
+    """The files the inputs hold; none, with a warning, when they hold no file to read (an empty
+    landing folder): nothing to run, which is no error, but no silence either."""
     from akhbar.tasks.read import discover_files
 
     files, skipped = discover_files(inputs)
     if files:
-        return True
+        return files
     why = f"; {len(skipped)} paths skipped (first: {skipped[0]['path']}: {skipped[0]['reason']})" if skipped else ""
     _warn(f"no input to read in {', '.join(map(str, inputs))}{why}: nothing run")
-    return False
+    return []
 
 
 def _run_with_progress(nightly, params, show: bool) -> dict:

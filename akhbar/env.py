@@ -4,6 +4,7 @@ PREFECT_HOME inside the data dir unless the user points at a server or a home of
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 
@@ -25,3 +26,26 @@ def prepare_prefect_env(data_dir: str | Path) -> None:
     os.environ.setdefault("PREFECT_HOME", str(state_dir(data_dir) / ".prefect"))  # local, also for s3:// data dirs
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def start_temporary_api() -> threading.Thread | None:
+    """Start Prefect's temporary API in a thread, when no server is configured (and temporary ones are
+    allowed), so that its process starts (imports, its database: ~10 s) while this one imports and sets
+    up its own stages; the flow's client finds it running (Prefect keeps one per process). Join the
+    thread before the flow. None when there is nothing to start."""
+    from prefect.settings import get_current_settings
+
+    current = get_current_settings()
+    if current.api.url or not current.server.ephemeral.enabled:
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def start() -> None:
+        try:
+            SubprocessASGIServer().start()
+        except Exception:  # noqa: S110 - the flow's client starts it again, and reports why it fails
+            pass
+
+    thread = threading.Thread(target=start, name="prefect-temporary-api", daemon=True)
+    thread.start()
+    return thread

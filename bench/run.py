@@ -135,17 +135,21 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
     the peak RSS of its largest process (os.wait4) and the peak of all its processes together (sampled)."""
     with tempfile.TemporaryDirectory() as scratch:
         d = str(data_dir or scratch)
-        env = {**os.environ, "PREFECT_HOME": os.path.join(scratch, ".prefect"), "PYTHONPATH": str(code)}
+        # Prefect's home is the CLI's default, inside the data dir, as in production: a night on top of a
+        # warehouse finds the Prefect database its first run made (a fresh home costs every run its creation)
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        env.pop("PREFECT_HOME", None)
         env.pop("PREFECT_API_URL", None)
         if workers:
             env["AKHBAR_WORKERS"] = str(workers)
         t = time.perf_counter()
+        log = open(os.path.join(scratch, "stderr.log"), "w+", encoding="utf-8")  # noqa: SIM115 - read on failure
         proc = subprocess.Popen(
             [sys.executable, "-m", "akhbar.cli", "run", "--input", str(corpus), "--data-dir", d],
             cwd=code,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
             text=True,
         )
         sampler = TreePeak(proc.pid)
@@ -154,11 +158,16 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
         sampler.done.set()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
+        log.seek(0)
+        said = [line for line in log.read().splitlines() if line.startswith("akhbar:")]  # the CLI's one-line reason
+        log.close()
         if status:
-            raise RuntimeError(f"akhbar run failed on {corpus} ({code}): status {status}")
+            raise RuntimeError(f"akhbar run failed on {corpus} ({code}): status {status}: {said[-1] if said else ''}")
         counts = dict(kv.split("=", 1) for kv in stdout.split() if "=" in kv)
         return {
             "wall_s": wall,
+            # the run's process and every process it waited for (workers, Prefect's temporary server)
+            "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_rss_mb": usage.ru_maxrss / 1024,
             "tree_peak_mb": sampler.peak,
             "articles": int(counts.get("records_read", 0)),
@@ -168,10 +177,10 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
 def corpus_at(scale: int, corpus: Path) -> Path:
     if scale == 1:
         return corpus
-    from bench.generate import generate
+    from bench.generate import GENERATOR, generate
 
     n = 31_525 * scale
-    path = OUT / f"ant-x{scale}.jsonl.gz"
+    path = OUT / f"ant-x{scale}-g{GENERATOR}.jsonl.gz"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         generate(corpus, n, path, seed=1)

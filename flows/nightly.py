@@ -65,10 +65,11 @@ def partition_runner(settings, partitions: int) -> TaskRunner:
     the records stay in staging."""
     if settings.dask_address:
         return _dask_runner(settings.dask_address)
-    workers = min(settings.workers, partitions)
-    if workers > 1:  # a worker costs seconds to start (its imports): none for a run of one partition
+    if not runs_in_this_process(settings, partitions):  # a worker costs seconds to start (its imports)
         return ProcessPoolTaskRunner(
-            max_workers=workers, initializer=_prepare_worker, initargs=(_this_api_url(), settings.model_dump_json())
+            max_workers=min(settings.workers, partitions),
+            initializer=_prepare_worker,
+            initargs=(_this_api_url(), settings.model_dump_json()),
         )
     return ThreadPoolTaskRunner(max_workers=1)
 
@@ -87,15 +88,15 @@ def whole_run_runner(settings, partitions: int) -> TaskRunner:
     """Where the two whole-run decisions run (learned boilerplate, then dedup): one process of its own,
     so that the decision's DuckDB working memory and the run's fingerprint table (both growing with the
     run) never sit on top of what the run's process holds (Prefect's client, the read). On Dask, and
-    for a run of one partition, this process: dedup writes its tables to this machine's staging."""
+    for a small run, this process: dedup writes its tables to this machine's staging."""
     if settings.dask_address:
         return ThreadPoolTaskRunner(max_workers=1)
     return _own_process(settings, partitions, _prepare_whole_run)
 
 
 def _own_process(settings, partitions: int, prepare) -> TaskRunner:
-    """A pool of one worker process started with `prepare`, or this process for a run of one partition."""
-    if min(settings.workers, partitions) > 1:
+    """A pool of one worker process started with `prepare`, or this process for a small run."""
+    if not runs_in_this_process(settings, partitions):
         return ProcessPoolTaskRunner(
             max_workers=1, initializer=prepare, initargs=(_this_api_url(), settings.model_dump_json())
         )
@@ -136,6 +137,29 @@ def _this_api_url() -> str | None:
         return str(configured)
     server = SubprocessASGIServer()
     return server.api_url if server.running else None
+
+
+# A run guessed at this many partitions or fewer runs them in its own process: starting the pool's workers
+# and the checking process (their imports, the gazetteer, Great Expectations: ~20 s of a 1,000-article night
+# on a 100k warehouse) costs more than they save on two partitions, and the guess (compressed bytes at
+# BYTES_PER_RECORD a record) often makes two of one night's one.
+SMALL_RUN_PARTITIONS = 2
+
+
+def runs_in_this_process(settings, partitions: int) -> bool:
+    """Whether this process runs the partitions' stages and the row checks itself (one worker, or a small
+    night), rather than a pool of workers, a checking process or a Dask cluster."""
+    return not settings.dask_address and (settings.workers <= 1 or partitions <= SMALL_RUN_PARTITIONS)
+
+
+def warm_up(params: RunParameters, files) -> None:
+    """Before the flow, while Prefect's temporary API starts in its own process (`akhbar.env.start_temporary_api`;
+    ~10 s, the largest part of a small night's cost): set up what this process's own stages will need when it
+    runs them itself (the rules, the gazetteer, the language model, Great Expectations), instead of after it."""
+    settings = run_settings(params)
+    if runs_in_this_process(settings, expected_partitions(files, settings)):
+        p.warm_stages()
+        p.warm_row_checker(settings)
 
 
 class DaskSetupError(RuntimeError):
@@ -179,11 +203,7 @@ def _prepare_worker(api_url: str | None, settings_json: str) -> None:
     """Runs first in each partition worker: report to the run's API, and load now what every partition
     needs (the stage modules, the boilerplate rules, the gazetteer) so that no partition waits for it."""
     _report_to(api_url)
-    from akhbar.tasks.clean import default_rules
-    from akhbar.tasks.gazetteer import names
-
-    default_rules()
-    names()
+    p.warm_stages()
 
 
 def _prepare_checker(api_url: str | None, settings_json: str) -> None:
@@ -308,14 +328,20 @@ def publish_task(data_dir: str, run_id: str, staged: dict[str, Path], fresh: boo
     return written
 
 
+def run_settings(params: RunParameters):
+    """The run's settings: the environment's, with the run's batch size and field overrides."""
+    settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    for name, key in params.fields.items():
+        settings.fields.prefer(name, key)
+    return settings
+
+
 @flow(name="akhbar-nightly", log_prints=True)
 def nightly(params: RunParameters = RunParameters()) -> dict:
     """Run akhbar once over `params.inputs` into the warehouse under `params.data_dir`."""
     started = datetime.now(timezone.utc)
-    settings = get_settings(data_dir=params.data_dir, batch_size=params.batch_size)
+    settings = run_settings(params)
     check_dask_setup(settings)
-    for name, key in params.fields.items():
-        settings.fields.prefer(name, key)
     ctx = p.RunContext(
         p.new_run_id(started),
         location(params.data_dir),  # absolute (workers may start in another directory), or a URI

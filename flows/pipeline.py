@@ -258,6 +258,20 @@ def _row_checker(settings: Settings) -> RowChecker:
     return _checkers[key]
 
 
+def warm_stages() -> None:
+    """Build now what the per-partition stages build on first use (the boilerplate rules, the
+    gazetteer's tables, the language model: seconds of CPU), so that no partition waits for it."""
+    from akhbar.tasks.clean import default_rules
+    from akhbar.tasks.gazetteer import first_words, names, place_names
+    from akhbar.tasks.language import _identifier
+
+    default_rules()
+    names()
+    place_names()
+    first_words()
+    _identifier()
+
+
 def warm_row_checker(settings: Settings) -> None:
     """Set up this process's row checker ahead of its first partition (the checking process's start-up)."""
     _row_checker(settings)

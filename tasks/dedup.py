@@ -453,17 +453,28 @@ def pairs_by_band(key_of_band, n: int, cfg: DedupSettings) -> np.ndarray:
         sorted_keys = col[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         sizes = np.diff(np.r_[starts, n])
-        band = []
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-            members = np.sort(order[start : start + size]).astype(np.int64)
-            if size <= cfg.max_bucket:
-                ii, jj = np.triu_indices(size, k=1)
-                band.append(members[ii] * n + members[jj])
-            else:
-                band.append(members[0] * n + members[1:])
+        band = _bucket_pairs(order, starts, sizes, n, cfg.max_bucket)
         if band:
             found = np.union1d(found, np.concatenate(band))
     return np.stack([found // n, found % n], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
+
+
+def _bucket_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int, max_bucket: int) -> list:
+    """The pair codes of one band's buckets (rows order[start:start + size] share a key): every pair of a
+    bucket up to max_bucket rows, its first row with each other one above that. Buckets of one size are
+    done together, as one (buckets, size) matrix: a night against a large warehouse meets tens of
+    thousands of two-row buckets (a night's article and a stored one), and a numpy call per bucket cost
+    seconds of Python."""
+    out = []
+    for size in np.unique(sizes[sizes > 1]):
+        first = starts[sizes == size]
+        members = np.sort(order[first[:, None] + np.arange(size)], axis=1).astype(np.int64)  # (buckets, size)
+        if size <= max_bucket:
+            ii, jj = np.triu_indices(size, k=1)
+            out.append((members[:, ii] * n + members[:, jj]).ravel())
+        else:
+            out.append((members[:, :1] * n + members[:, 1:]).ravel())
+    return out
 
 
 class UnionFind:

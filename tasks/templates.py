@@ -90,13 +90,10 @@ def _labels(words: list[str]) -> list[tuple[int, int]]:
     ("..., مضيفا: ...") or inside a schedule line, or one opening a quoted sentence ("... الفوز. وواصل: ... ."),
     is not a tag list."""
     out = []
-    for j in range(1, len(words) - 1):
-        tail = words[j + 1 :]
-        if (
-            words[j].endswith((":", "："))
-            and len(tail) <= TAGS_MAX_WORDS
-            and not any(_SENTENCE_END.search(w) for w in tail)
-        ):
+    # the tags after a label are at most TAGS_MAX_WORDS words: only the line's last words can end one (a
+    # walk over every word, copying the rest of the line at each, cost the square of a long last paragraph)
+    for j in range(max(1, len(words) - 1 - TAGS_MAX_WORDS), len(words) - 1):
+        if words[j].endswith((":", "：")) and not any(_SENTENCE_END.search(w) for w in words[j + 1 :]):
             for n in range(1, 4):
                 start = j - n + 1
                 if (
@@ -182,13 +179,24 @@ class Templates:
     slots: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
+# A template needs template_min_stories (>= 2) stories: keys of one story are dropped first by a spillable
+# min/max aggregate, before the distinct counts that hold a set a key in memory (as in learned._STATS_SQL).
 _DECIDE_SQL = """
 WITH keys AS (SELECT DISTINCT outlet, edge, k, key_hash FROM run_edges),
+shared AS (
+    SELECT outlet, edge, k, key_hash FROM (
+        SELECT outlet, edge, k, key_hash, story_hash FROM run_edges
+        UNION ALL
+        SELECT outlet, edge, k, key_hash, story_hash FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash))
+    GROUP BY ALL
+    HAVING min(story_hash) <> max(story_hash)
+),
 everything AS (
-    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash FROM run_edges
+    SELECT outlet, story_hash, coalesce(source, run_id) AS src, edge, k, key_hash, line_hash
+    FROM run_edges SEMI JOIN shared USING (outlet, edge, k, key_hash)
     UNION ALL
     SELECT outlet, story_hash, coalesce(source, run_id), edge, k, key_hash, line_hash
-    FROM history_edges SEMI JOIN keys USING (outlet, edge, k, key_hash)
+    FROM history_edges SEMI JOIN shared USING (outlet, edge, k, key_hash)
 )
 SELECT outlet, edge, k, key_hash, count(DISTINCT story_hash) AS stories, count(DISTINCT src) AS sources,
        count(DISTINCT line_hash) AS variants
@@ -265,7 +273,8 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
 
     def longest_prefix(words: list[str], edge: str) -> int:
         for k in reversed(_prefix_ends(words, cfg.template_max_words)):
-            if _norm_key(words[:k]) in keys.get((edge, k), ()) and _cuttable(" ".join(words[:k])):
+            # a prefix is normalized and hashed only where the outlet has templates of its length
+            if (edge, k) in keys and _norm_key(words[:k]) in keys[(edge, k)] and _cuttable(" ".join(words[:k])):
                 return k
         return 0
 
@@ -283,7 +292,8 @@ def strip_templates(body: str, keys: dict[tuple[str, int], set[int]], cfg: Learn
             removed.append(lines[-1])
             lines[-1] = ""
         words = lines[-1].split()
-        for j, n in sorted(_labels(words), key=lambda t: (-t[0], -t[1])):
+        labelled = any(("last_label", n) in keys for n in (1, 2, 3))  # the outlet has tag labels to look for
+        for j, n in sorted(_labels(words) if labelled else (), key=lambda t: (-t[0], -t[1])):
             start = j - n + 1
             if _norm_key(words[start : j + 1]) in keys.get(("last_label", n), ()) and _cuttable(
                 " ".join(words[start : j + 1])

@@ -519,3 +519,44 @@ def test_an_adjournment_and_the_next_sessions_preview_are_two_stories():
     reworded = "أجلت " + HEARING.replace("نظر التظلم", "التظلم")
     clusters = _dedup(outcome, reworded, published=[d0, d0])
     assert clusters["d0"] == clusters["d1"]
+
+
+def test_band_buckets_give_every_pair_of_a_bucket_and_a_star_over_large_ones():
+    from akhbar.tasks.dedup import candidate_pairs
+
+    cfg = DedupSettings(bands=2, max_bucket=3)
+    keys = np.array(
+        [
+            [7, 1],  # 0
+            [7, 2],  # 1
+            [9, 1],  # 2
+            [7, 3],  # 3
+            [5, 4],  # 4: shares nothing
+            [8, 3],  # 5
+            [6, 6],  # 6..9: a bucket of four in band 0, over max_bucket: its first row with each other
+            [6, 6],
+            [6, 6],
+            [6, 6],
+        ],
+        dtype=np.uint64,
+    )
+    pairs = {tuple(p) for p in candidate_pairs(keys, cfg).tolist()}
+    # band 0: {0,1,3} every pair, {6,7,8,9} star from 6; band 1: {0,2}, {3,5}, {6,7,8,9} star from 6
+    assert pairs == {(0, 1), (0, 3), (1, 3), (0, 2), (3, 5), (6, 7), (6, 8), (6, 9)}
+
+
+def test_band_buckets_match_pairing_bucket_by_bucket():
+    """Buckets of many sizes at once give what pairing each bucket on its own gives."""
+    from itertools import combinations
+
+    from akhbar.tasks.dedup import candidate_pairs
+
+    rng = np.random.default_rng(5)
+    cfg = DedupSettings(bands=8, max_bucket=6)
+    keys = rng.integers(0, 40, size=(300, cfg.bands)).astype(np.uint64)
+    expected = set()
+    for b in range(cfg.bands):
+        for key in np.unique(keys[:, b]):
+            rows = np.flatnonzero(keys[:, b] == key).tolist()
+            expected |= set(combinations(rows, 2)) if len(rows) <= cfg.max_bucket else {(rows[0], r) for r in rows[1:]}
+    assert {tuple(p) for p in candidate_pairs(keys, cfg).tolist()} == expected

@@ -323,3 +323,20 @@ def test_a_caption_slot_applies_only_in_an_outlet_that_has_one():
     articles, removed, _ = remove_templates(t, found, "r1", CFG)
     assert articles["body"].to_pylist() == [lead, f"وزير خارجية فرنسا لوران فابيوس\n{lead}"]
     assert removed["text"].to_pylist() == ["وزير خارجية فرنسا لوران فابيوس"]
+
+
+def test_tag_labels_sit_among_the_last_words_of_a_long_paragraph():
+    """A label is found at the end of a last paragraph of any length, and only where at most
+    TAGS_MAX_WORDS words of tags follow it (the walk looks at the line's last words only)."""
+    from akhbar.tasks.templates import TAGS_MAX_WORDS, _labels
+
+    paragraph = ("وقال المتحدث إن الاجتماع بحث ملفات عديدة. " * 60).split()  # 420 words
+    tags = "الوسوم: مصر السودان النيل".split()
+    words = paragraph + tags
+    end = len(paragraph)  # "الوسوم:" after "... عديدة."
+    assert _labels(words) == [(end, 1)]
+    many = ["وسم"] * (TAGS_MAX_WORDS + 1)  # one word of tags too many: a colon opening prose, not a tag list
+    assert _labels(paragraph + ["الوسوم:"] + many) == []
+    assert _labels(paragraph + ["الوسوم:"] + many[:-1]) == [(end, 1)]
+    # two- and three-word labels after the sentence end, the colon on the last of them
+    assert _labels(paragraph + "كلمات مفتاحية: مصر".split()) == [(end + 1, 2)]
