@@ -476,3 +476,40 @@ def test_a_learned_reporter_under_an_image_caption_goes_with_the_caption():
     # her name lower down, in a list or above a subtitle, is left alone
     t = signed_table(signed + [("x", None, [*story(7)[:1], "منى خليل", *story(7)[1:]])])
     assert learn_and_remove(t, "r1", CFG).boilerplate.num_rows == 0
+
+
+@pytest.mark.slow
+def test_the_decision_over_a_big_run_stays_in_its_memory_bound(tmp_path):
+    """300,000 staged stories of four lines (a title, three body lines, the last a sign-off shared by
+    many): the decision counts them within its DuckDB bound (128 MB; a window over every line, or a
+    distinct count per kind, ran it out) and learns the sign-offs, and only them."""
+    import numpy as np
+    import pyarrow.parquet as pq
+    from akhbar.schemas.tables import LINES
+    from akhbar.tasks.learned import decide
+
+    stories = 300_000
+    rng = np.random.default_rng(1)
+    story = np.repeat(np.arange(stories), 4)
+    line_no = np.tile(np.array([-1, 0, 1, 2], dtype=np.int32), stories)
+    line_hash = rng.integers(0, 2**62, len(story))
+    line_hash[line_no == 2] = np.arange(stories) % 50  # 50 sign-offs, each closing 6,000 stories
+    staged = pa.table(
+        {
+            "outlet": pa.array(["wakala"] * len(story)),
+            "line_hash": line_hash,
+            "story_hash": story,
+            "published_day": pa.nulls(len(story), pa.date32()),
+            "line_no": line_no,
+            "line_count": np.full(len(story), 3, dtype=np.int32),
+            "run_id": pa.array(["r1"] * len(story)),
+            "in_link_run": np.zeros(len(story), dtype=bool),
+            "source": pa.array([f"night-{i % 7}.jsonl" for i in range(len(story))]),
+            "seq": story,
+        }
+    ).cast(pa.schema([*LINES, pa.field("seq", pa.int64())]))
+    (tmp_path / "lines").mkdir()
+    pq.write_table(staged, tmp_path / "lines" / "p00000.parquet")
+    learned = decide([tmp_path / "lines" / "p00000.parquet"], LearnedSettings())
+    assert learned.repeated["wakala"] == set(range(50))
+    assert not learned.leaked and not learned.reporters
