@@ -1,5 +1,5 @@
 """What the server tests share: a real Prefect server on a free loopback port, stopped even when the
-test process dies before its finalizers run (a watchdog, as in test_serve.py), and the reference run
+test process dies before its finalizers run (a watchdog; test_serve.py starts its whole stack the same way), and the reference run
 of the sample on the default runner and local disk that runs elsewhere must match. Both are made once
 per session: the tests that use them are one xdist group, so they run in one process. Imported by
 those tests (not a conftest.py: a second module named `conftest` would shadow tests/conftest.py for
@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "landing"
 RUN_TIMEOUT = 300
 
-# The server runs in a session of its own and would outlive a test process killed before its
-# finalizers run: a watchdog stops it when this process dies.
+# Server and worker run in sessions of their own and would outlive a test process killed before its
+# finalizers run (a CI or tool timeout sends SIGTERM): a watchdog stops them when this process dies.
 WATCHDOG = """
 import sys, time
 from akhbar import serve
@@ -42,7 +42,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data: Path):
+def running(data: Path, start, **start_options):
+    """`start` (serve.start_server: a Prefect server; serve.start: the whole stack) for `data` on a free
+    port, stopped on the way out, whatever happens."""
     watchdog = subprocess.Popen(
         [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
         cwd=REPO,
@@ -50,11 +52,15 @@ def running_server(data: Path):
         start_new_session=True,
     )
     try:
-        yield serve.start_server(data, port=free_port(), timeout=240)
+        yield start(data, port=free_port(), timeout=240, **start_options)
     finally:
         serve.stop(data, timeout=30)
         watchdog.kill()
         watchdog.wait()
+
+
+def running_server(data: Path):
+    return running(data, serve.start_server)
 
 
 @pytest.fixture(scope="session")

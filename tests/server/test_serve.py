@@ -14,17 +14,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from prefect_stack import running
 
 from akhbar import serve
 
@@ -47,12 +46,6 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((serve.HOST, 0))
-        return s.getsockname()[1]
-
-
 def schedule_timezones() -> list[str]:
     """Two non-UTC zones (the setting must reach the schedule) whose 02:00 is not in the next hours,
     so the worker never picks up a real nightly run while the tests run. 02:00 there is 23:00, 05:00
@@ -67,40 +60,14 @@ def schedule_timezones() -> list[str]:
 TIMEZONE, OTHER_TIMEZONE = schedule_timezones()
 
 
-# Server and worker run in sessions of their own and would outlive a test process killed before its
-# finalizers run (a CI or tool timeout sends SIGTERM): a watchdog stops them when this process dies.
-WATCHDOG = """
-import sys, time
-from akhbar import serve
-parent, data = int(sys.argv[1]), sys.argv[2]
-while serve._alive(parent):
-    time.sleep(1)
-serve.stop(data, timeout=30, echo=lambda _: None)
-"""
-
-
-@contextmanager
-def running_stack(data: Path, **start_options):
-    """A started stack for `data`, stopped on the way out, whatever happens."""
-    watchdog = subprocess.Popen(
-        [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(data)],
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield serve.start(data, port=free_port(), timeout=240, **start_options)
-    finally:
-        serve.stop(data, timeout=30)
-        watchdog.kill()
-        watchdog.wait()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     # the worker asks for runs every second instead of every 10 s
-    with running_stack(
-        tmp_path_factory.mktemp("serve-data"), timezone=TIMEZONE, extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"}
+    with running(
+        tmp_path_factory.mktemp("serve-data"),
+        serve.start,
+        timezone=TIMEZONE,
+        extra_env={"PREFECT_WORKER_QUERY_SECONDS": "1"},
     ) as started:
         yield started
 
@@ -292,7 +259,7 @@ def test_serve_twice_then_stop(tmp_path):
     from prefect.client.orchestration import SyncPrefectClient
 
     data = tmp_path / "serve-data"
-    with running_stack(data, timezone=TIMEZONE, echo=lambda _: None) as first:
+    with running(data, serve.start, timezone=TIMEZONE, echo=lambda _: None) as first:
         pids = {name: first.pid(name) for name in ("server", "worker")}
         assert all(pids.values())
         again = serve.start(data, timezone=OTHER_TIMEZONE, echo=lambda _: None)  # no port: the running one
