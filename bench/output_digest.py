@@ -20,8 +20,8 @@ import duckdb
 
 # Columns that differ between two runs of the same code over the same input.
 VOLATILE = {"run_id", "quarantined_at", "flow_run_id", "started_at", "finished_at", "parameters", "mtime_ns"}
-# Keys of the `runs` row's counts that are timings or paths.
-VOLATILE_COUNTS = ("seconds", "steps", "stages", "run_id", "data_docs")
+# Keys of the `runs` row's counts that are timings, memory peaks or paths.
+VOLATILE_COUNTS = ("seconds", "steps", "stages", "peaks", "run_id", "data_docs")
 TABLES = (
     "articles",
     "boilerplate",
