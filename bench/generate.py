@@ -90,12 +90,20 @@ def near_copy(lines: list[str], rng: random.Random) -> list[str]:
     return out
 
 
-def generate(corpus: Path, n: int, out: Path, seed: int = 1, days: int = 365, near_rate: float = 0.0) -> dict:
+def generate(
+    corpus: Path,
+    n: int,
+    out: Path,
+    seed: int = 1,
+    days: int = 365,
+    near_rate: float = 0.0,
+    start: datetime = datetime(2018, 1, 1, tzinfo=timezone.utc),
+) -> dict:
+    """N articles published over `days` days from `start` (a backfill: a year; a night: one day)."""
     rng = random.Random(seed)
     by_outlet = load(corpus)
     outlets = sorted(by_outlet)
     weights = [len(by_outlet[o]) for o in outlets]
-    start = datetime(2018, 1, 1, tzinfo=timezone.utc)
     made: list[list] = []  # recent originals a copy may take: [id, lines, outlet, published]
     truth = out.with_name(out.name + ".truth.jsonl")
     copies = 0

@@ -3,8 +3,8 @@
     python bench/scale.py [--n 100000] [--night 0.01] [--workers 2] [--near-rate 0.02]
 
 1. A corpus of N articles generated from the shared one (bench/generate.py, seed 1, near copies
-   injected at --near-rate with their originals recorded) and a night of N x --night new articles
-   (seed 2), made once under bench/out/.
+   injected at --near-rate with their originals recorded), published over 2018, and a night of
+   N x --night new articles (seed 2) published on one day, 1 January 2019, made once under bench/out/.
 2. The floor beside it (bench/floor.py on the same file: gunzip + JSON + the rules' regexes + hash
    + zstd Parquet, one core, no orchestration).
 3. `akhbar run` of the N articles into an empty data dir (AKHBAR_WORKERS=--workers): wall,
@@ -23,6 +23,7 @@ import gzip
 import json
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,12 +32,26 @@ OUT = REPO / "bench" / "out"
 
 
 def corpus(n: int, seed: int, near_rate: float) -> Path:
+    """N articles over the year 2018 (the backfill)."""
     from bench.generate import GENERATOR, SHARED, generate
 
     path = OUT / f"gen{GENERATOR}-n{n}-s{seed}-c{near_rate}.jsonl.gz"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         generate(SHARED, n, path, seed=seed, near_rate=near_rate)
+    return path
+
+
+def night_corpus(n: int, seed: int, near_rate: float) -> Path:
+    """N articles published on one day, the day after the backfill's year: a night's scrape."""
+    from bench.generate import GENERATOR, SHARED, generate
+
+    path = OUT / f"gen{GENERATOR}-n{n}-s{seed}-c{near_rate}-night.jsonl.gz"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        generate(
+            SHARED, n, path, seed=seed, days=1, near_rate=near_rate, start=datetime(2019, 1, 1, tzinfo=timezone.utc)
+        )
     return path
 
 
@@ -85,7 +100,7 @@ def main() -> None:
     ap.add_argument("--near-rate", type=float, default=0.02)
     args = ap.parse_args()
 
-    full, night = corpus(args.n, 1, args.near_rate), corpus(max(int(args.n * args.night), 1), 2, args.near_rate)
+    full, night = corpus(args.n, 1, args.near_rate), night_corpus(max(int(args.n * args.night), 1), 2, args.near_rate)
     mb = decompressed_mb(full)
     floor_s, floor_cpu, _, _ = floor_once(full)
     with tempfile.TemporaryDirectory() as d:

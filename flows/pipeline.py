@@ -35,6 +35,7 @@ from akhbar.tasks.clean import clean_stage
 from akhbar.tasks.dedup import (
     DedupSettings,
     cluster_run,
+    epoch_seconds,
     fingerprint_stage,
     group_stories,
     read_fingerprints,
@@ -401,7 +402,9 @@ def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
     fps, sig = read_fingerprints(files)
     if not fps.num_rows:
         return Clusters(staged, [], counted=ledger)
-    canonicals = history.canonicals_for(fps["content_hash"], split_fingerprints(sig, ctx.dedup)[0], ctx.dedup)
+    canonicals = history.canonicals_for(
+        fps["content_hash"], split_fingerprints(sig, ctx.dedup)[0], ctx.dedup, epoch_seconds(fps["published_at"])
+    )
     clustered, dups, changes = cluster_run(fps, sig, canonicals, ctx.run_id, ctx.dedup)
     del canonicals
     del fps

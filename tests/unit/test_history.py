@@ -22,10 +22,15 @@ def story(seed: int, n: int = 120) -> str:
     return " ".join(rng.choice(WORDS, n))
 
 
-def publish(data, run_id: str, bodies: dict[str, str]) -> None:
-    """One published run of canonical articles (id -> body), with their signatures."""
+MARCH_1 = datetime(2025, 3, 1, tzinfo=timezone.utc)
+
+
+def publish(data, run_id: str, bodies: dict[str, str], dates: dict[str, datetime | None] | None = None) -> None:
+    """One published run of canonical articles (id -> body, published 1 March 2025 unless `dates`
+    says otherwise), with their signatures."""
     sig = fingerprints(list(bodies.values()), CFG)
-    when = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    when = MARCH_1
+    dates = dates or {}
     articles = pa.Table.from_pylist(
         [
             {
@@ -33,7 +38,7 @@ def publish(data, run_id: str, bodies: dict[str, str]) -> None:
                 "content_hash": f"hash-{a}",
                 "cluster_id": a,
                 "is_canonical": True,
-                "published_at": when,
+                "published_at": dates.get(a, when),
                 "run_id": run_id,
             }
             for a in bodies
@@ -56,6 +61,22 @@ def test_a_night_loads_only_the_canonicals_its_bodies_may_copy(tmp_path):
     assert sorted(found.ids) == ["b", "c"]
     assert found.signatures.shape == (2, CFG.num_perm) and found.has_signature.all()
     assert found.canonical_by_hash["hash-c"] == ("c", "c")
+
+
+def test_a_canonical_outside_every_night_bodys_near_window_is_not_loaded(tmp_path):
+    b = story(2)
+    copies = {"b-then": b, "b-now": b + " ثم", "b-undated": b + " ولكن"}
+    far = datetime(2024, 3, 1, tzinfo=timezone.utc)  # a year before the night: never a near copy
+    publish(tmp_path, "r1", copies, {"b-then": far, "b-undated": None})
+    night = [b + " وأضاف المتحدث"]  # shares band keys with all three
+    body, _, _ = split_fingerprints(fingerprints(night, CFG), CFG)
+    history = load_history(tmp_path)
+    dated = history.canonicals_for(pa.array(["none"]), body, CFG, np.array([MARCH_1.timestamp() + 3600]))
+    assert sorted(dated.ids) == ["b-now", "b-undated"]  # an undated canonical is held to no window
+    undated = history.canonicals_for(pa.array(["none"]), body, CFG, np.array([np.nan]))
+    assert sorted(undated.ids) == ["b-now", "b-then", "b-undated"]
+    by_hash = history.canonicals_for(pa.array(["hash-b-then"]), body, CFG, np.array([MARCH_1.timestamp()]))
+    assert "b-then" in by_hash.ids  # an exact copy is held to no window either
 
 
 def test_known_ids_are_asked_of_the_lake(tmp_path):
