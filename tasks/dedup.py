@@ -442,10 +442,15 @@ def candidate_pairs(keys: np.ndarray, cfg: DedupSettings) -> np.ndarray:
     return pairs_by_band(lambda b: keys[:, b], len(keys), cfg)
 
 
-def pairs_by_band(key_of_band, n: int, cfg: DedupSettings) -> np.ndarray:
+def pairs_by_band(key_of_band, n: int, cfg: DedupSettings, when: np.ndarray | None = None) -> np.ndarray:
     """Pairs (i, j), i < j, of n rows that share a band key in any band (`key_of_band(b)`: the
     (n,) keys of band b, made when asked, so no (n, bands) matrix is held). Pairs are kept as one
-    int64 code (i * n + j), made unique band by band: a pair found in many bands costs memory once."""
+    int64 code (i * n + j), made unique band by band: a pair found in many bands costs memory once.
+
+    `when` (epoch seconds, NaN unknown): pairs published further apart than the near window are
+    dropped band by band, before they are kept. Dedup would drop them anyway; kept, their number
+    grows with the square of a backfill's size (a year of one outlet's phrasing shares band keys),
+    the window's with its size."""
     found = np.zeros(0, dtype=np.int64)
     for b in range(cfg.bands):
         col = key_of_band(b)
@@ -455,7 +460,10 @@ def pairs_by_band(key_of_band, n: int, cfg: DedupSettings) -> np.ndarray:
         sizes = np.diff(np.r_[starts, n])
         band = _bucket_pairs(order, starts, sizes, n, cfg.max_bucket)
         if band:
-            found = np.union1d(found, np.concatenate(band))
+            codes = np.concatenate(band)
+            if when is not None:
+                codes = codes[~(np.abs(when[codes // n] - when[codes % n]) > cfg.near_window_hours * 3600)]
+            found = np.union1d(found, codes)
     return np.stack([found // n, found % n], axis=1) if len(found) else np.zeros((0, 2), dtype=np.int64)
 
 
@@ -585,20 +593,18 @@ def dedup_articles(
     def pool_column(c: int) -> np.ndarray:
         return np.concatenate([body[rep_rows, c], history.signatures[signed, c]]) if len(signed) else body[rep_rows, c]
 
-    pairs = (
-        pairs_by_band(lambda b: band_key(pool_column, b, cfg), len(node_of), cfg)
+    # publication times by node (NaN: unknown), for the near-copy time window
+    hist_published = history.published if len(history.published) == h else [None] * h
+    when = np.array([d.timestamp() if d is not None else np.nan for d in published + list(hist_published)])
+    pairs = (  # pairs published further apart than the window (NaN: a date unknown, kept) never formed
+        pairs_by_band(lambda b: band_key(pool_column, b, cfg), len(node_of), cfg, when[node_of])
         if len(node_of) > 1
         else np.zeros((0, 2), dtype=np.int64)
     )
     pairs = pairs[pairs[:, 0] < len(reps)]  # history-history pairs were settled on earlier nights
-    # publication times by node (NaN: unknown), for the near-copy time window
-    hist_published = history.published if len(history.published) == h else [None] * h
-    when = np.array([d.timestamp() if d is not None else np.nan for d in published + list(hist_published)])
     neighbours: dict[int, list[tuple[int, float]]] = {}
     if len(pairs):
         x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
-        apart = np.abs(when[x] - when[y]) > cfg.near_window_hours * 3600  # NaN (a date unknown): False
-        x, y, pairs = x[~apart], y[~apart], pairs[~apart]
         ok, sims = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs))
         for c in range(0, len(pairs), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
             part = slice(c, c + VERIFY_CHUNK)

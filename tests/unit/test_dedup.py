@@ -545,6 +545,18 @@ def test_band_buckets_give_every_pair_of_a_bucket_and_a_star_over_large_ones():
     assert pairs == {(0, 1), (0, 3), (1, 3), (0, 2), (3, 5), (6, 7), (6, 8), (6, 9)}
 
 
+def test_band_pairs_published_further_apart_than_the_near_window_are_never_formed():
+    from akhbar.tasks.dedup import pairs_by_band
+
+    cfg = DedupSettings(bands=1, near_window_hours=48)
+    keys = np.array([[7], [7], [7], [7]], dtype=np.uint64)  # one bucket: every pair shares a key
+    day = 86400.0
+    when = np.array([0.0, day, 10 * day, np.nan])  # 0-1 within 48 h; 2 far from both; 3 undated
+    pairs = {tuple(p) for p in pairs_by_band(lambda b: keys[:, b], 4, cfg, when).tolist()}
+    assert pairs == {(0, 1), (0, 3), (1, 3), (2, 3)}  # an undated row is held to no window
+    assert len(pairs_by_band(lambda b: keys[:, b], 4, cfg)) == 6  # no times: every pair
+
+
 def test_band_buckets_match_pairing_bucket_by_bucket():
     """Buckets of many sizes at once give what pairing each bucket on its own gives."""
     from itertools import combinations
