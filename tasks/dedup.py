@@ -530,9 +530,35 @@ class DedupHistory:
         )
 
 
-def canonical_order(ids: list[str], published: list, word_counts: list) -> list[int]:
+def canonical_order(articles: pa.Table) -> np.ndarray:
     """Row positions in canonical order: earliest first (undated last), then longest, then by id."""
-    return sorted(range(len(ids)), key=lambda i: (published[i] or _FAR_FUTURE, -(word_counts[i] or 0), ids[i]))
+    published = articles["published_at"]
+    keys = pa.table(  # no nulls left: where nulls sort is set per key only in newer pyarrow
+        {
+            "undated": pc.is_null(published),
+            "published": pc.fill_null(pc.cast(published, pa.int64()), 0),
+            "shorter": pc.negate(pc.fill_null(pc.cast(articles["word_count"], pa.int64()), 0)),
+            "id": articles["article_id"],
+        }
+    )
+    by = [(name, "ascending") for name in keys.column_names]
+    return pc.sort_indices(keys, sort_keys=by).to_numpy().astype(np.int64)
+
+
+def _exact_copies(hashes: pa.ChunkedArray | pa.Array, order: np.ndarray, history: DedupHistory, n: int) -> np.ndarray:
+    """Per batch row, the node whose body it equals (-1: none): a canonical from the history with its
+    content hash, else the first row of its hash in canonical order (that row itself: -1)."""
+    codes = pc.index_in(hashes, value_set=pc.unique(hashes)).to_numpy(zero_copy_only=False).astype(np.int64)
+    _, first_at = np.unique(codes[order], return_index=True)  # codes are 0..k-1: first_at[c] for code c
+    rep = order[first_at][codes]
+    exact_of = np.where(rep != np.arange(n), rep, -1)
+    if history.canonical_by_hash:
+        hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
+        known = [hh for hh, (aid, _) in history.canonical_by_hash.items() if aid in hist_index]
+        in_history = pc.is_in(hashes, value_set=pa.array(known, pa.string())).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(in_history):
+            exact_of[i] = hist_index[history.canonical_by_hash[hashes[int(i)].as_py()][0]]
+    return exact_of
 
 
 def dedup_articles(
@@ -556,79 +582,100 @@ def dedup_articles(
 
     A story's canonical from an earlier night stays canonical unless a copy published earlier
     arrives; then that copy takes over, the old canonical becomes its duplicate, and the change is
-    appended to `changes` (rows of CANONICAL_CHANGES)."""
+    appended to `changes` (rows of CANONICAL_CHANGES).
+
+    The batch is held by column, and Python objects are made only for the articles that have a
+    copy: a backfill's whole run is one batch, and almost all of its articles stand alone."""
     cfg = cfg or DedupSettings()
-    # the batch by column, no Python row per article: dedup holds the whole run at once
     n, h = articles.num_rows, len(history.ids)
-    ids = articles["article_id"].to_pylist()
-    hashes = articles["content_hash"].to_pylist()
-    published = articles["published_at"].to_pylist()
     if sig is None:
         sig = fingerprints(articles["body_norm"].to_pylist(), cfg)
     body, lead, slots = split_fingerprints(sig, cfg)
     nodes = _Nodes(n, body, lead, slots, history, cfg)
-
+    order = canonical_order(articles)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
     # exact: same content hash within the batch, or as a canonical already published
-    hist_index = {aid: n + k for k, aid in enumerate(history.ids)}
-    first_by_hash: dict[str, int] = {}
-    exact_of: dict[int, int] = {}  # batch row -> node whose body it equals (its hash rep or a history canonical)
-    order = canonical_order(ids, published, articles["word_count"].to_pylist())
-    for i in order:  # a hash's representative is its first in canonical order
-        hsh = hashes[i]
-        if hsh in history.canonical_by_hash and history.canonical_by_hash[hsh][0] in hist_index:
-            exact_of[i] = hist_index[history.canonical_by_hash[hsh][0]]
-        elif hsh in first_by_hash:
-            exact_of[i] = first_by_hash[hsh]
-        else:
-            first_by_hash[hsh] = i
-
-    # near: LSH candidates among this batch's distinct bodies and the history canonicals, verified
-    reps = sorted(first_by_hash.values())
-    signed = np.flatnonzero(history.has_signature) if h else np.zeros(0, dtype=np.int64)
-    node_of = np.array(reps + [n + int(k) for k in signed], dtype=np.int64)
-    # the pool (this batch's distinct bodies, then the history's signed canonicals) is never copied
-    # into one matrix: each band's keys are made from its two columns, gathered from both
-    rep_rows = np.asarray(reps, dtype=np.int64)
-
-    def pool_column(c: int) -> np.ndarray:
-        return np.concatenate([body[rep_rows, c], history.signatures[signed, c]]) if len(signed) else body[rep_rows, c]
-
+    exact_of = _exact_copies(articles["content_hash"], order, history, n)
     # publication times by node (NaN: unknown), for the near-copy time window
     hist_published = history.published if len(history.published) == h else [None] * h
-    when = np.array([d.timestamp() if d is not None else np.nan for d in published + list(hist_published)])
+    when = np.concatenate(
+        [
+            epoch_seconds(articles["published_at"]) if n else np.zeros(0),
+            np.array([d.timestamp() if d is not None else np.nan for d in hist_published], dtype=np.float64),
+        ]
+    )
+    neighbours = _verified_neighbours(nodes, exact_of, history, when, cfg)
+    centre_of, members = _place(neighbours, nodes, exact_of, rank, when, n, h, cfg)
+    return _assign(articles, history, run_id, centre_of, exact_of, rank, body, changes, sig)
+
+
+def _verified_neighbours(
+    nodes: _Nodes, exact_of: np.ndarray, history: DedupHistory, when: np.ndarray, cfg: DedupSettings
+) -> dict[int, list[tuple[int, float]]]:
+    """node -> [(node, estimated body Jaccard)] of every verified near-copy pair among the batch's
+    distinct bodies and the history's signed canonicals (history-history pairs were settled on
+    earlier nights): LSH candidates within the near window, then `verified`."""
+    n = nodes.n
+    reps = np.flatnonzero(exact_of < 0)
+    signed = np.flatnonzero(history.has_signature) if len(history.ids) else np.zeros(0, dtype=np.int64)
+    node_of = np.concatenate([reps, n + signed]).astype(np.int64)
+    body = nodes.batch_body
+
+    # the pool (this batch's distinct bodies, then the history's signed canonicals) is never copied
+    # into one matrix: each band's keys are made from its two columns, gathered from both
+    def pool_column(c: int) -> np.ndarray:
+        return np.concatenate([body[reps, c], history.signatures[signed, c]]) if len(signed) else body[reps, c]
+
     pairs = (  # pairs published further apart than the window (NaN: a date unknown, kept) never formed
         pairs_by_band(lambda b: band_key(pool_column, b, cfg), len(node_of), cfg, when[node_of])
         if len(node_of) > 1
         else np.zeros((0, 2), dtype=np.int64)
     )
-    pairs = pairs[pairs[:, 0] < len(reps)]  # history-history pairs were settled on earlier nights
+    pairs = pairs[pairs[:, 0] < len(reps)]
     neighbours: dict[int, list[tuple[int, float]]] = {}
-    if len(pairs):
-        x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
-        ok, sims = np.zeros(len(pairs), dtype=bool), np.zeros(len(pairs))
-        for c in range(0, len(pairs), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
-            part = slice(c, c + VERIFY_CHUNK)
-            ok[part], sims[part] = verified(
-                nodes.body(x[part]),
-                nodes.body(y[part]),
-                nodes.lead(x[part]),
-                nodes.lead(y[part]),
-                cfg,
-                nodes.slots(x[part]),
-                nodes.slots(y[part]),
-                np.abs(when[x[part]] - when[y[part]]) / 3600,
-            )
-        for a, b, sim in zip(x[ok], y[ok], sims[ok]):
-            neighbours.setdefault(int(a), []).append((int(b), float(sim)))
-            neighbours.setdefault(int(b), []).append((int(a), float(sim)))
+    if not len(pairs):
+        return neighbours
+    x, y = node_of[pairs[:, 0]], node_of[pairs[:, 1]]
     del pairs
+    ok, sims = np.zeros(len(x), dtype=bool), np.zeros(len(x))
+    for c in range(0, len(x), VERIFY_CHUNK):  # in chunks: the pairs' rows are copied to compare them
+        part = slice(c, c + VERIFY_CHUNK)
+        ok[part], sims[part] = verified(
+            nodes.body(x[part]),
+            nodes.body(y[part]),
+            nodes.lead(x[part]),
+            nodes.lead(y[part]),
+            cfg,
+            nodes.slots(x[part]),
+            nodes.slots(y[part]),
+            np.abs(when[x[part]] - when[y[part]]) / 3600,
+        )
+    for a, b, sim in zip(x[ok].tolist(), y[ok].tolist(), sims[ok].tolist()):
+        neighbours.setdefault(a, []).append((b, sim))
+        neighbours.setdefault(b, []).append((a, sim))
+    return neighbours
 
-    # Stories, without chaining: every member is verified against its story's centre and
-    # contradicts no member already there. A body verified against a canonical from an earlier
-    # night joins the best such story. The rest are grouped star-wise: the body with the most
-    # verified copies still unplaced is a centre (ties: canonical order) and takes its unplaced
-    # copies. Degree, not date, picks the centre, so the version every other one was copied from
-    # (or trimmed to) sits in the middle, and a copy of a copy is never pulled in through it.
+
+def _place(
+    neighbours: dict[int, list[tuple[int, float]]],
+    nodes: _Nodes,
+    exact_of: np.ndarray,
+    rank: np.ndarray,
+    when: np.ndarray,
+    n: int,
+    h: int,
+    cfg: DedupSettings,
+) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """Each batch row's story centre (a node), without chaining: every member is verified against
+    its story's centre and contradicts no member already there. A body verified against a canonical
+    from an earlier night joins the best such story. The rest are grouped star-wise: the body with
+    the most verified copies still unplaced is a centre (ties: canonical order) and takes its
+    unplaced copies. Degree, not date, picks the centre, so the version every other one was copied
+    from (or trimmed to) sits in the middle, and a copy of a copy is never pulled in through it.
+    A body with no verified copy is its own centre; an exact copy follows the body it equals."""
+    slots = nodes.batch_slots
+
     def contradicts(i: int, centre: int) -> bool:
         """A member of the story the body shares too little text with, or whose names, dates or
         counts it contradicts."""
@@ -648,36 +695,61 @@ def dedup_articles(
             ).any()
         )
 
-    centre_of: dict[int, int] = {n + k: n + k for k in range(h)}  # node -> its story's centre node
+    placed: dict[int, int] = {n + k: n + k for k in range(h)}  # node -> its story's centre node
     members: dict[int, list[int]] = {n + k: [n + k] for k in range(h)}
-    distinct = [i for i in order if i not in exact_of]
-    for i in distinct:
-        for j, _ in sorted((e for e in neighbours.get(i, ()) if e[0] >= n), key=lambda e: -e[1]):
+    linked = sorted((i for i in neighbours if i < n), key=rank.__getitem__)  # distinct bodies with a copy
+    for i in linked:
+        for j, _ in sorted((e for e in neighbours[i] if e[0] >= n), key=lambda e: -e[1]):
             if not contradicts(i, j):
-                centre_of[i] = j
+                placed[i] = j
                 members[j].append(i)
                 break
-    rank = {i: r for r, i in enumerate(order)}
-    degree = {
-        i: sum(j < n and j not in centre_of for j, _ in neighbours.get(i, ())) for i in distinct if i not in centre_of
-    }
-    for c in sorted(degree, key=lambda i: (-degree[i], rank[i])):
-        if c in centre_of:
+    # a body none of whose copies is unplaced takes no one: it stays alone (below)
+    degree = {i: sum(j < n and j not in placed for j, _ in neighbours[i]) for i in linked if i not in placed}
+    for c in sorted((i for i in degree if degree[i]), key=lambda i: (-degree[i], rank[i])):
+        if c in placed:
             continue
-        centre_of[c], members[c] = c, [c]
-        for j, _ in sorted(neighbours.get(c, ()), key=lambda e: -e[1]):
-            if j < n and j not in centre_of and not contradicts(j, c):
-                centre_of[j] = c
+        placed[c], members[c] = c, [c]
+        for j, _ in sorted(neighbours[c], key=lambda e: -e[1]):
+            if j < n and j not in placed and not contradicts(j, c):
+                placed[j] = c
                 members[c].append(j)
-    for i, target in exact_of.items():  # an exact copy follows the body it equals
-        centre_of[i] = centre_of[target]
+    centre_of = np.arange(n, dtype=np.int64)
+    for i, c in placed.items():
+        if i < n:
+            centre_of[i] = c
+    copies = np.flatnonzero(exact_of >= 0)
+    target = exact_of[copies]
+    centre_of[copies] = np.where(target < n, centre_of[np.minimum(target, n - 1)], target)
+    return centre_of, members
 
-    # One canonical per story; a history canonical keeps its place unless an earlier copy arrives.
+
+def _assign(
+    articles: pa.Table,
+    history: DedupHistory,
+    run_id: str,
+    centre_of: np.ndarray,
+    exact_of: np.ndarray,
+    rank: np.ndarray,
+    body: np.ndarray,
+    changes: list[dict] | None,
+    sig: np.ndarray,
+) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """cluster_id, is_canonical and the duplicates' rows from each row's story centre: one canonical
+    per story; a history canonical keeps its place unless an earlier copy arrives. A body alone in
+    its story is its own canonical, with no Python object made for it."""
+    n = articles.num_rows
+    size = np.bincount(centre_of, minlength=n + len(history.ids)) if n else np.zeros(0, dtype=np.int64)
+    alone = (centre_of == np.arange(n)) & (size[centre_of] == 1) if n else np.zeros(0, dtype=bool)
+    cluster_src = np.arange(n, dtype=np.int64)  # cluster id: a batch row's id, or n + k: history cluster k
+    is_canonical = alone.copy()
+    in_stories = np.flatnonzero(~alone)
+    ids = dict(zip(in_stories.tolist(), articles["article_id"].take(in_stories).to_pylist()))
+    hashes = dict(zip(in_stories.tolist(), articles["content_hash"].take(in_stories).to_pylist()))
+    published = dict(zip(in_stories.tolist(), articles["published_at"].take(in_stories).to_pylist()))
     stories: dict[int, list[int]] = {}
-    for i in range(n):
-        stories.setdefault(centre_of[i], []).append(i)
-    cluster_ids: list[str | None] = [None] * n
-    is_canonical = np.zeros(n, dtype=bool)
+    for i in in_stories.tolist():
+        stories.setdefault(int(centre_of[i]), []).append(i)
     dups = []
 
     def duplicate(i: int, canon_id: str, canon_hashes: set, canon_sig: np.ndarray) -> dict:
@@ -693,7 +765,7 @@ def dedup_articles(
     for centre, batch_members in stories.items():
         if centre >= n:
             k = centre - n
-            canon_id, cluster_id, canon_node = history.ids[k], history.clusters[k], None
+            canon_id, canon_node = history.ids[k], None
             canon_hashes = {hh for hh, (aid, _) in history.canonical_by_hash.items() if aid == canon_id}
             canon_sig = history.signatures[k]
             old_published = history.published[k] if history.published else None
@@ -718,7 +790,7 @@ def dedup_articles(
                 if changes is not None:
                     changes.append(
                         {
-                            "cluster_id": cluster_id,
+                            "cluster_id": history.clusters[k],
                             "old_canonical_id": old_id,
                             "new_canonical_id": canon_id,
                             "reason": "an earlier-published copy arrived",
@@ -726,18 +798,23 @@ def dedup_articles(
                         }
                     )
                 canon_hashes, canon_sig = {hashes[new_i]}, body[new_i]
+            source = centre
         else:
             canon_node = min(batch_members, key=rank.__getitem__)  # earliest, then longest
-            canon_id = cluster_id = ids[canon_node]
+            canon_id = ids[canon_node]
             canon_hashes, canon_sig = {hashes[canon_node]}, body[canon_node]
+            source = canon_node
         for i in batch_members:
-            cluster_ids[i] = cluster_id
+            cluster_src[i] = source
             is_canonical[i] = i == canon_node
             if i != canon_node:
                 dups.append(duplicate(i, canon_id, canon_hashes, canon_sig))
 
+    pool = pa.concat_arrays(
+        [articles["article_id"].combine_chunks().cast(pa.string()), pa.array(history.clusters, pa.string())]
+    )
     out = articles.drop_columns([c for c in ("cluster_id", "is_canonical") if c in articles.column_names])
-    out = out.append_column("cluster_id", pa.array(cluster_ids, pa.string()))
+    out = out.append_column("cluster_id", pool.take(pa.array(cluster_src)))
     out = out.append_column("is_canonical", pa.array(is_canonical, pa.bool_()))
     return out, pa.Table.from_pylist(dups, schema=DUPLICATES), sig
 
