@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import sys
 import tempfile
@@ -53,6 +54,33 @@ def night_corpus(n: int, seed: int, near_rate: float) -> Path:
             SHARED, n, path, seed=seed, days=1, near_rate=near_rate, start=datetime(2019, 1, 1, tzinfo=timezone.utc)
         )
     return path
+
+
+# A backfill lands as many files, each within the run's bounds on one landing file (max_file_bytes
+# 2 GiB, max_decompressed_bytes 4 GiB: the 1M corpus is one 2.5 GB file, 6 GB unpacked).
+SHARD_ROWS = 100_000
+
+
+def landing_shards(path: Path, rows: int = SHARD_ROWS) -> Path:
+    """The corpus file as a landing folder of files of `rows` records each (made once, beside it);
+    the file itself when it is no bigger than that."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        if sum(1 for _ in zip(range(rows + 1), f)) <= rows:
+            return path
+    folder = path.with_name(path.name.removesuffix(".jsonl.gz") + f"-shards{rows}")
+    done = folder.with_name(folder.name + ".done")  # beside the folder: inside, a run would list it as skipped
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for k in itertools.count():
+            lines = list(itertools.islice(f, rows))
+            if not lines:
+                break
+            with gzip.open(folder / f"part-{k:03d}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1) as out:
+                out.writelines(lines)
+    done.write_text("")
+    return folder
 
 
 def decompressed_mb(path: Path) -> float:
@@ -105,7 +133,7 @@ def main() -> None:
     floor_s, floor_cpu, _, _ = floor_once(full)
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "warehouse"
-        first = whole_run(full, REPO, args.workers, data_dir=data)
+        first = whole_run(landing_shards(full), REPO, args.workers, data_dir=data)
         first["counts"] = run_row(data)
         copies = recall(data, full.with_name(full.name + ".truth.jsonl"))
         then = whole_run(night, REPO, args.workers, data_dir=data)
