@@ -126,14 +126,22 @@ def main() -> None:
     ap.add_argument("--night", type=float, default=0.01)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--near-rate", type=float, default=0.02)
+    ap.add_argument(
+        "--floor",
+        metavar="WALL,CPU",
+        help="the floor's seconds as measured earlier on the same file (`python bench/floor.py --corpus FILE`), "
+        "instead of measuring it again (at 1M it takes ~6 min of one core)",
+    )
     args = ap.parse_args()
 
     full, night = corpus(args.n, 1, args.near_rate), night_corpus(max(int(args.n * args.night), 1), 2, args.near_rate)
     mb = decompressed_mb(full)
-    floor_s, floor_cpu, _, _ = floor_once(full)
+    floor_s, floor_cpu = map(float, args.floor.split(",")) if args.floor else floor_once(full)[:2]
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "warehouse"
         first = whole_run(landing_shards(full), REPO, args.workers, data_dir=data)
+        if first["articles"] != args.n:  # a file skipped (over a bound) must not pass for a fast run
+            raise SystemExit(f"the full run read {first['articles']:,} records of {args.n:,}: see its skipped table")
         first["counts"] = run_row(data)
         copies = recall(data, full.with_name(full.name + ".truth.jsonl"))
         then = whole_run(night, REPO, args.workers, data_dir=data)
