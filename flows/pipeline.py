@@ -36,6 +36,7 @@ from akhbar.tasks.dedup import (
     DedupSettings,
     cluster_run,
     epoch_seconds,
+    fingerprint_matrix,
     fingerprint_stage,
     group_stories,
     read_fingerprints,
@@ -399,7 +400,9 @@ def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
     files = ctx.staging.files("fingerprints")
     staged: dict[str, Path] = {}
     ledger = PartLedger(ctx.staging, "dedup")
-    fps, sig = read_fingerprints(files)
+    st = ctx.staging.local  # read by this process alone: local
+    (st.root / "work").mkdir(parents=True, exist_ok=True)
+    fps, sig = read_fingerprints(files, ctx.dedup, spill=st.root / "work" / "lead_hashes.npy")
     if not fps.num_rows:
         return Clusters(staged, [], counted=ledger)
     canonicals = history.canonicals_for(
@@ -420,12 +423,11 @@ def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
     )
     del story_ids
     ledger.counts["stories"] = pc.count_distinct(stories["story_id"]).as_py()
-    st = ctx.staging.local  # read by this process alone: local
     staged["clusters"] = st.write(
         "work", "clusters", clustered.select(["article_id", "cluster_id", "is_canonical", "story_hash"])
     )
-    staged["signatures"] = write_signatures(st.root / "work" / "signatures.parquet", clustered, sig, ctx)
     del sig
+    staged["signatures"] = write_signatures(st.root / "work" / "signatures.parquet", clustered, files, ctx)
     for name, table in (("duplicates", dups), ("canonical_changes", changes), ("stories", stories)):
         path = st.write("work", name, table)
         if path:
@@ -444,14 +446,21 @@ def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
 SIGNATURE_CHUNK = 5_000
 
 
-def write_signatures(path: Path, clustered: pa.Table, sig, ctx: RunContext) -> Path:
-    """The run's SIGNATURES rows, built and written a chunk at a time."""
+def write_signatures(path: Path, clustered: pa.Table, files: list, ctx: RunContext) -> Path:
+    """The run's SIGNATURES rows, built and written a chunk at a time from the staged fingerprint files
+    (`clustered` has their rows, in their order): what was held for clustering is freed first."""
     from akhbar.schemas.tables import SIGNATURES
+    from akhbar.tasks.storage import read_parquet
 
+    at = 0
     with pq.ParquetWriter(path, SIGNATURES, compression="zstd", compression_level=1) as writer:
-        for start in range(0, clustered.num_rows, SIGNATURE_CHUNK):
-            rows = clustered.slice(start, SIGNATURE_CHUNK)
-            writer.write_table(signature_table(rows, sig[start : start + SIGNATURE_CHUNK], ctx.run_id, ctx.dedup))
+        for f in files:
+            sig = fingerprint_matrix(read_parquet(f))
+            for start in range(0, len(sig), SIGNATURE_CHUNK):
+                rows = clustered.slice(at + start, SIGNATURE_CHUNK)
+                chunk = sig[start : start + SIGNATURE_CHUNK]
+                writer.write_table(signature_table(rows, chunk, ctx.run_id, ctx.dedup))
+            at += len(sig)
     return path
 
 

@@ -18,11 +18,14 @@ already in the warehouse stays canonical.
 
 from __future__ import annotations
 
+import os
+import weakref
 import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import accumulate
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -327,9 +330,34 @@ def fingerprints(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     return np.hstack([signatures(norms, cfg), lead_hashes(norms, cfg), discriminator_slots(norms, cfg)])
 
 
-def split_fingerprints(sig: np.ndarray, cfg: DedupSettings) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+@dataclass
+class Fingerprints:
+    """A fingerprint matrix held in its three parts: the MinHash signatures and discriminator slots in
+    memory, the lead hashes (half the matrix, read only for candidate pairs) memory-mapped from a
+    file when a whole run's are held (`read_fingerprints`). Indexing takes the same rows of each."""
+
+    body: np.ndarray
+    lead: np.ndarray | None
+    slots: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.body)
+
+    def __getitem__(self, rows) -> Fingerprints:
+        return Fingerprints(
+            self.body[rows],
+            None if self.lead is None else self.lead[rows],
+            None if self.slots is None else self.slots[rows],
+        )
+
+
+def split_fingerprints(
+    sig: np.ndarray | Fingerprints, cfg: DedupSettings
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(MinHash signatures, lead hashes or None, discriminator slots or None) of a fingerprint
     matrix: bare signatures, signatures + leads (older callers), or all three."""
+    if isinstance(sig, Fingerprints):
+        return sig.body, sig.lead, sig.slots
     p, hl = cfg.num_perm, cfg.head_len
     body = sig[:, :p]
     lead = sig[:, p : p + hl] if sig.shape[1] >= p + hl else None
@@ -940,26 +968,103 @@ def fingerprint_matrix(table: pa.Table) -> np.ndarray:
     return values.astype(np.uint32, copy=False).reshape(len(column), -1)
 
 
-def read_fingerprints(files: list) -> tuple[pa.Table, np.ndarray]:
-    """The staged FINGERPRINTS files as (their other columns, one fingerprint matrix), file by file
-    into one preallocated matrix: the matrix is the clustering's largest array, held once."""
+def read_fingerprints(
+    files: list, cfg: DedupSettings | None = None, spill: Path | None = None
+) -> tuple[pa.Table, np.ndarray | Fingerprints]:
+    """The staged FINGERPRINTS files as (their other columns, their fingerprints), file by file into
+    preallocated arrays: the fingerprints are the clustering's largest arrays, held once.
+
+    With `spill` (a local file path), the lead hashes are written there as they are read and read
+    back a row at a time when asked (`Fingerprints`, `RowsOnDisk`): banding reads every row's
+    signature, but a row's lead hashes only when it is in a candidate pair, so a year's backfill
+    keeps ~0.6 KB an article on disk instead of in memory."""
     from akhbar.schemas.tables import FINGERPRINTS
     from akhbar.tasks.storage import parquet_rows, read_parquet
 
+    cfg = cfg or DedupSettings()
     sizes = [parquet_rows(f) for f in files]
-    sig: np.ndarray | None = None
+    total = sum(sizes)
+    parts: list[np.ndarray] | None = None
     rest, at = [], 0
-    for f, size in zip(files, sizes):
-        table = read_parquet(f)
-        part = fingerprint_matrix(table)
-        if sig is None:
-            sig = np.empty((sum(sizes), part.shape[1]), dtype=np.uint32)
-        sig[at : at + size] = part
-        at += size
-        rest.append(table.drop_columns(["fingerprint"]))
-    if sig is None:
+    lead_file = None
+    try:
+        for f, size in zip(files, sizes):
+            table = read_parquet(f)
+            part = fingerprint_matrix(table)
+            body, lead, slots = split_fingerprints(part, cfg)
+            if parts is None:
+                split = spill is not None and lead is not None and slots is not None
+                widths = [body.shape[1], slots.shape[1]] if split else [part.shape[1]]
+                parts = [np.empty((total, w), dtype=np.uint32) for w in widths]
+                if split:
+                    lead_file, lead_width = _lead_file(spill), lead.shape[1]
+            if lead_file is not None:
+                parts[0][at : at + size], parts[1][at : at + size] = body, slots
+                lead_file.write(np.ascontiguousarray(lead, dtype=np.uint32).tobytes())
+            else:
+                parts[0][at : at + size] = part
+            at += size
+            rest.append(table.drop_columns(["fingerprint"]))
+    finally:
+        if lead_file is not None:
+            lead_file.close()
+    if parts is None:
         return FINGERPRINTS.empty_table().drop_columns(["fingerprint"]), np.zeros((0, 0), dtype=np.uint32)
-    return pa.concat_tables(rest).combine_chunks(), sig
+    table = pa.concat_tables(rest).combine_chunks()
+    if lead_file is None:
+        return table, parts[0]
+    return table, Fingerprints(parts[0], RowsOnDisk(spill, total, lead_width), parts[1])
+
+
+def _lead_file(path: Path):
+    """The open file a run's lead hashes are written to, row after row (uint32)."""
+    return path.open("wb")
+
+
+class RowsOnDisk:
+    """A (rows, width) uint32 matrix in a file, each row read when asked (os.pread). A memory map
+    would not do: reading a row maps the 64 KB around it (the kernel's fault-around, whatever
+    madvise says), so a few thousand scattered rows make the whole file resident. The file is
+    unlinked at once: the open descriptor keeps it until this object goes."""
+
+    dtype = np.dtype(np.uint32)
+    ndim = 2
+
+    def __init__(self, path: Path, rows: int, width: int) -> None:
+        self.shape = (rows, width)
+        self._row_bytes = width * self.dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+        path.unlink()  # nothing left behind, and a retry writes a new file
+        weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice) and key.step in (None, 1):
+            start, stop, _ = key.indices(self.shape[0])
+            return self._run(start, max(stop - start, 0))
+        rows = np.arange(self.shape[0])[key] if isinstance(key, slice) else np.asarray(key, dtype=np.int64)
+        if rows.ndim == 0:
+            return self._run(int(rows), 1)[0]
+        wanted, back = np.unique(rows, return_inverse=True)
+        out = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
+        # consecutive rows are read together: one call a run
+        for run in np.split(np.arange(len(wanted)), np.flatnonzero(np.diff(wanted) != 1) + 1):
+            if len(run):
+                out[run[0] : run[-1] + 1] = self._run(int(wanted[run[0]]), len(run))
+        return out[back.ravel()]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self._run(0, self.shape[0])
+        return whole if dtype is None else whole.astype(dtype)
+
+    def _run(self, start: int, count: int) -> np.ndarray:
+        size = count * self._row_bytes
+        data = os.pread(self._fd, size, start * self._row_bytes) if size else b""
+        if len(data) != size:
+            raise OSError(f"spilled fingerprint rows {start}..{start + count}: read {len(data)} of {size} bytes")
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
 
 
 def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:

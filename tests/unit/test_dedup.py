@@ -572,3 +572,49 @@ def test_band_buckets_match_pairing_bucket_by_bucket():
             rows = np.flatnonzero(keys[:, b] == key).tolist()
             expected |= set(combinations(rows, 2)) if len(rows) <= cfg.max_bucket else {(rows[0], r) for r in rows[1:]}
     assert {tuple(p) for p in candidate_pairs(keys, cfg).tolist()} == expected
+
+
+def test_a_whole_runs_fingerprints_keep_their_lead_hashes_on_disk_and_cluster_the_same(tmp_path):
+    """read_fingerprints with a spill file: signatures and slots in memory, lead hashes mapped from
+    the file (then unlinked); the same clusters and duplicates as from the one matrix."""
+    import pyarrow.parquet as pq
+    from akhbar.tasks.dedup import Fingerprints, RowsOnDisk, fingerprint_table, read_fingerprints
+
+    when = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    bodies = [CABLE.format(country="السنغال"), "القاهرة - أ ش أ: " + CABLE.format(country="السنغال")]
+    bodies += [CABLE.format(country="الهند"), BODY * 3, VARIANT * 3]
+    rows = [{**art(f"d{i}", b, when), "outlet": "wire", "title": f"t{i}"} for i, b in enumerate(bodies)]
+    batch = normalize_batch(table(rows))
+    matrix = fingerprints(batch["body_norm"].to_pylist(), DedupSettings())
+    files = []
+    for k, rows in enumerate((slice(0, 2), slice(2, 5))):  # two staged partitions
+        part = batch.slice(rows.start, rows.stop - rows.start)
+        files.append(tmp_path / f"part-{k}.parquet")
+        pq.write_table(
+            fingerprint_table(part.append_column("story_hash", pa.nulls(part.num_rows, pa.int64())), matrix[rows]),
+            files[-1],
+        )
+    spill = tmp_path / "lead.npy"
+    fps, held = read_fingerprints(files, DedupSettings(), spill=spill)
+    assert isinstance(held, Fingerprints) and not spill.exists()  # opened, then unlinked
+    body, lead, slots = split_fingerprints(matrix, DedupSettings())
+    assert (held.body == body).all() and (np.asarray(held.lead) == lead).all() and (held.slots == slots).all()
+    assert isinstance(held.lead, RowsOnDisk)
+    from_parts = dedup_articles(fps, DedupHistory.empty(), "r1", sig=held)
+    from_matrix = dedup_articles(fps, DedupHistory.empty(), "r1", sig=read_fingerprints(files)[1])
+    assert from_parts[0].equals(from_matrix[0]) and from_parts[1].equals(from_matrix[1])
+    clusters = dict(zip(fps["article_id"].to_pylist(), from_parts[0]["cluster_id"].to_pylist()))
+    assert clusters["d0"] == clusters["d1"] != clusters["d2"] and clusters["d3"] == clusters["d4"]
+
+
+def test_rows_on_disk_read_what_numpy_indexing_reads(tmp_path):
+    from akhbar.tasks.dedup import RowsOnDisk
+
+    matrix = np.arange(7 * 3, dtype=np.uint32).reshape(7, 3)
+    (tmp_path / "rows").write_bytes(matrix.tobytes())
+    rows = RowsOnDisk(tmp_path / "rows", 7, 3)
+    assert not (tmp_path / "rows").exists() and rows.shape == (7, 3) and len(rows) == 7
+    for key in (slice(2, 5), slice(None), slice(1, 7, 2), [6, 0, 0, 3, 4], np.array([5]), 4):
+        assert np.array_equal(rows[key], matrix[key]), key
+    assert rows[[]].shape == (0, 3)
+    assert np.array_equal(np.asarray(rows), matrix)
