@@ -41,6 +41,9 @@ _TITLE_BIT = np.uint32(0x40000000)
 # Terms in more than `max_term_share` of a run's units are left out for cost, in runs where that
 # share is at least this many units (in a night of 200 articles, a word in 20 of them still tells)
 _MIN_COMMON = 50
+# Units whose neighbours are found in one sparse product (a day of a large night, a night of undated
+# articles): the product's memory is bounded by this many rows against the window before them
+_BLOCK_UNITS = 4000
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,9 @@ def _normalized(x):
 def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: StorySettings):
     """For each unit, the units before it in `order` (time order, undated last) within
     `max_span_hours` whose cosine reaches `min_similarity`, as a CSR matrix (row: the unit, columns:
-    its earlier neighbours, values: cosines). Units are taken a day at a time against the
-    `max_span_hours` before them, so no all-pairs matrix is made."""
+    its earlier neighbours, values: cosines). Units are taken a day at a time (at most
+    `_BLOCK_UNITS`) against the `max_span_hours` before them, undated units `_BLOCK_UNITS` at a time
+    against every unit before them, so no all-pairs matrix is made: a product holds one block's rows."""
     from scipy.sparse import coo_matrix
 
     n = vectors.shape[0]
@@ -215,9 +219,10 @@ def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: Story
     while start < n:
         if start < dated:
             end = max(int(np.searchsorted(ts[:dated], ts[start] + day, side="left")), start + 1)
+            end = min(end, start + _BLOCK_UNITS)
             first = int(np.searchsorted(ts[:dated], ts[start] - span, side="left"))
         else:  # undated units: compared with every unit before them
-            end, first = n, 0
+            end, first = min(n, start + _BLOCK_UNITS), 0
         block, window = order[start:end], order[first:end]
         prod = (vectors[block] @ vectors[window].T).tocoo()
         keep = prod.data >= scfg.min_similarity  # most products are small: drop them first

@@ -670,3 +670,24 @@ def test_unrelated_reports_sharing_two_words_in_a_small_run_are_two_stories():
         REWRITE_A,
     ]
     assert _stories(titles + [REWRITE_TITLES[0]], bodies, [0, 2, 4]) == ["s0", "s1", "s2"]
+
+
+def test_neighbours_found_block_by_block_are_those_of_one_product(monkeypatch):
+    """A large day, or a night of undated articles, is multiplied a block of units at a time: the
+    neighbours found are those of the whole product (dated units within the span, undated ones with
+    every unit before them)."""
+    import akhbar.tasks.stories as stories
+    from scipy.sparse import random as sparse_random
+
+    rng = np.random.default_rng(7)
+    vectors = sparse_random(60, 12, density=0.3, format="csr", random_state=7)
+    when = np.where(rng.random(60) < 0.2, np.nan, rng.uniform(0, 5 * 86400, 60))
+    order = np.lexsort((np.arange(60), np.where(np.isnan(when), np.inf, when)))
+    whole = stories.earlier_neighbours(vectors, when, order, stories.StorySettings(min_similarity=0.0))
+    monkeypatch.setattr(stories, "_BLOCK_UNITS", 4)
+    blocks = stories.earlier_neighbours(vectors, when, order, stories.StorySettings(min_similarity=0.0))
+    assert whole.nnz > 100 and (whole != blocks).nnz == 0
+    # and every pair is as defined: earlier in the order, within the span unless either is undated
+    rank = np.argsort(order)
+    for u, v in zip(*whole.nonzero()):
+        assert rank[v] < rank[u] and not abs(when[u] - when[v]) > 72 * 3600
