@@ -237,6 +237,14 @@ def step_conflicts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (first_a > 0) & (first_b > 0) & a_missing & b_missing
 
 
+def without_steps(slots: np.ndarray) -> np.ndarray:
+    """Slot rows with the court-decision and procedural-step slots zeroed: for the story level, where
+    what a court did and the procedural step differ between the preview and the outcome of one
+    hearing, a complaint and the order to investigate it: steps of one story, no veto there."""
+    steps = [np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT), _STEP_CONTEXT]
+    return np.where(np.isin(slots >> _CONTEXT_SHIFT, steps), 0, slots).astype(np.uint32)
+
+
 def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
     """(n, slots) uint32: for each body, the discriminating tokens of its first `slot_words` words
     (tasks.gazetteer), each hashed with its context: its kind (number, country, city, month,

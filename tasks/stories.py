@@ -10,7 +10,7 @@ otherwise it opens a new story. Centroids, not single links: a run of related re
 a week of coverage into one story. Copy clusters are units: all copies of one text are in one story.
 
 What the grouping reads is the fingerprint table: the title, the date, the copy cluster, the
-discriminator slots, and `story_terms` (the opening's terms, hashed; no text).
+discriminator slots, and `story_terms` (the title's and the opening's terms, hashed; no text).
 """
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ import numpy as np
 import pyarrow as pa
 from akhbar.tasks.dedup import (
     _CONTEXT_SHIFT,
-    _FAR_FUTURE,
-    _STEP_CONTEXT,
     DedupSettings,
-    _slot,
     contradicting,
     epoch_seconds,
     split_fingerprints,
+    without_steps,
 )
 
 # A story term is a crc32 of a word stem or an entity value in the low 30 bits; the top bit marks
@@ -237,14 +235,6 @@ def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: Story
     return coo_matrix((np.concatenate(sims), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
 
 
-def _without_steps(slots: np.ndarray) -> np.ndarray:
-    """Slot rows with the court-decision and procedural-step slots zeroed: what a court did, the
-    procedural step, differ between the preview and the outcome of one hearing, a complaint and the
-    order to investigate it: steps of one story, no veto here."""
-    steps = [np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT), _STEP_CONTEXT]
-    return np.where(np.isin(slots >> _CONTEXT_SHIFT, steps), 0, slots).astype(np.uint32)
-
-
 class _Clash:
     """Whether two units' aligned discriminators contradict (a place, day, count, country or
     ordinal: two pieces of one formula, the same police item in two towns), by their first
@@ -252,7 +242,7 @@ class _Clash:
 
     def __init__(self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings) -> None:
         _, lead, slots = split_fingerprints(sig, cfg)
-        self.slots = None if slots is None else _without_steps(slots[first_row])
+        self.slots = None if slots is None else without_steps(slots[first_row])
         self.lead = None if lead is None else lead[first_row]
         self.cfg = cfg
         # the contexts each unit's slots fill: two units sharing none cannot contradict (most pairs),
@@ -332,7 +322,8 @@ def group_stories(
     neighbours = earlier_neighbours(vectors, when, order, scfg)
     story = assign_stories(neighbours, when, order, _Clash(sig, first_row, cfg), scfg)[unit]
     ids = articles["article_id"].to_pylist()
-    published = [d if d is not None else _FAR_FUTURE for d in articles["published_at"].to_pylist()]
+    # the story's earliest article names it (undated articles last, then by id)
+    published = np.nan_to_num(seconds, nan=np.inf).tolist()
     first: dict[int, int] = {}
     for i, k in enumerate(story.tolist()):
         if k not in first or (published[i], ids[i]) < (published[first[k]], ids[first[k]]):
