@@ -167,8 +167,9 @@ def _article_terms(articles: pa.Table, scfg: StorySettings) -> tuple[np.ndarray,
 def unit_vectors(articles: pa.Table, unit: np.ndarray, n_units: int, scfg: StorySettings):
     """(n_units, terms) sparse rows, L2-normalized: each copy cluster's TF-IDF vector (the sum of
     its articles' vectors). tf is sublinear (1 + log), idf smooth and counted over units (ten copies
-    of one text make a term no commoner), entities weighed `entity_weight` times; terms of one unit
-    only, or of more than `max_term_share` of the units, are left out."""
+    of one text make a term no commoner), entities (a term any article of the run marks so) weighed
+    `entity_weight` times; terms of more than `max_term_share` of the units (where that is at least
+    `_MIN_COMMON` units) are left out, terms of one unit weigh in its norm only."""
     from scipy.sparse import csr_matrix, diags
 
     n = articles.num_rows
