@@ -38,7 +38,6 @@ from akhbar.tasks.dedup import (
     epoch_seconds,
     fingerprint_matrix,
     fingerprint_stage,
-    group_stories,
     read_fingerprints,
     signature_table,
     split_fingerprints,
@@ -52,6 +51,7 @@ from akhbar.tasks.normalize import normalize_stage
 from akhbar.tasks.publish import parquet_source, sql_quoted
 from akhbar.tasks.read import LandingFile, ReadLimits, read_partitions
 from akhbar.tasks.storage import attach, is_remote, location, parquet_rows, read_parquet, spill_dir, state_dir
+from akhbar.tasks.stories import group_stories
 from akhbar.tasks.templates import decide_templates
 from akhbar.tasks.validate import RowChecker, rows_stage
 

@@ -154,6 +154,8 @@ FINGERPRINTS = pa.schema(
         ("word_count", pa.int32()),
         ("content_hash", pa.string()),
         ("story_hash", pa.int64()),
+        # title and opening terms, hashed (tasks/stories.py story_terms): the story level, no text
+        ("story_terms", pa.list_(pa.uint32())),
         ("fingerprint", pa.list_(pa.uint32())),
     ]
 )
@@ -284,8 +286,8 @@ MANIFEST = table(
     ],
 )
 
-# The story level beside the copy level (tasks/dedup.py: group_stories): articles that report the
-# same event, copies or rewrites across outlets within a time window. `duplicates`/`articles_unique`
+# The story level beside the copy level (tasks/stories.py: group_stories): articles that report the
+# same event, copies or rewrites across outlets, grouped in time order around story centroids. `duplicates`/`articles_unique`
 # keep meaning copies of one text.
 STORIES = table(
     "Which story (one event, copies and cross-outlet rewrites) each article reports.",

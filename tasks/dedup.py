@@ -9,7 +9,7 @@
   by context) do not contradict; the two are published within `near_window_hours`. Stories are
   stars, never chains: a copy is verified against its story's centre and overlaps every member.
 
-Beside copies, `group_stories` links reports of one event across outlets (the story level).
+Beside copies, `tasks.stories.group_stories` groups reports of one event across outlets (the story level).
 
 Both run within the batch and against the warehouse's history (signatures persist in the lake).
 Canonical: earliest published, then longest body, then smallest article_id; a story's canonical
@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import weakref
 import zlib
-from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import accumulate
@@ -239,6 +238,14 @@ def step_conflicts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a_missing = (set_b >> np.maximum(first_a - 1, 0)) & 1 == 0
     b_missing = (set_a >> np.maximum(first_b - 1, 0)) & 1 == 0
     return (first_a > 0) & (first_b > 0) & a_missing & b_missing
+
+
+def without_steps(slots: np.ndarray) -> np.ndarray:
+    """Slot rows with the court-decision and procedural-step slots zeroed: for the story level, where
+    what a court did and the procedural step differ between the preview and the outcome of one
+    hearing, a complaint and the order to investigate it: steps of one story, no veto there."""
+    steps = [np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT), _STEP_CONTEXT]
+    return np.where(np.isin(slots >> _CONTEXT_SHIFT, steps), 0, slots).astype(np.uint32)
 
 
 def discriminator_slots(norms: list[str], cfg: DedupSettings) -> np.ndarray:
@@ -941,16 +948,24 @@ def _unpadded(matrix: np.ndarray) -> pa.Array:
 
 def fingerprint_stage(batch: pa.Table, cfg: DedupSettings) -> StageResult:
     """ARTICLE -> ARTICLE, and its side table "fingerprints": what the run's one clustering reads
-    (ids, hashes, dates, MinHash signature and lead hashes; no text)."""
-    sig = fingerprints(batch["body_norm"].to_pylist(), cfg)
+    (ids, hashes, dates, MinHash signature, lead hashes and slots, the story terms; no text)."""
+    from akhbar.tasks.stories import story_terms
+
+    norms = batch["body_norm"].to_pylist()
+    sig = fingerprints(norms, cfg)
+    terms = story_terms(batch["title"].to_pylist(), norms)
     result = StageResult(batch)
-    result.tables["fingerprints"] = fingerprint_table(batch, sig)
+    result.tables["fingerprints"] = fingerprint_table(batch.append_column("story_terms", terms), sig)
     return result
 
 
 def fingerprint_table(articles: pa.Table, sig: np.ndarray) -> pa.Table:
+    """The FINGERPRINTS rows of a batch (`articles` has every FINGERPRINTS column but the
+    fingerprint; `story_terms` may be left out: empty lists, the title alone then speaks for it)."""
     from akhbar.schemas.tables import FINGERPRINTS
 
+    if "story_terms" not in articles.column_names:
+        articles = articles.append_column("story_terms", pa.array([[]] * articles.num_rows, pa.list_(pa.uint32())))
     width = sig.shape[1] if sig.ndim == 2 else 0
     offsets = pa.array(
         np.arange(0, (len(sig) + 1) * width, width, dtype=np.int32) if width else np.zeros(len(sig) + 1, np.int32)
@@ -1086,172 +1101,3 @@ def cluster_run(
     changes: list[dict] = []
     out, dups, _ = dedup_articles(articles, history, run_id, cfg, sig=sig, changes=changes)
     return out, dups, pa.Table.from_pylist(changes, schema=CANONICAL_CHANGES)
-
-
-# ----------------------------------------------------------------------------- story level
-
-
-@dataclass(frozen=True)
-class StorySettings:
-    """The looser grouping beside copies: reports of one event across outlets (rewrites with
-    their own words), blocked by time as news-clustering systems do."""
-
-    window_hours: float = 48.0  # two reports of one event are published within this of each other
-    min_title_words: int = 2  # candidates share at least this many title words ...
-    max_title_df: int = 200  # ... none of them in more than this many titles of the batch
-    title_overlap: float = 0.5  # share of the shorter title's words found in the other
-    lead_overlap: float = 0.15  # shingles of one lead found in the other's opening
-    body_jaccard: float = 0.05  # estimated body Jaccard, an alternative to the lead overlap
-    title_alone: float = 0.7  # titles this close link without shared text (rewrites in own words)
-    star_merge: float = 0.15  # share of linked pairs across two stars that makes them one story
-
-
-def title_word_ids(titles: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Each title's search-normalized words of three letters or more (particles and clitic-only
-    words carry no event), as word numbers: title i's are words[offsets[i]:offsets[i + 1]]. Numbers
-    in flat arrays, not a set of strings per title: the whole run's titles are held at once."""
-    from akhbar.tasks.arabic import normalize_search
-
-    vocabulary: dict[str, int] = {}
-    words = array("i")
-    offsets = [0]
-    for chunk in titles.chunks if isinstance(titles, pa.ChunkedArray) else [titles]:
-        for title in chunk.to_pylist():
-            distinct = {w for w in normalize_search(title or "").split() if len(w) >= 3}
-            words.extend(vocabulary.setdefault(w, len(vocabulary)) for w in distinct)
-            offsets.append(len(words))
-    return np.array(offsets, dtype=np.int64), np.frombuffer(words, dtype=np.int32)
-
-
-def story_edges(
-    articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None, scfg: StorySettings | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs (i, j) of articles that may report one event, and their scores
-    (title overlap, lead overlap, body Jaccard, slots contradict): pairs sharing
-    `min_title_words` title words that are rare in the batch, published within `window_hours`."""
-    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
-    offsets, words = title_word_ids(articles["title"])
-    when = epoch_seconds(articles["published_at"])
-    n = articles.num_rows
-    # postings: the titles each word is in (titles sorted by word number, then grouped)
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-    by_word = np.argsort(words, kind="stable")
-    sorted_words, owners = words[by_word], owner[by_word]
-    starts = np.flatnonzero(np.r_[True, sorted_words[1:] != sorted_words[:-1]]) if len(words) else np.zeros(0, int)
-    sizes = np.diff(np.r_[starts, len(words)])
-    # every (pair, shared rare title word) within the window, as one int64 code per occurrence: a
-    # pair's count of codes is its count of shared words (a dict of pairs costs ~25x the memory)
-    codes = []
-    for start, size in zip(starts, sizes):
-        if 1 < size <= scfg.max_title_df:
-            ids = owners[start : start + size]
-            ii, jj = np.triu_indices(size, k=1)
-            a, b = ids[ii], ids[jj]
-            near = ~(np.abs(when[a] - when[b]) > scfg.window_hours * 3600)  # an unknown date (NaN) stays a candidate
-            codes.append(a[near] * n + b[near])
-    pairs = np.zeros((0, 2), dtype=np.int64)
-    if codes:
-        found, counts = np.unique(np.concatenate(codes), return_counts=True)
-        found = found[counts >= scfg.min_title_words]
-        pairs = np.stack([found // n, found % n], axis=1)
-    if not len(pairs):
-        return pairs, np.zeros((0, 4))
-    a, b = pairs[:, 0], pairs[:, 1]
-
-    def title_of(i: int) -> set[int]:
-        return set(words[offsets[i] : offsets[i + 1]].tolist())
-
-    title = np.array(
-        [
-            len(title_of(x) & title_of(y)) / max(min(offsets[x + 1] - offsets[x], offsets[y + 1] - offsets[y]), 1)
-            for x, y in pairs
-        ]
-    )
-    body, lead, slots = split_fingerprints(sig, cfg)
-    lead_ov = lead_overlap(lead[a], lead[b], cfg) if lead is not None else np.zeros(len(pairs))
-    sims = jaccard(body[a], body[b])
-    if slots is not None:
-        # what a court did, the procedural step, differ between the preview and the outcome of one
-        # hearing, a complaint and the order to investigate it: steps of one story, not a veto here
-        story_slots = _without_steps(slots)
-        clash = contradicting(
-            story_slots[a], story_slots[b], None if lead is None else lead[a], None if lead is None else lead[b], cfg
-        )
-    else:
-        clash = np.zeros(len(pairs), dtype=bool)
-    return pairs, np.column_stack([title, lead_ov, sims, clash])
-
-
-def _without_steps(slots: np.ndarray) -> np.ndarray:
-    """Slot rows with the court-decision and procedural-step slots zeroed."""
-    steps = [np.uint32(_slot("", "", "court") >> _CONTEXT_SHIFT), _STEP_CONTEXT]
-    return np.where(np.isin(slots >> _CONTEXT_SHIFT, steps), 0, slots).astype(np.uint32)
-
-
-def group_stories(
-    articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None, scfg: StorySettings | None = None
-) -> list[str]:
-    """story_id per article (the article_id of the story's earliest article): copies (same
-    cluster_id, when the table has one) are one story; two articles are linked when their titles
-    share most words and their openings share text (lead or body), within the time window, and
-    their discriminators (place, day, count) do not contradict. Grouped star-wise as copies are
-    (the article with most links is a centre and takes its linked articles), so a run of
-    follow-ups does not chain a week of coverage into one story."""
-    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
-    n = articles.num_rows
-    ids = articles["article_id"].to_pylist()
-    clusters = articles["cluster_id"].to_pylist() if "cluster_id" in articles.column_names else ids
-    pairs, scores = story_edges(articles, sig, cfg, scfg)
-    linked = (
-        (
-            (
-                (scores[:, 0] >= scfg.title_overlap)
-                & ((scores[:, 1] >= scfg.lead_overlap) | (scores[:, 2] >= scfg.body_jaccard))
-            )
-            | (scores[:, 0] >= scfg.title_alone)
-        )
-        & (scores[:, 3] == 0)
-        if len(pairs)
-        else np.zeros(0, dtype=bool)
-    )
-    # units: copy clusters; an edge between two articles links their clusters
-    unit_of = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
-    unit = np.array([unit_of[c] for c in clusters], dtype=np.int64)
-    neighbours: dict[int, set[int]] = {}
-    for x, y in pairs[linked]:
-        u, v = int(unit[x]), int(unit[y])
-        if u != v:
-            neighbours.setdefault(u, set()).add(v)
-            neighbours.setdefault(v, set()).add(u)
-    centre_of: dict[int, int] = {}
-    for c in sorted(neighbours, key=lambda u: (-len(neighbours[u]), u)):
-        if c in centre_of:
-            continue
-        centre_of[c] = c
-        for v in sorted(neighbours[c]):
-            centre_of.setdefault(v, c)
-    # Two stars whose members are mostly linked to each other (at least `star_merge` of the
-    # pairs across them) are one story split by the order centres were taken in.
-    size = {}
-    for c in centre_of.values():
-        size[c] = size.get(c, 0) + 1
-    across: dict[tuple[int, int], int] = {}
-    for u, vs in neighbours.items():
-        for v in vs:
-            cu, cv = centre_of[u], centre_of[v]
-            if cu < cv:
-                across[(cu, cv)] = across.get((cu, cv), 0) + 1
-    merged = UnionFind(len(unit_of))
-    for (cu, cv), links in sorted(across.items(), key=lambda kv: -kv[1] / (size[kv[0][0]] * size[kv[0][1]])):
-        if links >= scfg.star_merge * size[cu] * size[cv]:
-            merged.union(cu, cv)
-    when = [d if d is not None else _FAR_FUTURE for d in articles["published_at"].to_pylist()]
-    members: dict[int, list[int]] = {}
-    for i in range(n):
-        members.setdefault(merged.find(centre_of.get(int(unit[i]), int(unit[i]))), []).append(i)
-    story = [""] * n
-    for group in members.values():
-        first = ids[min(group, key=lambda i: (when[i], ids[i]))]
-        for i in group:
-            story[i] = first
-    return story

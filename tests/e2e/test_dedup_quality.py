@@ -117,12 +117,11 @@ def test_held_out_half_stays_above_floor():
     assert held["labelled"]["precision"] >= 0.91 and held["labelled"]["recall"] >= 0.84, held["labelled"]
 
 
-# The labelled egynews2013 pairs (tests/data/dedup_corpus_labels.json, dedup_story_labels.json,
-# dedup_story_labels_heldout.json), their articles deduplicated on their own (bench/dedup_eval.py
+# The labelled egynews2013 pairs (tests/data/dedup_corpus_labels.json, the story samples of
+# bench/dedup_eval.py STORY_SAMPLES), their articles deduplicated on their own (bench/dedup_eval.py
 # labelled_corpus_scores). Measured 2026-12-01 (afternoon): copies 38/40 found, 0/42 formula pairs
 # joined (before the revision window: 32/40; before star clustering and discriminators: 39/40 found,
-# 42/42 joined). Stories P/R 0.963/0.703 on the 58 tuning pairs and 1.000/0.621 on the 50 pairs read
-# after the story settings were final.
+# 42/42 joined); evening, with the procedural-step slot: the same 38/40 and 0/42 (night: the same).
 @pytest.fixture(scope="module")
 def corpus_scores():
     from bench.dedup_eval import CORPORA, labelled_corpus_scores
@@ -140,11 +139,23 @@ def test_formula_series_are_not_copies(corpus_scores):
     assert c["fp"] == 0 and c["tp"] >= 38, (c["fp"], c["tp"], c["wrong"])
 
 
-def test_story_level_stays_above_floor(corpus_scores):
-    s = corpus_scores["stories"]
-    assert s["precision"] >= 0.95 and s["recall"] >= 0.70, (s["precision"], s["recall"], s["wrong"])
+# Story level on the labelled articles alone (tasks/stories.py: centroid grouping in time order; the
+# idf is that of these ~600 articles), measured 2026-12-01 night, P / R (tp, fp, fn): the two samples
+# it was tuned on, old 58 1.000 / 0.946 (35, 0, 2) and random 60 1.000 / 0.667 (14, 0, 7); the
+# held-out 50 1.000 / 0.793 (23, 0, 6); the fresh random 59 1.000 / 0.478 (11, 0, 12); the fresh random
+# 62 drawn and read after the grouping was final 0.833 / 0.588 (10, 2, 7). Each floor is one pair
+# below: one more different pair joined, or one more same-story pair missed, fails it. The
+# whole-corpus figures (BENCHMARKS.md, `python bench/dedup_eval.py --stories`) are the ones to read.
+STORY_FLOORS = {
+    "old 58 (tuned on)": (0.97, 0.91),
+    "random 60 (tuned on)": (0.93, 0.61),
+    "held-out 50 (half/half)": (0.95, 0.75),
+    "fresh random 59": (0.91, 0.43),
+    "fresh2 random 62": (0.76, 0.52),
+}
 
 
-def test_story_level_on_pairs_read_after_the_settings(corpus_scores):
-    s = corpus_scores["stories_heldout"]
-    assert s["precision"] >= 0.95 and s["recall"] >= 0.6, (s["precision"], s["recall"], s["wrong"])
+@pytest.mark.parametrize("sample", list(STORY_FLOORS))
+def test_story_level_stays_above_floor(corpus_scores, sample):
+    s, (p, r) = corpus_scores["stories"][sample], STORY_FLOORS[sample]
+    assert s["precision"] >= p and s["recall"] >= r, (s["precision"], s["recall"], s["wrong"])

@@ -3,7 +3,7 @@ choice, and history across nights."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
@@ -332,7 +332,7 @@ def test_near_copies_days_apart_are_two_stories_but_exact_copies_join():
 
 
 def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
-    from akhbar.tasks.dedup import group_stories
+    from akhbar.tasks.stories import group_stories, story_terms
 
     cfg = DedupSettings()
     d = datetime(2025, 3, 1, 10, tzinfo=timezone.utc)
@@ -349,7 +349,7 @@ def test_group_stories_links_rewrites_of_one_event_and_keeps_a_series_apart():
     ]
     norms = [normalize_search(b) for b in bodies]
     t = pa.Table.from_pylist([{"article_id": f"s{i}", "title": titles[i], "published_at": d} for i in range(3)])
-    stories = group_stories(t, fingerprints(norms, cfg), cfg)
+    stories = group_stories(t.append_column("story_terms", story_terms(titles, norms)), fingerprints(norms, cfg), cfg)
     assert stories[0] == stories[1] != stories[2]
 
 
@@ -618,3 +618,133 @@ def test_rows_on_disk_read_what_numpy_indexing_reads(tmp_path):
         assert np.array_equal(rows[key], matrix[key]), key
     assert rows[[]].shape == (0, 3)
     assert np.array_equal(np.asarray(rows), matrix)
+
+# ----------------------------------------------------------------------------- story level (tasks/stories.py)
+
+
+def _stories(titles, bodies, hours, slots=True):
+    """story_id per article of a run of written articles published `hours` after one morning (no
+    copies among them: each is its own unit); `slots=False`: fingerprints without discriminators."""
+    from akhbar.tasks.stories import group_stories, story_terms
+
+    cfg = DedupSettings()
+    d = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
+    norms = [normalize_search(b) for b in bodies]
+    t = pa.table(
+        {
+            "article_id": [f"s{i}" for i in range(len(titles))],
+            "title": titles,
+            "published_at": pa.array([d + timedelta(hours=h) for h in hours], pa.timestamp("us", tz="UTC")),
+            "story_terms": story_terms(titles, norms),
+        }
+    )
+    sig = fingerprints(norms, cfg)
+    return group_stories(t, sig if slots else split_fingerprints(sig, cfg)[0], cfg)
+
+
+# Two outlets' own accounts of one event: no sentence in common; what they share is who, where and
+# what (the factory, the town, the security chief's name, the boiler, the toll).
+REWRITE_A = (
+    "لقي ثلاثة عمال مصرعهم وأصيب سبعة آخرون في انفجار غلاية داخل مصنع الغزل والنسيج بمدينة كفر الدوار "
+    "فجر اليوم، وانتقل اللواء سامح الدمرداش مدير أمن البحيرة إلى موقع الحادث، ونقل المصابون إلى مستشفى "
+    "كفر الدوار العام، وأمرت النيابة بانتداب المعمل الجنائي لمعاينة الغلاية وبيان أسباب الانفجار."
+)
+REWRITE_B = (
+    "شهد مصنع الغزل والنسيج في كفر الدوار حادثا مأساويا حين انفجرت إحدى الغلايات أثناء الوردية الليلية، "
+    "مما أسفر عن وفاة ثلاثة من العاملين وإصابة سبعة بحروق متفرقة، وتوجه مدير أمن البحيرة سامح الدمرداش "
+    "إلى المصنع، فيما طالب عمال الوردية بمحاسبة المسؤولين عن إهمال صيانة الغلايات منذ شهور."
+)
+REWRITE_TITLES = ["مصرع 3 عمال في انفجار غلاية بمصنع غزل كفر الدوار", "انفجار غلاية يقتل ثلاثة من عمال الغزل بالبحيرة"]
+POLICE = (
+    "تمكنت الأجهزة الأمنية بمديرية أمن {town} من ضبط تشكيل عصابي تخصص في سرقة المواشي من حظائر القرى، "
+    "وتبين من التحريات أن المتهمين الأربعة اعتادوا السطو على الحظائر ليلا وبيع المسروقات في الأسواق "
+    "الأسبوعية، وبمواجهتهم اعترفوا بارتكاب الوقائع وتحرر محضر بالواقعة وأخطرت النيابة لتتولى التحقيق."
+)
+
+
+def test_two_outlets_rewrites_of_one_event_are_one_story():
+    bodies = [REWRITE_A, REWRITE_B, POLICE.format(town="المنيا")]
+    titles = REWRITE_TITLES + ["ضبط عصابة لسرقة المواشي بالمنيا"]
+    # not copies of one text: the copy level keeps them apart
+    assert len(set(_dedup(REWRITE_A, REWRITE_B).values())) == 2
+    assert _stories(titles, bodies, [0, 3, 1]) == ["s0", "s0", "s2"]
+    # the same two reports 30 h apart: the first story closed 12 h after its last article
+    assert _stories(titles, bodies, [0, 30, 1]) == ["s0", "s1", "s2"]
+
+
+def test_two_same_formula_police_items_in_two_towns_are_two_stories():
+    from akhbar.tasks.stories import term_hashes
+
+    titles = ["ضبط عصابة لسرقة المواشي بالمنيا", "ضبط عصابة لسرقة المواشي بأسيوط"]
+    bodies = [POLICE.format(town="المنيا"), POLICE.format(town="أسيوط")]
+    # the towns are entities (one term per place whatever the spelling: "بالمنيا", "المنيا")
+    assert set(term_hashes(normalize_search(titles[0]))) - set(term_hashes(normalize_search(titles[1]))) == set(
+        term_hashes("المنيا")
+    )
+    # every other word is shared, so only the discriminators (the town where the texts align) tell them apart
+    assert _stories(titles, bodies, [0, 2], slots=False) == ["s0", "s0"]
+    assert _stories(titles, bodies, [0, 2]) == ["s0", "s1"]
+    # the same item reprinted by a second outlet is one story
+    assert _stories(titles[:1] * 2, bodies[:1] * 2, [0, 2]) == ["s0", "s0"]
+
+
+def test_a_centroid_does_not_chain_a_series_through_its_middle_report():
+    """A ~ B and B ~ C reach the threshold, A and C share nothing: single links would make one story
+    of the three. B joins A's story; C is compared with the story's centroid (A + B), which it is
+    not close enough to, and opens a story of its own."""
+    from akhbar.tasks.stories import StorySettings, assign_stories, earlier_neighbours
+    from scipy.sparse import csr_matrix
+
+    units = np.array([[1.0, 0.0, 0.0], [0.5, 0.866, 0.0], [0.0, 0.693, 0.721]])  # A, B, C: unit rows
+    cos = units @ units.T
+    scfg = StorySettings()
+    assert cos[0, 1] >= scfg.threshold and cos[1, 2] >= scfg.threshold and cos[0, 2] == 0
+    when = np.array([0.0, 3600.0, 7200.0])
+    order = np.arange(3)
+    neighbours = earlier_neighbours(csr_matrix(units), when, order, scfg)
+    assert neighbours.toarray().round(3).tolist() == [[0, 0, 0], [0.5, 0, 0], [0, 0.6, 0]]
+    # C against A + B: (0 + 0.6) / |A + B| = 0.6 / sqrt(3) = 0.35 < 0.4
+    assert assign_stories(neighbours, when, order, lambda u, v: False, scfg).tolist() == [0, 0, 1]
+    # a C closer to B (cosine 0.87) is close enough to the centroid too (0.87 / sqrt(3) = 0.5): one story
+    units[2] = [0.0, 1.0, 0.0]
+    neighbours = earlier_neighbours(csr_matrix(units), when, order, scfg)
+    assert assign_stories(neighbours, when, order, lambda u, v: False, scfg).tolist() == [0, 0, 0]
+    # ... unless its discriminators contradict the story's first article's
+    clash = lambda u, v: {u, v} == {0, 2}  # noqa: E731
+    assert assign_stories(neighbours, when, order, clash, scfg).tolist() == [0, 0, 1]
+
+
+def test_unrelated_reports_sharing_two_words_in_a_small_run_are_two_stories():
+    """In a night of a few articles most words are in one article only. They weigh in each
+    article's norm: two unrelated reports that share two common words ("اليوم", "الثالث") are far
+    apart (grouped over the shared words alone, their cosine was 1)."""
+    titles = ["نادي الساحل يحرز كأس الاتحاد بركلات الترجيح", "بعثة أثرية تكشف بقايا سوق تجارية قديمة"]
+    bodies = [
+        "أحرز نادي الساحل كأس الاتحاد اليوم بعد فوزه على نادي الشروق بركلات الترجيح في المباراة النهائية التي "
+        "أقيمت على الملعب الأولمبي، وهو اللقب الثالث للفريق في تاريخه بعد موسمين من الغياب عن المنصات.",
+        "كشفت بعثة أثرية مشتركة اليوم عن بقايا سوق تجارية تعود إلى القرن الثالث قبل الميلاد، تضم متاجر وأفرانا "
+        "وأواني فخارية وعملات برونزية، وقال رئيس البعثة إن الموقع سيفتح للزوار بعد اكتمال أعمال الترميم.",
+        REWRITE_A,
+    ]
+    assert _stories(titles + [REWRITE_TITLES[0]], bodies, [0, 2, 4]) == ["s0", "s1", "s2"]
+
+
+def test_neighbours_found_block_by_block_are_those_of_one_product(monkeypatch):
+    """A large day, or a night of undated articles, is multiplied a block of units at a time: the
+    neighbours found are those of the whole product (dated units within the span, undated ones with
+    every unit before them)."""
+    import akhbar.tasks.stories as stories
+    from scipy.sparse import random as sparse_random
+
+    rng = np.random.default_rng(7)
+    vectors = sparse_random(60, 12, density=0.3, format="csr", random_state=7)
+    when = np.where(rng.random(60) < 0.2, np.nan, rng.uniform(0, 5 * 86400, 60))
+    order = np.lexsort((np.arange(60), np.where(np.isnan(when), np.inf, when)))
+    whole = stories.earlier_neighbours(vectors, when, order, stories.StorySettings(min_similarity=0.0))
+    monkeypatch.setattr(stories, "_BLOCK_UNITS", 4)
+    blocks = stories.earlier_neighbours(vectors, when, order, stories.StorySettings(min_similarity=0.0))
+    assert whole.nnz > 100 and (whole != blocks).nnz == 0
+    # and every pair is as defined: earlier in the order, within the span unless either is undated
+    rank = np.argsort(order)
+    for u, v in zip(*whole.nonzero()):
+        assert rank[v] < rank[u] and not abs(when[u] - when[v]) > 72 * 3600

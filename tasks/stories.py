@@ -1,0 +1,335 @@
+"""The story level: reports of one event across outlets, copies and rewrites in their own words.
+
+Built the way news-stream clustering systems build it (Miranda et al. 2018, "Multilingual
+clustering of streaming news"; Google News): each article is a TF-IDF vector of its title (weighed
+up) and its opening, with the event's named places and people weighed up again; articles are taken
+in time order and each one joins the story whose centroid it is closest to, among the stories still
+open (a story stays open while it gets articles), when that similarity reaches a threshold and its
+discriminators (place, day, count, ordinal, country) do not contradict the story's first article;
+otherwise it opens a new story. Centroids, not single links: a run of related reports does not chain
+a week of coverage into one story. Copy clusters are units: all copies of one text are in one story.
+
+What the grouping reads is the fingerprint table: the title, the date, the copy cluster, the
+discriminator slots, and `story_terms` (the title's and the opening's terms, hashed; no text).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from akhbar.tasks.dedup import (
+    _CONTEXT_SHIFT,
+    DedupSettings,
+    contradicting,
+    epoch_seconds,
+    split_fingerprints,
+    without_steps,
+)
+
+# A story term is a crc32 of a word stem or an entity value in the low 30 bits; the top bit marks
+# an entity (a named place or person), weighed up, the next one a term of the title.
+_TERM_MASK = np.uint32(0x3FFFFFFF)
+_ENTITY_BIT = np.uint32(0x80000000)
+_TITLE_BIT = np.uint32(0x40000000)
+# Terms in more than `max_term_share` of a run's units are left out for cost, in runs where that
+# share is at least this many units (in a night of 200 articles, a word in 20 of them still tells)
+_MIN_COMMON = 50
+# Units whose neighbours are found in one sparse product (a day of a large night, a night of undated
+# articles): the product's memory is bounded by this many rows against the window before them
+_BLOCK_UNITS = 4000
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """Every story-level knob in one place (BENCHMARKS.md, issue 12, fourth pass, for how they were chosen)."""
+
+    # Chosen on the two tuning samples (dedup_story_labels.json, _tuning2.json: 118 pairs); the
+    # pair cosine separates same-story from different pairs best (AUC 0.93-0.94) with 40 opening
+    # words rather than 80, and with no cap on common terms rather than 1% (the cap is for cost).
+    lead_terms: int = 40  # words of the body's opening kept as terms (hashed, in the fingerprint table)
+    title_weight: float = 3.0  # a title word counts as this many opening words (2: recall 0.845 vs 0.879)
+    entity_weight: float = 1.5  # a named place or person counts this many times its idf (1: recall 0.810)
+    max_term_share: float = 0.1  # terms in more than this share of the run's texts are left out (cost)
+    threshold: float = 0.4  # cosine to a story's centroid that joins it (0.35: precision 0.81; 0.45: recall 0.83)
+    idle_hours: float = 12.0  # a story stays open while its last article is this recent (24: precision 0.83) ...
+    max_span_hours: float = 72.0  # ... and no longer than this after its first one
+    min_similarity: float = 0.1  # unit pairs less alike than this count as 0 in a centroid's dot product
+
+
+def story_word(word: str) -> str:
+    """A search-normalized word as a story term: a clitic و/ف, then ب/ل/ك, then the article off, so
+    "والقاهره", "بالقاهره", "للقاهره" and "القاهره" are one term."""
+    if len(word) > 4 and word[0] in "وف":
+        word = word[1:]
+    if len(word) > 4 and word[0] in "بلك":
+        word = word[2:] if word.startswith("لل") else word[1:]
+    if len(word) > 4 and word.startswith("ال"):
+        word = word[2:]
+    return word
+
+
+# Titles that stand before a person's name in news Arabic: the two words after one are the name
+# ("اللواء سامح الدمرداش", "المستشار احمد الزند"), whatever the outlet calls the event.
+_HONORIFICS = (
+    "اللواء العميد العقيد المقدم الرائد النقيب الفريق المشير الدكتور المستشار المهندس الشيخ السفير "
+    "النائب الاستاذ الحاج السيد السيده الرئيس الامير الملك الداعيه الفنان الفنانه الكاتب المخرج "
+    "الناشط الناشطه البابا الانبا الامام المطران القاضي المحامي الوزير المتحدث اللاعب المدرب"
+)
+
+
+@lru_cache(maxsize=1)
+def honorifics() -> frozenset[str]:
+    from akhbar.tasks.arabic import normalize_search
+
+    return frozenset(normalize_search(_HONORIFICS).split())
+
+
+def _hash(term: str) -> int:
+    return zlib.crc32(term.encode()) & int(_TERM_MASK)
+
+
+def term_hashes(norm: str, limit: int | None = None) -> list[int]:
+    """Distinct story terms of a search-normalized text's first `limit` words (all: None), hashed,
+    in text order: places (countries, cities: tasks.gazetteer) as one term per place whatever the
+    spelling, with the entity bit; the two words after an honorific (a person's name), with the
+    entity bit; the other words of three letters or more as their stems."""
+    from akhbar.tasks.gazetteer import discriminators, kind
+
+    words = norm.split(maxsplit=limit)[:limit] if limit else norm.split()
+    place_at: dict[int, tuple[int, str]] = {}  # a place's first word -> (its end, its value)
+    for start, end, value in discriminators(words):
+        if kind(value) in ("city", "country"):
+            place_at[start] = (end, value)
+    named = np.zeros(len(words) + 2, dtype=bool)  # a person's name: the two words after a title
+    titles = honorifics()
+    for i, w in enumerate(words):
+        if w in titles or story_word(w) in titles:
+            named[i + 1 : i + 3] = True
+    seen: dict[int, None] = {}
+    i = 0
+    while i < len(words):
+        if i in place_at:
+            end, value = place_at[i]
+            seen.setdefault(_hash(value) | int(_ENTITY_BIT), None)
+            i = end
+            continue
+        stem = story_word(words[i])
+        if len(stem) >= 3 and not stem.isdecimal():
+            seen.setdefault(_hash(stem) | (int(_ENTITY_BIT) if named[i] else 0), None)
+        i += 1
+    return list(seen)
+
+
+def story_terms(titles: list[str | None], norms: list[str], scfg: StorySettings | None = None) -> pa.Array:
+    """The `story_terms` column of the fingerprint table: each article's title terms (with the
+    title bit) and its body's opening terms, hashed (no text; ~50 uint32 per article). Made in the
+    per-partition stage, so the run's one grouping only counts and weighs them."""
+    from akhbar.tasks.arabic import normalize_search_many
+
+    scfg = scfg or StorySettings()
+    title_norms = normalize_search_many([t or "" for t in titles])
+    return pa.array(
+        [
+            [h | int(_TITLE_BIT) for h in term_hashes(title)] + term_hashes(norm, scfg.lead_terms)
+            for title, norm in zip(title_norms, norms)
+        ],
+        pa.list_(pa.uint32()),
+    )
+
+
+def _units(articles: pa.Table) -> tuple[np.ndarray, int]:
+    """Each article's unit (its copy cluster; the article itself without a cluster_id column) and
+    the number of units, units numbered in order of first appearance (Arrow's unique keeps it)."""
+    keys = articles["cluster_id"] if "cluster_id" in articles.column_names else articles["article_id"]
+    distinct = pc.unique(keys)
+    unit = pc.index_in(keys, value_set=distinct).to_numpy(zero_copy_only=False).astype(np.int64)
+    return unit, len(distinct)
+
+
+def _article_terms(articles: pa.Table, scfg: StorySettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(article row, term hash with its entity bit, weight) of every story term: a title term
+    weighs `title_weight`, an opening term 1 (a table without `story_terms`: the title's terms)."""
+    if "story_terms" in articles.column_names:
+        column = articles["story_terms"].combine_chunks()
+    else:
+        column = story_terms(articles["title"].to_pylist(), [""] * articles.num_rows, scfg)
+    counts = np.diff(column.offsets.to_numpy(zero_copy_only=False))
+    terms = column.flatten().to_numpy(zero_copy_only=False).astype(np.uint32)
+    weights = np.where((terms & _TITLE_BIT) != 0, scfg.title_weight, 1.0)
+    return np.repeat(np.arange(len(column), dtype=np.int64), counts), terms & ~_TITLE_BIT, weights
+
+
+def unit_vectors(articles: pa.Table, unit: np.ndarray, n_units: int, scfg: StorySettings):
+    """(n_units, terms) sparse rows, L2-normalized: each copy cluster's TF-IDF vector (the sum of
+    its articles' vectors). tf is sublinear (1 + log), idf smooth and counted over units (ten copies
+    of one text make a term no commoner), entities (a term any article of the run marks so) weighed
+    `entity_weight` times; terms of more than `max_term_share` of the units (where that is at least
+    `_MIN_COMMON` units) are left out, terms of one unit weigh in its norm only."""
+    from scipy.sparse import csr_matrix, diags
+
+    n = articles.num_rows
+    rows, hashes, weights = _article_terms(articles, scfg)
+    vocabulary, col = np.unique(hashes & _TERM_MASK, return_inverse=True)
+    entity = np.zeros(len(vocabulary), dtype=bool)
+    np.logical_or.at(entity, col, (hashes & _ENTITY_BIT) != 0)
+    tf = csr_matrix((weights, (rows, col)), shape=(n, len(vocabulary)))  # duplicates summed
+    member = csr_matrix((np.ones(n), (unit, np.arange(n))), shape=(n_units, n))
+    df = np.asarray(((member @ tf) > 0).sum(axis=0)).ravel()
+    idf = np.log((1 + n_units) / (1 + df)) + 1
+    idf = idf * np.where(entity, scfg.entity_weight, 1.0)
+    idf[df > max(scfg.max_term_share * n_units, _MIN_COMMON)] = 0
+    tf.data = 1 + np.log(tf.data)
+    units = _normalized(member @ _normalized(tf @ diags(idf)))
+    # a term of one unit only weighs in its norm (an article is more than the words it shares) but
+    # in no dot product with another unit: its column is dropped after normalizing, at no change
+    units = (units @ diags((df >= 2).astype(np.float64))).tocsr()
+    units.eliminate_zeros()
+    return units
+
+
+def _normalized(x):
+    from scipy.sparse import diags
+
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return (diags(1 / np.where(norms > 0, norms, 1)) @ x).tocsr()
+
+
+def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: StorySettings):
+    """For each unit, the units before it in `order` (time order, undated last) within
+    `max_span_hours` whose cosine reaches `min_similarity`, as a CSR matrix (row: the unit, columns:
+    its earlier neighbours, values: cosines). Units are taken a day at a time (at most
+    `_BLOCK_UNITS`) against the `max_span_hours` before them, undated units `_BLOCK_UNITS` at a time
+    against every unit before them, so no all-pairs matrix is made: a product holds one block's rows."""
+    from scipy.sparse import coo_matrix
+
+    n = vectors.shape[0]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    ts = when[order]
+    dated = int(np.isfinite(ts).sum())
+    span, day = scfg.max_span_hours * 3600, 86400.0
+    rows, cols, sims = [], [], []
+    start = 0
+    while start < n:
+        if start < dated:
+            end = max(int(np.searchsorted(ts[:dated], ts[start] + day, side="left")), start + 1)
+            end = min(end, start + _BLOCK_UNITS)
+            first = int(np.searchsorted(ts[:dated], ts[start] - span, side="left"))
+        else:  # undated units: compared with every unit before them
+            end, first = min(n, start + _BLOCK_UNITS), 0
+        block, window = order[start:end], order[first:end]
+        prod = vectors[block] @ vectors[window].T
+        prod.data[prod.data < scfg.min_similarity] = 0  # most products are small: drop them first, in place
+        prod.eliminate_zeros()
+        prod = prod.tocoo()
+        a, b, c = block[prod.row], window[prod.col], prod.data
+        ok = (rank[b] < rank[a]) & ~(np.abs(when[a] - when[b]) > span)
+        rows.append(a[ok]), cols.append(b[ok]), sims.append(c[ok])
+        start = end
+    if not rows:
+        return coo_matrix((n, n)).tocsr()
+    return coo_matrix((np.concatenate(sims), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)).tocsr()
+
+
+class _Clash:
+    """Whether two units' aligned discriminators contradict (a place, day, count, country or
+    ordinal: two pieces of one formula, the same police item in two towns), by their first
+    articles' slots and leads. Rows are read when a pair is asked (most units are never asked):
+    a backfill's leads are on disk (`RowsOnDisk`), and a copy per unit would double them."""
+
+    def __init__(self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings) -> None:
+        _, self.lead, self.slots = split_fingerprints(sig, cfg)
+        self.first_row = first_row
+        self.cfg = cfg
+
+    def __call__(self, u: int, v: int) -> bool:
+        if self.slots is None:
+            return False
+        ru, rv = int(self.first_row[u]), int(self.first_row[v])
+        su, sv = without_steps(self.slots[ru : ru + 1]), without_steps(self.slots[rv : rv + 1])
+        # two units filling no context in common cannot contradict (most pairs): a set test first
+        cu, cv = su >> _CONTEXT_SHIFT, sv >> _CONTEXT_SHIFT
+        if set(cu[cu != 0].tolist()).isdisjoint(cv[cv != 0].tolist()):
+            return False
+        lead = (None, None) if self.lead is None else (self.lead[ru : ru + 1], self.lead[rv : rv + 1])
+        return bool(contradicting(su, sv, *lead, self.cfg)[0])
+
+
+def assign_stories(neighbours, when: np.ndarray, order: np.ndarray, clash, scfg: StorySettings) -> np.ndarray:
+    """Story number per unit, units taken in `order`. A unit's similarity to a story is its cosine
+    with the story's centroid (the sum S of the members' unit vectors): its dot products with the
+    members (`neighbours`) summed, over |S|, kept as |S|^2 and updated as each member joins. The
+    unit joins the most similar open story (last article within `idle_hours`, first within
+    `max_span_hours`; an undated unit or story is open to all) whose first unit it does not
+    `clash` with, when that similarity reaches `threshold`; else it opens a story."""
+    story = [-1] * len(order)  # a list: read once per neighbour, where a numpy scalar costs 5x
+    first_unit: list[int] = []
+    first_at: list[float] = []
+    last_at: list[float] = []
+    norm2: list[float] = []
+    indptr, indices, data = neighbours.indptr.tolist(), neighbours.indices.tolist(), neighbours.data.tolist()
+    idle, span = scfg.idle_hours * 3600, scfg.max_span_hours * 3600
+    threshold2 = scfg.threshold**2
+    for u in order.tolist():
+        t = when[u]
+        dots: dict[int, float] = {}
+        for j in range(indptr[u], indptr[u + 1]):
+            k = story[indices[j]]
+            dots[k] = dots.get(k, 0.0) + data[j]
+        chosen = -1
+        close = [(d / math.sqrt(norm2[k]), k) for k, d in dots.items() if d * d >= threshold2 * norm2[k]]
+        for _, k in sorted(close, reverse=True):
+            if t - last_at[k] > idle or t - first_at[k] > span:
+                continue
+            if not clash(u, first_unit[k]):
+                chosen = k
+                break
+        if chosen < 0:
+            chosen = len(first_unit)
+            first_unit.append(u), first_at.append(t), last_at.append(t), norm2.append(0.0)
+        else:
+            last_at[chosen] = max(last_at[chosen], t) if t == t else last_at[chosen]
+        norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
+        story[u] = chosen
+    return np.array(story, dtype=np.int64)
+
+
+def group_stories(
+    articles: pa.Table, sig: np.ndarray, cfg: DedupSettings | None = None, scfg: StorySettings | None = None
+) -> list[str]:
+    """story_id per article: the article_id of its story's earliest article. `articles`: the
+    fingerprint table's columns (article_id, title, published_at, story_terms; cluster_id when
+    copies were found: copies are one story); `sig`: its fingerprint matrix (the slots)."""
+    cfg, scfg = cfg or DedupSettings(), scfg or StorySettings()
+    n = articles.num_rows
+    if not n:
+        return []
+    unit, n_units = _units(articles)
+    seconds = epoch_seconds(articles["published_at"])
+    when = np.full(n_units, np.inf)
+    np.minimum.at(when, unit, np.where(np.isnan(seconds), np.inf, seconds))
+    when[np.isinf(when)] = np.nan  # a unit none of whose articles has a date
+    order = np.lexsort((np.arange(n_units), np.where(np.isnan(when), np.inf, when)))
+    first_row = np.zeros(n_units, dtype=np.int64)
+    first_row[unit[::-1]] = np.arange(n)[::-1]  # each unit's first article ...
+    if "is_canonical" in articles.column_names:  # ... or its canonical, where dedup named one
+        canonical = np.flatnonzero(articles["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
+        first_row[unit[canonical]] = canonical
+    vectors = unit_vectors(articles, unit, n_units, scfg)
+    neighbours = earlier_neighbours(vectors, when, order, scfg)
+    story = assign_stories(neighbours, when, order, _Clash(sig, first_row, cfg), scfg)[unit]
+    # the story's earliest article names it (undated articles last, then by id): rows in that order,
+    # then each story's first row
+    by = pa.table({"undated": pc.is_null(articles["published_at"]), "t": np.nan_to_num(seconds, nan=0.0)})
+    by = by.append_column("id", articles["article_id"])
+    rows = pc.sort_indices(by, sort_keys=[(c, "ascending") for c in by.column_names]).to_numpy()
+    stories, first_at = np.unique(story[rows], return_index=True)
+    first_row = np.empty(int(stories.max()) + 1, dtype=np.int64)
+    first_row[stories] = rows[first_at]
+    return articles["article_id"].take(pa.array(first_row[story])).to_pylist()
