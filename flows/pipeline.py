@@ -34,6 +34,7 @@ from akhbar.tasks.base import StageResult, run_logger
 from akhbar.tasks.clean import clean_stage
 from akhbar.tasks.dedup import (
     DedupSettings,
+    Fingerprints,
     cluster_run,
     epoch_seconds,
     fingerprint_matrix,
@@ -411,6 +412,8 @@ def cluster_step(ctx: RunContext, history: History, top: int = 5) -> Clusters:
     clustered, dups, changes = cluster_run(fps, sig, canonicals, ctx.run_id, ctx.dedup)
     del canonicals
     del fps
+    if isinstance(sig, Fingerprints):  # stories read slots and leads, not signatures: freed first
+        sig = sig.without_signatures()
     ledger.count_clusters(clustered, dups)
     ledger.counts["canonical_changes"] = changes.num_rows
     story_ids = group_stories(clustered, sig, ctx.dedup)

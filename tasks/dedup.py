@@ -350,6 +350,10 @@ class Fingerprints:
     def __len__(self) -> int:
         return len(self.body)
 
+    def without_signatures(self) -> Fingerprints:
+        """The same rows with the MinHash signatures let go (the story level reads slots and leads)."""
+        return Fingerprints(np.empty((len(self.body), 0), dtype=np.uint32), self.lead, self.slots)
+
     def __getitem__(self, rows) -> Fingerprints:
         return Fingerprints(
             self.body[rows],
@@ -1025,7 +1029,7 @@ def read_fingerprints(
             lead_file.close()
     if parts is None:
         return FINGERPRINTS.empty_table().drop_columns(["fingerprint"]), np.zeros((0, 0), dtype=np.uint32)
-    table = pa.concat_tables(rest).combine_chunks()
+    table = pa.concat_tables(rest)  # chunked: combining would copy a backfill's whole table once more
     if lead_file is None:
         return table, parts[0]
     return table, Fingerprints(parts[0], RowsOnDisk(spill, total, lead_width), parts[1])

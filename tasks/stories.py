@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -261,18 +261,42 @@ class _Clash:
         return bool(contradicting(su, sv, *lead, self.cfg)[0])
 
 
-def assign_stories(neighbours, when: np.ndarray, order: np.ndarray, clash, scfg: StorySettings) -> np.ndarray:
+@dataclass
+class _OpenStories:
+    """The stories made so far, carried from one slice of units to the next: each story's first unit
+    (a unit number of the whole run), first and last publication time, and |S|^2 of its centroid."""
+
+    first_unit: list[int] = field(default_factory=list)
+    first_at: list[float] = field(default_factory=list)
+    last_at: list[float] = field(default_factory=list)
+    norm2: list[float] = field(default_factory=list)
+
+
+def assign_stories(
+    neighbours,
+    when: np.ndarray,
+    order: np.ndarray,
+    clash,
+    scfg: StorySettings,
+    story: list[int] | None = None,
+    units: np.ndarray | None = None,
+    stories: _OpenStories | None = None,
+) -> np.ndarray:
     """Story number per unit, units taken in `order`. A unit's similarity to a story is its cosine
     with the story's centroid (the sum S of the members' unit vectors): its dot products with the
     members (`neighbours`) summed, over |S|, kept as |S|^2 and updated as each member joins. The
     unit joins the most similar open story (last article within `idle_hours`, first within
     `max_span_hours`; an undated unit or story is open to all) whose first unit it does not
-    `clash` with, when that similarity reaches `threshold`; else it opens a story."""
-    story = [-1] * len(order)  # a list: read once per neighbour, where a numpy scalar costs 5x
-    first_unit: list[int] = []
-    first_at: list[float] = []
-    last_at: list[float] = []
-    norm2: list[float] = []
+    `clash` with, when that similarity reaches `threshold`; else it opens a story.
+
+    A slice of a run's units: `story` holds the stories of the units already placed (-1: to place),
+    `units` the run's number of each unit here (what `clash` and the stories' first units use), and
+    `stories` the run's stories so far, which this extends."""
+    story = (
+        [-1] * len(when) if story is None else story
+    )  # a list: read once per neighbour, where a numpy scalar costs 5x
+    units = np.arange(len(when)) if units is None else units
+    s = stories if stories is not None else _OpenStories()
     indptr, indices, data = neighbours.indptr.tolist(), neighbours.indices.tolist(), neighbours.data.tolist()
     idle, span = scfg.idle_hours * 3600, scfg.max_span_hours * 3600
     threshold2 = scfg.threshold**2
@@ -283,21 +307,50 @@ def assign_stories(neighbours, when: np.ndarray, order: np.ndarray, clash, scfg:
             k = story[indices[j]]
             dots[k] = dots.get(k, 0.0) + data[j]
         chosen = -1
-        close = [(d / math.sqrt(norm2[k]), k) for k, d in dots.items() if d * d >= threshold2 * norm2[k]]
+        close = [(d / math.sqrt(s.norm2[k]), k) for k, d in dots.items() if d * d >= threshold2 * s.norm2[k]]
         for _, k in sorted(close, reverse=True):
-            if t - last_at[k] > idle or t - first_at[k] > span:
+            if t - s.last_at[k] > idle or t - s.first_at[k] > span:
                 continue
-            if not clash(u, first_unit[k]):
+            if not clash(int(units[u]), s.first_unit[k]):
                 chosen = k
                 break
         if chosen < 0:
-            chosen = len(first_unit)
-            first_unit.append(u), first_at.append(t), last_at.append(t), norm2.append(0.0)
+            chosen = len(s.first_unit)
+            s.first_unit.append(int(units[u])), s.first_at.append(t), s.last_at.append(t), s.norm2.append(0.0)
         else:
-            last_at[chosen] = max(last_at[chosen], t) if t == t else last_at[chosen]
-        norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
+            s.last_at[chosen] = max(s.last_at[chosen], t) if t == t else s.last_at[chosen]
+        s.norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
         story[u] = chosen
     return np.array(story, dtype=np.int64)
+
+
+# Units whose vectors are held at once: a backfill's year is grouped a slice at a time (with the
+# `max_span_hours` before each slice, whose units are already placed), idf counted over the slice.
+# A run of this many units or fewer is one slice: the grouping of the whole run at once.
+SLICE_UNITS = 50_000
+
+
+def _slices(ts: np.ndarray, n: int, scfg: StorySettings):
+    """(first, start, end) positions in time order: units start..end are placed, first..start are
+    the units before them they can meet (within `max_span_hours` of the slice's first, dated; for
+    undated units, the slice before)."""
+    dated = int(np.isfinite(ts).sum())
+    start = 0
+    while start < n:
+        end = min(start + SLICE_UNITS, n)
+        if start < dated:
+            first = int(np.searchsorted(ts[:dated], ts[start] - scfg.max_span_hours * 3600, side="left"))
+        else:
+            first = max(start - SLICE_UNITS, 0)
+        yield first, start, end
+        start = end
+
+
+def _rows_of(units: np.ndarray, by_unit: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The article rows of `units` (unit by unit) and each row's position in `units`."""
+    lengths = starts[units + 1] - starts[units]
+    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return by_unit[np.repeat(starts[units], lengths) + within], np.repeat(np.arange(len(units)), lengths)
 
 
 def group_stories(
@@ -321,9 +374,25 @@ def group_stories(
     if "is_canonical" in articles.column_names:  # ... or its canonical, where dedup named one
         canonical = np.flatnonzero(articles["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
         first_row[unit[canonical]] = canonical
-    vectors = unit_vectors(articles, unit, n_units, scfg)
-    neighbours = earlier_neighbours(vectors, when, order, scfg)
-    story = assign_stories(neighbours, when, order, _Clash(sig, first_row, cfg), scfg)[unit]
+    clash = _Clash(sig, first_row, cfg)
+    by_unit = np.argsort(unit, kind="stable")
+    starts = np.searchsorted(unit[by_unit], np.arange(n_units + 1))
+    terms = articles.select([c for c in ("story_terms", "title") if c in articles.column_names])
+    placed = [-1] * n_units
+    stories = _OpenStories()
+    for first, start, end in _slices(when[order], n_units, scfg):
+        units = order[first:end]  # in time order
+        rows, local = _rows_of(units, by_unit, starts)
+        vectors = unit_vectors(terms.take(pa.array(rows)), local, len(units), scfg)
+        neighbours = earlier_neighbours(vectors, when[units], np.arange(len(units)), scfg)
+        del vectors
+        here = [placed[u] for u in units.tolist()]
+        here = assign_stories(
+            neighbours, when[units], np.arange(start - first, end - first), clash, scfg, here, units, stories
+        )
+        for u, k in zip(units[start - first :].tolist(), here[start - first :].tolist()):
+            placed[u] = k
+    story = np.array(placed, dtype=np.int64)[unit]
     # the story's earliest article names it (undated articles last, then by id): rows in that order,
     # then each story's first row
     by = pa.table({"undated": pc.is_null(articles["published_at"]), "t": np.nan_to_num(seconds, nan=0.0)})

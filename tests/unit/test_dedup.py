@@ -619,6 +619,7 @@ def test_rows_on_disk_read_what_numpy_indexing_reads(tmp_path):
     assert rows[[]].shape == (0, 3)
     assert np.array_equal(np.asarray(rows), matrix)
 
+
 # ----------------------------------------------------------------------------- story level (tasks/stories.py)
 
 
@@ -670,6 +671,18 @@ def test_two_outlets_rewrites_of_one_event_are_one_story():
     assert _stories(titles, bodies, [0, 3, 1]) == ["s0", "s0", "s2"]
     # the same two reports 30 h apart: the first story closed 12 h after its last article
     assert _stories(titles, bodies, [0, 30, 1]) == ["s0", "s1", "s2"]
+
+
+def test_a_backfill_grouped_a_slice_at_a_time_carries_open_stories_across_slices(monkeypatch):
+    """Every unit in a slice of its own: the units within the story span before it are compared
+    again with it, and the stories they opened stay open to it."""
+    import akhbar.tasks.stories as stories
+
+    bodies = [REWRITE_A, REWRITE_B, POLICE.format(town="المنيا")]
+    titles = REWRITE_TITLES + ["ضبط عصابة لسرقة المواشي بالمنيا"]
+    monkeypatch.setattr(stories, "SLICE_UNITS", 1)
+    assert _stories(titles, bodies, [0, 3, 1]) == ["s0", "s0", "s2"]
+    assert _stories(titles, bodies, [0, 30, 1]) == ["s0", "s1", "s2"]  # B's slice does not reach back 30 h
 
 
 def test_two_same_formula_police_items_in_two_towns_are_two_stories():
