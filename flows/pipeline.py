@@ -460,8 +460,8 @@ def write_signatures(path: Path, clustered: pa.Table, files: list, ctx: RunConte
         for f in files:
             sig = fingerprint_matrix(read_parquet(f))
             for start in range(0, len(sig), SIGNATURE_CHUNK):
-                rows = clustered.slice(at + start, SIGNATURE_CHUNK)
                 chunk = sig[start : start + SIGNATURE_CHUNK]
+                rows = clustered.slice(at + start, len(chunk))
                 writer.write_table(signature_table(rows, chunk, ctx.run_id, ctx.dedup))
             at += len(sig)
     return path

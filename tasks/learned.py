@@ -68,7 +68,10 @@ from akhbar.tasks.storage import attach, location, spill_dir
 from akhbar.settings import LearnedSettings
 
 REPEATED = ("learned.repeated", "repeated")
-DECIDE_MEMORY = "128MB"  # DuckDB's working memory for the run-wide decision: its aggregates spill beyond it
+# DuckDB's working memory for the run-wide decision: its aggregates spill beyond it, but not all of their
+# state: 128 MB held 1.2M lines (tests/unit/test_learned.py) and ran out on a 1M-article backfill's ~10M
+# (bench/scale.py; 10M synthetic lines: 512 MB, 18 s). A cap, not a reservation: a night uses what it needs.
+DECIDE_MEMORY = "512MB"
 
 
 def decide_config(staged: list[Path] | None) -> dict:

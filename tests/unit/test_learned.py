@@ -479,15 +479,17 @@ def test_a_learned_reporter_under_an_image_caption_goes_with_the_caption():
 
 
 @pytest.mark.slow
-def test_the_decision_over_a_big_run_stays_in_its_memory_bound(tmp_path):
+def test_the_decision_over_a_big_run_stays_in_its_memory_bound(tmp_path, monkeypatch):
     """300,000 staged stories of four lines (a title, three body lines, the last a sign-off shared by
     many): the decision counts them within its DuckDB bound (128 MB; a window over every line, or a
     distinct count per kind, ran it out) and learns the sign-offs, and only them."""
+    import akhbar.tasks.learned as learned_module
     import numpy as np
     import pyarrow.parquet as pq
     from akhbar.schemas.tables import LINES
     from akhbar.tasks.learned import decide
 
+    monkeypatch.setattr(learned_module, "DECIDE_MEMORY", "128MB")  # the bound this design was made for
     stories = 300_000
     rng = np.random.default_rng(1)
     story = np.repeat(np.arange(stories), 4)
