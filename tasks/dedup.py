@@ -22,7 +22,6 @@ import os
 import weakref
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from itertools import accumulate
 from pathlib import Path
 
@@ -33,7 +32,6 @@ from akhbar.schemas.tables import DUPLICATES
 from akhbar.tasks.base import StageResult
 from rensa import RMinHash
 
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 # Candidate pairs verified at a time: each pair copies two signature, lead and slot rows (~2.4 KB).
 VERIFY_CHUNK = 20_000
 
@@ -1032,7 +1030,7 @@ def read_fingerprints(
                 widths = [body.shape[1], slots.shape[1]] if split else [part.shape[1]]
                 parts = [np.empty((total, w), dtype=np.uint32) for w in widths]
                 if split:
-                    lead_file, lead_width = _lead_file(spill), lead.shape[1]
+                    lead_file, lead_width = spill.open("wb"), lead.shape[1]  # rows follow, in order
             if lead_file is not None:
                 parts[0][at : at + size], parts[1][at : at + size] = body, slots
                 lead_file.write(np.ascontiguousarray(lead, dtype=np.uint32).tobytes())
@@ -1049,11 +1047,6 @@ def read_fingerprints(
     if lead_file is None:
         return table, parts[0]
     return table, Fingerprints(parts[0], RowsOnDisk(spill, total, lead_width), parts[1])
-
-
-def _lead_file(path: Path):
-    """The open file a run's lead hashes are written to, row after row (uint32)."""
-    return path.open("wb")
 
 
 class RowsOnDisk:
