@@ -27,9 +27,27 @@ STORIES_A_FILE = 250_000
 OUTLETS = np.array(["wakala-a", "wakala-b", "wakala-c", "wakala-d", "wakala-e"])
 
 
-def stage_lines(stories: int, folder: Path) -> list[Path]:
+def lines_table(story: np.ndarray, line_no: np.ndarray, line_hash: np.ndarray, outlet, line_count: int) -> pa.Table:
+    """Staged `lines` rows (LINES + seq) of stories in one run: what the learned decision reads."""
     from akhbar.schemas.tables import LINES
 
+    return pa.table(
+        {
+            "outlet": pa.array(outlet),
+            "line_hash": line_hash,
+            "story_hash": story,
+            "published_day": pa.nulls(len(story), pa.date32()),
+            "line_no": line_no,
+            "line_count": np.full(len(story), line_count, dtype=np.int32),
+            "run_id": pa.array(["r1"] * len(story)),
+            "in_link_run": np.zeros(len(story), dtype=bool),
+            "source": pa.array([f"night-{i % 7}.jsonl" for i in range(len(story))]),
+            "seq": story,
+        }
+    ).cast(pa.schema([*LINES, pa.field("seq", pa.int64())]))
+
+
+def stage_lines(stories: int, folder: Path) -> list[Path]:
     rng = np.random.default_rng(1)
     files = []
     for k, first in enumerate(range(0, stories, STORIES_A_FILE)):
@@ -37,22 +55,8 @@ def stage_lines(stories: int, folder: Path) -> list[Path]:
         line_no = np.tile(np.arange(-1, 9, dtype=np.int32), len(story) // 10)
         line_hash = rng.integers(0, 2**62, len(story))
         line_hash[line_no == 8] = story[line_no == 8] % 50  # the sign-offs
-        table = pa.table(
-            {
-                "outlet": pa.array(OUTLETS[story % len(OUTLETS)]),
-                "line_hash": line_hash,
-                "story_hash": story,
-                "published_day": pa.nulls(len(story), pa.date32()),
-                "line_no": line_no,
-                "line_count": np.full(len(story), 9, dtype=np.int32),
-                "run_id": pa.array(["r1"] * len(story)),
-                "in_link_run": np.zeros(len(story), dtype=bool),
-                "source": pa.array([f"night-{i % 7}.jsonl" for i in range(len(story))]),
-                "seq": story,
-            }
-        ).cast(pa.schema([*LINES, pa.field("seq", pa.int64())]))
         files.append(folder / "lines" / f"p{k:05d}.parquet")
-        pq.write_table(table, files[-1])
+        pq.write_table(lines_table(story, line_no, line_hash, OUTLETS[story % len(OUTLETS)], 9), files[-1])
     return files
 
 

@@ -339,7 +339,7 @@ def fingerprints(norms: list[str], cfg: DedupSettings) -> np.ndarray:
 class Fingerprints:
     """A fingerprint matrix held in its three parts: the MinHash signatures and discriminator slots in
     memory, the lead hashes (half the matrix, read only for candidate pairs) memory-mapped from a
-    file when a whole run's are held (`read_fingerprints`). Indexing takes the same rows of each."""
+    file when a whole run's are held (`read_fingerprints`)."""
 
     body: np.ndarray
     lead: np.ndarray | None
@@ -351,13 +351,6 @@ class Fingerprints:
     def without_signatures(self) -> Fingerprints:
         """The same rows with the MinHash signatures let go (the story level reads slots and leads)."""
         return Fingerprints(np.empty((len(self.body), 0), dtype=np.uint32), self.lead, self.slots)
-
-    def __getitem__(self, rows) -> Fingerprints:
-        return Fingerprints(
-            self.body[rows],
-            None if self.lead is None else self.lead[rows],
-            None if self.slots is None else self.slots[rows],
-        )
 
 
 def split_fingerprints(

@@ -486,8 +486,9 @@ def test_the_decision_over_a_big_run_stays_in_its_memory_bound(tmp_path, monkeyp
     import akhbar.tasks.learned as learned_module
     import numpy as np
     import pyarrow.parquet as pq
-    from akhbar.schemas.tables import LINES
     from akhbar.tasks.learned import decide
+
+    from bench.decide_scale import lines_table
 
     monkeypatch.setattr(learned_module, "DECIDE_MEMORY", "128MB")  # the bound this design was made for
     stories = 300_000
@@ -496,20 +497,7 @@ def test_the_decision_over_a_big_run_stays_in_its_memory_bound(tmp_path, monkeyp
     line_no = np.tile(np.array([-1, 0, 1, 2], dtype=np.int32), stories)
     line_hash = rng.integers(0, 2**62, len(story))
     line_hash[line_no == 2] = np.arange(stories) % 50  # 50 sign-offs, each closing 6,000 stories
-    staged = pa.table(
-        {
-            "outlet": pa.array(["wakala"] * len(story)),
-            "line_hash": line_hash,
-            "story_hash": story,
-            "published_day": pa.nulls(len(story), pa.date32()),
-            "line_no": line_no,
-            "line_count": np.full(len(story), 3, dtype=np.int32),
-            "run_id": pa.array(["r1"] * len(story)),
-            "in_link_run": np.zeros(len(story), dtype=bool),
-            "source": pa.array([f"night-{i % 7}.jsonl" for i in range(len(story))]),
-            "seq": story,
-        }
-    ).cast(pa.schema([*LINES, pa.field("seq", pa.int64())]))
+    staged = lines_table(story, line_no, line_hash, ["wakala"] * len(story), 3)
     (tmp_path / "lines").mkdir()
     pq.write_table(staged, tmp_path / "lines" / "p00000.parquet")
     learned = decide([tmp_path / "lines" / "p00000.parquet"], LearnedSettings())
