@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from akhbar.schemas.tables import BOILERPLATE, EDGES, QUARANTINE
-from akhbar.tasks.arabic import normalize_search
+from akhbar.tasks.arabic import normalize_search, normalize_search_many
 from akhbar.tasks.base import quarantine_row
 from akhbar.tasks.clean import is_caption, is_headline
 from akhbar.tasks.learned import _hash64, is_verse_or_quote
@@ -108,10 +108,16 @@ def _labels(words: list[str]) -> list[tuple[int, int]]:
 def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories: list[int] | None = None) -> pa.Table:
     """Observe: the hashed prefixes and labels of each distinct story's first and last lines (EDGES rows).
     `stories`: the articles' story hashes if already known (`learned.line_rows(...).stories`), else computed."""
-    out: dict[str, list] = {name: [] for name in EDGES.names}
-    seen: set[tuple[str, int]] = set()
     sources = cleaned["source_uri"].to_pylist() if "source_uri" in cleaned.column_names else [None] * cleaned.num_rows
     known = stories if stories is not None else [None] * cleaned.num_rows
+    pending: list[tuple] = []  # (outlet, story, source, edge, k, key text at, line text at)
+    texts: list[str] = []  # every prefix, label and line to hash, normalized together below
+
+    def text_at(words: list[str]) -> int:
+        texts.append(" ".join(words))
+        return len(texts) - 1
+
+    seen: set[tuple[str, int]] = set()
     for body, outlet, source, story in zip(cleaned["body"].to_pylist(), cleaned["outlet"].to_pylist(), sources, known):
         lines = (body or "").split("\n")
         if story is None:
@@ -119,29 +125,46 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
         if (outlet, story) in seen:
             continue
         seen.add((outlet, story))
-        rows: list[tuple[str, int, int | None, int | None]] = []
         first, last = lines[0].split(), lines[-1].split() if len(lines) > 1 else []
         for edge, words in (("first_prefix", first), ("last_prefix", last)):
             if words:
-                line_key = _norm_key(words)
-                rows += [(edge, k, _norm_key(words[:k]), line_key) for k in _prefix_ends(words, cfg.template_max_words)]
+                line_at = text_at(words)
+                pending += [
+                    (outlet, story, source, edge, k, text_at(words[:k]), line_at)
+                    for k in _prefix_ends(words, cfg.template_max_words)
+                ]
         if last:
-            line_key = _norm_key(last)
-            rows += [("last_label", n, _norm_key(last[j - n + 1 : j + 1]), line_key) for j, n in _labels(last)]
-            first_key = _norm_key(first)
-            rows.append(("first_slot", int(slot_shaped(lines)), first_key, first_key))
-        for edge, k, key, line_key in rows:
-            if key is None:
-                continue
-            out["outlet"].append(outlet)
-            out["story_hash"].append(story)
-            out["source"].append(source)
-            out["edge"].append(edge)
-            out["k"].append(k)
-            out["key_hash"].append(key)
-            out["line_hash"].append(line_key)
-            out["run_id"].append(run_id)
+            line_at = text_at(last)
+            pending += [
+                (outlet, story, source, "last_label", n, text_at(last[j - n + 1 : j + 1]), line_at)
+                for j, n in _labels(last)
+            ]
+            first_at = text_at(first)
+            pending.append((outlet, story, source, "first_slot", int(slot_shaped(lines)), first_at, first_at))
+    keys = _norm_keys(texts)
+    out: dict[str, list] = {name: [] for name in EDGES.names}
+    for outlet, story, source, edge, k, key_at, line_at in pending:
+        if keys[key_at] is None:
+            continue
+        out["outlet"].append(outlet)
+        out["story_hash"].append(story)
+        out["source"].append(source)
+        out["edge"].append(edge)
+        out["k"].append(k)
+        out["key_hash"].append(keys[key_at])
+        out["line_hash"].append(keys[line_at])
+        out["run_id"].append(run_id)
     return pa.table(out, schema=EDGES)
+
+
+def _norm_keys(texts: list[str]) -> list[int | None]:
+    """[_norm_key(t.split()) for t in texts], the texts normalized in one batch and each distinct
+    normalized text hashed once (a batch's first and last lines repeat their prefixes' words)."""
+    hashed: dict[str, int] = {}
+    return [
+        (hashed.get(norm) or hashed.setdefault(norm, _hash64(norm))) if norm else None
+        for norm in normalize_search_many(texts)
+    ]
 
 
 def slot_shaped(lines: list[str]) -> bool:
