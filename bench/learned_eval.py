@@ -63,8 +63,8 @@ def held_out(records, cfg: LearnedSettings) -> dict:
     remove, per rule, and what else does it remove (outlet, rule, text) -> count. Both runs are the
     pipeline's own stage list (flows/pipeline.py: run_in_memory)."""
     held = RuleSet(tuple(r for r in default_rules().rules if r.id not in CORPUS_RULES))
-    without = run_in_memory(records, scratch_context(learned=cfg), rules=held)
-    shipped = run_in_memory(records, scratch_context(learned=cfg))
+    without = run_in_memory(records, scratch_context(learned=cfg), rules=held, removals_only=True)
+    shipped = run_in_memory(records, scratch_context(learned=cfg), removals_only=True)
     learned = [r for r in without.boilerplate.to_pylist() if r["rule"].startswith("learned.")]
     got = Counter((r["article_id"], normalize_search(r["text"])) for r in learned)
     target = Counter()

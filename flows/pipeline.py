@@ -214,10 +214,19 @@ def per_record_stages(batch: pa.Table, ctx: RunContext, led: PartLedger, seq_bas
 
 
 def after_decision_stages(
-    batch: pa.Table, ctx: RunContext, learned: Learned, led: PartLedger, check_rows: bool = True
+    batch: pa.Table,
+    ctx: RunContext,
+    learned: Learned,
+    led: PartLedger,
+    check_rows: bool = True,
+    removals_only: bool = False,
 ) -> pa.Table:
-    """Pass 2, after the run-wide learned decision: OBSERVED -> ARTICLE, checked and fingerprinted."""
+    """Pass 2, after the run-wide learned decision: OBSERVED -> ARTICLE, checked and fingerprinted.
+    `removals_only`: stop after the learned step (the last stage that removes text), for evaluations
+    that read only what was removed."""
     batch = led.run("learned", batch, apply_stage, learned, ctx.settings.learned, ctx.run_id)
+    if removals_only:
+        return batch
     batch = led.run("scope", batch, scope_stage, ctx)
     batch = led.run("normalize", batch, normalize_stage)
     if check_rows:
@@ -338,17 +347,24 @@ class MemoryRun:
 
 
 def run_in_memory(
-    records: pa.Table, ctx: RunContext, rules=None, check_rows: bool = False, history: pa.Table | None = None
+    records: pa.Table,
+    ctx: RunContext,
+    rules=None,
+    check_rows: bool = False,
+    history: pa.Table | None = None,
+    removals_only: bool = False,
 ) -> MemoryRun:
     """Both passes and the learned decision over `records` (RECORD rows) held in memory, with no
-    staging and no warehouse: the stage list the nightly flow runs, for small inputs."""
+    staging and no warehouse: the stage list the nightly flow runs, for small inputs. With
+    `removals_only`, pass 2 ends at the learned step: the boilerplate is all there, the articles are
+    not normalized or fingerprinted."""
     led = MemoryLedger(Staging(Path("/nonexistent")), "memory")
     observed = per_record_stages(records, ctx, led, rules=rules)
     started = time.perf_counter()
     learned = decide(led.table("lines"), ctx.settings.learned, history=history)
     learned.templates = decide_templates(led.table("edges"), ctx.settings.learned)
     decide_seconds = time.perf_counter() - started
-    articles = after_decision_stages(observed, ctx, learned, led, check_rows)
+    articles = after_decision_stages(observed, ctx, learned, led, check_rows, removals_only)
     return MemoryRun(
         articles, led.table("boilerplate"), led.table("quarantine"), learned, dict(led.counts), decide_seconds, observed
     )
