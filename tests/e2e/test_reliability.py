@@ -261,13 +261,20 @@ def test_runs_killed_at_every_publish_step_leave_a_complete_warehouse_and_the_ne
     def ids() -> set[str]:
         return {r[0] for r in query(data, "SELECT coalesce(source_id, article_id) FROM articles")}
 
+    def counts() -> dict[str, int]:
+        views = ("articles", "boilerplate", "duplicates", "quarantine", "runs", "manifest", "stories")
+        return {v: query(data, f"SELECT count(*) FROM {v}")[0][0] for v in views}
+
     expected, inputs = ids(), ["--input", str(SAMPLES)]
     for n, step in enumerate(["staged", "between-renames", "before-runs", "after-runs"]):
         folder, new = night(tmp_path, n)
         inputs += ["--input", str(folder)]
+        before = counts()
         assert killed_run("--input", str(folder), "--data-dir", str(data), step=step, env=env) == -signal.SIGKILL
         if step == "after-runs":  # published: its runs row is in
             expected |= new
+        else:  # every view as it was: no table of the killed run shows, whatever files it had moved
+            assert counts() == before, step
         assert ids() == expected, step
     everything = expected | {f"k{n}-{i}" for n in range(3) for i in range(3)}
     for step, seen in (("swap-pointer-made", expected), ("swap-done", everything)):
@@ -280,6 +287,9 @@ def test_runs_killed_at_every_publish_step_leave_a_complete_warehouse_and_the_ne
     assert rows == distinct
     assert not (data / "staging").exists() or not any((data / "staging").iterdir())
     assert len(list((data / "lakes").iterdir())) == 1
+    # no file of a killed run is left in the lake: each table file belongs to a run in `runs`
+    run_ids = {r[0] for r in query(data, "SELECT run_id FROM runs")}
+    assert [f for f in (data / "lake").rglob("run-*.parquet") if f.stem.removeprefix("run-") not in run_ids] == []
 
 
 def test_a_data_dir_whose_path_looks_like_a_pattern_works_run_after_run(tmp_path):
