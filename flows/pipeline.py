@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -131,9 +132,17 @@ def new_run_id(now: datetime) -> str:
 # ----------------------------------------------------------------------------- read
 
 
-def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledger: RunLedger) -> list[str]:
+def read_step(
+    files: list[LandingFile],
+    ctx: RunContext,
+    history: History,
+    ledger: RunLedger,
+    staged: Callable[[str], None] | None = None,
+) -> list[str]:
     """Stream the landing files into raw partitions under staging; records the warehouse already
-    holds (published or quarantined on an earlier night) are counted and go no further."""
+    holds (published or quarantined on an earlier night) are counted and go no further. `staged` is
+    told each partition's name as soon as it is in staging (the run starts its first pass on it
+    while the read goes on)."""
     names: list[str] = []
     limits = ReadLimits.from_settings(ctx.settings)
 
@@ -162,6 +171,8 @@ def read_step(files: list[LandingFile], ctx: RunContext, history: History, ledge
             ctx.staging.write("records", name, records)
             names.append(name)
         ledger.merge(part)
+        if records.num_rows and staged is not None:
+            staged(name)
         del records, bad
         release_memory()
     return names
