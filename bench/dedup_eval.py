@@ -1040,6 +1040,9 @@ STORY_SAMPLES = {
     "held-out 50 (half/half)": STORY_LABELS_HELDOUT,
     "fresh random 59": REPO / "tests" / "data" / "dedup_story_labels_fresh.json",
     "fresh2 random 62": REPO / "tests" / "data" / "dedup_story_labels_fresh2.json",
+    # drawn and read (labels committed before any scoring) for the learned link decision of branch h12d,
+    # which was not merged; the centroid grouping was not changed after it was scored
+    "fresh3 random 62": REPO / "tests" / "data" / "dedup_story_labels_fresh3.json",
 }
 
 
