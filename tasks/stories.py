@@ -281,6 +281,7 @@ def assign_stories(
     story: list[int] | None = None,
     units: np.ndarray | None = None,
     stories: _OpenStories | None = None,
+    until: np.ndarray | None = None,
 ) -> np.ndarray:
     """Story number per unit, units taken in `order`. A unit's similarity to a story is its cosine
     with the story's centroid (the sum S of the members' unit vectors): its dot products with the
@@ -291,17 +292,20 @@ def assign_stories(
 
     A slice of a run's units: `story` holds the stories of the units already placed (-1: to place),
     `units` the run's number of each unit here (what `clash` and the stories' first units use), and
-    `stories` the run's stories so far, which this extends."""
+    `stories` the run's stories so far, which this extends. `until`: each unit's last copy's time
+    (default `when`): a story's last article is the last copy of any of its units, so a text still
+    being copied keeps its story open for a rewrite."""
     story = (
         [-1] * len(when) if story is None else story
     )  # a list: read once per neighbour, where a numpy scalar costs 5x
     units = np.arange(len(when)) if units is None else units
+    until = when if until is None else until
     s = stories if stories is not None else _OpenStories()
     indptr, indices, data = neighbours.indptr.tolist(), neighbours.indices.tolist(), neighbours.data.tolist()
     idle, span = scfg.idle_hours * 3600, scfg.max_span_hours * 3600
     threshold2 = scfg.threshold**2
     for u in order.tolist():
-        t = when[u]
+        t, last = when[u], until[u]
         dots: dict[int, float] = {}
         for j in range(indptr[u], indptr[u + 1]):
             k = story[indices[j]]
@@ -316,9 +320,9 @@ def assign_stories(
                 break
         if chosen < 0:
             chosen = len(s.first_unit)
-            s.first_unit.append(int(units[u])), s.first_at.append(t), s.last_at.append(t), s.norm2.append(0.0)
+            s.first_unit.append(int(units[u])), s.first_at.append(t), s.last_at.append(last), s.norm2.append(0.0)
         else:
-            s.last_at[chosen] = max(s.last_at[chosen], t) if t == t else s.last_at[chosen]
+            s.last_at[chosen] = max(s.last_at[chosen], last) if last == last else s.last_at[chosen]
         s.norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
         story[u] = chosen
     return np.array(story, dtype=np.int64)
@@ -368,6 +372,9 @@ def group_stories(
     when = np.full(n_units, np.inf)
     np.minimum.at(when, unit, np.where(np.isnan(seconds), np.inf, seconds))
     when[np.isinf(when)] = np.nan  # a unit none of whose articles has a date
+    until = np.full(n_units, -np.inf)  # each unit's last copy
+    np.maximum.at(until, unit, np.where(np.isnan(seconds), -np.inf, seconds))
+    until[np.isinf(until)] = np.nan
     order = np.lexsort((np.arange(n_units), np.where(np.isnan(when), np.inf, when)))
     first_row = np.zeros(n_units, dtype=np.int64)
     first_row[unit[::-1]] = np.arange(n)[::-1]  # each unit's first article ...
@@ -388,7 +395,15 @@ def group_stories(
         del vectors
         here = [placed[u] for u in units.tolist()]
         here = assign_stories(
-            neighbours, when[units], np.arange(start - first, end - first), clash, scfg, here, units, stories
+            neighbours,
+            when[units],
+            np.arange(start - first, end - first),
+            clash,
+            scfg,
+            here,
+            units,
+            stories,
+            until[units],
         )
         for u, k in zip(units[start - first :].tolist(), here[start - first :].tolist()):
             placed[u] = k

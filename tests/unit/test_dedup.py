@@ -673,6 +673,33 @@ def test_two_outlets_rewrites_of_one_event_are_one_story():
     assert _stories(titles, bodies, [0, 30, 1]) == ["s0", "s1", "s2"]
 
 
+def test_a_text_still_being_copied_keeps_its_story_open():
+    """A's copies come until 10 h after the first; B, a rewrite, 18 h after A's first copy: its story
+    was last active 8 h before B (open). Without the late copy it was last active 18 h before B, over
+    the 12 h a story stays open, and B opens its own."""
+    from akhbar.tasks.stories import group_stories, story_terms
+
+    cfg = DedupSettings()
+    d = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
+
+    def grouped(ids, titles, bodies, hours, clusters):
+        norms = [normalize_search(b) for b in bodies]
+        t = pa.table(
+            {
+                "article_id": ids,
+                "title": titles,
+                "published_at": pa.array([d + timedelta(hours=h) for h in hours], pa.timestamp("us", tz="UTC")),
+                "story_terms": story_terms(titles, norms),
+                "cluster_id": clusters,
+            }
+        )
+        return group_stories(t, fingerprints(norms, cfg), cfg)
+
+    titles, bodies = [REWRITE_TITLES[0]] * 2 + [REWRITE_TITLES[1]], [REWRITE_A, REWRITE_A, REWRITE_B]
+    assert grouped(["a0", "a1", "b"], titles, bodies, [0, 10, 18], ["a0", "a0", "b"]) == ["a0", "a0", "a0"]
+    assert grouped(["a0", "b"], titles[::2], bodies[::2], [0, 18], ["a0", "b"]) == ["a0", "b"]
+
+
 def test_a_backfill_grouped_a_slice_at_a_time_carries_open_stories_across_slices(monkeypatch):
     """Every unit in a slice of its own: the units within the story span before it are compared
     again with it, and the stories they opened stay open to it."""
