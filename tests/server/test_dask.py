@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from prefect_stack import akhbar_run, prefect_server, reference_run  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("server")]
 
