@@ -38,3 +38,33 @@ def need(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"missing shared material: {path} (tests expect ../shared beside the repo)")
     return path
+
+
+# The server tests' shared stack (tests/prefect_stack.py), defined here so that each is made once a
+# session: a session fixture imported into two test modules is made once per module (two servers,
+# two reference runs).
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """One Prefect server for the session's server tests (stack.api_url)."""
+    from prefect_stack import running_server
+
+    with running_server(tmp_path_factory.mktemp("server")) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The sample run once on the default runner (a temporary API) into a local data dir: the data
+    dir and the run's summary."""
+    from prefect_stack import run_akhbar
+
+    folder = tmp_path_factory.mktemp("reference")
+    return folder, run_akhbar(str(SAMPLES), str(folder), folder.parent)
+
+
+@pytest.fixture(scope="session")
+def akhbar_run():
+    """`akhbar_run(inputs, data_dir, cwd, **env)`: a run in a subprocess, its summary as a dict."""
+    from prefect_stack import run_akhbar
+
+    return run_akhbar

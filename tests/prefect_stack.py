@@ -1,9 +1,10 @@
 """What the server tests share: a real Prefect server on a free loopback port, stopped even when the
 test process dies before its finalizers run (a watchdog; test_serve.py starts its whole stack the same way), and the reference run
-of the sample on the default runner and local disk that runs elsewhere must match. Both are made once
-per session: the tests that use them are one xdist group, so they run in one process. Imported by
-those tests (not a conftest.py: a second module named `conftest` would shadow tests/conftest.py for
-every `from conftest import ...`). The reliability tests run their CLI runs against one server too
+of the sample on the default runner and local disk that runs elsewhere must match. The session
+fixtures over them (`prefect_server`, `reference_run`, `akhbar_run`) are in tests/conftest.py, so each
+is made once a session (imported into each test module, a session fixture is made once per module; and
+a second conftest.py would shadow tests/conftest.py for every `from conftest import ...`). The tests
+that use them are one xdist group, so they run in one process. The reliability tests run their CLI runs against one server too
 (`running_server`), instead of a temporary API started by every run."""
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 from akhbar import serve
 
@@ -63,14 +62,7 @@ def running_server(data: Path):
     return running(data, serve.start_server)
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    """One Prefect server for the session's server tests (stack.api_url)."""
-    with running_server(tmp_path_factory.mktemp("server")) as stack:
-        yield stack
-
-
-def _akhbar_run(inputs: str, data_dir: str, cwd: Path, **env: str) -> dict[str, str]:
+def run_akhbar(inputs: str, data_dir: str, cwd: Path, **env: str) -> dict[str, str]:
     """`akhbar run` in a subprocess with `env` added (no Prefect API, Dask address, batch size or
     worker count from this environment); its summary line as a dict."""
     base = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -86,17 +78,3 @@ def _akhbar_run(inputs: str, data_dir: str, cwd: Path, **env: str) -> dict[str, 
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return dict(item.split("=", 1) for item in done.stdout.strip().splitlines()[-1].split() if "=" in item)
-
-
-@pytest.fixture(scope="session")
-def reference_run(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The sample run once on the default runner (a temporary API) into a local data dir: the data
-    dir and the run's summary."""
-    folder = tmp_path_factory.mktemp("reference")
-    return folder, _akhbar_run(str(SAMPLES), str(folder), folder.parent)
-
-
-@pytest.fixture(scope="session")
-def akhbar_run():
-    """`akhbar_run(inputs, data_dir, cwd, **env)`: a run in a subprocess, its summary as a dict."""
-    return _akhbar_run
