@@ -126,20 +126,18 @@ def edge_rows(cleaned: pa.Table, cfg: LearnedSettings, run_id: str = "", stories
             continue
         seen.add((outlet, story))
         first, last = lines[0].split(), lines[-1].split() if len(lines) > 1 else []
-        for edge, words in (("first_prefix", first), ("last_prefix", last)):
+        first_at, last_at = text_at(first), text_at(last) if last else None  # each line normalized once
+        for edge, words, line_at in (("first_prefix", first, first_at), ("last_prefix", last, last_at)):
             if words:
-                line_at = text_at(words)
                 pending += [
                     (outlet, story, source, edge, k, text_at(words[:k]), line_at)
                     for k in _prefix_ends(words, cfg.template_max_words)
                 ]
         if last:
-            line_at = text_at(last)
             pending += [
-                (outlet, story, source, "last_label", n, text_at(last[j - n + 1 : j + 1]), line_at)
+                (outlet, story, source, "last_label", n, text_at(last[j - n + 1 : j + 1]), last_at)
                 for j, n in _labels(last)
             ]
-            first_at = text_at(first)
             pending.append((outlet, story, source, "first_slot", int(slot_shaped(lines)), first_at, first_at))
     keys = _norm_keys(texts)
     out: dict[str, list] = {name: [] for name in EDGES.names}
