@@ -623,9 +623,10 @@ def test_rows_on_disk_read_what_numpy_indexing_reads(tmp_path):
 # ----------------------------------------------------------------------------- story level (tasks/stories.py)
 
 
-def _stories(titles, bodies, hours, slots=True):
-    """story_id per article of a run of written articles published `hours` after one morning (no
-    copies among them: each is its own unit); `slots=False`: fingerprints without discriminators."""
+def _stories(titles, bodies, hours, slots=True, clusters=None):
+    """story_id per article (s0, s1, ...) of a run of written articles published `hours` after one
+    morning; `clusters`: their copy clusters (default none: each its own unit); `slots=False`:
+    fingerprints without discriminators."""
     from akhbar.tasks.stories import group_stories, story_terms
 
     cfg = DedupSettings()
@@ -639,6 +640,8 @@ def _stories(titles, bodies, hours, slots=True):
             "story_terms": story_terms(titles, norms),
         }
     )
+    if clusters is not None:
+        t = t.append_column("cluster_id", pa.array(clusters))
     sig = fingerprints(norms, cfg)
     return group_stories(t, sig if slots else split_fingerprints(sig, cfg)[0], cfg)
 
@@ -677,27 +680,9 @@ def test_a_text_still_being_copied_keeps_its_story_open():
     """A's copies come until 10 h after the first; B, a rewrite, 18 h after A's first copy: its story
     was last active 8 h before B (open). Without the late copy it was last active 18 h before B, over
     the 12 h a story stays open, and B opens its own."""
-    from akhbar.tasks.stories import group_stories, story_terms
-
-    cfg = DedupSettings()
-    d = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
-
-    def grouped(ids, titles, bodies, hours, clusters):
-        norms = [normalize_search(b) for b in bodies]
-        t = pa.table(
-            {
-                "article_id": ids,
-                "title": titles,
-                "published_at": pa.array([d + timedelta(hours=h) for h in hours], pa.timestamp("us", tz="UTC")),
-                "story_terms": story_terms(titles, norms),
-                "cluster_id": clusters,
-            }
-        )
-        return group_stories(t, fingerprints(norms, cfg), cfg)
-
     titles, bodies = [REWRITE_TITLES[0]] * 2 + [REWRITE_TITLES[1]], [REWRITE_A, REWRITE_A, REWRITE_B]
-    assert grouped(["a0", "a1", "b"], titles, bodies, [0, 10, 18], ["a0", "a0", "b"]) == ["a0", "a0", "a0"]
-    assert grouped(["a0", "b"], titles[::2], bodies[::2], [0, 18], ["a0", "b"]) == ["a0", "b"]
+    assert _stories(titles, bodies, [0, 10, 18], clusters=["s0", "s0", "s2"]) == ["s0", "s0", "s0"]
+    assert _stories(titles[::2], bodies[::2], [0, 18], clusters=["s0", "s1"]) == ["s0", "s1"]
 
 
 def test_a_backfill_grouped_a_slice_at_a_time_carries_open_stories_across_slices(monkeypatch):
