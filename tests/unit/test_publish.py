@@ -181,3 +181,36 @@ def test_a_publish_killed_at_any_step_leaves_a_complete_lake_and_is_repaired(tmp
     assert after == [(a,) for a in expected["old" if seen == "none" else seen]]
     assert not (data / "staging").exists() and not list(data.glob("lake.*"))
     assert len(list((data / "lakes").iterdir())) == (1 if (data / "lake").is_symlink() else 0)
+
+
+def test_assembled_articles_carry_their_cluster_and_leave_out_what_the_row_checks_rejected(tmp_path):
+    """Assembly joins each staged article to its cluster row (found by article id, whatever the order
+    of the clustering's table) and leaves out the articles the row checks listed in `rejected`,
+    whose staged partition is not rewritten."""
+    from akhbar.flows.pipeline import _write_articles, scratch_context
+    from akhbar.tasks.ledger import Staging
+
+    ctx = scratch_context()
+    ctx.data_dir, ctx.run_id = tmp_path, "r1"
+    st = Staging(tmp_path / "staging" / "r1")
+    st.write("articles", "p00000", pa.table({"article_id": ["a1", "a2", "a3"], "body": ["x", "short", "y"]}))
+    st.write("articles", "p00001", pa.table({"article_id": ["b1", "b2"], "body": ["z", "w"]}))
+    st.write("rejected", "p00000", pa.table({"article_id": ["a2"]}))
+    clusters = pa.table(
+        {
+            "article_id": ["b2", "a3", "b1", "a1"],
+            "cluster_id": ["a1", "a3", "b1", "a1"],
+            "is_canonical": [False, True, True, True],
+        }
+    )
+    pq.write_table(clusters, tmp_path / "clusters.parquet")
+
+    path = _write_articles(ctx, st.files("articles"), tmp_path / "clusters.parquet")
+
+    rows = pq.read_table(path, columns=["article_id", "body", "cluster_id", "is_canonical", "run_id"]).to_pylist()
+    assert rows == [
+        {"article_id": "a1", "body": "x", "cluster_id": "a1", "is_canonical": True, "run_id": "r1"},
+        {"article_id": "a3", "body": "y", "cluster_id": "a3", "is_canonical": True, "run_id": "r1"},
+        {"article_id": "b1", "body": "z", "cluster_id": "b1", "is_canonical": True, "run_id": "r1"},
+        {"article_id": "b2", "body": "w", "cluster_id": "a1", "is_canonical": False, "run_id": "r1"},
+    ]
