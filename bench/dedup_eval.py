@@ -1043,6 +1043,8 @@ STORY_SAMPLES = {
     # drawn and read (labels committed before any scoring) for the learned link decision of branch h12d,
     # which was not merged; the centroid grouping was not changed after it was scored
     "fresh3 random 62": REPO / "tests" / "data" / "dedup_story_labels_fresh3.json",
+    # drawn and read (labels committed before any scoring) for the sixth pass's age-decayed threshold
+    "fresh4 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh4.json",
 }
 
 

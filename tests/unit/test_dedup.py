@@ -3,10 +3,12 @@ choice, and history across nights."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from akhbar.tasks.arabic import normalize_search
 from akhbar.tasks.dedup import (
     DedupHistory,
@@ -722,13 +724,13 @@ def test_a_centroid_does_not_chain_a_series_through_its_middle_report():
 
     units = np.array([[1.0, 0.0, 0.0], [0.5, 0.866, 0.0], [0.0, 0.693, 0.721]])  # A, B, C: unit rows
     cos = units @ units.T
-    scfg = StorySettings()
+    scfg = StorySettings(threshold=0.4)  # the rule at a fixed bar (the age decay is of its own test below)
     assert cos[0, 1] >= scfg.threshold and cos[1, 2] >= scfg.threshold and cos[0, 2] == 0
     when = np.array([0.0, 3600.0, 7200.0])
     order = np.arange(3)
     neighbours = earlier_neighbours(csr_matrix(units), when, order, scfg)
     assert neighbours.toarray().round(3).tolist() == [[0, 0, 0], [0.5, 0, 0], [0, 0.6, 0]]
-    # C against A + B: (0 + 0.6) / |A + B| = 0.6 / sqrt(3) = 0.35 < 0.4
+    # C against A + B: (0 + 0.6) / |A + B| = 0.6 / sqrt(3) = 0.35 (x 0.96 for the story's 2 h) < 0.4
     assert assign_stories(neighbours, when, order, lambda u, v: False, scfg).tolist() == [0, 0, 1]
     # a C closer to B (cosine 0.87) is close enough to the centroid too (0.87 / sqrt(3) = 0.5): one story
     units[2] = [0.0, 1.0, 0.0]
@@ -737,6 +739,35 @@ def test_a_centroid_does_not_chain_a_series_through_its_middle_report():
     # ... unless its discriminators contradict the story's first article's
     clash = lambda u, v: {u, v} == {0, 2}  # noqa: E731
     assert assign_stories(neighbours, when, order, clash, scfg).tolist() == [0, 0, 1]
+
+
+def test_the_join_threshold_rises_with_the_storys_age():
+    """A and B (one text's two copies' units, cosine 1) make a story; C's cosine with its centroid
+    is 0.45. Two hours after A the story is young and C joins (0.45 x exp(-2/48) = 0.43 >= 0.3);
+    22 h after A, though the story is still open (B came 12 h before C), the bar has risen and C
+    opens a story (0.45 x exp(-22/48) = 0.28 < 0.3), where a fixed threshold of 0.4 joined it. A
+    looser rewrite of a young story (cosine 0.35, an hour later) joins now, and did not at 0.4."""
+    from akhbar.tasks.stories import StorySettings, assign_stories, earlier_neighbours, join_score
+    from scipy.sparse import csr_matrix
+
+    scfg, fixed = StorySettings(), StorySettings(threshold=0.4, age_decay_hours=float("inf"))
+    assert join_score(0.45, 30 * 3600.0, scfg) == pytest.approx(0.45 * math.exp(-30 / 48))
+    assert join_score(0.45, float("nan"), scfg) == 0.45  # an undated unit or story: no age
+
+    def stories(units, hours, s):
+        when = np.array(hours, dtype=float) * 3600
+        order = np.arange(len(hours))
+        neighbours = earlier_neighbours(csr_matrix(np.array(units)), when, order, s)
+        return assign_stories(neighbours, when, order, lambda u, v: False, s).tolist()
+
+    c = [0.45, math.sqrt(1 - 0.45**2)]
+    series = [[1.0, 0.0], [1.0, 0.0], c]
+    assert stories(series, [0, 1, 2], scfg) == [0, 0, 0]
+    assert stories(series, [0, 10, 22], scfg) == [0, 0, 1]
+    assert stories(series, [0, 10, 22], fixed) == [0, 0, 0]
+    loose = [[1.0, 0.0], [0.35, math.sqrt(1 - 0.35**2)]]
+    assert stories(loose, [0, 1], scfg) == [0, 0]
+    assert stories(loose, [0, 1], fixed) == [0, 1]
 
 
 def test_unrelated_reports_sharing_two_words_in_a_small_run_are_two_stories():
