@@ -130,9 +130,13 @@ class TreePeak(threading.Thread):
             self.peak = max(self.peak, tree_rss_mb(self.pid))
 
 
-def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Path | None = None) -> dict:
+def whole_run(
+    corpus: Path, code: Path, workers: int | None = None, data_dir: Path | None = None, profile: Path | None = None
+) -> dict:
     """`akhbar run` of the checkout `code` on `corpus` into `data_dir` (default: an empty one): wall,
-    the peak RSS of its largest process (os.wait4) and the peak of all its processes together (sampled)."""
+    the peak RSS of its largest process (os.wait4) and the peak of all its processes together (sampled).
+    `profile`: py-spy attached to the run's whole process tree (10 Hz, non-blocking: ~5% of a core),
+    its raw stacks written there (read them with `bench/profile_top.py RAW --by-process --rate 10`)."""
     with tempfile.TemporaryDirectory() as scratch:
         d = str(data_dir or scratch)
         # Prefect's home is the CLI's default, inside the data dir, as in production: a night on top of a
@@ -154,10 +158,13 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
         )
         sampler = TreePeak(proc.pid)
         sampler.start()
+        spy = _attach_profiler(proc.pid, profile) if profile else None
         stdout = proc.stdout.read()
         sampler.done.set()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
+        if spy:
+            spy.wait(timeout=120)  # it stops when the run exits, and writes its file
         log.seek(0)
         said = [line for line in log.read().splitlines() if line.startswith("akhbar:")]  # the CLI's one-line reason
         log.close()
@@ -172,6 +179,13 @@ def whole_run(corpus: Path, code: Path, workers: int | None = None, data_dir: Pa
             "tree_peak_mb": sampler.peak,
             "articles": int(counts.get("records_read", 0)),
         }
+
+
+def _attach_profiler(pid: int, raw: Path) -> subprocess.Popen:
+    """py-spy (the bench extra) sampling process `pid` and every process it starts."""
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "-r", "10", "-f", "raw"]
+    return subprocess.Popen([*command, "-o", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def corpus_at(scale: int, corpus: Path) -> Path:

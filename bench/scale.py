@@ -1,6 +1,6 @@
 """`make bench-scale`: akhbar at sizes a backfill reaches, and the nightly cost on top of them.
 
-    python bench/scale.py [--n 100000] [--night 0.01] [--workers 2] [--near-rate 0.02]
+    python bench/scale.py [--n 100000] [--night 0.01] [--workers 2] [--near-rate 0.02] [--profile RAW]
 
 1. A corpus of N articles generated from the shared one (bench/generate.py, seed 1, near copies
    injected at --near-rate with their originals recorded), published over 2018, and a night of
@@ -132,6 +132,13 @@ def main() -> None:
         help="the floor's seconds as measured earlier on the same file (`python bench/floor.py --corpus FILE`), "
         "instead of measuring it again (at 1M it takes ~6 min of one core)",
     )
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        metavar="RAW",
+        help="attach py-spy to the full run's process tree and write its raw stacks here "
+        "(`python bench/profile_top.py RAW --by-process --rate 10`)",
+    )
     args = ap.parse_args()
 
     full, night = corpus(args.n, 1, args.near_rate), night_corpus(max(int(args.n * args.night), 1), 2, args.near_rate)
@@ -139,7 +146,7 @@ def main() -> None:
     floor_s, floor_cpu = map(float, args.floor.split(",")) if args.floor else floor_once(full)[:2]
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "warehouse"
-        first = whole_run(landing_shards(full), REPO, args.workers, data_dir=data)
+        first = whole_run(landing_shards(full), REPO, args.workers, data_dir=data, profile=args.profile)
         if first["articles"] != args.n:  # a file skipped (over a bound) must not pass for a fast run
             raise SystemExit(f"the full run read {first['articles']:,} records of {args.n:,}: see its skipped table")
         first["counts"] = run_row(data)
