@@ -4,7 +4,9 @@ the fingerprints, copy clusters, unit vectors and neighbour products are compute
 (STORY_SAMPLES), with leave-one-sample-out over a grid of settings.
 
     python bench/story_tune.py --errors          # the committed grouping's wrong pairs, with features
-    python bench/story_tune.py --loso            # leave-one-sample-out over GRID
+    python bench/story_tune.py --loso            # leave-one-sample-out over the sixth pass's GRID
+    python bench/story_tune.py --loso --grid merge   # ... over CORE with the young stories' merger
+    python bench/story_tune.py --try '[{"merge_cosine": 0.4}]'   # settings scored on every sample
     python bench/story_tune.py --draw 2013-02-04 2013-02-10 --seed 1203   # fresh4's candidate pairs
 """
 
@@ -16,6 +18,7 @@ import json
 import pickle
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,7 +80,8 @@ class Grouping:
         if "is_canonical" in table.column_names:
             canonical = np.flatnonzero(table["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
             first_row[unit[canonical]] = canonical
-        self.clash = _Clash(sig, first_row, DedupSettings())
+        self.first_row, self._clashes = first_row, {}
+        self.clash = self.clash_for(self.scfg)
         self.article_unit, self.order = unit, order
         # everything below is indexed by position in time order
         self.when, self.until, self.units = when[order], until[order], order
@@ -92,13 +96,40 @@ class Grouping:
         self.samples = {name: load_labels(path)["pairs"] for name, path in STORY_SAMPLES.items()}
         self.index = {rid: i for i, rid in enumerate(rows.ids)}
 
-    def assign_units(self, scfg) -> np.ndarray:
-        """Story number per unit (in time order) under `scfg` (the assignment only; vectors as built)."""
-        from akhbar.tasks.stories import assign_stories
+    def clash_for(self, scfg):
+        """The slots' clash, with the titles' places of `scfg.places_apart` (one per kinds, kept)."""
+        from akhbar.tasks.dedup import DedupSettings
+        from akhbar.tasks.stories import _Clash
 
-        return assign_stories(
-            self.neighbours, self.when, np.arange(self.n_units), self.clash, scfg, None, self.units, None, self.until
+        if scfg.places_apart not in self._clashes:
+            titles = self.table["title"].combine_chunks()
+            self._clashes[scfg.places_apart] = _Clash(self.sig, self.first_row, DedupSettings(), titles, scfg)
+        return self._clashes[scfg.places_apart]
+
+    def with_vectors(self, scfg) -> Grouping:
+        """This grouping with unit vectors and neighbours made under `scfg` (its term weights)."""
+        from copy import copy
+
+        from akhbar.tasks.stories import earlier_neighbours, unit_vectors
+
+        keep = self.table.select([c for c in ("story_terms", "title") if c in self.table.column_names])
+        g = copy(self)
+        g.scfg = scfg
+        g.vectors = unit_vectors(keep, self.rank_of_article, self.n_units, scfg)
+        g.neighbours = earlier_neighbours(g.vectors, self.when, np.arange(self.n_units), scfg)
+        return g
+
+    def assign_units(self, scfg) -> np.ndarray:
+        """Story number per unit (in time order) under `scfg` (the assignment and the young stories'
+        mergers; vectors as built)."""
+        from akhbar.tasks.stories import _OpenStories, assign_stories, young_mergers
+
+        clash, stories = self.clash_for(scfg), _OpenStories()
+        story = assign_stories(
+            self.neighbours, self.when, np.arange(self.n_units), clash, scfg, None, self.units, stories, self.until
         )
+        into = young_mergers(story, self.neighbours, stories.first_unit, stories.first_at, clash, scfg)
+        return np.array([into.get(k, k) for k in story.tolist()], dtype=np.int64)
 
     def assign(self, scfg) -> np.ndarray:
         """Story number per article under `scfg`."""
@@ -197,6 +228,27 @@ def error_rows(g: Grouping, scfg, story: np.ndarray | None = None) -> list[dict]
     return out
 
 
+_SIXTH = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
+
+
+def error_kind(r: dict, scfg) -> str:
+    """Why a labelled pair of `error_rows` is wrong: joined though different, or why a same-story
+    pair was missed: the earlier unit's story was closed when the later came, its centroid cosine
+    was under the starting bar, under the bar the story's age had raised, or the unit went to another
+    story it scored higher with."""
+    import math
+
+    if r["label"] != "same_story":
+        return "joined different"
+    if r["since_last"] > scfg.idle_hours or r["since_first"] > scfg.max_span_hours:
+        return "missed: story closed"
+    if r["centroid"] < scfg.threshold:
+        return "missed: centroid cosine under the bar"
+    if r["centroid"] * math.exp(-max(r["since_first"], 0) / scfg.age_decay_hours) < scfg.threshold:
+        return "missed: under the bar the story's age raised"
+    return "missed: went to another story"
+
+
 def title_terms(rows) -> list[set[str]]:
     """Each title's terms as the candidate pairs of the story samples were drawn: search-normalized
     words of three letters or more, clitics and the article off (tasks/stories.py story_word)."""
@@ -255,18 +307,48 @@ GRID = [{"threshold": 0.4, "age_decay_hours": float("inf"), "idle_hours": 12.0}]
 ]
 
 
-def leave_one_sample_out(g: Grouping, names: list[str], grid=GRID, log=print) -> dict:
-    """Each sample of `names` scored by the GRID setting that is best on the others (the highest
-    pooled min(P, R), then P + R): the held-out figure of choosing a setting on labelled samples."""
+# The seventh pass's grids: the sixth pass's starting bars and decay times around its choice (idle 12 h),
+# with each mechanism on at a few strengths (BENCHMARKS.md, issue 12, seventh pass)
+CORE = [
+    {"threshold": t, "age_decay_hours": d, "idle_hours": 12.0}
+    for t, d in itertools.product((0.28, 0.3, 0.32, 0.35), (36.0, 48.0, 72.0))
+]
+GRIDS = {
+    "sixth": GRID,
+    "core": CORE,
+    "merge": [
+        {**c, "merge_cosine": m, "merge_hours": h}
+        for c, m, h in itertools.product(CORE, (0.3, 0.4, 0.5), (6.0, 12.0, 24.0))
+    ],
+    "speech": [{**c, "speech_weight": w} for c, w in itertools.product(CORE, (0.0, 0.25, 0.5))],
+    "places": [{**c, "places_apart": k} for c, k in itertools.product(CORE, (("city",), ("city", "country")))],
+}
+
+
+def evaluate(g: Grouping, setting: dict, groupings: dict) -> dict:
+    """Every sample's score under `setting` (a StorySettings override); the unit vectors are made
+    again, once per term weighting (`speech_weight`), and kept in `groupings`."""
     from akhbar.tasks.stories import StorySettings
 
-    scores = []
+    setting = {k: tuple(v) if isinstance(v, list) else v for k, v in setting.items()}  # JSON lists: places_apart
+    scfg = replace(StorySettings(), **setting)
+    key = scfg.speech_weight
+    if key not in groupings:
+        groupings[key] = g if key == g.scfg.speech_weight else g.with_vectors(scfg)
+    gv = groupings[key]
+    return gv.score(gv.assign(scfg))
+
+
+def leave_one_sample_out(g: Grouping, names: list[str], grid=GRID, log=print) -> dict:
+    """Each sample of `names` scored by the grid setting that is best on the others (the highest
+    pooled min(P, R), then P + R): the held-out figure of choosing a setting on labelled samples."""
+    scores, groupings = [], {}
     for setting in grid:
         t = time.perf_counter()
-        s = g.score(g.assign(replace(StorySettings(), **setting)))
+        s = evaluate(g, setting, groupings)
         scores.append(s)
         p, r, tp, fp, fn = pooled(s, names)
-        log(f"{setting}: in-sample {p:.3f} / {r:.3f} ({tp}, {fp}, {fn}) {time.perf_counter() - t:.1f} s")
+        log(f"{setting}: in-sample {p:.3f} / {r:.3f} ({tp}, {fp}, {fn}) {time.perf_counter() - t:.1f} s", flush=True)
     out = {}
     for held in names:
         rest = [n for n in names if n != held]
@@ -280,13 +362,22 @@ def leave_one_sample_out(g: Grouping, names: list[str], grid=GRID, log=print) ->
     return out
 
 
+def setting_text(setting: dict) -> str:
+    """A grid setting in a table cell: the sixth pass's three knobs, then any mechanism's."""
+    st = dict(setting)
+    text = f"{st.pop('threshold')}, {st.pop('age_decay_hours')} h, idle {st.pop('idle_hours')} h"
+    return text + "".join(f", {k} {v}" for k, v in st.items())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--cache", default="/tmp/akhbar-story-tune", help="fingerprints, copy clusters and table, computed once"
     )
     ap.add_argument("--errors", action="store_true", help="the default grouping's wrong pairs, with their features")
-    ap.add_argument("--loso", action="store_true", help="leave-one-sample-out over GRID (samples before fresh4)")
+    ap.add_argument("--loso", action="store_true", help="leave-one-sample-out over --grid, all samples")
+    ap.add_argument("--grid", default="sixth", choices=sorted(GRIDS), help="with --loso: the settings to choose from")
+    ap.add_argument("--try", dest="trial", metavar="JSON", help="score each setting of a JSON list on every sample")
     ap.add_argument("--draw", nargs="+", metavar="DAY", help="draw candidate pairs whose first article is of DAY(s)")
     ap.add_argument("--n", type=int, default=64, help="with --draw: how many")
     ap.add_argument("--seed", type=int, default=1203, help="with --draw: the random seed")
@@ -297,17 +388,23 @@ def main() -> None:
     if args.draw:
         print(json.dumps(draw_pairs(g, tuple(args.draw), args.n, args.seed), indent=1))
     if args.errors:
-        for r in error_rows(g, StorySettings()):
+        errors = error_rows(g, StorySettings())
+        for r in errors:
             print(json.dumps(r, ensure_ascii=False))
+        print(json.dumps(dict(Counter(error_kind(r, StorySettings()) for r in errors)), ensure_ascii=False))
+    if args.trial:
+        groupings = {}
+        for setting in json.loads(args.trial):
+            print(setting_text({**_SIXTH, **setting}))
+            print(table_of(evaluate(g, setting, groupings)), flush=True)
     if args.loso:
-        names = [n for n in STORY_SAMPLES if "fresh4" not in n]  # fresh4: scored once, not chosen on
-        out = leave_one_sample_out(g, names)
+        names = list(STORY_SAMPLES)  # all seven: each has been scored and reported
+        out = leave_one_sample_out(g, names, GRIDS[args.grid])
         print("| held-out sample | setting chosen on the others | P / R | tp, fp, fn |")
         print("| --- | --- | --- | --- |")
         for n, s in out.items():
-            st = s["setting"]
             print(
-                f"| {n} | {st['threshold']}, {st['age_decay_hours']} h, idle {st['idle_hours']} h |"
+                f"| {n} | {setting_text(s['setting'])} |"
                 f" {s['precision']:.3f} / {s['recall']:.3f} | {s['tp']}, {s['fp']}, {s['fn']} |"
             )
         p, r, tp, fp, fn = pooled(out)

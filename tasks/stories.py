@@ -67,6 +67,11 @@ class StorySettings:
     idle_hours: float = 12.0  # a story stays open while its last article is this recent (24: precision 0.83) ...
     max_span_hours: float = 72.0  # ... and no longer than this after its first one
     min_similarity: float = 0.1  # unit pairs less alike than this count as 0 in a centroid's dot product
+    # Seventh pass (BENCHMARKS.md), each off at its neutral value until chosen leave-one-sample-out:
+    speech_weight: float = 1.0  # a verb of speech or stance (_SPEECH_WORDS) weighs this times its idf
+    places_apart: tuple[str, ...] = ()  # kinds ("city", "country"): titles naming disjoint places of one -> apart
+    merge_cosine: float = float("inf")  # two stories whose centroids are this close merge (inf: never) ...
+    merge_hours: float = 12.0  # ... when their first articles are at most this many hours apart
 
 
 def story_word(word: str) -> str:
@@ -95,6 +100,28 @@ def honorifics() -> frozenset[str]:
     from akhbar.tasks.arabic import normalize_search
 
     return frozenset(normalize_search(_HONORIFICS).split())
+
+
+# Verbs of speech and stance (and their verbal nouns), how news Arabic reports what an actor said or
+# thought of an event: said, stressed, declared, announced, demanded, condemned, denounced, welcomed,
+# warned, denied, called, rejected, criticized, expressed, pointed out, added, explained. A general
+# list of the language, not words of one story: each is written in the forms of a title or a lead
+# (past, present, feminine), search-normalized, clitics and the article taken off as story terms are.
+_SPEECH_WORDS = (
+    "قال قالت يقول تقول اكد اكدت يوكد توكد تاكيد صرح صرحت يصرح تصرح تصريح تصريحات اعلن اعلنت يعلن تعلن "
+    "طالب طالبت يطالب تطالب مطالبه دان دانت ادان ادانت يدين تدين ادانه ندد نددت يندد تندد تنديد "
+    "رحب رحبت يرحب ترحب ترحيب حذر حذرت يحذر تحذر تحذير نفي نفت ينفي تنفي دعا دعت يدعو تدعو "
+    "رفض رفضت يرفض ترفض استنكر استنكرت يستنكر تستنكر استنكار انتقد انتقدت ينتقد تنتقد اعرب اعربت يعرب "
+    "تعرب اشار اشارت يشير تشير اضاف اضافت يضيف تضيف اوضح اوضحت يوضح توضح شدد شددت يشدد تشدد "
+    "اعتبر اعتبرت يعتبر تعتبر وصف وصفت يصف تصف"
+)
+
+
+@lru_cache(maxsize=1)
+def speech_terms() -> frozenset[int]:
+    """The story terms (hashes) of `_SPEECH_WORDS`, with a clitic و/ف before each form too."""
+    forms = _SPEECH_WORDS.split()
+    return frozenset(_hash(story_word(w)) for f in forms for w in (f, "و" + f, "ف" + f))
 
 
 def _hash(term: str) -> int:
@@ -191,6 +218,8 @@ def unit_vectors(articles: pa.Table, unit: np.ndarray, n_units: int, scfg: Story
     idf = np.log((1 + n_units) / (1 + df)) + 1
     idf = idf * np.where(entity, scfg.entity_weight, 1.0)
     idf[df > max(scfg.max_term_share * n_units, _MIN_COMMON)] = 0
+    if scfg.speech_weight != 1.0:  # what an actor said weighs less than what happened
+        idf[np.isin(vocabulary, np.fromiter(speech_terms(), dtype=np.uint32))] *= scfg.speech_weight
     tf.data = 1 + np.log(tf.data)
     units = _normalized(member @ _normalized(tf @ diags(idf)))
     # a term of one unit only weighs in its norm (an article is more than the words it shares) but
@@ -247,15 +276,37 @@ def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: Story
 class _Clash:
     """Whether two units' aligned discriminators contradict (a place, day, count, country or
     ordinal: two pieces of one formula, the same police item in two towns), by their first
-    articles' slots and leads. Rows are read when a pair is asked (most units are never asked):
-    a backfill's leads are on disk (`RowsOnDisk`), and a copy per unit would double them."""
+    articles' slots and leads; and, for the kinds of `StorySettings.places_apart`, whether their
+    first articles' titles both name places of that kind and no place in common. Rows are read
+    when a pair is asked (most units are never asked): a backfill's leads are on disk
+    (`RowsOnDisk`), and a copy per unit would double them."""
 
-    def __init__(self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings) -> None:
+    def __init__(
+        self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings, titles=None, scfg: StorySettings | None = None
+    ) -> None:
         _, self.lead, self.slots = split_fingerprints(sig, cfg)
         self.first_row = first_row
         self.cfg = cfg
+        self.titles = titles
+        self.place_kinds = (scfg or StorySettings()).places_apart if titles is not None else ()
+        self._places: dict[int, frozenset[str]] = {}
+
+    def places(self, u: int) -> frozenset[str]:
+        """The places of `place_kinds` the title of unit `u`'s first article names."""
+        if u not in self._places:
+            from akhbar.tasks.arabic import normalize_search
+            from akhbar.tasks.gazetteer import discriminators, kind
+
+            title = self.titles[int(self.first_row[u])].as_py() or ""
+            words = normalize_search(title).split()
+            self._places[u] = frozenset(v for _, _, v in discriminators(words) if kind(v) in self.place_kinds)
+        return self._places[u]
 
     def __call__(self, u: int, v: int) -> bool:
+        if self.place_kinds:
+            pu, pv = self.places(u), self.places(v)
+            if pu and pv and pu.isdisjoint(pv):
+                return True
         if self.slots is None:
             return False
         ru, rv = int(self.first_row[u]), int(self.first_row[v])
@@ -344,6 +395,41 @@ def assign_stories(
     return np.array(story, dtype=np.int64)
 
 
+def young_mergers(
+    story: np.ndarray, neighbours, first_unit, first_at, clash, scfg: StorySettings, taken=frozenset()
+) -> dict[int, int]:
+    """{story: the story it merges into}: a repair pass for a unit that opened a story of its own
+    beside a closer one, or a rewrite that went to another story. Two stories merge when their
+    centroids' cosine reaches `merge_cosine`, their first articles are at most `merge_hours` apart
+    and the first units do not `clash`; the closest pairs first, each story in one merger at most (no
+    chaining through a third). `story`: per unit of `neighbours` (its rows); `first_unit`, `first_at`:
+    per story number. Centroid dot products are the members' pairs of `neighbours`, as in
+    `assign_stories`. `taken`: stories already in a merger (of an earlier slice)."""
+    from scipy.sparse import csr_matrix, identity, triu
+
+    if not math.isfinite(scfg.merge_cosine) or not len(story):
+        return {}
+    n_stories = int(story.max()) + 1
+    member = csr_matrix((np.ones(len(story)), (story, np.arange(len(story)))), shape=(n_stories, len(story)))
+    dots = member @ (neighbours + neighbours.T + identity(len(story), format="csr")) @ member.T
+    norm = np.sqrt(dots.diagonal())
+    pairs = triu(dots, k=1).tocoo()
+    cosine = pairs.data / np.maximum(norm[pairs.row] * norm[pairs.col], 1e-12)
+    first = np.asarray(first_at, dtype=np.float64)
+    near = np.abs(first[pairs.row] - first[pairs.col]) <= scfg.merge_hours * 3600  # undated (nan): never
+    keep = np.flatnonzero((cosine >= scfg.merge_cosine) & near)
+    into: dict[int, int] = {}
+    used = set(taken)
+    for i in keep[np.argsort(-cosine[keep], kind="stable")].tolist():
+        a, b = int(pairs.row[i]), int(pairs.col[i])
+        if a in used or b in used or clash(first_unit[a], first_unit[b]):
+            continue
+        early, late = (a, b) if (first[a], a) <= (first[b], b) else (b, a)
+        into[late] = early
+        used.update((a, b))
+    return into
+
+
 # Units whose vectors are held at once: a backfill's year is grouped a slice at a time (with the
 # `max_span_hours` before each slice, whose units are already placed), idf counted over the slice.
 # A run of this many units or fewer is one slice: the grouping of the whole run at once.
@@ -397,12 +483,13 @@ def group_stories(
     if "is_canonical" in articles.column_names:  # ... or its canonical, where dedup named one
         canonical = np.flatnonzero(articles["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
         first_row[unit[canonical]] = canonical
-    clash = _Clash(sig, first_row, cfg)
+    clash = _Clash(sig, first_row, cfg, articles["title"] if "title" in articles.column_names else None, scfg)
     by_unit = np.argsort(unit, kind="stable")
     starts = np.searchsorted(unit[by_unit], np.arange(n_units + 1))
     terms = articles.select([c for c in ("story_terms", "title") if c in articles.column_names])
     placed = [-1] * n_units
     stories = _OpenStories()
+    merged: dict[int, int] = {}  # a story -> the story it merged into (young_mergers)
     for first, start, end in _slices(when[order], n_units, scfg):
         units = order[first:end]  # in time order
         rows, local = _rows_of(units, by_unit, starts)
@@ -423,7 +510,9 @@ def group_stories(
         )
         for u, k in zip(units[start - first :].tolist(), here[start - first :].tolist()):
             placed[u] = k
-    story = np.array(placed, dtype=np.int64)[unit]
+        taken = set(merged) | set(merged.values())
+        merged.update(young_mergers(here, neighbours, stories.first_unit, stories.first_at, clash, scfg, taken))
+    story = np.array([merged.get(k, k) for k in placed], dtype=np.int64)[unit]
     # the story's earliest article names it (undated articles last, then by id): rows in that order,
     # then each story's first row
     by = pa.table({"undated": pc.is_null(articles["published_at"]), "t": np.nan_to_num(seconds, nan=0.0)})
