@@ -4,9 +4,8 @@ the fingerprints, copy clusters, unit vectors and neighbour products are compute
 (STORY_SAMPLES), with leave-one-sample-out over a grid of settings.
 
     python bench/story_tune.py --errors          # the committed grouping's wrong pairs, with features
-    python bench/story_tune.py --loso            # leave-one-sample-out over the sixth pass's GRID
-    python bench/story_tune.py --loso --grid merge   # ... over CORE with the young stories' merger
-    python bench/story_tune.py --try '[{"merge_cosine": 0.4}]'   # settings scored on every sample
+    python bench/story_tune.py --loso --grid sixth+places   # leave-one-sample-out over all seven samples
+    python bench/story_tune.py --try '[{"places_apart": []}]'   # settings scored on every sample
     python bench/story_tune.py --draw 2013-02-04 2013-02-10 --seed 1203   # fresh4's candidate pairs
 """
 
@@ -61,8 +60,8 @@ class Grouping:
     than tasks.stories.SLICE_UNITS): units in time order, their vectors and earlier neighbours."""
 
     def __init__(self, rows, sig, table, scfg=None) -> None:
-        from akhbar.tasks.dedup import DedupSettings, epoch_seconds
-        from akhbar.tasks.stories import StorySettings, _Clash, _units, earlier_neighbours, unit_vectors
+        from akhbar.tasks.dedup import epoch_seconds
+        from akhbar.tasks.stories import StorySettings, _units, earlier_neighbours, unit_vectors
 
         self.rows, self.sig, self.table = rows, sig, table
         self.scfg = scfg or StorySettings()
@@ -106,30 +105,16 @@ class Grouping:
             self._clashes[scfg.places_apart] = _Clash(self.sig, self.first_row, DedupSettings(), titles, scfg)
         return self._clashes[scfg.places_apart]
 
-    def with_vectors(self, scfg) -> Grouping:
-        """This grouping with unit vectors and neighbours made under `scfg` (its term weights)."""
-        from copy import copy
-
-        from akhbar.tasks.stories import earlier_neighbours, unit_vectors
-
-        keep = self.table.select([c for c in ("story_terms", "title") if c in self.table.column_names])
-        g = copy(self)
-        g.scfg = scfg
-        g.vectors = unit_vectors(keep, self.rank_of_article, self.n_units, scfg)
-        g.neighbours = earlier_neighbours(g.vectors, self.when, np.arange(self.n_units), scfg)
-        return g
-
     def assign_units(self, scfg) -> np.ndarray:
-        """Story number per unit (in time order) under `scfg` (the assignment and the young stories'
-        mergers; vectors as built)."""
-        from akhbar.tasks.stories import _OpenStories, assign_stories, young_mergers
+        """Story number per unit (in time order) under `scfg` (the assignment only; vectors as built)."""
+        from akhbar.tasks.stories import assign_stories
 
-        clash, stories = self.clash_for(scfg), _OpenStories()
-        story = assign_stories(
-            self.neighbours, self.when, np.arange(self.n_units), clash, scfg, None, self.units, stories, self.until
+        clash = self.clash_for(scfg)
+        speaker = clash.speaker if scfg.speakers_apart else None
+        order = np.arange(self.n_units)
+        return assign_stories(
+            self.neighbours, self.when, order, clash, scfg, None, self.units, None, self.until, speaker
         )
-        into = young_mergers(story, self.neighbours, stories.first_unit, stories.first_at, clash, scfg)
-        return np.array([into.get(k, k) for k in story.tolist()], dtype=np.int64)
 
     def assign(self, scfg) -> np.ndarray:
         """Story number per article under `scfg`."""
@@ -228,18 +213,20 @@ def error_rows(g: Grouping, scfg, story: np.ndarray | None = None) -> list[dict]
     return out
 
 
-_SIXTH = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
+_SEVENTH = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
 
 
 def error_kind(r: dict, scfg) -> str:
     """Why a labelled pair of `error_rows` is wrong: joined though different, or why a same-story
-    pair was missed: the earlier unit's story was closed when the later came, its centroid cosine
+    pair was missed: the two units clash (slots, titles' places), the earlier unit's story was closed when the later came, its centroid cosine
     was under the starting bar, under the bar the story's age had raised, or the unit went to another
     story it scored higher with."""
     import math
 
     if r["label"] != "same_story":
         return "joined different"
+    if r["clash"]:
+        return "missed: slots or titles' places apart"
     if r["since_last"] > scfg.idle_hours or r["since_first"] > scfg.max_span_hours:
         return "missed: story closed"
     if r["centroid"] < scfg.threshold:
@@ -307,45 +294,52 @@ GRID = [{"threshold": 0.4, "age_decay_hours": float("inf"), "idle_hours": 12.0}]
 ]
 
 
-# The seventh pass's grids: the sixth pass's starting bars and decay times around its choice (idle 12 h),
-# with each mechanism on at a few strengths (BENCHMARKS.md, issue 12, seventh pass)
+# The seventh pass's grids: the sixth pass's GRID and, narrower, its starting bars and decay times around its
+# choice (idle 12 h), each without and with the titles' places apart (StorySettings.places_apart; BENCHMARKS.md,
+# issue 12, seventh pass)
 CORE = [
     {"threshold": t, "age_decay_hours": d, "idle_hours": 12.0}
     for t, d in itertools.product((0.28, 0.3, 0.32, 0.35), (36.0, 48.0, 72.0))
 ]
 GRIDS = {
-    "sixth": GRID,
-    "core": CORE,
-    "merge": [
-        {**c, "merge_cosine": m, "merge_hours": h}
-        for c, m, h in itertools.product(CORE, (0.3, 0.4, 0.5), (6.0, 12.0, 24.0))
-    ],
-    "speech": [{**c, "speech_weight": w} for c, w in itertools.product(CORE, (0.0, 0.25, 0.5))],
+    "sixth": [{**c, "places_apart": ()} for c in GRID],
+    "sixth+places": [{**c, "places_apart": ("city",)} for c in GRID],
+    "core": [{**c, "places_apart": ()} for c in CORE],
     "places": [{**c, "places_apart": k} for c, k in itertools.product(CORE, (("city",), ("city", "country")))],
+    "speakers": [{**c, "places_apart": (), "speakers_apart": True} for c in CORE],
+    "speakers+places": [{**c, "places_apart": ("city",), "speakers_apart": True} for c in CORE],
+    "sixth+speakers": [{**c, "places_apart": (), "speakers_apart": True} for c in GRID],
+    "sixth+speakers+places": [{**c, "places_apart": ("city",), "speakers_apart": True} for c in GRID],
 }
 
 
-def evaluate(g: Grouping, setting: dict, groupings: dict) -> dict:
-    """Every sample's score under `setting` (a StorySettings override); the unit vectors are made
-    again, once per term weighting (`speech_weight`), and kept in `groupings`."""
+def evaluate(g: Grouping, setting: dict) -> dict:
+    """Every sample's score under `setting` (a StorySettings override; JSON lists as tuples)."""
     from akhbar.tasks.stories import StorySettings
 
-    setting = {k: tuple(v) if isinstance(v, list) else v for k, v in setting.items()}  # JSON lists: places_apart
-    scfg = replace(StorySettings(), **setting)
-    key = scfg.speech_weight
-    if key not in groupings:
-        groupings[key] = g if key == g.scfg.speech_weight else g.with_vectors(scfg)
-    gv = groupings[key]
-    return gv.score(gv.assign(scfg))
+    setting = {k: tuple(v) if isinstance(v, list) else v for k, v in setting.items()}
+    return g.score(g.assign(replace(StorySettings(), **setting)))
 
 
-def leave_one_sample_out(g: Grouping, names: list[str], grid=GRID, log=print) -> dict:
+def leave_one_sample_out(g, names: list[str], grid=GRID, log=print, saved: Path | None = None) -> dict:
     """Each sample of `names` scored by the grid setting that is best on the others (the highest
-    pooled min(P, R), then P + R): the held-out figure of choosing a setting on labelled samples."""
-    scores, groupings = [], {}
+    pooled min(P, R), then P + R): the held-out figure of choosing a setting on labelled samples.
+    `g`: the Grouping, or a function making it (called only for a setting not in `saved`: a JSON file
+    of every setting's scores already computed by this code, read, then extended, so a union of grids
+    costs only its new settings)."""
+    known = json.loads(saved.read_text()) if saved and saved.exists() else {}
+    scores = []
     for setting in grid:
+        key = json.dumps(setting, sort_keys=True)
         t = time.perf_counter()
-        s = evaluate(g, setting, groupings)
+        if key not in known:
+            known[key] = {
+                n: {k: v for k, v in x.items() if k != "wrong"}
+                for n, x in evaluate(g() if callable(g) else g, setting).items()
+            }
+            if saved:
+                saved.write_text(json.dumps(known))
+        s = known[key]
         scores.append(s)
         p, r, tp, fp, fn = pooled(s, names)
         log(f"{setting}: in-sample {p:.3f} / {r:.3f} ({tp}, {fp}, {fn}) {time.perf_counter() - t:.1f} s", flush=True)
@@ -358,7 +352,7 @@ def leave_one_sample_out(g: Grouping, names: list[str], grid=GRID, log=print) ->
             return min(p, r), p + r
 
         best = max(range(len(grid)), key=merit)
-        out[held] = {"setting": grid[best], **{k: v for k, v in scores[best][held].items() if k != "wrong"}}
+        out[held] = {"setting": grid[best], **scores[best][held]}
     return out
 
 
@@ -376,7 +370,10 @@ def main() -> None:
     )
     ap.add_argument("--errors", action="store_true", help="the default grouping's wrong pairs, with their features")
     ap.add_argument("--loso", action="store_true", help="leave-one-sample-out over --grid, all samples")
-    ap.add_argument("--grid", default="sixth", choices=sorted(GRIDS), help="with --loso: the settings to choose from")
+    ap.add_argument(
+        "--grid", action="append", choices=sorted(GRIDS), help="with --loso: the settings to choose from (union)"
+    )
+    ap.add_argument("--saved", type=Path, help="with --loso: JSON file of settings' scores already computed")
     ap.add_argument("--try", dest="trial", metavar="JSON", help="score each setting of a JSON list on every sample")
     ap.add_argument("--draw", nargs="+", metavar="DAY", help="draw candidate pairs whose first article is of DAY(s)")
     ap.add_argument("--n", type=int, default=64, help="with --draw: how many")
@@ -384,7 +381,14 @@ def main() -> None:
     args = ap.parse_args()
     from akhbar.tasks.stories import StorySettings
 
-    g = Grouping(*cached_corpus(Path(args.cache)))
+    made: list[Grouping] = []
+
+    def grouping() -> Grouping:  # made once, when a setting needs scoring (not for saved scores alone)
+        if not made:
+            made.append(Grouping(*cached_corpus(Path(args.cache))))
+        return made[0]
+
+    g = grouping() if args.draw or args.errors or args.trial else None
     if args.draw:
         print(json.dumps(draw_pairs(g, tuple(args.draw), args.n, args.seed), indent=1))
     if args.errors:
@@ -393,13 +397,13 @@ def main() -> None:
             print(json.dumps(r, ensure_ascii=False))
         print(json.dumps(dict(Counter(error_kind(r, StorySettings()) for r in errors)), ensure_ascii=False))
     if args.trial:
-        groupings = {}
         for setting in json.loads(args.trial):
-            print(setting_text({**_SIXTH, **setting}))
-            print(table_of(evaluate(g, setting, groupings)), flush=True)
+            print(setting_text({**_SEVENTH, **setting}))
+            print(table_of(evaluate(g, setting)), flush=True)
     if args.loso:
         names = list(STORY_SAMPLES)  # all seven: each has been scored and reported
-        out = leave_one_sample_out(g, names, GRIDS[args.grid])
+        grid = [dict(t) for t in dict.fromkeys(tuple(st.items()) for n in args.grid or ["sixth"] for st in GRIDS[n])]
+        out = leave_one_sample_out(grouping, names, grid, saved=args.saved)
         print("| held-out sample | setting chosen on the others | P / R | tp, fp, fn |")
         print("| --- | --- | --- | --- |")
         for n, s in out.items():

@@ -67,11 +67,12 @@ class StorySettings:
     idle_hours: float = 12.0  # a story stays open while its last article is this recent (24: precision 0.83) ...
     max_span_hours: float = 72.0  # ... and no longer than this after its first one
     min_similarity: float = 0.1  # unit pairs less alike than this count as 0 in a centroid's dot product
-    # Seventh pass (BENCHMARKS.md), each off at its neutral value until chosen leave-one-sample-out:
-    speech_weight: float = 1.0  # a verb of speech or stance (_SPEECH_WORDS) weighs this times its idf
-    places_apart: tuple[str, ...] = ()  # kinds ("city", "country"): titles naming disjoint places of one -> apart
-    merge_cosine: float = float("inf")  # two stories whose centroids are this close merge (inf: never) ...
-    merge_hours: float = 12.0  # ... when their first articles are at most this many hours apart
+    # Seventh pass (BENCHMARKS.md), tried and off: two units whose first articles' titles both name places
+    # of these kinds (tasks/gazetteer: "city", "country") and no place in common are two stories.
+    places_apart: tuple[str, ...] = ()
+    # Seventh pass, tried and off: a unit whose title opens with a speaker and a verb of speech or stance
+    # ("بريطانيا تدين ...") does not join a story whose members' titles name other speakers only.
+    speakers_apart: bool = False
 
 
 def story_word(word: str) -> str:
@@ -102,26 +103,38 @@ def honorifics() -> frozenset[str]:
     return frozenset(normalize_search(_HONORIFICS).split())
 
 
-# Verbs of speech and stance (and their verbal nouns), how news Arabic reports what an actor said or
-# thought of an event: said, stressed, declared, announced, demanded, condemned, denounced, welcomed,
-# warned, denied, called, rejected, criticized, expressed, pointed out, added, explained. A general
-# list of the language, not words of one story: each is written in the forms of a title or a lead
-# (past, present, feminine), search-normalized, clitics and the article taken off as story terms are.
-_SPEECH_WORDS = (
-    "قال قالت يقول تقول اكد اكدت يوكد توكد تاكيد صرح صرحت يصرح تصرح تصريح تصريحات اعلن اعلنت يعلن تعلن "
-    "طالب طالبت يطالب تطالب مطالبه دان دانت ادان ادانت يدين تدين ادانه ندد نددت يندد تندد تنديد "
-    "رحب رحبت يرحب ترحب ترحيب حذر حذرت يحذر تحذر تحذير نفي نفت ينفي تنفي دعا دعت يدعو تدعو "
-    "رفض رفضت يرفض ترفض استنكر استنكرت يستنكر تستنكر استنكار انتقد انتقدت ينتقد تنتقد اعرب اعربت يعرب "
-    "تعرب اشار اشارت يشير تشير اضاف اضافت يضيف تضيف اوضح اوضحت يوضح توضح شدد شددت يشدد تشدد "
-    "اعتبر اعتبرت يعتبر تعتبر وصف وصفت يصف تصف"
+# Verbs of speech and stance, as news Arabic titles what an actor said or thought of an event (said,
+# stressed, declared, announced, demanded, condemned, denounced, welcomed, warned, denied, called for,
+# rejected, criticized, expressed, accused, threatened, considered): a general list of the language in
+# its title forms (past and present, masculine and feminine), not words of one story.
+_SPEECH_VERBS = (
+    "قال قالت يقول تقول أكد أكدت يؤكد تؤكد صرح صرحت يصرح تصرح أعلن أعلنت يعلن تعلن طالب طالبت يطالب تطالب "
+    "أدان أدانت يدين تدين ندد نددت يندد تندد رحب رحبت يرحب ترحب حذر حذرت يحذر تحذر نفى نفت ينفي تنفي "
+    "دعا دعت يدعو تدعو رفض رفضت يرفض ترفض استنكر استنكرت يستنكر تستنكر انتقد انتقدت ينتقد تنتقد "
+    "أعرب أعربت يعرب تعرب اتهم اتهمت يتهم تتهم هدد هددت يهدد تهدد اعتبر اعتبرت يعتبر تعتبر "
+    "وصف وصفت يصف تصف شدد شددت يشدد تشدد ناشد ناشدت يناشد تناشد"
 )
+_SPEAKER_WORDS = 3  # a title names its speaker in at most this many words before the verb
 
 
 @lru_cache(maxsize=1)
-def speech_terms() -> frozenset[int]:
-    """The story terms (hashes) of `_SPEECH_WORDS`, with a clitic و/ف before each form too."""
-    forms = _SPEECH_WORDS.split()
-    return frozenset(_hash(story_word(w)) for f in forms for w in (f, "و" + f, "ف" + f))
+def speech_verbs() -> frozenset[str]:
+    """`_SPEECH_VERBS` search-normalized, each also with a clitic و/ف."""
+    from akhbar.tasks.arabic import normalize_search
+
+    return frozenset(w for f in normalize_search(_SPEECH_VERBS).split() for w in (f, "و" + f, "ف" + f))
+
+
+def title_speaker(norm_title: str) -> frozenset[str]:
+    """Who speaks, when a search-normalized title opens with a speaker and a verb of speech or stance
+    ("بريطانيا تدين التفجير" -> {بريطانيا}, "مستشار الرييس يطالب ..." -> {مستشار, رييس}): the stems of
+    the words before the verb; else empty (a title that does not report what someone said)."""
+    words = norm_title.split()[: _SPEAKER_WORDS + 1]
+    verbs = speech_verbs()
+    for i, w in enumerate(words):
+        if w in verbs:
+            return frozenset(story_word(x) for x in words[:i])
+    return frozenset()
 
 
 def _hash(term: str) -> int:
@@ -218,8 +231,6 @@ def unit_vectors(articles: pa.Table, unit: np.ndarray, n_units: int, scfg: Story
     idf = np.log((1 + n_units) / (1 + df)) + 1
     idf = idf * np.where(entity, scfg.entity_weight, 1.0)
     idf[df > max(scfg.max_term_share * n_units, _MIN_COMMON)] = 0
-    if scfg.speech_weight != 1.0:  # what an actor said weighs less than what happened
-        idf[np.isin(vocabulary, np.fromiter(speech_terms(), dtype=np.uint32))] *= scfg.speech_weight
     tf.data = 1 + np.log(tf.data)
     units = _normalized(member @ _normalized(tf @ diags(idf)))
     # a term of one unit only weighs in its norm (an article is more than the words it shares) but
@@ -290,6 +301,16 @@ class _Clash:
         self.titles = titles
         self.place_kinds = (scfg or StorySettings()).places_apart if titles is not None else ()
         self._places: dict[int, frozenset[str]] = {}
+        self._speakers: dict[int, frozenset[str]] = {}
+
+    def speaker(self, u: int) -> frozenset[str]:
+        """Who speaks in the title of unit `u`'s first article (`title_speaker`; no titles: nobody)."""
+        if u not in self._speakers:
+            from akhbar.tasks.arabic import normalize_search
+
+            title = None if self.titles is None else self.titles[int(self.first_row[u])].as_py()
+            self._speakers[u] = title_speaker(normalize_search(title)) if title else frozenset()
+        return self._speakers[u]
 
     def places(self, u: int) -> frozenset[str]:
         """The places of `place_kinds` the title of unit `u`'s first article names."""
@@ -328,6 +349,7 @@ class _OpenStories:
     first_at: list[float] = field(default_factory=list)
     last_at: list[float] = field(default_factory=list)
     norm2: list[float] = field(default_factory=list)
+    speakers: list[frozenset[str]] = field(default_factory=list)  # the words naming its members' speakers
 
 
 def join_score(cosine: float, age: float, scfg: StorySettings) -> float:
@@ -349,6 +371,7 @@ def assign_stories(
     units: np.ndarray | None = None,
     stories: _OpenStories | None = None,
     until: np.ndarray | None = None,
+    speaker=None,
 ) -> np.ndarray:
     """Story number per unit, units taken in `order`. A unit's similarity to a story is its cosine
     with the story's centroid (the sum S of the members' unit vectors): its dot products with the
@@ -361,7 +384,9 @@ def assign_stories(
     `units` the run's number of each unit here (what `clash` and the stories' first units use), and
     `stories` the run's stories so far, which this extends. `until`: each unit's last copy's time
     (default `when`): a story's last article is the last copy of any of its units, so a text still
-    being copied keeps its story open for a rewrite."""
+    being copied keeps its story open for a rewrite. `speaker`: who speaks in a unit's title (run
+    unit -> words; None: not asked): a unit naming a speaker does not join a story whose members name
+    speakers, none of them its own (two actors' reactions to one event)."""
     story = (
         [-1] * len(when) if story is None else story
     )  # a list: read once per neighbour, where a numpy scalar costs 5x
@@ -379,8 +404,11 @@ def assign_stories(
         chosen = -1
         scores = ((join_score(d / math.sqrt(s.norm2[k]), t - s.first_at[k], scfg), k) for k, d in dots.items())
         close = [(score, k) for score, k in scores if score >= scfg.threshold]
+        who = speaker(int(units[u])) if speaker is not None else frozenset()
         for _, k in sorted(close, reverse=True):
             if t - s.last_at[k] > idle or t - s.first_at[k] > span:
+                continue
+            if who and s.speakers[k] and who.isdisjoint(s.speakers[k]):
                 continue
             if not clash(int(units[u]), s.first_unit[k]):
                 chosen = k
@@ -388,46 +416,13 @@ def assign_stories(
         if chosen < 0:
             chosen = len(s.first_unit)
             s.first_unit.append(int(units[u])), s.first_at.append(t), s.last_at.append(last), s.norm2.append(0.0)
+            s.speakers.append(who)
         else:
             s.last_at[chosen] = max(s.last_at[chosen], last) if last == last else s.last_at[chosen]
+            s.speakers[chosen] = s.speakers[chosen] | who if who else s.speakers[chosen]
         s.norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
         story[u] = chosen
     return np.array(story, dtype=np.int64)
-
-
-def young_mergers(
-    story: np.ndarray, neighbours, first_unit, first_at, clash, scfg: StorySettings, taken=frozenset()
-) -> dict[int, int]:
-    """{story: the story it merges into}: a repair pass for a unit that opened a story of its own
-    beside a closer one, or a rewrite that went to another story. Two stories merge when their
-    centroids' cosine reaches `merge_cosine`, their first articles are at most `merge_hours` apart
-    and the first units do not `clash`; the closest pairs first, each story in one merger at most (no
-    chaining through a third). `story`: per unit of `neighbours` (its rows); `first_unit`, `first_at`:
-    per story number. Centroid dot products are the members' pairs of `neighbours`, as in
-    `assign_stories`. `taken`: stories already in a merger (of an earlier slice)."""
-    from scipy.sparse import csr_matrix, identity, triu
-
-    if not math.isfinite(scfg.merge_cosine) or not len(story):
-        return {}
-    n_stories = int(story.max()) + 1
-    member = csr_matrix((np.ones(len(story)), (story, np.arange(len(story)))), shape=(n_stories, len(story)))
-    dots = member @ (neighbours + neighbours.T + identity(len(story), format="csr")) @ member.T
-    norm = np.sqrt(dots.diagonal())
-    pairs = triu(dots, k=1).tocoo()
-    cosine = pairs.data / np.maximum(norm[pairs.row] * norm[pairs.col], 1e-12)
-    first = np.asarray(first_at, dtype=np.float64)
-    near = np.abs(first[pairs.row] - first[pairs.col]) <= scfg.merge_hours * 3600  # undated (nan): never
-    keep = np.flatnonzero((cosine >= scfg.merge_cosine) & near)
-    into: dict[int, int] = {}
-    used = set(taken)
-    for i in keep[np.argsort(-cosine[keep], kind="stable")].tolist():
-        a, b = int(pairs.row[i]), int(pairs.col[i])
-        if a in used or b in used or clash(first_unit[a], first_unit[b]):
-            continue
-        early, late = (a, b) if (first[a], a) <= (first[b], b) else (b, a)
-        into[late] = early
-        used.update((a, b))
-    return into
 
 
 # Units whose vectors are held at once: a backfill's year is grouped a slice at a time (with the
@@ -489,7 +484,6 @@ def group_stories(
     terms = articles.select([c for c in ("story_terms", "title") if c in articles.column_names])
     placed = [-1] * n_units
     stories = _OpenStories()
-    merged: dict[int, int] = {}  # a story -> the story it merged into (young_mergers)
     for first, start, end in _slices(when[order], n_units, scfg):
         units = order[first:end]  # in time order
         rows, local = _rows_of(units, by_unit, starts)
@@ -507,12 +501,11 @@ def group_stories(
             units,
             stories,
             until[units],
+            clash.speaker if scfg.speakers_apart else None,
         )
         for u, k in zip(units[start - first :].tolist(), here[start - first :].tolist()):
             placed[u] = k
-        taken = set(merged) | set(merged.values())
-        merged.update(young_mergers(here, neighbours, stories.first_unit, stories.first_at, clash, scfg, taken))
-    story = np.array([merged.get(k, k) for k in placed], dtype=np.int64)[unit]
+    story = np.array(placed, dtype=np.int64)[unit]
     # the story's earliest article names it (undated articles last, then by id): rows in that order,
     # then each story's first row
     by = pa.table({"undated": pc.is_null(articles["published_at"]), "t": np.nan_to_num(seconds, nan=0.0)})
