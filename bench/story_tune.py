@@ -4,8 +4,8 @@ the fingerprints, copy clusters, unit vectors and neighbour products are compute
 (STORY_SAMPLES), with leave-one-sample-out over a grid of settings.
 
     python bench/story_tune.py --errors          # the committed grouping's wrong pairs, with features
-    python bench/story_tune.py --loso --grid sixth+places   # leave-one-sample-out over all seven samples
-    python bench/story_tune.py --try '[{"places_apart": []}]'   # settings scored on every sample
+    python bench/story_tune.py --loso            # leave-one-sample-out over all seven samples, the sixth pass's GRID
+    python bench/story_tune.py --try '[{"threshold": 0.32}]'   # settings scored on every sample
     python bench/story_tune.py --draw 2013-02-04 2013-02-10 --seed 1203   # fresh4's candidate pairs
 """
 
@@ -60,8 +60,8 @@ class Grouping:
     than tasks.stories.SLICE_UNITS): units in time order, their vectors and earlier neighbours."""
 
     def __init__(self, rows, sig, table, scfg=None) -> None:
-        from akhbar.tasks.dedup import epoch_seconds
-        from akhbar.tasks.stories import StorySettings, _units, earlier_neighbours, unit_vectors
+        from akhbar.tasks.dedup import DedupSettings, epoch_seconds
+        from akhbar.tasks.stories import StorySettings, _Clash, _units, earlier_neighbours, unit_vectors
 
         self.rows, self.sig, self.table = rows, sig, table
         self.scfg = scfg or StorySettings()
@@ -79,8 +79,7 @@ class Grouping:
         if "is_canonical" in table.column_names:
             canonical = np.flatnonzero(table["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
             first_row[unit[canonical]] = canonical
-        self.first_row, self._clashes = first_row, {}
-        self.clash = self.clash_for(self.scfg)
+        self.clash = _Clash(sig, first_row, DedupSettings())
         self.article_unit, self.order = unit, order
         # everything below is indexed by position in time order
         self.when, self.until, self.units = when[order], until[order], order
@@ -95,26 +94,12 @@ class Grouping:
         self.samples = {name: load_labels(path)["pairs"] for name, path in STORY_SAMPLES.items()}
         self.index = {rid: i for i, rid in enumerate(rows.ids)}
 
-    def clash_for(self, scfg):
-        """The slots' clash, with the titles' places of `scfg.places_apart` (one per kinds, kept)."""
-        from akhbar.tasks.dedup import DedupSettings
-        from akhbar.tasks.stories import _Clash
-
-        if scfg.places_apart not in self._clashes:
-            titles = self.table["title"].combine_chunks()
-            self._clashes[scfg.places_apart] = _Clash(self.sig, self.first_row, DedupSettings(), titles, scfg)
-        return self._clashes[scfg.places_apart]
-
     def assign_units(self, scfg) -> np.ndarray:
         """Story number per unit (in time order) under `scfg` (the assignment only; vectors as built)."""
         from akhbar.tasks.stories import assign_stories
 
-        clash = self.clash_for(scfg)
-        speaker = clash.speaker if scfg.speakers_apart else None
         order = np.arange(self.n_units)
-        return assign_stories(
-            self.neighbours, self.when, order, clash, scfg, None, self.units, None, self.until, speaker
-        )
+        return assign_stories(self.neighbours, self.when, order, self.clash, scfg, None, self.units, None, self.until)
 
     def assign(self, scfg) -> np.ndarray:
         """Story number per article under `scfg`."""
@@ -213,20 +198,21 @@ def error_rows(g: Grouping, scfg, story: np.ndarray | None = None) -> list[dict]
     return out
 
 
-_SEVENTH = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
+# the committed setting (the sixth pass's), which --try overrides
+_COMMITTED = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
 
 
 def error_kind(r: dict, scfg) -> str:
     """Why a labelled pair of `error_rows` is wrong: joined though different, or why a same-story
-    pair was missed: the two units clash (slots, titles' places), the earlier unit's story was closed when the later came, its centroid cosine
-    was under the starting bar, under the bar the story's age had raised, or the unit went to another
-    story it scored higher with."""
+    pair was missed: the two units' slots clash, the earlier unit's story was closed when the later
+    came, its centroid cosine was under the starting bar, or under the bar the story's age had
+    raised, or the unit went to another story it scored higher with."""
     import math
 
     if r["label"] != "same_story":
         return "joined different"
     if r["clash"]:
-        return "missed: slots or titles' places apart"
+        return "missed: the slots clash"
     if r["since_last"] > scfg.idle_hours or r["since_first"] > scfg.max_span_hours:
         return "missed: story closed"
     if r["centroid"] < scfg.threshold:
@@ -294,30 +280,20 @@ GRID = [{"threshold": 0.4, "age_decay_hours": float("inf"), "idle_hours": 12.0}]
 ]
 
 
-# The seventh pass's grids: the sixth pass's GRID and, narrower, its starting bars and decay times around its
-# choice (idle 12 h), each without and with the titles' places apart (StorySettings.places_apart; BENCHMARKS.md,
-# issue 12, seventh pass)
+# The sixth pass's GRID, and narrower, its starting bars and decay times around its choice (idle 12 h). The
+# seventh pass's mechanisms (titles' towns apart, speakers apart; BENCHMARKS.md, issue 12) were scored with
+# grids of these with each mechanism on, at commit dc49458, and not kept.
 CORE = [
     {"threshold": t, "age_decay_hours": d, "idle_hours": 12.0}
     for t, d in itertools.product((0.28, 0.3, 0.32, 0.35), (36.0, 48.0, 72.0))
 ]
-GRIDS = {
-    "sixth": [{**c, "places_apart": ()} for c in GRID],
-    "sixth+places": [{**c, "places_apart": ("city",)} for c in GRID],
-    "core": [{**c, "places_apart": ()} for c in CORE],
-    "places": [{**c, "places_apart": k} for c, k in itertools.product(CORE, (("city",), ("city", "country")))],
-    "speakers": [{**c, "places_apart": (), "speakers_apart": True} for c in CORE],
-    "speakers+places": [{**c, "places_apart": ("city",), "speakers_apart": True} for c in CORE],
-    "sixth+speakers": [{**c, "places_apart": (), "speakers_apart": True} for c in GRID],
-    "sixth+speakers+places": [{**c, "places_apart": ("city",), "speakers_apart": True} for c in GRID],
-}
+GRIDS = {"sixth": GRID, "core": CORE}
 
 
 def evaluate(g: Grouping, setting: dict) -> dict:
-    """Every sample's score under `setting` (a StorySettings override; JSON lists as tuples)."""
+    """Every sample's score under `setting` (a StorySettings override)."""
     from akhbar.tasks.stories import StorySettings
 
-    setting = {k: tuple(v) if isinstance(v, list) else v for k, v in setting.items()}
     return g.score(g.assign(replace(StorySettings(), **setting)))
 
 
@@ -398,7 +374,7 @@ def main() -> None:
         print(json.dumps(dict(Counter(error_kind(r, StorySettings()) for r in errors)), ensure_ascii=False))
     if args.trial:
         for setting in json.loads(args.trial):
-            print(setting_text({**_SEVENTH, **setting}))
+            print(setting_text({**_COMMITTED, **setting}))
             print(table_of(evaluate(g, setting)), flush=True)
     if args.loso:
         names = list(STORY_SAMPLES)  # all seven: each has been scored and reported

@@ -67,12 +67,6 @@ class StorySettings:
     idle_hours: float = 12.0  # a story stays open while its last article is this recent (24: precision 0.83) ...
     max_span_hours: float = 72.0  # ... and no longer than this after its first one
     min_similarity: float = 0.1  # unit pairs less alike than this count as 0 in a centroid's dot product
-    # Seventh pass (BENCHMARKS.md), tried and off: two units whose first articles' titles both name places
-    # of these kinds (tasks/gazetteer: "city", "country") and no place in common are two stories.
-    places_apart: tuple[str, ...] = ()
-    # Seventh pass, tried and off: a unit whose title opens with a speaker and a verb of speech or stance
-    # ("بريطانيا تدين ...") does not join a story whose members' titles name other speakers only.
-    speakers_apart: bool = False
 
 
 def story_word(word: str) -> str:
@@ -101,40 +95,6 @@ def honorifics() -> frozenset[str]:
     from akhbar.tasks.arabic import normalize_search
 
     return frozenset(normalize_search(_HONORIFICS).split())
-
-
-# Verbs of speech and stance, as news Arabic titles what an actor said or thought of an event (said,
-# stressed, declared, announced, demanded, condemned, denounced, welcomed, warned, denied, called for,
-# rejected, criticized, expressed, accused, threatened, considered): a general list of the language in
-# its title forms (past and present, masculine and feminine), not words of one story.
-_SPEECH_VERBS = (
-    "قال قالت يقول تقول أكد أكدت يؤكد تؤكد صرح صرحت يصرح تصرح أعلن أعلنت يعلن تعلن طالب طالبت يطالب تطالب "
-    "أدان أدانت يدين تدين ندد نددت يندد تندد رحب رحبت يرحب ترحب حذر حذرت يحذر تحذر نفى نفت ينفي تنفي "
-    "دعا دعت يدعو تدعو رفض رفضت يرفض ترفض استنكر استنكرت يستنكر تستنكر انتقد انتقدت ينتقد تنتقد "
-    "أعرب أعربت يعرب تعرب اتهم اتهمت يتهم تتهم هدد هددت يهدد تهدد اعتبر اعتبرت يعتبر تعتبر "
-    "وصف وصفت يصف تصف شدد شددت يشدد تشدد ناشد ناشدت يناشد تناشد"
-)
-_SPEAKER_WORDS = 3  # a title names its speaker in at most this many words before the verb
-
-
-@lru_cache(maxsize=1)
-def speech_verbs() -> frozenset[str]:
-    """`_SPEECH_VERBS` search-normalized, each also with a clitic و/ف."""
-    from akhbar.tasks.arabic import normalize_search
-
-    return frozenset(w for f in normalize_search(_SPEECH_VERBS).split() for w in (f, "و" + f, "ف" + f))
-
-
-def title_speaker(norm_title: str) -> frozenset[str]:
-    """Who speaks, when a search-normalized title opens with a speaker and a verb of speech or stance
-    ("بريطانيا تدين التفجير" -> {بريطانيا}, "مستشار الرييس يطالب ..." -> {مستشار, رييس}): the stems of
-    the words before the verb; else empty (a title that does not report what someone said)."""
-    words = norm_title.split()[: _SPEAKER_WORDS + 1]
-    verbs = speech_verbs()
-    for i, w in enumerate(words):
-        if w in verbs:
-            return frozenset(story_word(x) for x in words[:i])
-    return frozenset()
 
 
 def _hash(term: str) -> int:
@@ -287,47 +247,15 @@ def earlier_neighbours(vectors, when: np.ndarray, order: np.ndarray, scfg: Story
 class _Clash:
     """Whether two units' aligned discriminators contradict (a place, day, count, country or
     ordinal: two pieces of one formula, the same police item in two towns), by their first
-    articles' slots and leads; and, for the kinds of `StorySettings.places_apart`, whether their
-    first articles' titles both name places of that kind and no place in common. Rows are read
-    when a pair is asked (most units are never asked): a backfill's leads are on disk
-    (`RowsOnDisk`), and a copy per unit would double them."""
+    articles' slots and leads. Rows are read when a pair is asked (most units are never asked):
+    a backfill's leads are on disk (`RowsOnDisk`), and a copy per unit would double them."""
 
-    def __init__(
-        self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings, titles=None, scfg: StorySettings | None = None
-    ) -> None:
+    def __init__(self, sig: np.ndarray, first_row: np.ndarray, cfg: DedupSettings) -> None:
         _, self.lead, self.slots = split_fingerprints(sig, cfg)
         self.first_row = first_row
         self.cfg = cfg
-        self.titles = titles
-        self.place_kinds = (scfg or StorySettings()).places_apart if titles is not None else ()
-        self._places: dict[int, frozenset[str]] = {}
-        self._speakers: dict[int, frozenset[str]] = {}
-
-    def speaker(self, u: int) -> frozenset[str]:
-        """Who speaks in the title of unit `u`'s first article (`title_speaker`; no titles: nobody)."""
-        if u not in self._speakers:
-            from akhbar.tasks.arabic import normalize_search
-
-            title = None if self.titles is None else self.titles[int(self.first_row[u])].as_py()
-            self._speakers[u] = title_speaker(normalize_search(title)) if title else frozenset()
-        return self._speakers[u]
-
-    def places(self, u: int) -> frozenset[str]:
-        """The places of `place_kinds` the title of unit `u`'s first article names."""
-        if u not in self._places:
-            from akhbar.tasks.arabic import normalize_search
-            from akhbar.tasks.gazetteer import discriminators, kind
-
-            title = self.titles[int(self.first_row[u])].as_py() or ""
-            words = normalize_search(title).split()
-            self._places[u] = frozenset(v for _, _, v in discriminators(words) if kind(v) in self.place_kinds)
-        return self._places[u]
 
     def __call__(self, u: int, v: int) -> bool:
-        if self.place_kinds:
-            pu, pv = self.places(u), self.places(v)
-            if pu and pv and pu.isdisjoint(pv):
-                return True
         if self.slots is None:
             return False
         ru, rv = int(self.first_row[u]), int(self.first_row[v])
@@ -349,7 +277,6 @@ class _OpenStories:
     first_at: list[float] = field(default_factory=list)
     last_at: list[float] = field(default_factory=list)
     norm2: list[float] = field(default_factory=list)
-    speakers: list[frozenset[str]] = field(default_factory=list)  # the words naming its members' speakers
 
 
 def join_score(cosine: float, age: float, scfg: StorySettings) -> float:
@@ -371,7 +298,6 @@ def assign_stories(
     units: np.ndarray | None = None,
     stories: _OpenStories | None = None,
     until: np.ndarray | None = None,
-    speaker=None,
 ) -> np.ndarray:
     """Story number per unit, units taken in `order`. A unit's similarity to a story is its cosine
     with the story's centroid (the sum S of the members' unit vectors): its dot products with the
@@ -384,9 +310,7 @@ def assign_stories(
     `units` the run's number of each unit here (what `clash` and the stories' first units use), and
     `stories` the run's stories so far, which this extends. `until`: each unit's last copy's time
     (default `when`): a story's last article is the last copy of any of its units, so a text still
-    being copied keeps its story open for a rewrite. `speaker`: who speaks in a unit's title (run
-    unit -> words; None: not asked): a unit naming a speaker does not join a story whose members name
-    speakers, none of them its own (two actors' reactions to one event)."""
+    being copied keeps its story open for a rewrite."""
     story = (
         [-1] * len(when) if story is None else story
     )  # a list: read once per neighbour, where a numpy scalar costs 5x
@@ -404,11 +328,8 @@ def assign_stories(
         chosen = -1
         scores = ((join_score(d / math.sqrt(s.norm2[k]), t - s.first_at[k], scfg), k) for k, d in dots.items())
         close = [(score, k) for score, k in scores if score >= scfg.threshold]
-        who = speaker(int(units[u])) if speaker is not None else frozenset()
         for _, k in sorted(close, reverse=True):
             if t - s.last_at[k] > idle or t - s.first_at[k] > span:
-                continue
-            if who and s.speakers[k] and who.isdisjoint(s.speakers[k]):
                 continue
             if not clash(int(units[u]), s.first_unit[k]):
                 chosen = k
@@ -416,10 +337,8 @@ def assign_stories(
         if chosen < 0:
             chosen = len(s.first_unit)
             s.first_unit.append(int(units[u])), s.first_at.append(t), s.last_at.append(last), s.norm2.append(0.0)
-            s.speakers.append(who)
         else:
             s.last_at[chosen] = max(s.last_at[chosen], last) if last == last else s.last_at[chosen]
-            s.speakers[chosen] = s.speakers[chosen] | who if who else s.speakers[chosen]
         s.norm2[chosen] += 2 * dots.get(chosen, 0.0) + 1.0  # |S + x|^2 = |S|^2 + 2 x.S + |x|^2
         story[u] = chosen
     return np.array(story, dtype=np.int64)
@@ -478,7 +397,7 @@ def group_stories(
     if "is_canonical" in articles.column_names:  # ... or its canonical, where dedup named one
         canonical = np.flatnonzero(articles["is_canonical"].fill_null(False).to_numpy(zero_copy_only=False))
         first_row[unit[canonical]] = canonical
-    clash = _Clash(sig, first_row, cfg, articles["title"] if "title" in articles.column_names else None, scfg)
+    clash = _Clash(sig, first_row, cfg)
     by_unit = np.argsort(unit, kind="stable")
     starts = np.searchsorted(unit[by_unit], np.arange(n_units + 1))
     terms = articles.select([c for c in ("story_terms", "title") if c in articles.column_names])
@@ -501,7 +420,6 @@ def group_stories(
             units,
             stories,
             until[units],
-            clash.speaker if scfg.speakers_apart else None,
         )
         for u, k in zip(units[start - first :].tolist(), here[start - first :].tolist()):
             placed[u] = k

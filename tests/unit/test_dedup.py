@@ -625,10 +625,10 @@ def test_rows_on_disk_read_what_numpy_indexing_reads(tmp_path):
 # ----------------------------------------------------------------------------- story level (tasks/stories.py)
 
 
-def _stories(titles, bodies, hours, slots=True, clusters=None, scfg=None):
+def _stories(titles, bodies, hours, slots=True, clusters=None):
     """story_id per article (s0, s1, ...) of a run of written articles published `hours` after one
     morning; `clusters`: their copy clusters (default none: each its own unit); `slots=False`:
-    fingerprints without discriminators; `scfg`: StorySettings (default: the defaults)."""
+    fingerprints without discriminators."""
     from akhbar.tasks.stories import group_stories, story_terms
 
     cfg = DedupSettings()
@@ -645,7 +645,7 @@ def _stories(titles, bodies, hours, slots=True, clusters=None, scfg=None):
     if clusters is not None:
         t = t.append_column("cluster_id", pa.array(clusters))
     sig = fingerprints(norms, cfg)
-    return group_stories(t, sig if slots else split_fingerprints(sig, cfg)[0], cfg, scfg)
+    return group_stories(t, sig if slots else split_fingerprints(sig, cfg)[0], cfg)
 
 
 # Two outlets' own accounts of one event: no sentence in common; what they share is who, where and
@@ -700,7 +700,7 @@ def test_a_backfill_grouped_a_slice_at_a_time_carries_open_stories_across_slices
 
 
 def test_two_same_formula_police_items_in_two_towns_are_two_stories():
-    from akhbar.tasks.stories import StorySettings, term_hashes
+    from akhbar.tasks.stories import term_hashes
 
     titles = ["ضبط عصابة لسرقة المواشي بالمنيا", "ضبط عصابة لسرقة المواشي بأسيوط"]
     bodies = [POLICE.format(town="المنيا"), POLICE.format(town="أسيوط")]
@@ -708,59 +708,11 @@ def test_two_same_formula_police_items_in_two_towns_are_two_stories():
     assert set(term_hashes(normalize_search(titles[0]))) - set(term_hashes(normalize_search(titles[1]))) == set(
         term_hashes("المنيا")
     )
-    # every other word is shared, so only the discriminators (the town where the texts align) tell them
-    # apart, or the titles' towns (the next test): without both, one story
-    assert _stories(titles, bodies, [0, 2], slots=False, scfg=StorySettings(places_apart=())) == ["s0", "s0"]
+    # every other word is shared, so only the discriminators (the town where the texts align) tell them apart
+    assert _stories(titles, bodies, [0, 2], slots=False) == ["s0", "s0"]
     assert _stories(titles, bodies, [0, 2]) == ["s0", "s1"]
     # the same item reprinted by a second outlet is one story
     assert _stories(titles[:1] * 2, bodies[:1] * 2, [0, 2]) == ["s0", "s0"]
-
-
-def test_titles_naming_two_different_towns_are_two_stories():
-    """The same police formula in Minya and Assiut, told with the slots left out (openings that do
-    not align leave the slots nothing to compare): the titles name a town each and no town in common,
-    so the two are two stories. A title naming no town does not keep a report apart, nor one town
-    spelled with a clitic ("بالمنيا") and without ("المنيا")."""
-    from akhbar.tasks.stories import StorySettings
-
-    towns, without = StorySettings(places_apart=("city",)), StorySettings(places_apart=())
-    bodies = [POLICE.format(town="المنيا"), POLICE.format(town="أسيوط")]
-    minya, assiut = "ضبط عصابة لسرقة المواشي بالمنيا", "ضبط عصابة لسرقة المواشي بأسيوط"
-    assert _stories([minya, assiut], bodies, [0, 2], slots=False, scfg=without) == ["s0", "s0"]
-    assert _stories([minya, assiut], bodies, [0, 2], slots=False, scfg=towns) == ["s0", "s1"]
-    no_town = "ضبط عصابة لسرقة المواشي من الحظائر"
-    assert _stories([minya, no_town], bodies[:1] * 2, [0, 2], slots=False, scfg=towns) == ["s0", "s0"]
-    spelled = "القبض على عصابة سرقة المواشي في المنيا"
-    assert _stories([minya, spelled], bodies[:1] * 2, [0, 2], slots=False, scfg=towns) == ["s0", "s0"]
-
-
-# Two actors' reactions to one bombing, in the same words (a ministry's statement template), and a second
-# outlet's rewrite of the first reaction
-REACTION = (
-    "أدانت {who} اليوم التفجير الانتحاري الذي استهدف السفارة الأمريكية في العاصمة التركية أنقرة وأسفر عن مقتل "
-    "حارس أمن، وأكد المتحدث باسم الخارجية تضامن {who} مع الولايات المتحدة وتركيا في مواجهة الإرهاب بكل صوره."
-)
-REACTION_TITLES = [
-    "بريطانيا تدين التفجير أمام السفارة الأمريكية بأنقرة",
-    "مصر تدين التفجير أمام السفارة الأمريكية بأنقرة",
-    "بريطانيا تندد بالهجوم على السفارة الأمريكية في أنقرة",
-]
-
-
-def test_two_actors_reactions_to_one_event_are_two_stories():
-    """Britain's and Egypt's condemnations of one bombing share every word but the speaker: without
-    the rule one story; with it two, since each title names its speaker before a verb of stance and the
-    speakers differ. A second outlet's title for Britain's (another verb) joins Britain's story."""
-    from akhbar.tasks.stories import StorySettings, story_word, title_speaker
-
-    # the speaker's words as story terms (a clitic's letter off, whether it is one or not: both sides alike)
-    assert title_speaker(normalize_search(REACTION_TITLES[0])) == {story_word("بريطانيا")} == {"ريطانيا"}
-    assert title_speaker(normalize_search("مستشار الرئيس يطالب الداخلية بالتحقيق")) == {"مستشار", "رييس"}
-    assert title_speaker(normalize_search("انفجار أمام السفارة الأمريكية بأنقرة")) == frozenset()
-    bodies = [REACTION.format(who="بريطانيا"), REACTION.format(who="مصر"), REACTION.format(who="بريطانيا")]
-    speakers, without = StorySettings(speakers_apart=True), StorySettings(speakers_apart=False)
-    assert _stories(REACTION_TITLES, bodies, [0, 1, 2], slots=False, scfg=without) == ["s0", "s0", "s0"]
-    assert _stories(REACTION_TITLES, bodies, [0, 1, 2], slots=False, scfg=speakers) == ["s0", "s1", "s0"]
 
 
 def test_a_centroid_does_not_chain_a_series_through_its_middle_report():
