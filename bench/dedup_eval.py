@@ -1045,6 +1045,8 @@ STORY_SAMPLES = {
     "fresh3 random 62": REPO / "tests" / "data" / "dedup_story_labels_fresh3.json",
     # drawn and read (labels committed before any scoring) for the sixth pass's age-decayed threshold
     "fresh4 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh4.json",
+    # drawn and read (labels committed before any scoring) for the seventh pass (figures as story terms)
+    "fresh5 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh5.json",
 }
 
 
