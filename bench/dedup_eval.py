@@ -1047,6 +1047,8 @@ STORY_SAMPLES = {
     "fresh4 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh4.json",
     # drawn and read (labels committed before any scoring) for the seventh pass (figures as story terms)
     "fresh5 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh5.json",
+    # drawn and read (labels committed before any scoring) for the seventh pass's idle-time choice
+    "fresh6 random 60": REPO / "tests" / "data" / "dedup_story_labels_fresh6.json",
 }
 
 
