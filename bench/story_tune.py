@@ -204,16 +204,12 @@ def error_rows(g: Grouping, scfg, story: np.ndarray | None = None) -> list[dict]
     return out
 
 
-# the committed setting (the sixth pass's), which --try overrides
-_COMMITTED = {"threshold": 0.3, "age_decay_hours": 48.0, "idle_hours": 12.0}
-
-
 def error_kind(r: dict, scfg) -> str:
     """Why a labelled pair of `error_rows` is wrong: joined though different, or why a same-story
     pair was missed: the two units' slots clash, the earlier unit's story was closed when the later
     came, its centroid cosine was under the starting bar, or under the bar the story's age had
     raised, or the unit went to another story it scored higher with."""
-    import math
+    from akhbar.tasks.stories import join_score
 
     if r["label"] != "same_story":
         return "joined different"
@@ -223,7 +219,7 @@ def error_kind(r: dict, scfg) -> str:
         return "missed: story closed"
     if r["centroid"] < scfg.threshold:
         return "missed: centroid cosine under the bar"
-    if r["centroid"] * math.exp(-max(r["since_first"], 0) / scfg.age_decay_hours) < scfg.threshold:
+    if join_score(r["centroid"], r["since_first"] * 3600, scfg) < scfg.threshold:
         return "missed: under the bar the story's age raised"
     return "missed: went to another story"
 
@@ -383,7 +379,8 @@ def main() -> None:
         print(json.dumps(dict(Counter(error_kind(r, StorySettings()) for r in errors)), ensure_ascii=False))
     if args.trial:
         for setting in json.loads(args.trial):
-            print(setting_text({**_COMMITTED, **setting}))
+            committed = {k: getattr(StorySettings(), k) for k in ("threshold", "age_decay_hours", "idle_hours")}
+            print(setting_text({**committed, **setting}))  # the committed setting, as --try overrides it
             print(table_of(evaluate(g, setting)), flush=True)
     if args.loso:
         names = list(STORY_SAMPLES)  # every sample: each has been scored and reported
